@@ -1,0 +1,76 @@
+using Orleans.Concurrency;
+
+namespace AudioOrchestrator.Contracts;
+
+/// <summary>One session: its context and history, persisted. Key: the session id.</summary>
+public interface IConversationGrain : IGrainWithStringKey
+{
+    /// <summary>Routes the utterance to an agent, records the turn and speaks the answer on the session's audio-out stream.</summary>
+    [OneWay]
+    Task SubmitUtteranceAsync(Utterance utterance);
+
+    /// <summary>Announces on audio-out that a speaker's input was fully processed.</summary>
+    [OneWay]
+    Task CompleteInputAsync(InputCompletion completion);
+
+    /// <summary>The session, or null when it has no recorded state.</summary>
+    Task<SessionSnapshot?> GetSnapshotAsync();
+
+    /// <summary>Forgets the session's context and history.</summary>
+    Task DeleteAsync();
+}
+
+/// <summary>Decodes and segments one speaker's audio and turns it into utterances. Key: <see cref="SpeakerRef.StreamKey"/>.</summary>
+public interface ISpeakerGrain : IGrainWithStringKey
+{
+    Task<SpeakerStatus> GetStatusAsync();
+}
+
+/// <summary>Synthesises answers and publishes them as Opus on a session's audio-out stream.</summary>
+public interface ISpeechSynthesisGrain : IGrainWithIntegerKey
+{
+    Task<SynthesisResult> SpeakAsync(SpeechRequest request);
+}
+
+[GenerateSerializer, Immutable]
+public sealed record SpeechRequest(
+    [property: Id(0)] string SessionId,
+    [property: Id(1)] string TurnId,
+    [property: Id(2)] string Text,
+    [property: Id(3)] string? CorrelationId);
+
+/// <summary>Milliseconds to the first published frame and to the end of synthesis.</summary>
+[GenerateSerializer, Immutable]
+public sealed record SynthesisResult(
+    [property: Id(0)] double FirstAudioMs,
+    [property: Id(1)] double TotalMs,
+    [property: Id(2)] int FrameCount);
+
+[GenerateSerializer, Immutable]
+public sealed record SpeakerStatus(
+    [property: Id(0)] SpeakerRef Speaker,
+    [property: Id(1)] long FramesReceived,
+    [property: Id(2)] long CorruptFrames,
+    [property: Id(3)] int Utterances,
+    [property: Id(4)] bool InSpeech);
+
+/// <summary>A session as the REST API shows it.</summary>
+[GenerateSerializer, Immutable]
+public sealed record SessionSnapshot(
+    [property: Id(0)] string SessionId,
+    [property: Id(1)] DateTimeOffset CreatedAt,
+    [property: Id(2)] DateTimeOffset UpdatedAt,
+    [property: Id(3)] IReadOnlyDictionary<string, string> Context,
+    [property: Id(4)] IReadOnlyList<ConversationTurn> History);
+
+/// <summary>One answered utterance.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ConversationTurn(
+    [property: Id(0)] string TurnId,
+    [property: Id(1)] string SpeakerId,
+    [property: Id(2)] string Transcript,
+    [property: Id(3)] string Agent,
+    [property: Id(4)] string ResponseText,
+    [property: Id(5)] DateTimeOffset SpeechStartedAt,
+    [property: Id(6)] DateTimeOffset AnsweredAt,
+    [property: Id(7)] bool Interrupted = false);

@@ -1,0 +1,53 @@
+namespace AudioOrchestrator.Contracts;
+
+/// <summary>An item on a session's <see cref="StreamNames.AudioOut"/> stream.</summary>
+[GenerateSerializer, Immutable]
+public abstract record SessionOutputEvent
+{
+    /// <summary>The request the event answers (a REST upload); null for live audio.</summary>
+    [Id(0)]
+    public string? CorrelationId { get; init; }
+}
+
+/// <summary>A turn was routed and answered in text; audio follows.</summary>
+[GenerateSerializer, Immutable]
+public sealed record AnswerStarted(
+    [property: Id(0)] string TurnId,
+    [property: Id(1)] string SpeakerId,
+    [property: Id(2)] string Transcript,
+    [property: Id(3)] string Agent,
+    [property: Id(4)] string ResponseText) : SessionOutputEvent;
+
+/// <summary>20 ms Opus packets of the spoken answer (48 kHz stereo, ready for Discord).</summary>
+[GenerateSerializer, Immutable]
+public sealed record AnswerAudio(
+    [property: Id(0)] string TurnId,
+    [property: Id(1)] long FirstSequence,
+    [property: Id(2)] byte[][] Frames) : SessionOutputEvent;
+
+/// <summary>The answer has been fully published.</summary>
+[GenerateSerializer, Immutable]
+public sealed record AnswerCompleted(
+    [property: Id(0)] string TurnId,
+    [property: Id(1)] TurnTimings Timings) : SessionOutputEvent;
+
+/// <summary>The turn could not be answered; no audio follows.</summary>
+[GenerateSerializer, Immutable]
+public sealed record TurnFailed(
+    [property: Id(0)] string TurnId,
+    [property: Id(1)] string Reason) : SessionOutputEvent;
+
+/// <summary>A speaker's input was fully processed; <paramref name="TurnCount"/> turns were started for it.</summary>
+[GenerateSerializer, Immutable]
+public sealed record InputCompleted(
+    [property: Id(0)] string SpeakerId,
+    [property: Id(1)] int TurnCount) : SessionOutputEvent;
+
+/// <summary>Per-stage timings of one turn, in milliseconds.</summary>
+[GenerateSerializer, Immutable]
+public sealed record TurnTimings(
+    [property: Id(0)] double SttMs,
+    [property: Id(1)] double AgentMs,
+    [property: Id(2)] double TtsMs,
+    [property: Id(3)] double EndOfUtteranceToFirstAudioMs,
+    [property: Id(4)] double AudioMs);

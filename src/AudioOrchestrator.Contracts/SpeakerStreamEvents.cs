@@ -1,0 +1,28 @@
+namespace AudioOrchestrator.Contracts;
+
+/// <summary>An item on a speaker's <see cref="StreamNames.AudioIn"/> stream.</summary>
+[GenerateSerializer, Immutable]
+public abstract record SpeakerStreamEvent
+{
+    /// <summary>Ties the audio to a request (a REST upload); null for live audio.</summary>
+    [Id(0)]
+    public string? CorrelationId { get; init; }
+
+    /// <summary>W3C traceparent of the ingress activity, so one trace spans the whole turn.</summary>
+    [Id(1)]
+    public string? TraceParent { get; init; }
+}
+
+/// <summary>
+/// Consecutive 20 ms Opus packets (48 kHz) from one speaker. Frames are batched (3-5 per event)
+/// to cut the stream message rate.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record OpusFrameBatch(
+    [property: Id(0)] long FirstSequence,
+    [property: Id(1)] byte[][] Frames,
+    [property: Id(2)] DateTimeOffset CapturedAt) : SpeakerStreamEvent;
+
+/// <summary>The speaker's input ended (an upload is complete): close any open utterance now.</summary>
+[GenerateSerializer, Immutable]
+public sealed record SpeakerInputEnded([property: Id(0)] DateTimeOffset EndedAt) : SpeakerStreamEvent;
