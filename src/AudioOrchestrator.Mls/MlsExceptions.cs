@@ -1,4 +1,4 @@
-namespace AudioOrchestrator.Mls.Codec;
+namespace AudioOrchestrator.Mls;
 
 /// <summary>Base class of every error raised by the MLS library.</summary>
 public class MlsException : Exception

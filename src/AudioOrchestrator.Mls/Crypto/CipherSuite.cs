@@ -1,0 +1,216 @@
+using System.Security.Cryptography;
+using AudioOrchestrator.Mls.Codec;
+
+namespace AudioOrchestrator.Mls.Crypto;
+
+/// <summary>
+/// An MLS cipher suite (RFC 9420 §5.1) built on .NET cryptography. Supported: 2
+/// (DHKEM P-256, AES-128-GCM, SHA-256, ECDSA P-256), 5 (P-521, AES-256-GCM, SHA-512) and
+/// 7 (P-384, AES-256-GCM, SHA-384). Instances are immutable.
+/// </summary>
+public sealed class CipherSuite
+{
+    private const string LabelPrefix = "MLS 1.0 ";
+
+    private CipherSuite(ushort id, HashAlgorithmName hash, int hashLength, int keyLength, Dhkem kem, ushort kdfId, ushort aeadId)
+    {
+        Id = id;
+        HashName = hash;
+        HashLength = hashLength;
+        KeyLength = keyLength;
+        Kem = kem;
+        Hpke = new Hpke(kem, this, kdfId, aeadId);
+    }
+
+    /// <summary>Ciphersuite used by Discord DAVE.</summary>
+    public const ushort P256Aes128Sha256 = 2;
+
+    public ushort Id { get; }
+
+    public HashAlgorithmName HashName { get; }
+
+    /// <summary>Hash / KDF output length (Nh).</summary>
+    public int HashLength { get; }
+
+    /// <summary>AEAD key length (Nk).</summary>
+    public int KeyLength { get; }
+
+    /// <summary>AEAD nonce length (Nn).</summary>
+    public int NonceLength => 12;
+
+    /// <summary>The DH-based KEM of this suite.</summary>
+    public Dhkem Kem { get; }
+
+    /// <summary>HPKE base mode of this suite.</summary>
+    public Hpke Hpke { get; }
+
+    /// <summary>True when <paramref name="id"/> can be instantiated.</summary>
+    public static bool IsSupported(ushort id) => id is 2 or 5 or 7;
+
+    /// <summary>Returns the suite with the given identifier.</summary>
+    public static CipherSuite Get(ushort id) => id switch
+    {
+        2 => new CipherSuite(2, HashAlgorithmName.SHA256, 32, 16, new Dhkem(0x0010, ECCurve.NamedCurves.nistP256, 32, HashAlgorithmName.SHA256, 32, 0xFF), 0x0001, 0x0001),
+        5 => new CipherSuite(5, HashAlgorithmName.SHA512, 64, 32, new Dhkem(0x0012, ECCurve.NamedCurves.nistP521, 66, HashAlgorithmName.SHA512, 64, 0x01), 0x0003, 0x0002),
+        7 => new CipherSuite(7, HashAlgorithmName.SHA384, 48, 32, new Dhkem(0x0011, ECCurve.NamedCurves.nistP384, 48, HashAlgorithmName.SHA384, 48, 0xFF), 0x0002, 0x0002),
+        _ => throw new MlsProtocolException($"Unsupported cipher suite {id}."),
+    };
+
+    public byte[] Hash(ReadOnlySpan<byte> data) => CryptographicOperations.HashData(HashName, data);
+
+    public byte[] Extract(ReadOnlySpan<byte> salt, ReadOnlySpan<byte> ikm)
+    {
+        var prk = new byte[HashLength];
+        HKDF.Extract(HashName, ikm, salt, prk);
+        return prk;
+    }
+
+    public byte[] Expand(ReadOnlySpan<byte> prk, ReadOnlySpan<byte> info, int length)
+    {
+        var okm = new byte[length];
+        HKDF.Expand(HashName, prk, okm, info);
+        return okm;
+    }
+
+    public byte[] Mac(ReadOnlySpan<byte> key, ReadOnlySpan<byte> data) => CryptographicOperations.HmacData(HashName, key, data);
+
+    /// <summary>Constant-time check of a MAC.</summary>
+    public bool VerifyMac(ReadOnlySpan<byte> key, ReadOnlySpan<byte> data, ReadOnlySpan<byte> tag) =>
+        CryptographicOperations.FixedTimeEquals(Mac(key, data), tag);
+
+    /// <summary>AES-GCM encryption; the 16-byte tag is appended.</summary>
+    public byte[] Seal(ReadOnlySpan<byte> key, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> aad, ReadOnlySpan<byte> plaintext)
+    {
+        var output = new byte[plaintext.Length + 16];
+        using var gcm = new AesGcm(key, 16);
+        gcm.Encrypt(nonce, plaintext, output.AsSpan(0, plaintext.Length), output.AsSpan(plaintext.Length), aad);
+        return output;
+    }
+
+    /// <summary>AES-GCM decryption; throws <see cref="MlsProtocolException"/> on authentication failure.</summary>
+    public byte[] Open(ReadOnlySpan<byte> key, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> aad, ReadOnlySpan<byte> ciphertext)
+    {
+        if (ciphertext.Length < 16)
+        {
+            throw new MlsProtocolException("AEAD ciphertext shorter than its tag.");
+        }
+
+        var plaintext = new byte[ciphertext.Length - 16];
+        try
+        {
+            using var gcm = new AesGcm(key, 16);
+            gcm.Decrypt(nonce, ciphertext[..^16], ciphertext[^16..], plaintext, aad);
+        }
+        catch (CryptographicException ex)
+        {
+            throw new MlsProtocolException("AEAD decryption failed.", ex);
+        }
+
+        return plaintext;
+    }
+
+    /// <summary>ExpandWithLabel (RFC 9420 §5.1).</summary>
+    public byte[] ExpandWithLabel(ReadOnlySpan<byte> secret, string label, ReadOnlySpan<byte> context, int length)
+    {
+        var w = new TlsWriter();
+        w.WriteUInt16(checked((ushort)length));
+        w.WriteOpaque(System.Text.Encoding.ASCII.GetBytes(LabelPrefix + label));
+        w.WriteOpaque(context);
+        return Expand(secret, w.ToArray(), length);
+    }
+
+    /// <summary>DeriveSecret (RFC 9420 §5.1).</summary>
+    public byte[] DeriveSecret(ReadOnlySpan<byte> secret, string label) => ExpandWithLabel(secret, label, [], HashLength);
+
+    /// <summary>DeriveTreeSecret (RFC 9420 §9).</summary>
+    public byte[] DeriveTreeSecret(ReadOnlySpan<byte> secret, string label, uint generation, int length)
+    {
+        Span<byte> context = stackalloc byte[4];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(context, generation);
+        return ExpandWithLabel(secret, label, context, length);
+    }
+
+    /// <summary>RefHash (RFC 9420 §5.2); the label is used as given.</summary>
+    public byte[] RefHash(string label, ReadOnlySpan<byte> value)
+    {
+        var w = new TlsWriter();
+        w.WriteOpaque(System.Text.Encoding.ASCII.GetBytes(label));
+        w.WriteOpaque(value);
+        return Hash(w.ToArray());
+    }
+
+    /// <summary>SignWithLabel (RFC 9420 §5.1.2): ECDSA, DER-encoded signature.</summary>
+    public byte[] SignWithLabel(ReadOnlySpan<byte> signaturePrivateKey, string label, ReadOnlySpan<byte> content)
+    {
+        var tbs = SignContent(label, content);
+        using var ecdsa = ECDsa.Create();
+        try
+        {
+            ecdsa.ImportParameters(new ECParameters { Curve = Kem.Curve, D = Kem.PadScalar(signaturePrivateKey) });
+        }
+        catch (CryptographicException ex)
+        {
+            throw new MlsProtocolException("Invalid signature private key.", ex);
+        }
+
+        return ecdsa.SignData(tbs, HashName, DSASignatureFormat.Rfc3279DerSequence);
+    }
+
+    /// <summary>VerifyWithLabel (RFC 9420 §5.1.2). Returns false for malformed keys or signatures.</summary>
+    public bool VerifyWithLabel(ReadOnlySpan<byte> signaturePublicKey, string label, ReadOnlySpan<byte> content, ReadOnlySpan<byte> signature)
+    {
+        var tbs = SignContent(label, content);
+        try
+        {
+            using var ecdsa = ECDsa.Create(Kem.PublicParameters(signaturePublicKey));
+            return ecdsa.VerifyData(tbs, signature, HashName, DSASignatureFormat.Rfc3279DerSequence);
+        }
+        catch (CryptographicException)
+        {
+            return false;
+        }
+        catch (MlsException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Public signature key (uncompressed point) for a private signature key.</summary>
+    public byte[] SignaturePublicKey(ReadOnlySpan<byte> signaturePrivateKey) => Kem.PublicKeyOf(signaturePrivateKey);
+
+    /// <summary>Generates a fresh ECDSA key pair (private scalar, uncompressed public point).</summary>
+    public (byte[] PrivateKey, byte[] PublicKey) GenerateSignatureKeyPair() => Kem.GenerateKeyPair();
+
+    /// <summary>EncryptWithLabel (RFC 9420 §5.1.3): HPKE base-mode seal.</summary>
+    public HpkeCiphertext EncryptWithLabel(ReadOnlySpan<byte> publicKey, string label, ReadOnlySpan<byte> context, ReadOnlySpan<byte> plaintext)
+    {
+        var (enc, ct) = Hpke.SealBase(publicKey, EncryptContext(label, context), [], plaintext);
+        return new HpkeCiphertext(enc, ct);
+    }
+
+    /// <summary>DecryptWithLabel (RFC 9420 §5.1.3): HPKE base-mode open.</summary>
+    public byte[] DecryptWithLabel(ReadOnlySpan<byte> privateKey, string label, ReadOnlySpan<byte> context, HpkeCiphertext ciphertext)
+    {
+        ArgumentNullException.ThrowIfNull(ciphertext);
+        return Hpke.OpenBase(ciphertext.KemOutput, privateKey, EncryptContext(label, context), [], ciphertext.Ciphertext);
+    }
+
+    /// <summary>MLS-Exporter-style hash ratchet helpers need the prefix-free label, exposed for reuse.</summary>
+    internal static byte[] PrefixedLabel(string label) => System.Text.Encoding.ASCII.GetBytes(LabelPrefix + label);
+
+    private static byte[] SignContent(string label, ReadOnlySpan<byte> content)
+    {
+        var w = new TlsWriter();
+        w.WriteOpaque(PrefixedLabel(label));
+        w.WriteOpaque(content);
+        return w.ToArray();
+    }
+
+    private static byte[] EncryptContext(string label, ReadOnlySpan<byte> context)
+    {
+        var w = new TlsWriter();
+        w.WriteOpaque(PrefixedLabel(label));
+        w.WriteOpaque(context);
+        return w.ToArray();
+    }
+}
