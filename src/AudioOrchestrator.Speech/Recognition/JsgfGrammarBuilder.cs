@@ -1,0 +1,145 @@
+using System.Globalization;
+using System.Text;
+
+namespace AudioOrchestrator.Speech;
+
+/// <summary>A JSGF grammar built from a <see cref="SpeechVocabulary"/>.</summary>
+/// <param name="Jsgf">The grammar text, or <see langword="null"/> when no phrase survived.</param>
+/// <param name="CommandPhrases">Command phrases that are in the grammar.</param>
+/// <param name="WakePhrases">Wake phrases that are in the grammar.</param>
+/// <param name="DictationWords">Words that may stand for <c>{text}</c>.</param>
+/// <param name="RejectedPhrases">Phrases left out because a word has no pronunciation (or an invalid character).</param>
+internal sealed record JsgfGrammar(
+    string? Jsgf,
+    IReadOnlyList<string> CommandPhrases,
+    IReadOnlyList<string> WakePhrases,
+    IReadOnlyList<string> DictationWords,
+    IReadOnlyList<string> RejectedPhrases);
+
+/// <summary>
+/// Builds the grammar
+/// <code>
+/// public &lt;utterance&gt; = &lt;wake&gt; | [&lt;wake&gt;] &lt;command&gt;;
+/// </code>
+/// where <c>{text}</c> in a command becomes <c>&lt;dictation&gt;+</c>, one or more words of the dictation vocabulary
+/// (the known words of <see cref="PocketSphinxOptions.DictationWords"/> plus every word of the phrases).
+/// </summary>
+internal static class JsgfGrammarBuilder
+{
+    private const string DictationRule = "<dictation>";
+
+    public static JsgfGrammar Build(SpeechVocabulary vocabulary, IEnumerable<string> extraDictationWords, Func<string, bool> isKnownWord)
+    {
+        ArgumentNullException.ThrowIfNull(vocabulary);
+        ArgumentNullException.ThrowIfNull(extraDictationWords);
+        ArgumentNullException.ThrowIfNull(isKnownWord);
+
+        var rejected = new List<string>();
+        var commands = Accept(vocabulary.CommandPhrases, allowDictation: true, isKnownWord, rejected);
+        var wakes = Accept(vocabulary.WakePhrases, allowDictation: false, isKnownWord, rejected);
+
+        var dictation = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var word in extraDictationWords)
+        {
+            var normalized = NormalizeWord(word);
+            if (normalized is not null && isKnownWord(normalized))
+            {
+                dictation.Add(normalized);
+            }
+        }
+
+        foreach (var phrase in commands.Concat(wakes))
+        {
+            foreach (var word in Tokenize(phrase))
+            {
+                if (word != SpeechVocabulary.DictationToken)
+                {
+                    dictation.Add(word);
+                }
+            }
+        }
+
+        var usesDictation = commands.Any(c => Tokenize(c).Contains(SpeechVocabulary.DictationToken));
+        if (commands.Count == 0 && wakes.Count == 0)
+        {
+            return new JsgfGrammar(null, commands, wakes, [.. dictation], rejected);
+        }
+
+        var jsgf = new StringBuilder();
+        jsgf.Append("#JSGF V1.0;\n\ngrammar assistant;\n\n");
+        if (usesDictation)
+        {
+            jsgf.Append(DictationRule).Append(" = ").AppendJoin(" | ", dictation).Append(";\n");
+        }
+
+        if (wakes.Count > 0)
+        {
+            jsgf.Append("<wake> = ").AppendJoin(" | ", wakes.Select(w => $"( {w} )")).Append(";\n");
+        }
+
+        if (commands.Count > 0)
+        {
+            jsgf.Append("<command> = ")
+                .AppendJoin(" | ", commands.Select(c => "( " + string.Join(' ', Tokenize(c).Select(t => t == SpeechVocabulary.DictationToken ? DictationRule + "+" : t)) + " )"))
+                .Append(";\n");
+        }
+
+        jsgf.Append("\npublic <utterance> = ");
+        jsgf.Append((commands.Count, wakes.Count) switch
+        {
+            ( > 0, > 0) => "<wake> | ( [ <wake> ] <command> )",
+            ( > 0, 0) => "<command>",
+            _ => "<wake>",
+        });
+        jsgf.Append(";\n");
+
+        return new JsgfGrammar(jsgf.ToString(), commands, wakes, [.. dictation], rejected);
+    }
+
+    /// <summary>Splits a phrase into lowercase words.</summary>
+    public static string[] Tokenize(string phrase) =>
+        phrase.ToLowerInvariant().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>Lowercases a word and returns it if it only has characters that are safe as a JSGF token.</summary>
+    public static string? NormalizeWord(string? word)
+    {
+        if (string.IsNullOrWhiteSpace(word))
+        {
+            return null;
+        }
+
+        var lower = word.Trim().ToLower(CultureInfo.InvariantCulture);
+        foreach (var c in lower)
+        {
+            if (!(c is >= 'a' and <= 'z' || c is >= '0' and <= '9' || c is '\'' or '-' or '_' or '.'))
+            {
+                return null;
+            }
+        }
+
+        return lower;
+    }
+
+    private static List<string> Accept(IEnumerable<string> phrases, bool allowDictation, Func<string, bool> isKnownWord, List<string> rejected)
+    {
+        var accepted = new List<string>();
+        foreach (var phrase in phrases ?? [])
+        {
+            var tokens = Tokenize(phrase ?? string.Empty);
+            var ok = tokens.Length > 0 && tokens.All(t =>
+                (allowDictation && t == SpeechVocabulary.DictationToken) ||
+                (NormalizeWord(t) == t && isKnownWord(t)));
+            var normalized = string.Join(' ', tokens);
+            if (ok && !accepted.Contains(normalized))
+            {
+                accepted.Add(normalized);
+            }
+            else if (!ok)
+            {
+                rejected.Add(phrase ?? string.Empty);
+            }
+        }
+
+        return accepted;
+    }
+}

@@ -1,0 +1,196 @@
+using System.Runtime.InteropServices;
+using AudioOrchestrator.Speech.Native;
+
+namespace AudioOrchestrator.Speech;
+
+/// <summary>Result of decoding one utterance with one search.</summary>
+/// <param name="Hypothesis">Recognised words (fillers removed), or <see langword="null"/> when nothing was recognised.</param>
+/// <param name="Score">Path score of the best hypothesis (log domain of the decoder's logmath, base 1.0001).</param>
+/// <param name="Posterior">Posterior probability of the hypothesis in 0..1, or <see langword="null"/> if the search could not compute one.</param>
+/// <param name="Frames">Number of 10 ms feature frames decoded.</param>
+internal readonly record struct DecodeResult(string? Hypothesis, int Score, double? Posterior, int Frames);
+
+/// <summary>
+/// One pocketsphinx decoder with two searches: the general n-gram language model the decoder is initialised with,
+/// and (optionally) a JSGF grammar. Not thread-safe: the pool hands each instance to one caller at a time.
+/// </summary>
+internal sealed class PocketSphinxDecoder : IDisposable
+{
+    /// <summary>Name of the JSGF search.</summary>
+    public const string GrammarSearch = "grammar";
+
+    /// <summary>Above this many samples, audio is fed in blocks so cancellation is observed during decoding.</summary>
+    private const int SingleBlockLimit = 16000 * 10;
+
+    private const int BlockSamples = 16000;
+
+    private readonly SphinxConfigHandle _config;
+    private readonly PocketSphinxDecoderHandle _decoder;
+    private readonly nint _logMath;
+    private string? _currentSearch;
+
+    private PocketSphinxDecoder(SphinxConfigHandle config, PocketSphinxDecoderHandle decoder)
+    {
+        _config = config;
+        _decoder = decoder;
+        _logMath = PocketSphinxNative.PsGetLogMath(decoder);
+        LanguageModelSearch = Marshal.PtrToStringUTF8(PocketSphinxNative.PsGetSearch(decoder))
+            ?? throw new InvalidOperationException("pocketsphinx created no language-model search.");
+        _currentSearch = LanguageModelSearch;
+    }
+
+    /// <summary>Name of the n-gram search created from <c>-lm</c> (pocketsphinx calls it <c>_default</c>).</summary>
+    public string LanguageModelSearch { get; }
+
+    /// <summary>Whether <see cref="SetGrammar"/> succeeded.</summary>
+    public bool HasGrammar { get; private set; }
+
+    /// <summary>Loads the acoustic model, dictionary and language model.</summary>
+    public static PocketSphinxDecoder Create(PocketSphinxOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+
+        // Defaults only (argc = 0, so no argv strings are referenced by the configuration), then typed setters,
+        // which copy their values. This replaces the variadic cmd_ln_init.
+        var config = PocketSphinxNative.CmdLnParse(0, PocketSphinxNative.PsArgs(), 0, 0, 0);
+        if (config.IsInvalid)
+        {
+            config.Dispose();
+            throw new InvalidOperationException("pocketsphinx: could not create a configuration.");
+        }
+
+        try
+        {
+            PocketSphinxNative.CmdLnSetString(config, "-hmm", options.ResolvedAcousticModelPath);
+            PocketSphinxNative.CmdLnSetString(config, "-dict", options.ResolvedDictionaryPath);
+            PocketSphinxNative.CmdLnSetString(config, "-lm", options.ResolvedLanguageModelPath);
+            PocketSphinxNative.CmdLnSetString(config, "-logfn", options.NativeLogFile);
+            PocketSphinxNative.CmdLnSetFloat(config, "-samprate", 16000);
+
+            var decoder = PocketSphinxNative.PsInit(config);
+            if (decoder.IsInvalid)
+            {
+                decoder.Dispose();
+                throw new InvalidOperationException(
+                    $"pocketsphinx: ps_init failed for model '{options.ResolvedAcousticModelPath}' (see {options.NativeLogFile}).");
+            }
+
+            return new PocketSphinxDecoder(config, decoder);
+        }
+        catch
+        {
+            config.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Whether the dictionary has a pronunciation for <paramref name="word"/>.</summary>
+    public bool IsKnownWord(string word)
+    {
+        var phones = PocketSphinxNative.PsLookupWord(_decoder, word);
+        if (phones == 0)
+        {
+            return false;
+        }
+
+        PocketSphinxNative.CkdFree(phones);
+        return true;
+    }
+
+    /// <summary>Adds a word to the dictionary (and the language model's unigrams).</summary>
+    /// <param name="word">Lowercase word.</param>
+    /// <param name="phones">CMU phones, space separated.</param>
+    /// <param name="rebuild">Rebuild the current search; pass <see langword="true"/> for the last word of a batch.</param>
+    public bool AddWord(string word, string phones, bool rebuild) =>
+        PocketSphinxNative.PsAddWord(_decoder, word, phones, rebuild ? 1 : 0) >= 0;
+
+    /// <summary>Installs the JSGF grammar as the <see cref="GrammarSearch"/> search.</summary>
+    public bool SetGrammar(string jsgf)
+    {
+        HasGrammar = PocketSphinxNative.PsSetJsgfString(_decoder, GrammarSearch, jsgf) >= 0;
+        return HasGrammar;
+    }
+
+    /// <summary>Decodes 16 kHz mono audio as one utterance with the named search.</summary>
+    public unsafe DecodeResult Decode(string search, ReadOnlySpan<short> pcm16kMono, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (_currentSearch != search)
+        {
+            if (PocketSphinxNative.PsSetSearch(_decoder, search) < 0)
+            {
+                throw new InvalidOperationException($"pocketsphinx: cannot switch to search '{search}'.");
+            }
+
+            _currentSearch = search;
+        }
+
+        if (PocketSphinxNative.PsStartUtt(_decoder) < 0)
+        {
+            throw new InvalidOperationException("pocketsphinx: ps_start_utt failed.");
+        }
+
+        var ended = false;
+        try
+        {
+            fixed (short* samples = pcm16kMono)
+            {
+                if (pcm16kMono.Length <= SingleBlockLimit)
+                {
+                    // One block marked as a full utterance: cepstral mean normalisation uses the whole utterance.
+                    Check(PocketSphinxNative.PsProcessRaw(_decoder, samples, (nuint)pcm16kMono.Length, 0, 1));
+                }
+                else
+                {
+                    for (var offset = 0; offset < pcm16kMono.Length; offset += BlockSamples)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        var count = Math.Min(BlockSamples, pcm16kMono.Length - offset);
+                        Check(PocketSphinxNative.PsProcessRaw(_decoder, samples + offset, (nuint)count, 0, 0));
+                    }
+                }
+            }
+
+            ended = true;
+            if (PocketSphinxNative.PsEndUtt(_decoder) < 0)
+            {
+                throw new InvalidOperationException("pocketsphinx: ps_end_utt failed.");
+            }
+        }
+        finally
+        {
+            if (!ended)
+            {
+                _ = PocketSphinxNative.PsEndUtt(_decoder);
+            }
+        }
+
+        var frames = PocketSphinxNative.PsGetFrameCount(_decoder);
+        var hypPointer = PocketSphinxNative.PsGetHyp(_decoder, out var score);
+        var hypothesis = hypPointer == 0 ? null : Marshal.PtrToStringUTF8(hypPointer)?.Trim();
+        if (string.IsNullOrEmpty(hypothesis))
+        {
+            return new DecodeResult(null, score, null, frames);
+        }
+
+        // ps_get_prob returns the log posterior of the best path from the lattice; a positive value
+        // (rounding) or exactly 0 for a search that cannot compute it is reported as "unknown".
+        var logPosterior = PocketSphinxNative.PsGetProb(_decoder);
+        double? posterior = logPosterior < 0 ? Math.Clamp(PocketSphinxNative.LogMathExp(_logMath, logPosterior), 0, 1) : null;
+        return new DecodeResult(hypothesis, score, posterior, frames);
+
+        static void Check(int result)
+        {
+            if (result < 0)
+            {
+                throw new InvalidOperationException("pocketsphinx: ps_process_raw failed.");
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _decoder.Dispose();
+        _config.Dispose();
+    }
+}

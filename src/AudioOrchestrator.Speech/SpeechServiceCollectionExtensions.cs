@@ -1,0 +1,33 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace AudioOrchestrator.Speech;
+
+/// <summary>Registers the speech clients as singletons with options validated at start-up.</summary>
+public static class SpeechServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="PocketSphinxSpeechToTextClient"/> (also as <see cref="ISpeechToTextClient"/>).
+    /// An <see cref="ISpeechVocabularySource"/> must be registered separately.
+    /// </summary>
+    public static OptionsBuilder<PocketSphinxOptions> AddPocketSphinxSpeechToText(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PocketSphinxOptions>, PocketSphinxOptionsValidator>());
+        services.TryAddSingleton<PocketSphinxSpeechToTextClient>();
+        services.TryAddSingleton<ISpeechToTextClient>(sp => sp.GetRequiredService<PocketSphinxSpeechToTextClient>());
+        return services.AddOptions<PocketSphinxOptions>().ValidateOnStart();
+    }
+
+    /// <summary>Registers <see cref="EspeakTextToSpeechClient"/> (also as <see cref="ITextToSpeechClient"/>).</summary>
+    public static OptionsBuilder<EspeakOptions> AddEspeakTextToSpeech(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EspeakOptions>, EspeakOptionsValidator>());
+        services.TryAddSingleton<EspeakTextToSpeechClient>();
+        services.TryAddSingleton<ITextToSpeechClient>(sp => sp.GetRequiredService<EspeakTextToSpeechClient>());
+        return services.AddOptions<EspeakOptions>().ValidateOnStart();
+    }
+}
