@@ -110,11 +110,16 @@ public sealed class CipherSuite
     }
 
     /// <summary>ExpandWithLabel (RFC 9420 §5.1).</summary>
-    public byte[] ExpandWithLabel(ReadOnlySpan<byte> secret, string label, ReadOnlySpan<byte> context, int length)
+    public byte[] ExpandWithLabel(ReadOnlySpan<byte> secret, string label, ReadOnlySpan<byte> context, int length) =>
+        ExpandWithLabel(secret, System.Text.Encoding.ASCII.GetBytes(label), context, length);
+
+    /// <summary>ExpandWithLabel with a label given as bytes.</summary>
+    public byte[] ExpandWithLabel(ReadOnlySpan<byte> secret, ReadOnlySpan<byte> label, ReadOnlySpan<byte> context, int length)
     {
         var w = new TlsWriter();
         w.WriteUInt16(checked((ushort)length));
-        w.WriteOpaque(System.Text.Encoding.ASCII.GetBytes(LabelPrefix + label));
+        byte[] fullLabel = [.. "MLS 1.0 "u8, .. label];
+        w.WriteOpaque(fullLabel);
         w.WriteOpaque(context);
         return Expand(secret, w.ToArray(), length);
     }
@@ -195,8 +200,7 @@ public sealed class CipherSuite
         return Hpke.OpenBase(ciphertext.KemOutput, privateKey, EncryptContext(label, context), [], ciphertext.Ciphertext);
     }
 
-    /// <summary>MLS-Exporter-style hash ratchet helpers need the prefix-free label, exposed for reuse.</summary>
-    internal static byte[] PrefixedLabel(string label) => System.Text.Encoding.ASCII.GetBytes(LabelPrefix + label);
+    private static byte[] PrefixedLabel(string label) => System.Text.Encoding.ASCII.GetBytes(LabelPrefix + label);
 
     private static byte[] SignContent(string label, ReadOnlySpan<byte> content)
     {
