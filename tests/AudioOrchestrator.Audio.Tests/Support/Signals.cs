@@ -18,6 +18,25 @@ internal static class Signals
         return samples;
     }
 
+    /// <summary>Linear sweep from <paramref name="startHz"/> to <paramref name="endHz"/> over <paramref name="seconds"/>, defined in continuous time so it matches across sample rates.</summary>
+    public static short[] Chirp(double startHz, double endHz, double seconds, int sampleRate, double amplitude = 0.4, int channels = 1)
+    {
+        var frames = (int)Math.Round(seconds * sampleRate);
+        var samples = new short[frames * channels];
+        var sweepRate = (endHz - startHz) / seconds;
+        for (var i = 0; i < frames; i++)
+        {
+            var t = (double)i / sampleRate;
+            var value = (short)Math.Round(amplitude * short.MaxValue * Math.Sin(2 * Math.PI * ((startHz * t) + (sweepRate * t * t / 2))));
+            for (var c = 0; c < channels; c++)
+            {
+                samples[(i * channels) + c] = value;
+            }
+        }
+
+        return samples;
+    }
+
     public static int Frames(int sampleRate, double milliseconds) => (int)Math.Round(sampleRate * milliseconds / 1000);
 
     /// <summary>Pearson correlation of two equally long signals.</summary>
