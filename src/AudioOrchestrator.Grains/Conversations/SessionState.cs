@@ -1,0 +1,20 @@
+using AudioOrchestrator.Contracts;
+
+namespace AudioOrchestrator.Grains.Conversations;
+
+/// <summary>A session's persisted state: context and history. Stored as JSON (System.Text.Json).</summary>
+[GenerateSerializer]
+public sealed class SessionState
+{
+    [Id(0)]
+    public DateTimeOffset CreatedAt { get; set; }
+
+    [Id(1)]
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    [Id(2)]
+    public Dictionary<string, string> Context { get; set; } = new(StringComparer.Ordinal);
+
+    [Id(3)]
+    public List<ConversationTurn> History { get; set; } = [];
+}

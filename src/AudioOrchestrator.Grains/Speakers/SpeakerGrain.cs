@@ -1,0 +1,227 @@
+using System.Diagnostics;
+using AudioOrchestrator.Audio;
+using AudioOrchestrator.Contracts;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Streams;
+using Orleans.Streams.Core;
+
+namespace AudioOrchestrator.Grains.Speakers;
+
+/// <summary>
+/// Hears one speaker: implicitly subscribed to the speaker's audio-in stream, decodes and segments the audio,
+/// runs speech-to-text on each utterance and hands it to the session. DSP state lives in memory only.
+/// </summary>
+[ImplicitStreamSubscription(StreamNames.AudioIn)]
+public sealed partial class SpeakerGrain(
+    ISpeechToTextClient speechToText,
+    IOptions<SpeakerOptions> options,
+    PipelineMetrics metrics,
+    TimeProvider clock,
+    ILogger<SpeakerGrain> logger)
+    : Grain, ISpeakerGrain, IStreamSubscriptionObserver, IAsyncObserver<SpeakerStreamEvent>
+{
+    private const string LiveInput = "live";
+    private readonly Dictionary<string, InputState> _inputs = new(StringComparer.Ordinal);
+    private readonly List<SegmentedUtterance> _completed = [];
+    private SpeakerRef? _speaker;
+    private long _framesReceived;
+    private long _corruptFrames;
+    private int _utterances;
+
+    private SpeakerRef Speaker => _speaker ??= SpeakerRef.Parse(this.GetPrimaryKeyString());
+
+    public Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory)
+    {
+        ArgumentNullException.ThrowIfNull(handleFactory);
+        return handleFactory.Create<SpeakerStreamEvent>().ResumeAsync(this);
+    }
+
+    public Task<SpeakerStatus> GetStatusAsync() =>
+        Task.FromResult(new SpeakerStatus(Speaker, _framesReceived, _corruptFrames, _utterances, _inputs.Values.Any(i => i.Pipeline.InSpeech)));
+
+    public async Task OnNextAsync(SpeakerStreamEvent item, StreamSequenceToken? token = null)
+    {
+        switch (item)
+        {
+            case OpusFrameBatch batch:
+                await OnFramesAsync(batch);
+                break;
+            case SpeakerInputEnded ended:
+                await OnInputEndedAsync(ended);
+                break;
+            default:
+                LogUnknownEvent(logger, item.GetType().Name, Speaker.StreamKey);
+                break;
+        }
+    }
+
+    public Task OnCompletedAsync() => Task.CompletedTask;
+
+    public Task OnErrorAsync(Exception ex)
+    {
+        LogStreamError(logger, ex, Speaker.StreamKey);
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        foreach (var input in _inputs.Values)
+        {
+            input.Pipeline.Dispose();
+        }
+
+        _inputs.Clear();
+        return Task.CompletedTask;
+    }
+
+    private async Task OnFramesAsync(OpusFrameBatch batch)
+    {
+        var input = GetOrOpenInput(batch.CorrelationId, batch.CapturedAt, batch.TraceParent);
+        if (input is null)
+        {
+            return;
+        }
+
+        _completed.Clear();
+        foreach (var frame in batch.Frames)
+        {
+            _framesReceived++;
+            if (!input.Pipeline.PushOpus(frame, _completed))
+            {
+                _corruptFrames++;
+                metrics.CorruptFrames.Add(1);
+                LogCorruptFrame(logger, Speaker.StreamKey, frame.Length);
+            }
+        }
+
+        metrics.FramesReceived.Add(batch.Frames.Length);
+        await HandleCompletedAsync(input, batch.CorrelationId);
+    }
+
+    private async Task OnInputEndedAsync(SpeakerInputEnded ended)
+    {
+        var key = ended.CorrelationId ?? LiveInput;
+        if (!_inputs.Remove(key, out var input))
+        {
+            // Nothing was heard on this input (or it was already closed): still answer the waiter.
+            await GetConversation().CompleteInputAsync(new InputCompletion(Speaker, ended.CorrelationId, 0));
+            return;
+        }
+
+        using (input.Pipeline)
+        {
+            _completed.Clear();
+            input.Pipeline.Flush(_completed);
+            await HandleCompletedAsync(input, ended.CorrelationId);
+        }
+
+        await GetConversation().CompleteInputAsync(new InputCompletion(Speaker, ended.CorrelationId, input.Utterances));
+    }
+
+    private InputState? GetOrOpenInput(string? correlationId, DateTimeOffset capturedAt, string? traceParent)
+    {
+        var key = correlationId ?? LiveInput;
+        if (_inputs.TryGetValue(key, out var input))
+        {
+            return input;
+        }
+
+        if (_inputs.Count >= options.Value.MaxConcurrentInputs)
+        {
+            LogTooManyInputs(logger, Speaker.StreamKey, options.Value.MaxConcurrentInputs);
+            return null;
+        }
+
+        input = new InputState(new SpeakerAudioPipeline(options.Value.Segmenter), capturedAt, traceParent);
+        _inputs[key] = input;
+        return input;
+    }
+
+    private async Task HandleCompletedAsync(InputState input, string? correlationId)
+    {
+        if (_completed.Count == 0)
+        {
+            return;
+        }
+
+        var utterances = _completed.ToArray();
+        _completed.Clear();
+        foreach (var segment in utterances)
+        {
+            await RecognizeAsync(input, segment, correlationId);
+        }
+    }
+
+    private async Task RecognizeAsync(InputState input, SegmentedUtterance segment, string? correlationId)
+    {
+        var decidedAt = clock.GetUtcNow();
+        ActivityContext.TryParse(input.TraceParent, null, out var parent);
+        using var activity = TelemetryNames.ActivitySource.StartActivity("speaker.utterance", ActivityKind.Internal, parent);
+        activity?.SetTag("session.id", Speaker.SessionId);
+        activity?.SetTag("speaker.id", Speaker.SpeakerId);
+        activity?.SetTag("correlation.id", correlationId);
+
+        var started = Stopwatch.GetTimestamp();
+        var audio = new PcmAudio(segment.Samples, segment.SampleRate, 1);
+        SpeechToTextResponse response;
+        using (var wav = new MemoryStream(WavCodec.Encode(audio), writable: false))
+        {
+            response = await speechToText.GetTextAsync(wav, new SpeechToTextOptions { SpeechSampleRate = segment.SampleRate });
+        }
+
+        var sttMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        metrics.SttDuration.Record(sttMs);
+        var transcript = (response.Text ?? "").Trim();
+        activity?.SetTag("stt.ms", sttMs);
+        activity?.SetTag("transcript", transcript);
+        if (transcript.Length == 0)
+        {
+            metrics.EmptyTranscripts.Add(1);
+            LogEmptyTranscript(logger, Speaker.StreamKey, correlationId, audio.Duration.TotalMilliseconds);
+            return;
+        }
+
+        input.Utterances++;
+        _utterances++;
+        var confidence = response.AdditionalProperties?.TryGetValue("confidence", out var value) == true && value is double c ? c : (double?)null;
+        var timings = new UtteranceTimings(
+            input.StartedAt + segment.SpeechStart,
+            input.StartedAt + segment.SpeechEnd,
+            decidedAt,
+            audio.Duration.TotalMilliseconds,
+            sttMs);
+        var utterance = new Utterance(Guid.CreateVersion7().ToString("N"), Speaker, transcript, confidence, timings, correlationId);
+        LogUtterance(logger, Speaker.StreamKey, correlationId, transcript, sttMs);
+        await GetConversation().SubmitUtteranceAsync(utterance);
+    }
+
+    private IConversationGrain GetConversation() => GrainFactory.GetGrain<IConversationGrain>(Speaker.SessionId);
+
+    private sealed class InputState(SpeakerAudioPipeline pipeline, DateTimeOffset startedAt, string? traceParent)
+    {
+        public SpeakerAudioPipeline Pipeline { get; } = pipeline;
+        public DateTimeOffset StartedAt { get; } = startedAt;
+        public string? TraceParent { get; } = traceParent;
+        public int Utterances { get; set; }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Heard {Speaker} (correlation {CorrelationId}): \"{Transcript}\" (stt {SttMs:F1} ms)")]
+    private static partial void LogUtterance(ILogger logger, string speaker, string? correlationId, string transcript, double sttMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "No words recognised in {DurationMs:F0} ms of speech from {Speaker} (correlation {CorrelationId})")]
+    private static partial void LogEmptyTranscript(ILogger logger, string speaker, string? correlationId, double durationMs);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Skipped a corrupt Opus packet of {Length} bytes from {Speaker}")]
+    private static partial void LogCorruptFrame(ILogger logger, string speaker, int length);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Speaker {Speaker} already has {Max} open inputs; dropping audio of a new one")]
+    private static partial void LogTooManyInputs(ILogger logger, string speaker, int max);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Unknown event {EventType} on the audio stream of {Speaker}")]
+    private static partial void LogUnknownEvent(ILogger logger, string eventType, string speaker);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Audio stream error for {Speaker}")]
+    private static partial void LogStreamError(ILogger logger, Exception exception, string speaker);
+}

@@ -1,0 +1,65 @@
+using System.Diagnostics;
+using AudioOrchestrator.Audio;
+using AudioOrchestrator.Contracts;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+
+namespace AudioOrchestrator.Grains.Synthesis;
+
+/// <summary>
+/// Speaks an answer: text-to-speech sentence by sentence, Opus-encodes it and publishes the frames on the
+/// session's audio-out stream as soon as each sentence is ready.
+/// </summary>
+[StatelessWorker]
+public sealed class SpeechSynthesisGrain(ITextToSpeechClient textToSpeech, IOptions<SynthesisOptions> options)
+    : Grain, ISpeechSynthesisGrain
+{
+    public async Task<SynthesisResult> SpeakAsync(SpeechRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        using var activity = TelemetryNames.ActivitySource.StartActivity("speech.synthesis");
+        activity?.SetTag("turn.id", request.TurnId);
+        var stream = this.GetStreamProvider(StreamNames.Provider)
+            .GetStream<SessionOutputEvent>(StreamId.Create(StreamNames.AudioOut, request.SessionId));
+        var started = Stopwatch.GetTimestamp();
+        double? firstAudioMs = null;
+        long sequence = 0;
+        var frames = new List<byte[]>();
+        var batchSize = options.Value.FramesPerEvent;
+        using var writer = new OpusFrameWriter(options.Value.Channels);
+
+        async Task PublishAsync(bool all)
+        {
+            while (frames.Count >= batchSize || (all && frames.Count > 0))
+            {
+                var take = Math.Min(batchSize, frames.Count);
+                var batch = frames.GetRange(0, take).ToArray();
+                frames.RemoveRange(0, take);
+                await stream.OnNextAsync(new AnswerAudio(request.TurnId, sequence, batch) { CorrelationId = request.CorrelationId });
+                sequence += batch.Length;
+                firstAudioMs ??= Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            }
+        }
+
+        if (!string.IsNullOrWhiteSpace(request.Text))
+        {
+            await foreach (var update in textToSpeech.GetStreamingAudioAsync(request.Text))
+            {
+                foreach (var content in update.Contents.OfType<DataContent>())
+                {
+                    writer.Write(WavCodec.Decode(content.Data.Span), frames);
+                }
+
+                // The first sentence goes out at once, however few frames it has.
+                await PublishAsync(all: firstAudioMs is null);
+            }
+
+            writer.Flush(frames);
+            await PublishAsync(all: true);
+        }
+
+        var totalMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        return new SynthesisResult(firstAudioMs ?? totalMs, totalMs, (int)sequence);
+    }
+}

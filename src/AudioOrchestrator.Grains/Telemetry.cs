@@ -1,0 +1,43 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace AudioOrchestrator.Grains;
+
+/// <summary>The service's own trace source and meter names.</summary>
+public static class TelemetryNames
+{
+    public const string ActivitySourceName = "AudioOrchestrator";
+    public const string MeterName = "AudioOrchestrator";
+
+    /// <summary>Shared, immutable activity source for turn spans.</summary>
+    public static readonly ActivitySource ActivitySource = new(ActivitySourceName);
+}
+
+/// <summary>Per-stage timings and error counters of the voice pipeline.</summary>
+public sealed class PipelineMetrics
+{
+    public PipelineMetrics(IMeterFactory meterFactory)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        var meter = meterFactory.Create(TelemetryNames.MeterName);
+        SttDuration = meter.CreateHistogram<double>("audioorchestrator.stt.duration", "ms", "Speech-to-text time per utterance.");
+        AgentDuration = meter.CreateHistogram<double>("audioorchestrator.agent.duration", "ms", "Agent time per turn.");
+        TtsFirstAudio = meter.CreateHistogram<double>("audioorchestrator.tts.first_audio", "ms", "Text-to-speech time to the first published frame.");
+        EndOfUtteranceToFirstAudio = meter.CreateHistogram<double>("audioorchestrator.turn.eou_to_first_audio", "ms", "End of utterance to the first answer frame on audio-out.");
+        Turns = meter.CreateCounter<long>("audioorchestrator.turns", description: "Turns answered.");
+        FailedTurns = meter.CreateCounter<long>("audioorchestrator.turns.failed", description: "Turns that could not be answered.");
+        CorruptFrames = meter.CreateCounter<long>("audioorchestrator.opus.corrupt_frames", description: "Opus packets that failed to decode and were skipped.");
+        FramesReceived = meter.CreateCounter<long>("audioorchestrator.opus.frames_received", description: "Opus packets received from speakers.");
+        EmptyTranscripts = meter.CreateCounter<long>("audioorchestrator.stt.empty", description: "Utterances in which speech-to-text found no words.");
+    }
+
+    public Histogram<double> SttDuration { get; }
+    public Histogram<double> AgentDuration { get; }
+    public Histogram<double> TtsFirstAudio { get; }
+    public Histogram<double> EndOfUtteranceToFirstAudio { get; }
+    public Counter<long> Turns { get; }
+    public Counter<long> FailedTurns { get; }
+    public Counter<long> CorruptFrames { get; }
+    public Counter<long> FramesReceived { get; }
+    public Counter<long> EmptyTranscripts { get; }
+}

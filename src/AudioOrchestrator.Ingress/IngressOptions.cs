@@ -1,0 +1,29 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace AudioOrchestrator.Ingress;
+
+/// <summary>The AudioIngress gateway's settings. Section <c>Ingress</c>.</summary>
+public sealed class IngressOptions
+{
+    public const string SectionName = "Ingress";
+
+    /// <summary>20 ms Opus frames per audio-in stream event (3-5 keeps the message rate low and latency small).</summary>
+    [Range(1, 50)]
+    public int FramesPerEvent { get; set; } = 4;
+
+    /// <summary>Largest accepted WAV upload, in bytes.</summary>
+    [Range(1024, 1L << 31)]
+    public long MaxUploadBytes { get; set; } = 10 * 1024 * 1024;
+
+    /// <summary>How long an upload may wait for its answers.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:30:00")]
+    public TimeSpan TurnTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long answer audio stays downloadable.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan AnswerAudioRetention { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Answer audio kept in memory at most, in bytes.</summary>
+    [Range(1024 * 1024, 1L << 34)]
+    public long AnswerAudioCacheBytes { get; set; } = 256L * 1024 * 1024;
+}

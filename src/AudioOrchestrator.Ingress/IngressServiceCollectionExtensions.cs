@@ -1,0 +1,26 @@
+using AudioOrchestrator.Ingress.Streams;
+using AudioOrchestrator.Ingress.Uploads;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace AudioOrchestrator.Ingress;
+
+public static class IngressServiceCollectionExtensions
+{
+    /// <summary>Registers the AudioIngress gateway's services (stream publisher, output hub, REST/file transport).</summary>
+    public static IServiceCollection AddAudioIngress(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<IngressOptions>()
+            .Bind(configuration.GetSection(IngressOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<SpeakerAudioPublisher>();
+        services.TryAddSingleton<SessionOutputHub>();
+        services.TryAddSingleton<AnswerAudioStore>();
+        services.TryAddSingleton<UtteranceUploadProcessor>();
+        return services;
+    }
+}

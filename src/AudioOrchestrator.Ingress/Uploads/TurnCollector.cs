@@ -1,0 +1,113 @@
+using AudioOrchestrator.Audio;
+using AudioOrchestrator.Contracts;
+
+namespace AudioOrchestrator.Ingress.Uploads;
+
+/// <summary>
+/// Gathers the audio-out events of one upload (by correlation id) until every turn it started has completed
+/// or failed. Events may arrive in any order.
+/// </summary>
+public sealed class TurnCollector(string correlationId)
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, TurnParts> _turns = new(StringComparer.Ordinal);
+    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int? _expected;
+
+    public Task Completion => _done.Task;
+
+    public Task OnEventAsync(SessionOutputEvent item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        if (!string.Equals(item.CorrelationId, correlationId, StringComparison.Ordinal))
+        {
+            return Task.CompletedTask;
+        }
+
+        lock (_lock)
+        {
+            switch (item)
+            {
+                case AnswerStarted started:
+                    var parts = Turn(started.TurnId);
+                    parts.Started = started;
+                    break;
+                case AnswerAudio audio:
+                    Turn(audio.TurnId).Audio.Add(audio);
+                    break;
+                case AnswerCompleted completed:
+                    Turn(completed.TurnId).Completed = completed;
+                    break;
+                case TurnFailed failed:
+                    Turn(failed.TurnId).Failed = failed;
+                    break;
+                case InputCompleted input:
+                    _expected = input.TurnCount;
+                    break;
+                default:
+                    break;
+            }
+
+            if (_expected is { } expected && _turns.Values.Count(t => t.IsFinished) >= expected)
+            {
+                _done.TrySetResult();
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The finished turns in the order they were started; answer audio decoded to a 48 kHz mono WAV.</summary>
+    public IReadOnlyList<UploadedTurn> BuildTurns()
+    {
+        lock (_lock)
+        {
+            return _turns.Values
+                .Where(t => t.IsFinished)
+                .OrderBy(t => t.Order)
+                .Select(t => t.ToUploadedTurn())
+                .ToArray();
+        }
+    }
+
+    private TurnParts Turn(string turnId)
+    {
+        if (!_turns.TryGetValue(turnId, out var parts))
+        {
+            parts = new TurnParts(turnId, _turns.Count);
+            _turns[turnId] = parts;
+        }
+
+        return parts;
+    }
+
+    private sealed class TurnParts(string turnId, int order)
+    {
+        public string TurnId { get; } = turnId;
+        public int Order { get; } = order;
+        public AnswerStarted? Started { get; set; }
+        public List<AnswerAudio> Audio { get; } = [];
+        public AnswerCompleted? Completed { get; set; }
+        public TurnFailed? Failed { get; set; }
+        public bool IsFinished => Completed is not null || Failed is not null;
+
+        public UploadedTurn ToUploadedTurn()
+        {
+            byte[]? wav = null;
+            if (Completed is not null)
+            {
+                var packets = Audio.OrderBy(a => a.FirstSequence).SelectMany(a => a.Frames).Select(f => (ReadOnlyMemory<byte>)f);
+                wav = WavCodec.Encode(OpusPacketizer.Decode(packets, channels: 1));
+            }
+
+            return new UploadedTurn(
+                TurnId,
+                Started?.Transcript ?? "",
+                Started?.Agent,
+                Started?.ResponseText,
+                Completed?.Timings,
+                wav,
+                Failed?.Reason);
+        }
+    }
+}

@@ -1,0 +1,25 @@
+namespace AudioOrchestrator.Ingress.Uploads;
+
+/// <summary>The answer to <c>POST /api/v1/sessions/{sessionId}/utterances</c>: the last turn, plus every turn heard.</summary>
+public sealed record UtteranceResponse(
+    string SessionId,
+    string CorrelationId,
+    string Transcript,
+    string? Agent,
+    string? ResponseText,
+    string? ResponseAudioUrl,
+    ResponseTimings Timings,
+    IReadOnlyList<TurnResponse> Turns);
+
+/// <summary>One turn of an upload.</summary>
+public sealed record TurnResponse(
+    string TurnId,
+    string Transcript,
+    string? Agent,
+    string? ResponseText,
+    string? ResponseAudioUrl,
+    ResponseTimings? Timings,
+    string? Error);
+
+/// <summary>Milliseconds spent in speech-to-text, the agent, text-to-speech, and the whole request.</summary>
+public sealed record ResponseTimings(double SttMs, double AgentMs, double TtsMs, double TotalMs);

@@ -1,0 +1,24 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace AudioOrchestrator.Silo.Health;
+
+/// <summary>Ready when the speech engines could be created (models found, native libraries loaded).</summary>
+public sealed class SpeechEnginesHealthCheck(IServiceProvider services) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            _ = services.GetRequiredService<ISpeechToTextClient>();
+            _ = services.GetRequiredService<ITextToSpeechClient>();
+            return Task.FromResult(HealthCheckResult.Healthy());
+        }
+#pragma warning disable CA1031 // Report any construction failure as unhealthy with its reason.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            return Task.FromResult(HealthCheckResult.Unhealthy("Speech engines failed to start.", ex));
+        }
+    }
+}

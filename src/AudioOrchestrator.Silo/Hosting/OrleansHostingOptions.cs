@@ -1,0 +1,40 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace AudioOrchestrator.Silo.Hosting;
+
+/// <summary>Where state and membership live. Section <c>Cluster</c> (not "Orleans": Orleans reads that section itself).</summary>
+public sealed class OrleansHostingOptions
+{
+    public const string SectionName = "Cluster";
+
+    [Required]
+    public string ClusterId { get; set; } = "audio-orchestrator";
+
+    /// <summary>Keys every persisted row: changing it orphans existing sessions.</summary>
+    [Required]
+    public string ServiceId { get; set; } = "audio-orchestrator";
+
+    /// <summary><c>Localhost</c> (one silo, embedded default) or <c>AdoNet</c> (PostgreSQL membership, several silos).</summary>
+    [AllowedValues("Localhost", "AdoNet")]
+    public string Clustering { get; set; } = "Localhost";
+
+    /// <summary><c>Memory</c> (embedded default: lost on restart) or <c>AdoNet</c> (PostgreSQL).</summary>
+    [AllowedValues("Memory", "AdoNet")]
+    public string GrainStorage { get; set; } = "Memory";
+
+    /// <summary>Connection string for the AdoNet choices (Npgsql).</summary>
+    public string? ConnectionString { get; set; }
+
+    [Range(0, 65535)]
+    public int SiloPort { get; set; } = 11111;
+
+    [Range(0, 65535)]
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>How often stream queues are polled; speech needs a few milliseconds, not the default 100.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:00:01")]
+    public TimeSpan StreamPollingPeriod { get; set; } = TimeSpan.FromMilliseconds(5);
+
+    [Range(1, 256)]
+    public int StreamQueueCount { get; set; } = 4;
+}

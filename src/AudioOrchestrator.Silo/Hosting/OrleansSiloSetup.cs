@@ -1,0 +1,68 @@
+using Orleans.Dashboard;
+using System.Net;
+using AudioOrchestrator.Grains;
+using Orleans.Configuration;
+
+namespace AudioOrchestrator.Silo.Hosting;
+
+/// <summary>Configures the co-hosted silo from <see cref="OrleansHostingOptions"/>.</summary>
+public static class OrleansSiloSetup
+{
+    public const string PostgresInvariant = "Npgsql";
+
+    public static void Configure(ISiloBuilder silo, OrleansHostingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        ArgumentNullException.ThrowIfNull(options);
+        silo.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = options.ClusterId;
+            o.ServiceId = options.ServiceId;
+        });
+
+        if (options.Clustering == "AdoNet")
+        {
+            silo.UseAdoNetClustering(o =>
+            {
+                o.Invariant = PostgresInvariant;
+                o.ConnectionString = RequireConnectionString(options);
+            });
+            silo.ConfigureEndpoints(IPAddress.Loopback, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: false);
+            silo.UseAdoNetReminderService(o =>
+            {
+                o.Invariant = PostgresInvariant;
+                o.ConnectionString = RequireConnectionString(options);
+            });
+        }
+        else
+        {
+            silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
+            silo.UseInMemoryReminderService();
+        }
+
+        // Clean JSON rows, readable by anything; chosen on day one because serializers cannot read each other's rows.
+        silo.UseSystemTextJsonGrainStorageSerializer();
+        if (options.GrainStorage == "AdoNet")
+        {
+            silo.AddAdoNetGrainStorage(StorageNames.Sessions, o =>
+            {
+                o.Invariant = PostgresInvariant;
+                o.ConnectionString = RequireConnectionString(options);
+            });
+        }
+        else
+        {
+            silo.AddMemoryGrainStorage(StorageNames.Sessions);
+        }
+
+        silo.AddMemoryGrainStorage(StorageNames.PubSub);
+        silo.AddAudioStreams(options.StreamPollingPeriod, options.StreamQueueCount);
+        silo.AddActivityPropagation();
+        silo.AddDashboard();
+    }
+
+    private static string RequireConnectionString(OrleansHostingOptions options) =>
+        options.ConnectionString is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException("Cluster:ConnectionString is required when Cluster:Clustering or Cluster:GrainStorage is AdoNet.");
+}

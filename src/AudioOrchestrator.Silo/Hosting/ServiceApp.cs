@@ -1,0 +1,74 @@
+using Orleans.Dashboard;
+using AudioOrchestrator.Grains;
+using AudioOrchestrator.Ingress;
+using AudioOrchestrator.Ingress.Uploads;
+using AudioOrchestrator.Silo.Endpoints;
+using AudioOrchestrator.Silo.Health;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using Scalar.AspNetCore;
+
+namespace AudioOrchestrator.Silo.Hosting;
+
+/// <summary>Builds the service: co-hosted silo, ingress, REST API, Dashboard, health and telemetry.</summary>
+public static class ServiceApp
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? customize = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        customize?.Invoke(builder);
+        var configuration = builder.Configuration;
+
+        var orleans = configuration.GetSection(OrleansHostingOptions.SectionName).Get<OrleansHostingOptions>() ?? new OrleansHostingOptions();
+        builder.Services.AddOptions<OrleansHostingOptions>().Bind(configuration.GetSection(OrleansHostingOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        builder.UseOrleans(silo => OrleansSiloSetup.Configure(silo, orleans));
+
+        builder.Services.AddAudioOrchestratorGrains(configuration);
+        builder.Services.AddSpeechEngines(configuration);
+        builder.Services.AddAudioIngress(configuration);
+        builder.Services.AddHostedService<StartupReport>();
+
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
+        builder.Services.AddHealthChecks()
+            .AddCheck<SiloHealthCheck>("orleans", tags: ["ready"])
+            .AddCheck<SpeechEnginesHealthCheck>("speech", tags: ["ready"]);
+        AddTelemetry(builder);
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapOpenApi();
+        app.MapScalarApiReference("/docs");
+        app.MapOrleansDashboard(routePrefix: "/dashboard");
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        app.MapUtteranceEndpoints();
+        app.MapSessionEndpoints();
+        app.MapAgentEndpoints();
+        app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
+        return app;
+    }
+
+    private static void AddTelemetry(WebApplicationBuilder builder)
+    {
+        var otel = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("audio-orchestrator"))
+            .WithMetrics(metrics => metrics
+                .AddMeter(TelemetryNames.MeterName, "Microsoft.Orleans")
+                .AddAspNetCoreInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddPrometheusExporter())
+            .WithTracing(tracing => tracing
+                .AddSource(TelemetryNames.ActivitySourceName, IngressTelemetry.ActivitySourceName, "Microsoft.Orleans.Application")
+                .AddAspNetCoreInstrumentation(o => o.Filter = ctx => !ctx.Request.Path.StartsWithSegments("/health", StringComparison.Ordinal)));
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            otel.UseOtlpExporter();
+        }
+    }
+}

@@ -1,0 +1,35 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
+
+namespace AudioOrchestrator.Silo.Hosting;
+
+/// <summary>Says at start-up which parts are embedded defaults, so nobody mistakes memory storage for durability.</summary>
+public sealed partial class StartupReport(
+    IOptions<OrleansHostingOptions> orleans,
+    IOptions<SpeechEngineOptions> speech,
+    IServiceProvider services,
+    ILogger<StartupReport> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Fail fast: a missing model or native library stops start-up with its own message.
+        _ = services.GetRequiredService<ISpeechToTextClient>();
+        _ = services.GetRequiredService<ITextToSpeechClient>();
+        var o = orleans.Value;
+        LogParts(logger, o.Clustering, o.GrainStorage, speech.Value.SpeechToText, speech.Value.TextToSpeech);
+        if (o.GrainStorage == "Memory")
+        {
+            LogMemoryStorage(logger);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Clustering: {Clustering}; grain storage: {Storage}; speech-to-text: {Stt}; text-to-speech: {Tts}")]
+    private static partial void LogParts(ILogger logger, string clustering, string storage, string stt, string tts);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sessions are kept in MEMORY storage: they are lost when the service stops. Set Cluster:GrainStorage=AdoNet for PostgreSQL.")]
+    private static partial void LogMemoryStorage(ILogger logger);
+}

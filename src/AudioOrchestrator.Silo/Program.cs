@@ -1,0 +1,36 @@
+using System.Net;
+using System.Net.Sockets;
+using AudioOrchestrator.Silo.CommandLine;
+using AudioOrchestrator.Silo.Hosting;
+
+if (AnswerFileCommand.TryParse(args, out var command, out var remaining))
+{
+    // One-shot mode: a private silo on free ports, no web listener in anyone's way.
+    var app = ServiceApp.Build(remaining, builder =>
+    {
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Cluster:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Cluster:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Logging:LogLevel:Default"] = "Warning",
+        });
+    });
+    await app.StartAsync();
+    var exitCode = await command!.RunAsync(app.Services, Console.Out, Console.Error, CancellationToken.None);
+    await app.StopAsync();
+    return exitCode;
+}
+
+await ServiceApp.Build(args).RunAsync();
+return 0;
+
+static int FreePort()
+{
+    using var listener = new TcpListener(IPAddress.Loopback, 0);
+    listener.Start();
+    return ((IPEndPoint)listener.LocalEndpoint).Port;
+}
+
+/// <summary>The service's entry point (public for tests).</summary>
+public partial class Program;
