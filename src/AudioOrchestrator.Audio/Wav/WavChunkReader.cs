@@ -83,7 +83,7 @@ internal static class WavChunkReader
         var isPlaceholder = declaredSize == 0xFFFFFFFF || (declaredSize == 0 && riffSizeIsPlaceholder && !body.IsEmpty);
         if (isPlaceholder)
         {
-            return new WavLayout(format, body, DataSizeIsPlaceholder: true);
+            return new WavLayout(format, body, dataSizeIsPlaceholder: true);
         }
 
         if (declaredSize > body.Length)
@@ -91,7 +91,7 @@ internal static class WavChunkReader
             throw new InvalidAudioException($"The WAV file is truncated: the 'data' chunk declares {declaredSize} bytes but only {body.Length} are present.");
         }
 
-        return new WavLayout(format, body[..(int)declaredSize], DataSizeIsPlaceholder: false);
+        return new WavLayout(format, body[..(int)declaredSize], dataSizeIsPlaceholder: false);
     }
 
     private static string ChunkName(ReadOnlySpan<byte> id)
@@ -106,12 +106,12 @@ internal static class WavChunkReader
     }
 }
 
-/// <summary>The 'fmt ' and 'data' chunk bodies of a WAV file.</summary>
-internal readonly ref struct WavLayout(ReadOnlySpan<byte> format, ReadOnlySpan<byte> data, bool DataSizeIsPlaceholder)
+/// <summary>The 'fmt ' and 'data' chunk bodies of a WAV file; <see cref="DataSizeIsPlaceholder"/> marks a streamed file's unknown data size.</summary>
+internal readonly ref struct WavLayout(ReadOnlySpan<byte> format, ReadOnlySpan<byte> data, bool dataSizeIsPlaceholder)
 {
     public ReadOnlySpan<byte> Format { get; } = format;
 
     public ReadOnlySpan<byte> Data { get; } = data;
 
-    public bool DataSizeIsPlaceholder { get; } = DataSizeIsPlaceholder;
+    public bool DataSizeIsPlaceholder { get; } = dataSizeIsPlaceholder;
 }
