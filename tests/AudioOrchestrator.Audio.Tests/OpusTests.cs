@@ -142,6 +142,17 @@ public sealed class OpusTests
     }
 
     [Fact]
+    public void Empty_packet_is_reported_as_corrupt()
+    {
+        using var decoder = new OpusDecoder(Rate, 1);
+
+        var error = Assert.Throws<OpusException>(() => decoder.Decode([], new short[FrameSamples]));
+
+        Assert.Equal(OpusException.InvalidPacket, error.ErrorCode);
+        Assert.Contains("empty packet", error.Message);
+    }
+
+    [Fact]
     public void Too_small_output_buffer_is_reported_by_libopus()
     {
         using var encoder = new OpusEncoder(Rate, 1);

@@ -72,6 +72,24 @@ public sealed class ResamplingTests
     }
 
     [Fact]
+    public void One_flush_drains_everything_when_the_buffer_is_sized_for_a_packet()
+    {
+        using var resampler = new StreamingResampler(48000, 16000, 1);
+        var input = Signals.Chirp(100, 3000, 1, 48000);
+        var buffer = new short[resampler.MaxOutputSamples(5760)];
+        var total = 0;
+        for (var offset = 0; offset < input.Length; offset += 960)
+        {
+            total += resampler.Process(input.AsSpan(offset, 960), buffer);
+        }
+
+        total += resampler.Flush(buffer);
+
+        Assert.Equal(0, resampler.Flush(buffer));
+        Assert.InRange(total, 15999, 16001);
+    }
+
+    [Fact]
     public void Process_rejects_an_output_span_smaller_than_the_bound()
     {
         using var resampler = new StreamingResampler(16000, 48000, 1);

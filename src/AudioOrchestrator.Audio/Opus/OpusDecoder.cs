@@ -28,12 +28,16 @@ public sealed class OpusDecoder : IDisposable
     /// <summary>Samples per channel of the longest possible packet (120 ms); size <c>pcm</c> as this times <see cref="Channels"/> to accept anything.</summary>
     public int MaxFrameSamples => OpusRules.MaxFrameSamples(SampleRate);
 
-    /// <summary>Decodes one packet; returns samples per channel written. A corrupt packet throws <see cref="OpusException"/> and leaves the decoder usable.</summary>
+    /// <summary>
+    /// Decodes one packet; returns samples per channel written. A corrupt (or empty) packet throws <see cref="OpusException"/>
+    /// and leaves the decoder usable. <paramref name="pcm"/> should hold <see cref="MaxFrameSamples"/> x <see cref="Channels"/>.
+    /// </summary>
     public int Decode(ReadOnlySpan<byte> packet, Span<short> pcm)
     {
         if (packet.IsEmpty)
         {
-            throw new ArgumentException("The packet is empty; use Conceal for a lost packet.", nameof(packet));
+            // libopus would silently conceal a zero-length packet; report it like any other corrupt packet instead.
+            throw new OpusException("opus_decode (empty packet; use Conceal for a lost packet)", OpusException.InvalidPacket);
         }
 
         return DecodeCore(packet, pcm, Math.Min(pcm.Length / Channels, MaxFrameSamples), fec: false, "opus_decode");
