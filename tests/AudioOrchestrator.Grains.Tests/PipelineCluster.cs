@@ -1,0 +1,64 @@
+using AudioOrchestrator.Grains;
+using AudioOrchestrator.Ingress;
+using AudioOrchestrator.Testing;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.TestingHost;
+
+namespace AudioOrchestrator.Grains.Tests;
+
+/// <summary>
+/// A one-silo in-process cluster running the real grains and streams, with instant tone-based speech engines;
+/// the test process is an Orleans client that uses the real ingress classes, like a separate ingress process.
+/// </summary>
+public sealed class PipelineCluster : IAsyncLifetime
+{
+    public const int QueueCount = 4;
+
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+
+    public IServiceProvider ClientServices => Cluster.Client.ServiceProvider;
+
+    public IClusterClient Client => Cluster.Client;
+
+    public async ValueTask InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSiloHost((_, host) =>
+        {
+            host.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Conversation:AgentTimeout"] = "00:00:00.500",
+                ["Conversation:MaxHistoryTurns"] = "5",
+            });
+            host.Services.AddAudioOrchestratorGrains(host.Configuration);
+            host.Services.AddSingleton<ISpeechToTextClient, ToneSpeechToText>();
+            host.Services.AddSingleton<ITextToSpeechClient, ToneTextToSpeech>();
+        });
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.UseSystemTextJsonGrainStorageSerializer();
+            silo.AddMemoryGrainStorage(StorageNames.Sessions);
+            silo.AddMemoryGrainStorage(StorageNames.PubSub);
+            silo.AddAudioStreams(TimeSpan.FromMilliseconds(5), QueueCount);
+        });
+        builder.ConfigureClientHost(host =>
+        {
+            host.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Ingress:TurnTimeout"] = "00:00:20" });
+            host.Services.AddAudioIngress(host.Configuration);
+        });
+        builder.ConfigureClient(client => client.AddAudioStreams(QueueCount));
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Cluster is not null)
+        {
+            await Cluster.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,170 @@
+using AudioOrchestrator.Audio;
+using AudioOrchestrator.Contracts;
+using AudioOrchestrator.Ingress.Streams;
+using AudioOrchestrator.Ingress.Uploads;
+using AudioOrchestrator.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AudioOrchestrator.Grains.Tests;
+
+/// <summary>The whole Orleans path: ingress -> audio-in stream -> SpeakerGrain -> ConversationGrain -> agent -> synthesis -> audio-out -> ingress.</summary>
+public sealed class VoicePipelineTests(PipelineCluster fixture) : IClassFixture<PipelineCluster>
+{
+    private UtteranceUploadProcessor Uploads => fixture.ClientServices.GetRequiredService<UtteranceUploadProcessor>();
+
+    private static string NewSession() => "test-" + Guid.NewGuid().ToString("N")[..12];
+
+    [Fact]
+    public async Task Echo_question_is_answered_recorded_and_spoken()
+    {
+        var session = NewSession();
+
+        var result = await Uploads.ProcessAsync(session, "alice", TestAudio.Question(440), TestContext.Current.CancellationToken);
+
+        var turn = Assert.Single(result.Turns);
+        Assert.Equal("echo hello world", turn.Transcript);
+        Assert.Equal("echo", turn.Agent);
+        Assert.Equal("hello world", turn.ResponseText);
+        Assert.Null(turn.Error);
+        Assert.NotNull(turn.Timings);
+        Assert.True(turn.Timings!.SttMs >= 0 && turn.Timings.AgentMs >= 0 && turn.Timings.TtsMs > 0);
+
+        // The answer audio is the fake TTS tone of "hello world": 11 characters x 40 ms, padded to whole frames.
+        var answer = WavCodec.Decode(turn.AnswerWav);
+        Assert.Equal(48000, answer.SampleRate);
+        Assert.InRange(answer.Duration.TotalMilliseconds, 440, 480);
+        Assert.InRange(TestAudio.EstimateFrequency(answer), 280, 320);
+
+        var snapshot = await fixture.Client.GetGrain<IConversationGrain>(session).GetSnapshotAsync();
+        Assert.NotNull(snapshot);
+        var recorded = Assert.Single(snapshot!.History);
+        Assert.Equal(("alice", "echo hello world", "echo", "hello world"), (recorded.SpeakerId, recorded.Transcript, recorded.Agent, recorded.ResponseText));
+        Assert.Equal(turn.TurnId, recorded.TurnId);
+        Assert.Equal("echo", snapshot.Context["lastAgent"]);
+    }
+
+    [Fact]
+    public async Task Two_utterances_in_one_recording_become_two_turns_in_order()
+    {
+        var session = NewSession();
+        var audio = TestAudio.Concat(TestAudio.Question(440), TestAudio.Question(660));
+
+        var result = await Uploads.ProcessAsync(session, "bob", audio, TestContext.Current.CancellationToken);
+
+        Assert.Equal(["echo", "time"], result.Turns.Select(t => t.Agent));
+        Assert.StartsWith("It is ", result.Turns[1].ResponseText, StringComparison.Ordinal);
+        var snapshot = await fixture.Client.GetGrain<IConversationGrain>(session).GetSnapshotAsync();
+        Assert.Equal(["echo hello world", "what time is it"], snapshot!.History.Select(t => t.Transcript));
+    }
+
+    [Fact]
+    public async Task Silence_gives_no_speech_and_leaves_the_session_untouched()
+    {
+        var session = NewSession();
+
+        var result = await Uploads.ProcessAsync(session, "carol", TestAudio.Silence(2000), TestContext.Current.CancellationToken);
+
+        Assert.True(result.NoSpeech);
+        Assert.Null(await fixture.Client.GetGrain<IConversationGrain>(session).GetSnapshotAsync());
+    }
+
+    [Fact]
+    public async Task Unmatched_speech_is_answered_by_the_fallback_agent()
+    {
+        var result = await Uploads.ProcessAsync(NewSession(), "dave", TestAudio.Question(880), TestContext.Current.CancellationToken);
+
+        var turn = Assert.Single(result.Turns);
+        Assert.Equal("help", turn.Agent);
+        Assert.Contains("did not understand \"sing me a song\"", turn.ResponseText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Wake_phrase_is_stripped_before_routing()
+    {
+        var result = await Uploads.ProcessAsync(NewSession(), "erin", TestAudio.Question(1320), TestContext.Current.CancellationToken);
+
+        var turn = Assert.Single(result.Turns);
+        Assert.Equal("echo", turn.Agent);
+        Assert.Equal("wake words work", turn.ResponseText);
+    }
+
+    [Fact]
+    public async Task Agent_from_another_assembly_is_found_and_its_timeout_fails_only_that_turn()
+    {
+        var session = NewSession();
+
+        var result = await Uploads.ProcessAsync(session, "frank", TestAudio.Question(1100), TestContext.Current.CancellationToken);
+
+        var turn = Assert.Single(result.Turns);
+        Assert.Contains("did not answer within", turn.Error, StringComparison.Ordinal);
+        Assert.Null(turn.AnswerWav);
+
+        // The session still works afterwards.
+        var next = await Uploads.ProcessAsync(session, "frank", TestAudio.Question(440), TestContext.Current.CancellationToken);
+        Assert.Equal("hello world", Assert.Single(next.Turns).ResponseText);
+    }
+
+    [Fact]
+    public async Task Corrupt_opus_packets_are_counted_and_skipped_without_losing_the_turn()
+    {
+        var session = NewSession();
+        var speaker = new SpeakerRef(session, "gina");
+        var publisher = fixture.ClientServices.GetRequiredService<SpeakerAudioPublisher>();
+        var outputs = fixture.ClientServices.GetRequiredService<SessionOutputHub>();
+        var packets = OpusPacketizer.Encode(TestAudio.Question(440)).ToList();
+        packets.Insert(5, [0xFF, 0xFF, 0xFF]);
+        packets.Insert(20, []);
+        var collector = new TurnCollector("corrupt-1");
+
+        await using (await outputs.ListenAsync(session, collector.OnEventAsync, TestContext.Current.CancellationToken))
+        {
+            await publisher.PublishInputAsync(speaker, packets, "corrupt-1", null, TestContext.Current.CancellationToken);
+            await collector.Completion.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal("hello world", Assert.Single(collector.BuildTurns()).ResponseText);
+        var status = await fixture.Client.GetGrain<ISpeakerGrain>(speaker.StreamKey).GetStatusAsync();
+        Assert.Equal(2, status.CorruptFrames);
+        Assert.Equal(packets.Count, status.FramesReceived);
+    }
+
+    [Fact]
+    public async Task Concurrent_uploads_from_one_speaker_stay_apart()
+    {
+        var session = NewSession();
+
+        var first = Uploads.ProcessAsync(session, "hank", TestAudio.Question(440), TestContext.Current.CancellationToken);
+        var second = Uploads.ProcessAsync(session, "hank", TestAudio.Question(660), TestContext.Current.CancellationToken);
+        var results = await Task.WhenAll(first, second);
+
+        Assert.Equal("echo", Assert.Single(results[0].Turns).Agent);
+        Assert.Equal("time", Assert.Single(results[1].Turns).Agent);
+    }
+
+    [Fact]
+    public async Task History_keeps_only_the_configured_number_of_turns()
+    {
+        var session = NewSession();
+        for (var i = 0; i < 7; i++)
+        {
+            await Uploads.ProcessAsync(session, "ivy", TestAudio.Question(i % 2 == 0 ? 440 : 660), TestContext.Current.CancellationToken);
+        }
+
+        var snapshot = await fixture.Client.GetGrain<IConversationGrain>(session).GetSnapshotAsync();
+        Assert.Equal(5, snapshot!.History.Count);
+        Assert.Equal("7", snapshot.Context["turnCount"]);
+    }
+
+    [Fact]
+    public async Task Deleted_session_is_forgotten()
+    {
+        var session = NewSession();
+        await Uploads.ProcessAsync(session, "jack", TestAudio.Question(440), TestContext.Current.CancellationToken);
+        var grain = fixture.Client.GetGrain<IConversationGrain>(session);
+        Assert.NotNull(await grain.GetSnapshotAsync());
+
+        await grain.DeleteAsync();
+
+        Assert.Null(await grain.GetSnapshotAsync());
+    }
+}
