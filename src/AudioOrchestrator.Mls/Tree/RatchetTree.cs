@@ -11,6 +11,8 @@ namespace AudioOrchestrator.Mls.Tree;
 public sealed class RatchetTree
 {
     private readonly List<Node?> _nodes;
+    private readonly Dictionary<uint, byte[]> _hashCache = [];
+    private ushort _hashCacheSuite;
 
     private RatchetTree(List<Node?> nodes)
     {
@@ -93,7 +95,11 @@ public sealed class RatchetTree
         }
     }
 
-    internal void SetNode(uint node, Node? value) => _nodes[(int)node] = value;
+    internal void SetNode(uint node, Node? value)
+    {
+        _nodes[(int)node] = value;
+        _hashCache.Clear();
+    }
 
     /// <summary>Sets (or blanks) a leaf.</summary>
     public void SetLeaf(uint leaf, LeafNode? value) => SetNode(TreeMath.LeafToNode(leaf), value is null ? null : new Node(value, null));
@@ -224,6 +230,8 @@ public sealed class RatchetTree
             {
                 _nodes.Add(null);
             }
+
+            _hashCache.Clear();
         }
 
         SetLeaf(index, leaf);
@@ -257,6 +265,7 @@ public sealed class RatchetTree
         while (LeafCount > 1 && _nodes.Skip((int)TreeMath.Root(LeafCount) + 1).All(n => n is null))
         {
             _nodes.RemoveRange((int)TreeMath.Root(LeafCount), _nodes.Count - (int)TreeMath.Root(LeafCount));
+            _hashCache.Clear();
         }
     }
 
@@ -317,14 +326,43 @@ public sealed class RatchetTree
     private byte[] TreeHash(CipherSuite suite, uint node, IReadOnlySet<uint>? excluded)
     {
         ArgumentNullException.ThrowIfNull(suite);
-        if (TreeMath.IsLeaf(node))
+        if (excluded is { Count: 0 })
         {
-            return LeafHash(suite, node, excluded);
+            excluded = null;
         }
 
-        var left = TreeHash(suite, TreeMath.Left(node)!.Value, excluded);
-        var right = TreeHash(suite, TreeMath.Right(node)!.Value, excluded);
-        return ParentTreeHash(suite, node, excluded, left, right);
+        if (excluded is null)
+        {
+            if (_hashCacheSuite != suite.Id)
+            {
+                _hashCache.Clear();
+                _hashCacheSuite = suite.Id;
+            }
+
+            if (_hashCache.TryGetValue(node, out var cached))
+            {
+                return cached;
+            }
+        }
+
+        byte[] hash;
+        if (TreeMath.IsLeaf(node))
+        {
+            hash = LeafHash(suite, node, excluded);
+        }
+        else
+        {
+            var left = TreeHash(suite, TreeMath.Left(node)!.Value, excluded);
+            var right = TreeHash(suite, TreeMath.Right(node)!.Value, excluded);
+            hash = ParentTreeHash(suite, node, excluded, left, right);
+        }
+
+        if (excluded is null)
+        {
+            _hashCache[node] = hash;
+        }
+
+        return hash;
     }
 
     private byte[] LeafHash(CipherSuite suite, uint node, IReadOnlySet<uint>? excluded)
