@@ -40,6 +40,27 @@ public sealed class Hpke
         return _suite.Open(key, nonce, aad, ciphertext);
     }
 
+    /// <summary>SetupBaseS followed by Export (RFC 9180 §5.3): returns enc and the exported secret.</summary>
+    public (byte[] Enc, byte[] Secret) SendExport(ReadOnlySpan<byte> recipientPublicKey, ReadOnlySpan<byte> info, ReadOnlySpan<byte> exporterContext, int length)
+    {
+        var (sharedSecret, enc) = _kem.Encap(recipientPublicKey);
+        return (enc, Export(sharedSecret, info, exporterContext, length));
+    }
+
+    /// <summary>SetupBaseR followed by Export (RFC 9180 §5.3).</summary>
+    public byte[] ReceiveExport(ReadOnlySpan<byte> enc, ReadOnlySpan<byte> recipientPrivateKey, ReadOnlySpan<byte> info, ReadOnlySpan<byte> exporterContext, int length) =>
+        Export(_kem.Decap(enc, recipientPrivateKey), info, exporterContext, length);
+
+    private byte[] Export(ReadOnlySpan<byte> sharedSecret, ReadOnlySpan<byte> info, ReadOnlySpan<byte> exporterContext, int length)
+    {
+        var pskIdHash = LabeledExtract([], "psk_id_hash"u8, []);
+        var infoHash = LabeledExtract([], "info_hash"u8, info);
+        byte[] context = [0x00, .. pskIdHash, .. infoHash];
+        var secret = LabeledExtract(sharedSecret, "secret"u8, []);
+        var exporterSecret = LabeledExpand(secret, "exp"u8, context, _suite.HashLength);
+        return LabeledExpand(exporterSecret, "sec"u8, exporterContext, length);
+    }
+
     private (byte[] Key, byte[] Nonce) KeySchedule(ReadOnlySpan<byte> sharedSecret, ReadOnlySpan<byte> info)
     {
         var pskIdHash = LabeledExtract([], "psk_id_hash"u8, []);
