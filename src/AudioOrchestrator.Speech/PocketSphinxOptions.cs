@@ -29,17 +29,14 @@ public sealed class PocketSphinxOptions
     public IList<string> DictationWords { get; set; } = DefaultDictationWords.Create();
 #pragma warning restore CA2227
 
-    /// <summary>
-    /// Posterior probability (0..1) below which a grammar hypothesis is rejected and the utterance is decoded again
-    /// with the general language model. See <see cref="PocketSphinxSpeechToTextClient"/> for the criterion.
-    /// </summary>
-    public double MinimumGrammarConfidence { get; set; } = 0.1;
-
     /// <summary>Audio whose loudest 20 ms frame is quieter than this (dBFS) is treated as silence and not decoded.</summary>
     public double SilenceThresholdDbfs { get; set; } = -50;
 
     /// <summary>Where pocketsphinx writes its own log (process-wide setting of the native library).</summary>
     public string NativeLogFile { get; set; } = "/dev/null";
+
+    /// <summary>Extra native decoder parameters (name such as <c>-wip</c> to string/bool/int/double), for tuning experiments.</summary>
+    internal IList<KeyValuePair<string, object>> NativeParameters { get; } = [];
 
     internal string ResolvedAcousticModelPath => AcousticModelPath ?? Path.Combine(ModelDirectory, "en-us");
 
@@ -81,11 +78,6 @@ public sealed class PocketSphinxOptions
         if (DictationWords is null)
         {
             failures.Add($"{nameof(DictationWords)} must not be null.");
-        }
-
-        if (double.IsNaN(MinimumGrammarConfidence) || MinimumGrammarConfidence is < 0 or > 1)
-        {
-            failures.Add($"{nameof(MinimumGrammarConfidence)} must be between 0 and 1 (was {MinimumGrammarConfidence}).");
         }
 
         if (double.IsNaN(SilenceThresholdDbfs) || SilenceThresholdDbfs > 0)

@@ -105,6 +105,30 @@ internal static partial class PocketSphinxNative
     [LibraryImport(PocketSphinxLibrary, EntryPoint = "ps_get_n_frames")]
     internal static partial int PsGetFrameCount(PocketSphinxDecoderHandle decoder);
 
+    /// <summary><c>ps_seg_t *ps_seg_iter(ps_decoder_t *ps)</c>: segments of the best hypothesis, or NULL.</summary>
+    [LibraryImport(PocketSphinxLibrary, EntryPoint = "ps_seg_iter")]
+    internal static partial nint PsSegIter(PocketSphinxDecoderHandle decoder);
+
+    /// <summary><c>ps_seg_t *ps_seg_next(ps_seg_t *seg)</c>: advances; frees the iterator and returns NULL at the end.</summary>
+    [LibraryImport(PocketSphinxLibrary, EntryPoint = "ps_seg_next")]
+    internal static partial nint PsSegNext(nint segment);
+
+    /// <summary><c>char const *ps_seg_word(ps_seg_t *seg)</c>.</summary>
+    [LibraryImport(PocketSphinxLibrary, EntryPoint = "ps_seg_word")]
+    internal static partial nint PsSegWord(nint segment);
+
+    /// <summary><c>void ps_seg_frames(ps_seg_t *seg, int *out_sf, int *out_ef)</c>.</summary>
+    [LibraryImport(PocketSphinxLibrary, EntryPoint = "ps_seg_frames")]
+    internal static partial void PsSegFrames(nint segment, out int startFrame, out int endFrame);
+
+    /// <summary><c>int32 ps_seg_prob(ps_seg_t *seg, int32 *out_ascr, int32 *out_lscr, int32 *out_lback)</c>.</summary>
+    [LibraryImport(PocketSphinxLibrary, EntryPoint = "ps_seg_prob")]
+    internal static partial int PsSegProb(nint segment, out int acousticScore, out int languageScore, out int languageBackoff);
+
+    /// <summary><c>void ps_seg_free(ps_seg_t *seg)</c>: frees an iterator that was not run to the end.</summary>
+    [LibraryImport(PocketSphinxLibrary, EntryPoint = "ps_seg_free")]
+    internal static partial void PsSegFree(nint segment);
+
     /// <summary><c>logmath_t *ps_get_logmath(ps_decoder_t *ps)</c>; not retained, valid while the decoder lives.</summary>
     [LibraryImport(PocketSphinxLibrary, EntryPoint = "ps_get_logmath")]
     internal static partial nint PsGetLogMath(PocketSphinxDecoderHandle decoder);

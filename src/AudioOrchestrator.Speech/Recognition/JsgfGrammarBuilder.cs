@@ -28,6 +28,7 @@ internal static class JsgfGrammarBuilder
 {
     private const string DictationRule = "<dictation>";
 
+
     public static JsgfGrammar Build(SpeechVocabulary vocabulary, IEnumerable<string> extraDictationWords, Func<string, bool> isKnownWord)
     {
         ArgumentNullException.ThrowIfNull(vocabulary);
@@ -59,7 +60,6 @@ internal static class JsgfGrammarBuilder
             }
         }
 
-        var usesDictation = commands.Any(c => Tokenize(c).Contains(SpeechVocabulary.DictationToken));
         if (commands.Count == 0 && wakes.Count == 0)
         {
             return new JsgfGrammar(null, commands, wakes, [.. dictation], rejected);
@@ -67,11 +67,7 @@ internal static class JsgfGrammarBuilder
 
         var jsgf = new StringBuilder();
         jsgf.Append("#JSGF V1.0;\n\ngrammar assistant;\n\n");
-        if (usesDictation)
-        {
-            jsgf.Append(DictationRule).Append(" = ").AppendJoin(" | ", dictation).Append(";\n");
-        }
-
+        jsgf.Append(DictationRule).Append(" = ").AppendJoin(" | ", dictation).Append(";\n");
         if (wakes.Count > 0)
         {
             jsgf.Append("<wake> = ").AppendJoin(" | ", wakes.Select(w => $"( {w} )")).Append(";\n");
@@ -84,17 +80,82 @@ internal static class JsgfGrammarBuilder
                 .Append(";\n");
         }
 
-        jsgf.Append("\npublic <utterance> = ");
-        jsgf.Append((commands.Count, wakes.Count) switch
+        var expected = (commands.Count, wakes.Count) switch
         {
             ( > 0, > 0) => "<wake> | ( [ <wake> ] <command> )",
             ( > 0, 0) => "<command>",
             _ => "<wake>",
-        });
-        jsgf.Append(";\n");
+        };
+
+        jsgf.Append("\npublic <utterance> = ").Append(expected).Append(";\n");
 
         return new JsgfGrammar(jsgf.ToString(), commands, wakes, [.. dictation], rejected);
     }
+
+    /// <summary>Whether <paramref name="hypothesis"/> is an utterance of the grammar's expected branch.</summary>
+    public static bool Matches(JsgfGrammar grammar, string hypothesis)
+    {
+        ArgumentNullException.ThrowIfNull(grammar);
+        var words = Tokenize(hypothesis ?? string.Empty);
+        if (words.Length == 0)
+        {
+            return false;
+        }
+
+        foreach (var wake in grammar.WakePhrases)
+        {
+            var wakeWords = Tokenize(wake);
+            if (StartsWith(words, wakeWords))
+            {
+                if (words.Length == wakeWords.Length || MatchesCommand(grammar, words.AsSpan(wakeWords.Length)))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return MatchesCommand(grammar, words);
+    }
+
+    private static bool MatchesCommand(JsgfGrammar grammar, ReadOnlySpan<string> words)
+    {
+        foreach (var command in grammar.CommandPhrases)
+        {
+            if (MatchesPattern(Tokenize(command), words))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // Pattern tokens are words or {text} (one or more words).
+    private static bool MatchesPattern(ReadOnlySpan<string> pattern, ReadOnlySpan<string> words)
+    {
+        if (pattern.IsEmpty)
+        {
+            return words.IsEmpty;
+        }
+
+        if (pattern[0] == SpeechVocabulary.DictationToken)
+        {
+            for (var taken = 1; taken <= words.Length; taken++)
+            {
+                if (MatchesPattern(pattern[1..], words[taken..]))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        return !words.IsEmpty && words[0] == pattern[0] && MatchesPattern(pattern[1..], words[1..]);
+    }
+
+    private static bool StartsWith(string[] words, string[] prefix) =>
+        words.Length >= prefix.Length && words.AsSpan(0, prefix.Length).SequenceEqual(prefix);
 
     /// <summary>Splits a phrase into lowercase words.</summary>
     public static string[] Tokenize(string phrase) =>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using AudioOrchestrator.Speech.Native;
 
@@ -8,7 +9,9 @@ namespace AudioOrchestrator.Speech;
 /// <param name="Score">Path score of the best hypothesis (log domain of the decoder's logmath, base 1.0001).</param>
 /// <param name="Posterior">Posterior probability of the hypothesis in 0..1, or <see langword="null"/> if the search could not compute one.</param>
 /// <param name="Frames">Number of 10 ms feature frames decoded.</param>
-internal readonly record struct DecodeResult(string? Hypothesis, int Score, double? Posterior, int Frames);
+/// <param name="AcousticScore">Sum of the acoustic scores of all segments (words, fillers, silence) of the best path.</param>
+/// <param name="Segments">The best path with fillers, for diagnostics (<c>word@startFrame</c>).</param>
+internal readonly record struct DecodeResult(string? Hypothesis, int Score, double? Posterior, int Frames, long AcousticScore, string Segments);
 
 /// <summary>
 /// One pocketsphinx decoder with two searches: the general n-gram language model the decoder is initialised with,
@@ -66,6 +69,39 @@ internal sealed class PocketSphinxDecoder : IDisposable
             PocketSphinxNative.CmdLnSetString(config, "-lm", options.ResolvedLanguageModelPath);
             PocketSphinxNative.CmdLnSetString(config, "-logfn", options.NativeLogFile);
             PocketSphinxNative.CmdLnSetFloat(config, "-samprate", 16000);
+
+            // Normalise cepstra over the whole utterance instead of carrying a running mean from earlier utterances:
+            // pooled decoders then give the same result for the same audio regardless of what they decoded before.
+            PocketSphinxNative.CmdLnSetString(config, "-cmn", "current");
+
+            // The spectral noise estimate also carries over between utterances; measured: with it enabled, the same
+            // audio was recognised differently depending on what the pooled decoder had decoded before.
+            PocketSphinxNative.CmdLnSetInt(config, "-remove_noise", new CLong(0));
+            foreach (var (name, value) in options.NativeParameters)
+            {
+                if (PocketSphinxNative.CmdLnExists(config, name) == 0)
+                {
+                    throw new ArgumentException($"pocketsphinx has no parameter '{name}'.", nameof(options));
+                }
+
+                switch (value)
+                {
+                    case string text:
+                        PocketSphinxNative.CmdLnSetString(config, name, text);
+                        break;
+                    case bool flag:
+                        PocketSphinxNative.CmdLnSetInt(config, name, new CLong(flag ? 1 : 0));
+                        break;
+                    case int number:
+                        PocketSphinxNative.CmdLnSetInt(config, name, new CLong(number));
+                        break;
+                    case double number:
+                        PocketSphinxNative.CmdLnSetFloat(config, name, number);
+                        break;
+                    default:
+                        throw new ArgumentException($"Unsupported value type for pocketsphinx parameter '{name}'.", nameof(options));
+                }
+            }
 
             var decoder = PocketSphinxNative.PsInit(config);
             if (decoder.IsInvalid)
@@ -131,9 +167,11 @@ internal sealed class PocketSphinxDecoder : IDisposable
         }
 
         var ended = false;
+        var dithered = ArrayPool<short>.Shared.Rent(pcm16kMono.Length);
         try
         {
-            fixed (short* samples = pcm16kMono)
+            Dither(pcm16kMono, dithered);
+            fixed (short* samples = dithered)
             {
                 if (pcm16kMono.Length <= SingleBlockLimit)
                 {
@@ -159,6 +197,7 @@ internal sealed class PocketSphinxDecoder : IDisposable
         }
         finally
         {
+            ArrayPool<short>.Shared.Return(dithered);
             if (!ended)
             {
                 _ = PocketSphinxNative.PsEndUtt(_decoder);
@@ -168,16 +207,17 @@ internal sealed class PocketSphinxDecoder : IDisposable
         var frames = PocketSphinxNative.PsGetFrameCount(_decoder);
         var hypPointer = PocketSphinxNative.PsGetHyp(_decoder, out var score);
         var hypothesis = hypPointer == 0 ? null : Marshal.PtrToStringUTF8(hypPointer)?.Trim();
+        var (acoustic, segments) = ReadSegments();
         if (string.IsNullOrEmpty(hypothesis))
         {
-            return new DecodeResult(null, score, null, frames);
+            return new DecodeResult(null, score, null, frames, acoustic, segments);
         }
 
         // ps_get_prob returns the log posterior of the best path from the lattice; a positive value
         // (rounding) or exactly 0 for a search that cannot compute it is reported as "unknown".
         var logPosterior = PocketSphinxNative.PsGetProb(_decoder);
         double? posterior = logPosterior < 0 ? Math.Clamp(PocketSphinxNative.LogMathExp(_logMath, logPosterior), 0, 1) : null;
-        return new DecodeResult(hypothesis, score, posterior, frames);
+        return new DecodeResult(hypothesis, score, posterior, frames, acoustic, segments);
 
         static void Check(int result)
         {
@@ -186,6 +226,40 @@ internal sealed class PocketSphinxDecoder : IDisposable
                 throw new InvalidOperationException("pocketsphinx: ps_process_raw failed.");
             }
         }
+    }
+
+    /// <summary>
+    /// Adds ±1 LSB of deterministic noise. Synthetic or gated audio contains runs of exact zeros whose log energy
+    /// wrecks the feature normalisation (measured: "help" and "what time is it" from espeak were misrecognised
+    /// without it). Unlike pocketsphinx's own <c>-dither</c>, the noise does not depend on earlier utterances, so the
+    /// same audio always gives the same result on every pooled decoder.
+    /// </summary>
+    private static void Dither(ReadOnlySpan<short> source, Span<short> destination)
+    {
+        var state = 0x9E3779B9u;
+        for (var i = 0; i < source.Length; i++)
+        {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            var noise = (int)(state % 3) - 1;
+            destination[i] = (short)Math.Clamp(source[i] + noise, short.MinValue, short.MaxValue);
+        }
+    }
+
+    private (long AcousticScore, string Segments) ReadSegments()
+    {
+        long acoustic = 0;
+        var text = new System.Text.StringBuilder();
+        for (var segment = PocketSphinxNative.PsSegIter(_decoder); segment != 0; segment = PocketSphinxNative.PsSegNext(segment))
+        {
+            _ = PocketSphinxNative.PsSegProb(segment, out var ascr, out _, out _);
+            PocketSphinxNative.PsSegFrames(segment, out var start, out _);
+            acoustic += ascr;
+            text.Append(Marshal.PtrToStringUTF8(PocketSphinxNative.PsSegWord(segment))).Append('@').Append(start).Append(' ');
+        }
+
+        return (acoustic, text.ToString().TrimEnd());
     }
 
     public void Dispose()

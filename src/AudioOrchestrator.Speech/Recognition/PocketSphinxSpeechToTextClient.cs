@@ -14,19 +14,18 @@ namespace AudioOrchestrator.Speech;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Decoding strategy. The grammar accepts a wake phrase alone, or an optional wake phrase followed by a command
-/// phrase, where <c>{text}</c> is one or more words of the dictation vocabulary. A grammar search always forces the
-/// audio onto some path of the grammar, so a hypothesis alone says little; it is accepted only when
+/// Decoding strategy. The JSGF grammar accepts a wake phrase alone, or an optional wake phrase followed by a command
+/// phrase, where <c>{text}</c> is one or more words of the dictation vocabulary. Its hypothesis is accepted when it is
+/// non-empty and parses as such a phrase (<see cref="JsgfGrammarBuilder.Matches"/>, a guard against search quirks).
+/// pocketsphinx 5prealpha computes no posterior for grammar searches (<c>ps_get_prob</c> returns 0), and path scores
+/// of the grammar and the language model did not separate in- from out-of-grammar speech in measurements, so an empty
+/// grammar hypothesis (no path through the grammar survived the beam) is the rejection signal; out-of-grammar speech that
+/// the grammar can force onto <c>echo {text}</c> is therefore returned as such.
 /// </para>
-/// <list type="number">
-/// <item>it is non-empty, and</item>
-/// <item>its lattice posterior probability (<c>ps_get_prob</c>) is at least <see cref="PocketSphinxOptions.MinimumGrammarConfidence"/>:
-/// the acoustic evidence must clearly prefer this path over the competing grammar paths.</item>
-/// </list>
 /// <para>
-/// Otherwise the same samples are decoded again with the n-gram language model and that hypothesis (possibly empty)
-/// is returned. Audio whose loudest 20 ms frame is below <see cref="PocketSphinxOptions.SilenceThresholdDbfs"/> is not
-/// decoded at all and yields <c>""</c>.
+/// A rejected or empty grammar result is followed by a second pass over the same samples with the n-gram language
+/// model, whose hypothesis (possibly empty) is returned with its lattice posterior as confidence. Audio whose loudest
+/// 20 ms frame is below <see cref="PocketSphinxOptions.SilenceThresholdDbfs"/> is not decoded at all and yields <c>""</c>.
 /// </para>
 /// <para>
 /// Decoders are not thread-safe and hold the models (tens of MB); a pool of at most
@@ -213,13 +212,13 @@ public sealed partial class PocketSphinxSpeechToTextClient : ISpeechToTextClient
                 var result = decoder.Decode(PocketSphinxDecoder.GrammarSearch, pcm.Span, cancellationToken);
                 grammarResult = result;
                 var grammarMs = stopwatch.Elapsed.TotalMilliseconds;
-                if (result.Hypothesis is not null && (result.Posterior ?? 0) >= _options.MinimumGrammarConfidence)
+                if (result.Hypothesis is not null && _grammar is not null && JsgfGrammarBuilder.Matches(_grammar, result.Hypothesis))
                 {
                     LogRecognized(_logger, GrammarSearchName, result.Hypothesis, result.Posterior ?? double.NaN, duration.TotalMilliseconds, grammarMs);
                     return CreateResponse(result.Hypothesis.ToLowerInvariant(), GrammarSearchName, result.Posterior, duration, grammarHypothesis: null);
                 }
 
-                LogGrammarRejected(_logger, result.Hypothesis, result.Posterior ?? double.NaN, _options.MinimumGrammarConfidence);
+                LogGrammarRejected(_logger, result.Hypothesis);
             }
 
             var lm = decoder.Decode(decoder.LanguageModelSearch, pcm.Span, cancellationToken);
@@ -352,8 +351,8 @@ public sealed partial class PocketSphinxSpeechToTextClient : ISpeechToTextClient
     [LoggerMessage(Level = LogLevel.Debug, Message = "Recognised '{Text}' with {Search} (posterior {Posterior:F3}); {DurationMs} ms of audio in {ElapsedMs:F0} ms")]
     private static partial void LogRecognized(ILogger logger, string search, string text, double posterior, double durationMs, double elapsedMs);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Grammar hypothesis '{Hypothesis}' rejected (posterior {Posterior:F3} < {Threshold}); using the language model")]
-    private static partial void LogGrammarRejected(ILogger logger, string? hypothesis, double posterior, double threshold);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Grammar hypothesis '{Hypothesis}' is not an expected phrase; using the language model")]
+    private static partial void LogGrammarRejected(ILogger logger, string? hypothesis);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "pocketsphinx decoder created in {ElapsedMs:F0} ms (grammar: {HasGrammar})")]
     private static partial void LogDecoderCreated(ILogger logger, double elapsedMs, bool hasGrammar);
