@@ -1,0 +1,93 @@
+using System.Text.Json;
+using AudioOrchestrator.Mls.Codec;
+using AudioOrchestrator.Mls.Crypto;
+using AudioOrchestrator.Mls.Group;
+using AudioOrchestrator.Mls.Messages;
+using AudioOrchestrator.Mls.Schedule;
+using AudioOrchestrator.Mls.Tree;
+
+namespace AudioOrchestrator.Mls.Tests;
+
+public sealed class PassiveClientTests
+{
+    [Theory]
+    [InlineData("passive-client-welcome.json", 8)]
+    [InlineData("passive-client-handling-commit.json", 13)]
+    public void PassiveClientVectorsSuite2(string file, int expected)
+    {
+        var cases = TestVectors.LoadSuite(file, CipherSuite.P256Aes128Sha256);
+        var failures = new List<string>();
+        for (var i = 0; i < cases.Count; i++)
+        {
+            try
+            {
+                RunCase(cases[i]);
+            }
+            catch (Exception ex) when (ex is MlsException or Xunit.Sdk.XunitException)
+            {
+                failures.Add($"case {i}: {ex.Message}");
+            }
+        }
+
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+        Assert.Equal(expected, cases.Count);
+    }
+
+    [Fact]
+    public void TamperedOrReplayedCommitsAreRejected()
+    {
+        var c = TestVectors.LoadSuite("passive-client-handling-commit.json", CipherSuite.P256Aes128Sha256)
+            .First(x => x.GetProperty("epochs").GetArrayLength() > 0 && x.GetProperty("epochs")[0].GetProperty("proposals").GetArrayLength() == 0);
+        var commitBytes = c.GetProperty("epochs")[0].Hex("commit");
+        for (var i = 0; i < 20; i++)
+        {
+            var group = Join(c);
+            var before = group.EpochAuthenticator;
+            var tampered = (byte[])commitBytes.Clone();
+            tampered[commitBytes.Length - 1 - (i * 7 % (commitBytes.Length / 2))] ^= (byte)(1 << (i % 8));
+            Assert.ThrowsAny<MlsException>(() => group.HandleCommit(TlsCodec.Deserialize<MlsMessage>(tampered)));
+            Assert.Equal(before, group.EpochAuthenticator);
+        }
+
+        var ok = Join(c);
+        ok.HandleCommit(TlsCodec.Deserialize<MlsMessage>(commitBytes));
+        Assert.Throws<MlsProtocolException>(() => ok.HandleCommit(TlsCodec.Deserialize<MlsMessage>(commitBytes)));
+    }
+
+    private static MlsGroup Join(JsonElement c)
+    {
+        var keyPackage = TlsCodec.Deserialize<MlsMessage>(c.Hex("key_package")).KeyPackage!;
+        var keys = new KeyPackagePrivateKeys(c.Hex("init_priv"), c.Hex("encryption_priv"), c.Hex("signature_priv"));
+        var psks = c.GetProperty("external_psks").EnumerateArray().Select(p => (Id: p.Hex("psk_id"), Psk: p.Hex("psk"))).ToList();
+        byte[]? Lookup(PreSharedKeyId id) => id.Type == PskType.External ? psks.FirstOrDefault(p => p.Id.AsSpan().SequenceEqual(id.PskId)).Psk : null;
+        var treeBytes = c.HexOrNull("ratchet_tree");
+        var welcome = TlsCodec.Deserialize<MlsMessage>(c.Hex("welcome")).Welcome!;
+        return MlsGroup.Join(welcome, keyPackage, keys, treeBytes is null ? null : RatchetTree.FromBytes(treeBytes), Lookup);
+    }
+
+    private static void RunCase(JsonElement c)
+    {
+        var suite = CipherSuite.Get(c.GetProperty("cipher_suite").GetUInt16());
+        var keyPackage = TlsCodec.Deserialize<MlsMessage>(c.Hex("key_package")).KeyPackage!;
+        var keys = new KeyPackagePrivateKeys(c.Hex("init_priv"), c.Hex("encryption_priv"), c.Hex("signature_priv"));
+        Assert.Equal(keyPackage.InitKey, suite.Kem.PublicKeyOf(keys.InitPrivateKey));
+        Assert.Equal(keyPackage.LeafNode.EncryptionKey, suite.Kem.PublicKeyOf(keys.EncryptionPrivateKey));
+        Assert.Equal(keyPackage.LeafNode.SignatureKey, suite.SignaturePublicKey(keys.SignaturePrivateKey));
+
+        var group = Join(c);
+        Assert.Equal(c.Str("initial_epoch_authenticator"), group.EpochAuthenticator.ToHex());
+
+        var epoch = 0;
+        foreach (var e in c.GetProperty("epochs").EnumerateArray())
+        {
+            foreach (var p in e.GetProperty("proposals").EnumerateArray())
+            {
+                group.HandleProposal(TlsCodec.Deserialize<MlsMessage>(Convert.FromHexString(p.GetString()!)));
+            }
+
+            group.HandleCommit(TlsCodec.Deserialize<MlsMessage>(e.Hex("commit")));
+            Assert.True(e.Str("epoch_authenticator") == group.EpochAuthenticator.ToHex(), $"epoch {epoch} authenticator");
+            epoch++;
+        }
+    }
+}
