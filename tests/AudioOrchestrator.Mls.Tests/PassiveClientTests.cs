@@ -11,11 +11,15 @@ namespace AudioOrchestrator.Mls.Tests;
 public sealed class PassiveClientTests
 {
     [Theory]
-    [InlineData("passive-client-welcome.json", 8)]
-    [InlineData("passive-client-handling-commit.json", 13)]
-    public void PassiveClientVectorsSuite2(string file, int expected)
+    [InlineData("passive-client-welcome.json", 2, 8)]
+    [InlineData("passive-client-handling-commit.json", 2, 13)]
+    [InlineData("passive-client-welcome.json", 5, 8)]
+    [InlineData("passive-client-handling-commit.json", 5, 13)]
+    [InlineData("passive-client-welcome.json", 7, 8)]
+    [InlineData("passive-client-handling-commit.json", 7, 13)]
+    public void PassiveClientVectors(string file, ushort suite, int expected)
     {
-        var cases = TestVectors.LoadSuite(file, CipherSuite.P256Aes128Sha256);
+        var cases = TestVectors.LoadSuite(file, suite);
         var failures = new List<string>();
         for (var i = 0; i < cases.Count; i++)
         {
