@@ -10,6 +10,7 @@ public sealed record CommitPlan(
     RatchetTree Tree,
     IReadOnlyList<Extension> Extensions,
     IReadOnlyList<uint> AddedLeaves,
+    IReadOnlyList<uint> RemovedLeaves,
     IReadOnlyList<PreSharedKeyId> Psks,
     byte[]? ExternalInit,
     bool PathRequired);
@@ -42,9 +43,11 @@ public static class CommitApplication
             }
         }
 
+        var removed = new List<uint>();
         foreach (var remove in proposals.Select(p => p.Proposal).OfType<RemoveProposal>())
         {
             newTree.RemoveLeaf(remove.Removed);
+            removed.Add(remove.Removed);
         }
 
         var added = new List<uint>();
@@ -61,6 +64,6 @@ public static class CommitApplication
         var psks = proposals.Select(p => p.Proposal).OfType<PreSharedKeyProposal>().Select(p => p.Psk).ToList();
         var externalInit = proposals.Select(p => p.Proposal).OfType<ExternalInitProposal>().FirstOrDefault()?.KemOutput;
         var pathRequired = proposals.Count == 0 || proposals.Any(p => p.Proposal.Type is not (ProposalType.Add or ProposalType.PreSharedKey or ProposalType.ReInit));
-        return new CommitPlan(newTree, newExtensions, added, psks, externalInit, pathRequired);
+        return new CommitPlan(newTree, newExtensions, added, removed, psks, externalInit, pathRequired);
     }
 }

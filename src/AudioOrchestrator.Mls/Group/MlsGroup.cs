@@ -10,6 +10,9 @@ namespace AudioOrchestrator.Mls.Group;
 /// <summary>Private keys belonging to one of our key packages.</summary>
 public sealed record KeyPackagePrivateKeys(byte[] InitPrivateKey, byte[] EncryptionPrivateKey, byte[] SignaturePrivateKey);
 
+/// <summary>The messages produced by <see cref="MlsGroup.CreateCommit"/>.</summary>
+public sealed record CommitOutput(MlsMessage Commit, MlsMessage? Welcome);
+
 /// <summary>A proposal received in the current epoch, kept for commits that reference it.</summary>
 public sealed record CachedProposal(byte[] Reference, Proposal Proposal, Sender Sender);
 
@@ -27,6 +30,8 @@ public sealed class MlsGroup
     private readonly byte[] _signaturePrivateKey;
     private TreePrivateKeys _keys;
     private SecretTree _secretTree;
+    private EpochState? _pendingCommit;
+    private bool _removed;
 
     private MlsGroup(
         CipherSuite suite,
@@ -69,7 +74,10 @@ public sealed class MlsGroup
     public byte[] EpochAuthenticator => Secrets.EpochAuthenticator;
 
     /// <summary>False once a commit has removed us from the group.</summary>
-    public bool IsMember => Tree.GetLeaf(OwnLeaf) is not null;
+    public bool IsMember => !_removed;
+
+    /// <summary>True while a commit we created awaits <see cref="MergePendingCommit"/>.</summary>
+    public bool HasPendingCommit => _pendingCommit is not null;
 
     /// <summary>MLS-Exporter for the current epoch.</summary>
     public byte[] Export(string label, ReadOnlySpan<byte> context, int length) =>
@@ -132,9 +140,124 @@ public sealed class MlsGroup
         return new MlsGroup(suite, context, tree, keys, secrets, interim, privateKeys.SignaturePrivateKey, pskLookup);
     }
 
+    /// <summary>Creates a one-member group at epoch 0 (RFC 9420 §11).</summary>
+    public static MlsGroup Create(
+        byte[] groupId,
+        KeyPackage ownKeyPackage,
+        KeyPackagePrivateKeys privateKeys,
+        IReadOnlyList<Extension>? extensions = null,
+        Func<PreSharedKeyId, byte[]?>? pskLookup = null)
+    {
+        ArgumentNullException.ThrowIfNull(groupId);
+        ArgumentNullException.ThrowIfNull(ownKeyPackage);
+        ArgumentNullException.ThrowIfNull(privateKeys);
+        var suite = CipherSuite.Get(ownKeyPackage.CipherSuite);
+        var tree = RatchetTree.WithSingleLeaf(ownKeyPackage.LeafNode);
+        var context = new GroupContext(suite.Id, groupId, 0, tree.TreeHash(suite), [], extensions ?? []);
+        var secrets = KeySchedule.FromEpochSecret(suite, RandomNumberGenerator.GetBytes(suite.HashLength));
+        var tag = TranscriptHashes.ConfirmationTag(suite, secrets.ConfirmationKey, []);
+        var interim = TranscriptHashes.InterimHash(suite, [], tag);
+        return new MlsGroup(suite, context, tree, new TreePrivateKeys(0, privateKeys.EncryptionPrivateKey), secrets, interim, privateKeys.SignaturePrivateKey, pskLookup ?? (_ => null));
+    }
+
+    /// <summary>
+    /// Creates a full commit (with an UpdatePath) of <paramref name="proposals"/> by value plus, when
+    /// <paramref name="includeCachedProposals"/>, every proposal received this epoch by reference.
+    /// Returns the PublicMessage commit and a Welcome for added members. The group stays in the
+    /// current epoch until <see cref="MergePendingCommit"/>.
+    /// </summary>
+    public CommitOutput CreateCommit(IReadOnlyList<Proposal>? proposals = null, bool includeCachedProposals = true)
+    {
+        EnsureMember();
+        var own = Sender.Member(OwnLeaf);
+        var items = new List<ProposalOrRef>();
+        var resolved = new List<(Proposal Proposal, Sender Sender)>();
+        if (includeCachedProposals)
+        {
+            foreach (var cached in _proposals.Values)
+            {
+                items.Add(new ProposalOrRef(null, cached.Reference));
+                resolved.Add((cached.Proposal, cached.Sender));
+            }
+        }
+
+        foreach (var p in proposals ?? [])
+        {
+            items.Add(new ProposalOrRef(p, null));
+            resolved.Add((p, own));
+        }
+
+        var plan = CommitApplication.Apply(Suite, Tree, Context.Extensions, resolved);
+        if (plan.RemovedLeaves.Contains(OwnLeaf))
+        {
+            throw new MlsProtocolException("A member cannot commit its own removal.");
+        }
+
+        var tree = plan.Tree;
+        var created = TreeKem.Create(
+            Suite,
+            tree,
+            OwnLeaf,
+            tree.GetLeaf(OwnLeaf)!,
+            _signaturePrivateKey,
+            GroupId,
+            treeHash => (Context with { Epoch = Epoch + 1, TreeHash = treeHash, Extensions = plan.Extensions }).Serialize(),
+            plan.AddedLeaves);
+
+        var commit = new Commit(items, created.Path);
+        var content = new FramedContent(GroupId, Epoch, own, [], ContentType.Commit, null, null, commit);
+        var signature = PublicMessageFraming.Sign(Suite, _signaturePrivateKey, WireFormat.PublicMessage, content, Context);
+        var confirmed = TranscriptHashes.ConfirmedHash(Suite, InterimTranscriptHash, new AuthenticatedContent(WireFormat.PublicMessage, content, new FramedContentAuthData(signature, [])));
+        var newContext = new GroupContext(Suite.Id, GroupId, Epoch + 1, tree.TreeHash(Suite), confirmed, plan.Extensions);
+        var pskIds = plan.Psks.Select(id => (id, LookupPsk(id))).ToList();
+        var pskSecret = PreSharedKeys.PskSecret(Suite, pskIds);
+        var secrets = KeySchedule.Advance(Suite, Secrets.InitSecret, created.CommitSecret, pskSecret, newContext.Serialize());
+        var tag = TranscriptHashes.ConfirmationTag(Suite, secrets.ConfirmationKey, confirmed);
+        var auth = new FramedContentAuthData(signature, tag);
+        var membershipTag = PublicMessageFraming.MembershipTag(Suite, Secrets.MembershipKey, content, auth, Context);
+        var message = new MlsMessage(WireFormat.PublicMessage, PublicMessage: new PublicMessage(content, auth, membershipTag));
+
+        MlsMessage? welcome = null;
+        var adds = resolved.Select(r => r.Proposal).OfType<AddProposal>().ToList();
+        if (adds.Count > 0)
+        {
+            var ratchetTree = new Extension(ExtensionType.RatchetTree, tree.Serialize());
+            var info = new GroupInfo(newContext, [ratchetTree], tag, OwnLeaf, []).Sign(Suite, _signaturePrivateKey);
+            var encryptedInfo = WelcomeSecrets.EncryptGroupInfo(Suite, info, secrets.JoinerSecret, pskSecret);
+            var fdp = tree.FilteredDirectPath(OwnLeaf);
+            var entries = new List<EncryptedGroupSecrets>();
+            for (var i = 0; i < adds.Count; i++)
+            {
+                var lca = TreeMath.CommonAncestor(TreeMath.LeafToNode(OwnLeaf), TreeMath.LeafToNode(plan.AddedLeaves[i]), tree.LeafCount);
+                var index = fdp.ToList().IndexOf(lca);
+                var groupSecrets = new GroupSecrets(secrets.JoinerSecret, index >= 0 ? created.PathSecrets[index] : null, plan.Psks);
+                var kp = adds[i].KeyPackage;
+                entries.Add(new EncryptedGroupSecrets(kp.Reference(Suite), Suite.EncryptWithLabel(kp.InitKey, "Welcome", encryptedInfo, groupSecrets.Serialize())));
+            }
+
+            welcome = new MlsMessage(WireFormat.Welcome, Welcome: new Welcome(Suite.Id, entries, encryptedInfo));
+        }
+
+        var keys = created.PrivateKeys;
+        keys.Prune(tree);
+        _pendingCommit = new EpochState(tree, newContext, secrets, TranscriptHashes.InterimHash(Suite, confirmed, tag), keys);
+        return new CommitOutput(message, welcome);
+    }
+
+    /// <summary>Moves to the epoch of the commit created by <see cref="CreateCommit"/>.</summary>
+    public void MergePendingCommit()
+    {
+        var pending = _pendingCommit ?? throw new InvalidOperationException("No pending commit.");
+        Enter(pending);
+    }
+
+    /// <summary>Forgets the commit created by <see cref="CreateCommit"/> (e.g. another commit won).</summary>
+    public void DiscardPendingCommit() => _pendingCommit = null;
+
     /// <summary>Verifies a proposal message of the current epoch and caches it for a later commit.</summary>
     public CachedProposal HandleProposal(MlsMessage message)
     {
+        EnsureMember();
         var content = Unprotect(message);
         if (content.Content.ContentType != ContentType.Proposal)
         {
@@ -150,6 +273,7 @@ public sealed class MlsGroup
     /// <summary>Verifies and applies a commit of the current epoch, advancing to the next epoch.</summary>
     public void HandleCommit(MlsMessage message)
     {
+        EnsureMember();
         var authenticated = Unprotect(message);
         var content = authenticated.Content;
         if (content.ContentType != ContentType.Commit)
@@ -157,10 +281,30 @@ public sealed class MlsGroup
             throw new MlsProtocolException("Message is not a commit.");
         }
 
+        if (content.Sender.Type == SenderType.Member && content.Sender.Index == OwnLeaf)
+        {
+            var confirmedOwn = TranscriptHashes.ConfirmedHash(Suite, InterimTranscriptHash, authenticated);
+            if (_pendingCommit is null || !_pendingCommit.Context.ConfirmedTranscriptHash.AsSpan().SequenceEqual(confirmedOwn))
+            {
+                throw new MlsProtocolException("Commit claims to be ours but does not match our pending commit.");
+            }
+
+            MergePendingCommit();
+            return;
+        }
+
         var commit = content.Commit!;
         var proposals = ResolveProposals(commit, content.Sender);
         var plan = CommitApplication.Apply(Suite, Tree, Context.Extensions, proposals);
         var tree = plan.Tree;
+        if (plan.RemovedLeaves.Contains(OwnLeaf))
+        {
+            // We cannot follow into the next epoch; the commit's signature and membership tag were checked.
+            _removed = true;
+            _proposals.Clear();
+            _pendingCommit = null;
+            return;
+        }
 
         uint committer;
         if (content.Sender.Type == SenderType.Member)
@@ -208,14 +352,20 @@ public sealed class MlsGroup
         }
 
         keys.Prune(tree);
-        Tree = tree;
-        Context = newContext;
-        Secrets = secrets;
-        InterimTranscriptHash = TranscriptHashes.InterimHash(Suite, confirmed, tag);
-        _keys = keys;
-        _secretTree = new SecretTree(Suite, secrets.EncryptionSecret, tree.LeafCount);
+        Enter(new EpochState(tree, newContext, secrets, TranscriptHashes.InterimHash(Suite, confirmed, tag), keys));
+    }
+
+    private void Enter(EpochState state)
+    {
+        Tree = state.Tree;
+        Context = state.Context;
+        Secrets = state.Secrets;
+        InterimTranscriptHash = state.InterimTranscriptHash;
+        _keys = state.Keys;
+        _secretTree = new SecretTree(Suite, state.Secrets.EncryptionSecret, state.Tree.LeafCount);
         _proposals.Clear();
-        _resumptionPsks[newContext.Epoch] = secrets.ResumptionPsk;
+        _pendingCommit = null;
+        _resumptionPsks[state.Context.Epoch] = state.Secrets.ResumptionPsk;
     }
 
     private static RatchetTree? TreeFromGroupInfo(GroupInfo info)
@@ -333,6 +483,14 @@ public sealed class MlsGroup
         }
     }
 
+    private void EnsureMember()
+    {
+        if (_removed)
+        {
+            throw new MlsProtocolException("We have been removed from the group.");
+        }
+    }
+
     private void CheckEpoch(byte[] groupId, ulong epoch)
     {
         if (!groupId.AsSpan().SequenceEqual(GroupId))
@@ -371,7 +529,5 @@ public sealed class MlsGroup
         }
     }
 
-    internal byte[] SignaturePrivateKey => _signaturePrivateKey;
-
-    internal static byte[] RandomBytes(int count) => RandomNumberGenerator.GetBytes(count);
+    private sealed record EpochState(RatchetTree Tree, GroupContext Context, EpochSecrets Secrets, byte[] InterimTranscriptHash, TreePrivateKeys Keys);
 }

@@ -39,9 +39,18 @@ public static class KeySchedule
         var psk = pskSecret.IsEmpty ? new byte[suite.HashLength] : pskSecret.ToArray();
         var member = suite.Extract(joinerSecret, psk);
         var epoch = suite.ExpandWithLabel(member, "epoch", groupContext, suite.HashLength);
+        return Derive(suite, joinerSecret, suite.DeriveSecret(member, "welcome"), epoch);
+    }
+
+    /// <summary>Secrets of a group's first epoch from a random epoch secret (RFC 9420 §11).</summary>
+    public static EpochSecrets FromEpochSecret(CipherSuite suite, byte[] epochSecret) => Derive(suite, [], [], epochSecret);
+
+    private static EpochSecrets Derive(CipherSuite suite, byte[] joinerSecret, byte[] welcomeSecret, byte[] epoch)
+    {
+        ArgumentNullException.ThrowIfNull(suite);
         return new EpochSecrets(
             joinerSecret,
-            suite.DeriveSecret(member, "welcome"),
+            welcomeSecret,
             epoch,
             suite.DeriveSecret(epoch, "sender data"),
             suite.DeriveSecret(epoch, "encryption"),
