@@ -42,7 +42,7 @@ public sealed class CryptoBasicsTests
             run++;
         }
 
-        Assert.Equal(3, run);
+        Assert.Equal(5, run);
         TestVectors.LoadSuite("crypto-basics.json", CipherSuite.P256Aes128Sha256);
     }
 
@@ -65,5 +65,36 @@ public sealed class CryptoBasicsTests
         var ct = Convert.FromHexString("5ad590bb8baa577f8619db35a36311226a896e7342a6d836d8b7bcd2f20b6c7f9076ac232e3ab2523f39513434");
         var pt = suite.Hpke.OpenBase(enc, skR, info, aad, ct);
         Assert.Equal("Beauty is truth, truth beauty", Encoding.ASCII.GetString(pt));
+    }
+
+    /// <summary>RFC 7748 §5.2 and §6.1.</summary>
+    [Fact]
+    public void X25519Rfc7748Vectors()
+    {
+        var kem = CipherSuite.Get(1).Kem;
+        Assert.Equal("c3da55379de9c6908e94ea4df28d084f32eccf03491c71f754b4075577a28552", Curve25519.X25519(
+            Convert.FromHexString("a546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4"),
+            Convert.FromHexString("e6db6867583030db3594c1a424b15f7c726624ec26b3353b10a903a6d0ab1c4c")).ToHex());
+        var alice = Convert.FromHexString("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
+        var bob = Convert.FromHexString("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb");
+        Assert.Equal("8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a", kem.PublicKeyOf(alice).ToHex());
+        Assert.Equal("de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f", kem.PublicKeyOf(bob).ToHex());
+        Assert.Equal("4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742", Curve25519.X25519(alice, kem.PublicKeyOf(bob)).ToHex());
+    }
+
+    /// <summary>RFC 8032 §7.1, test 1.</summary>
+    [Fact]
+    public void Ed25519Rfc8032Vector()
+    {
+        var scheme = CipherSuite.Get(1).Signature;
+        var secret = Convert.FromHexString("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60");
+        var pub = scheme.PublicKeyOf(secret);
+        Assert.Equal("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a", pub.ToHex());
+        var sig = scheme.Sign(secret, []);
+        Assert.Equal("e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b", sig.ToHex());
+        Assert.True(scheme.Verify(pub, [], sig));
+        sig[5] ^= 1;
+        Assert.False(scheme.Verify(pub, [], sig));
+        Assert.False(scheme.Verify(pub, [0], scheme.Sign(secret, [])));
     }
 }

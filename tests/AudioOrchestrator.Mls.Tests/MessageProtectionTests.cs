@@ -60,7 +60,7 @@ public sealed class MessageProtectionTests
             run++;
         }
 
-        Assert.Equal(3, run);
+        Assert.Equal(5, run);
         TestVectors.LoadSuite("message-protection.json", CipherSuite.P256Aes128Sha256);
     }
 

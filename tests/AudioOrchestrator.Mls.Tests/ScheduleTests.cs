@@ -38,7 +38,7 @@ public sealed class ScheduleTests
             run++;
         }
 
-        Assert.Equal(9, run);
+        Assert.Equal(15, run);
         TestVectors.LoadSuite("secret-tree.json", CipherSuite.P256Aes128Sha256);
     }
 
@@ -101,7 +101,7 @@ public sealed class ScheduleTests
             run++;
         }
 
-        Assert.Equal(3, run);
+        Assert.Equal(5, run);
         TestVectors.LoadSuite("key-schedule.json", CipherSuite.P256Aes128Sha256);
     }
 
@@ -119,7 +119,7 @@ public sealed class ScheduleTests
             run++;
         }
 
-        Assert.Equal(33, run);
+        Assert.Equal(55, run);
         TestVectors.LoadSuite("psk_secret.json", CipherSuite.P256Aes128Sha256);
     }
 

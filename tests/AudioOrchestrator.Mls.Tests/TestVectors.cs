@@ -11,6 +11,12 @@ internal static class TestVectors
 {
     public const string EnvironmentVariable = "MLS_TEST_VECTORS";
 
+    /// <summary>
+    /// Set <c>MLS_EXHAUSTIVE=1</c> to run every case of the slow suites (1, 3, 5, 7) too; by default
+    /// those run a prefix of their treekem and passive-client-random cases. Suite 2 always runs in full.
+    /// </summary>
+    public static bool Exhaustive => Environment.GetEnvironmentVariable("MLS_EXHAUSTIVE") == "1";
+
     public static string Folder()
     {
         var fromEnv = Environment.GetEnvironmentVariable(EnvironmentVariable);

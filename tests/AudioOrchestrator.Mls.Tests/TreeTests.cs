@@ -33,7 +33,7 @@ public sealed class TreeTests
             run++;
         }
 
-        Assert.Equal(42, run);
+        Assert.Equal(70, run);
         TestVectors.LoadSuite("tree-validation.json", CipherSuite.P256Aes128Sha256);
     }
 

@@ -28,7 +28,7 @@ public sealed class WelcomeTests
             run++;
         }
 
-        Assert.Equal(3, run);
+        Assert.Equal(5, run);
         TestVectors.LoadSuite("welcome.json", CipherSuite.P256Aes128Sha256);
     }
 }

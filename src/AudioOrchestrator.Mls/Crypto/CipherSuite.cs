@@ -12,13 +12,15 @@ public sealed class CipherSuite
 {
     private const string LabelPrefix = "MLS 1.0 ";
 
-    private CipherSuite(ushort id, HashAlgorithmName hash, int hashLength, int keyLength, Dhkem kem, ushort kdfId, ushort aeadId)
+    private CipherSuite(ushort id, HashAlgorithmName hash, int hashLength, int keyLength, Dhkem kem, SignatureScheme signature, ushort kdfId, ushort aeadId)
     {
         Id = id;
         HashName = hash;
         HashLength = hashLength;
         KeyLength = keyLength;
         Kem = kem;
+        Signature = signature;
+        AeadId = aeadId;
         Hpke = new Hpke(kem, this, kdfId, aeadId);
     }
 
@@ -41,20 +43,48 @@ public sealed class CipherSuite
     /// <summary>The DH-based KEM of this suite.</summary>
     public Dhkem Kem { get; }
 
+    /// <summary>The signature scheme of this suite.</summary>
+    public SignatureScheme Signature { get; }
+
+    /// <summary>HPKE AEAD identifier: 1 AES-128-GCM, 2 AES-256-GCM, 3 ChaCha20-Poly1305.</summary>
+    public ushort AeadId { get; }
+
     /// <summary>HPKE base mode of this suite.</summary>
     public Hpke Hpke { get; }
 
     /// <summary>True when <paramref name="id"/> can be instantiated.</summary>
-    public static bool IsSupported(ushort id) => id is 2 or 5 or 7;
+    public static bool IsSupported(ushort id) => id is 1 or 2 or 3 or 5 or 7;
 
     /// <summary>Returns the suite with the given identifier.</summary>
-    public static CipherSuite Get(ushort id) => id switch
+    public static CipherSuite Get(ushort id)
     {
-        2 => new CipherSuite(2, HashAlgorithmName.SHA256, 32, 16, new Dhkem(0x0010, ECCurve.NamedCurves.nistP256, 32, HashAlgorithmName.SHA256, 32, 0xFF), 0x0001, 0x0001),
-        5 => new CipherSuite(5, HashAlgorithmName.SHA512, 64, 32, new Dhkem(0x0012, ECCurve.NamedCurves.nistP521, 66, HashAlgorithmName.SHA512, 64, 0x01), 0x0003, 0x0002),
-        7 => new CipherSuite(7, HashAlgorithmName.SHA384, 48, 32, new Dhkem(0x0011, ECCurve.NamedCurves.nistP384, 48, HashAlgorithmName.SHA384, 48, 0xFF), 0x0002, 0x0002),
-        _ => throw new MlsProtocolException($"Unsupported cipher suite {id}."),
-    };
+        switch (id)
+        {
+            case 1:
+            case 3:
+                return new CipherSuite(id, HashAlgorithmName.SHA256, 32, id == 1 ? 16 : 32, new X25519Dhkem(), new Ed25519Scheme(), 0x0001, id == 1 ? (ushort)0x0001 : (ushort)0x0003);
+            case 2:
+                {
+                    var kem = new EcDhkem(0x0010, ECCurve.NamedCurves.nistP256, 32, HashAlgorithmName.SHA256, 32, 0xFF, Convert.FromHexString("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551"));
+                    return new CipherSuite(2, HashAlgorithmName.SHA256, 32, 16, kem, new EcdsaScheme(kem, HashAlgorithmName.SHA256), 0x0001, 0x0001);
+                }
+
+            case 5:
+                {
+                    var kem = new EcDhkem(0x0012, ECCurve.NamedCurves.nistP521, 66, HashAlgorithmName.SHA512, 64, 0x01, Convert.FromHexString("01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409"));
+                    return new CipherSuite(5, HashAlgorithmName.SHA512, 64, 32, kem, new EcdsaScheme(kem, HashAlgorithmName.SHA512), 0x0003, 0x0002);
+                }
+
+            case 7:
+                {
+                    var kem = new EcDhkem(0x0011, ECCurve.NamedCurves.nistP384, 48, HashAlgorithmName.SHA384, 48, 0xFF, Convert.FromHexString("ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973"));
+                    return new CipherSuite(7, HashAlgorithmName.SHA384, 48, 32, kem, new EcdsaScheme(kem, HashAlgorithmName.SHA384), 0x0002, 0x0002);
+                }
+
+            default:
+                throw new MlsProtocolException($"Unsupported cipher suite {id}.");
+        }
+    }
 
     public byte[] Hash(ReadOnlySpan<byte> data) => CryptographicOperations.HashData(HashName, data);
 
@@ -78,16 +108,25 @@ public sealed class CipherSuite
     public bool VerifyMac(ReadOnlySpan<byte> key, ReadOnlySpan<byte> data, ReadOnlySpan<byte> tag) =>
         CryptographicOperations.FixedTimeEquals(Mac(key, data), tag);
 
-    /// <summary>AES-GCM encryption; the 16-byte tag is appended.</summary>
+    /// <summary>AEAD encryption (AES-GCM or ChaCha20-Poly1305); the 16-byte tag is appended.</summary>
     public byte[] Seal(ReadOnlySpan<byte> key, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> aad, ReadOnlySpan<byte> plaintext)
     {
         var output = new byte[plaintext.Length + 16];
-        using var gcm = new AesGcm(key, 16);
-        gcm.Encrypt(nonce, plaintext, output.AsSpan(0, plaintext.Length), output.AsSpan(plaintext.Length), aad);
+        if (AeadId == 0x0003)
+        {
+            using var chacha = new ChaCha20Poly1305(key);
+            chacha.Encrypt(nonce, plaintext, output.AsSpan(0, plaintext.Length), output.AsSpan(plaintext.Length), aad);
+        }
+        else
+        {
+            using var gcm = new AesGcm(key, 16);
+            gcm.Encrypt(nonce, plaintext, output.AsSpan(0, plaintext.Length), output.AsSpan(plaintext.Length), aad);
+        }
+
         return output;
     }
 
-    /// <summary>AES-GCM decryption; throws <see cref="MlsProtocolException"/> on authentication failure.</summary>
+    /// <summary>AEAD decryption; throws <see cref="MlsProtocolException"/> on authentication failure.</summary>
     public byte[] Open(ReadOnlySpan<byte> key, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> aad, ReadOnlySpan<byte> ciphertext)
     {
         if (ciphertext.Length < 16)
@@ -98,8 +137,16 @@ public sealed class CipherSuite
         var plaintext = new byte[ciphertext.Length - 16];
         try
         {
-            using var gcm = new AesGcm(key, 16);
-            gcm.Decrypt(nonce, ciphertext[..^16], ciphertext[^16..], plaintext, aad);
+            if (AeadId == 0x0003)
+            {
+                using var chacha = new ChaCha20Poly1305(key);
+                chacha.Decrypt(nonce, ciphertext[..^16], ciphertext[^16..], plaintext, aad);
+            }
+            else
+            {
+                using var gcm = new AesGcm(key, 16);
+                gcm.Decrypt(nonce, ciphertext[..^16], ciphertext[^16..], plaintext, aad);
+            }
         }
         catch (CryptographicException ex)
         {
@@ -144,47 +191,19 @@ public sealed class CipherSuite
         return Hash(w.ToArray());
     }
 
-    /// <summary>SignWithLabel (RFC 9420 §5.1.2): ECDSA, DER-encoded signature.</summary>
-    public byte[] SignWithLabel(ReadOnlySpan<byte> signaturePrivateKey, string label, ReadOnlySpan<byte> content)
-    {
-        var tbs = SignContent(label, content);
-        using var ecdsa = ECDsa.Create();
-        try
-        {
-            ecdsa.ImportParameters(new ECParameters { Curve = Kem.Curve, D = Kem.PadScalar(signaturePrivateKey) });
-        }
-        catch (CryptographicException ex)
-        {
-            throw new MlsProtocolException("Invalid signature private key.", ex);
-        }
-
-        return ecdsa.SignData(tbs, HashName, DSASignatureFormat.Rfc3279DerSequence);
-    }
+    /// <summary>SignWithLabel (RFC 9420 §5.1.2).</summary>
+    public byte[] SignWithLabel(ReadOnlySpan<byte> signaturePrivateKey, string label, ReadOnlySpan<byte> content) =>
+        Signature.Sign(signaturePrivateKey, SignContent(label, content));
 
     /// <summary>VerifyWithLabel (RFC 9420 §5.1.2). Returns false for malformed keys or signatures.</summary>
-    public bool VerifyWithLabel(ReadOnlySpan<byte> signaturePublicKey, string label, ReadOnlySpan<byte> content, ReadOnlySpan<byte> signature)
-    {
-        var tbs = SignContent(label, content);
-        try
-        {
-            using var ecdsa = ECDsa.Create(Kem.PublicParameters(signaturePublicKey));
-            return ecdsa.VerifyData(tbs, signature, HashName, DSASignatureFormat.Rfc3279DerSequence);
-        }
-        catch (CryptographicException)
-        {
-            return false;
-        }
-        catch (MlsException)
-        {
-            return false;
-        }
-    }
+    public bool VerifyWithLabel(ReadOnlySpan<byte> signaturePublicKey, string label, ReadOnlySpan<byte> content, ReadOnlySpan<byte> signature) =>
+        Signature.Verify(signaturePublicKey, SignContent(label, content), signature);
 
-    /// <summary>Public signature key (uncompressed point) for a private signature key.</summary>
-    public byte[] SignaturePublicKey(ReadOnlySpan<byte> signaturePrivateKey) => Kem.PublicKeyOf(signaturePrivateKey);
+    /// <summary>Public signature key for a private signature key.</summary>
+    public byte[] SignaturePublicKey(ReadOnlySpan<byte> signaturePrivateKey) => Signature.PublicKeyOf(signaturePrivateKey);
 
-    /// <summary>Generates a fresh ECDSA key pair (private scalar, uncompressed public point).</summary>
-    public (byte[] PrivateKey, byte[] PublicKey) GenerateSignatureKeyPair() => Kem.GenerateKeyPair();
+    /// <summary>Generates a fresh signature key pair.</summary>
+    public (byte[] PrivateKey, byte[] PublicKey) GenerateSignatureKeyPair() => Signature.GenerateKeyPair();
 
     /// <summary>EncryptWithLabel (RFC 9420 §5.1.3): HPKE base-mode seal.</summary>
     public HpkeCiphertext EncryptWithLabel(ReadOnlySpan<byte> publicKey, string label, ReadOnlySpan<byte> context, ReadOnlySpan<byte> plaintext)
