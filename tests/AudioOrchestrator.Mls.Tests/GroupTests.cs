@@ -93,6 +93,24 @@ public sealed class GroupTests
         Assert.Throws<MlsProtocolException>(() => MlsGroup.Join(add.Welcome!.Welcome!, otherKp, otherKeys));
     }
 
+    [Fact]
+    public void InvalidProposalListsAreRejected()
+    {
+        var (aliceKp, aliceKeys) = NewKeyPackage("alice");
+        var alice = MlsGroup.Create("g"u8.ToArray(), aliceKp, aliceKeys);
+        var (bobKp, _) = NewKeyPackage("bob");
+        Assert.Throws<MlsProtocolException>(() => alice.CreateCommit([new AddProposal(bobKp), new AddProposal(bobKp)]));
+        Assert.Throws<MlsProtocolException>(() => alice.CreateCommit([new AddProposal(aliceKp)]));
+        var forged = bobKp with { InitKey = Suite.Kem.GenerateKeyPair().PublicKey };
+        Assert.Throws<MlsProtocolException>(() => alice.CreateCommit([new AddProposal(forged)]));
+        var otherSuite = bobKp with { CipherSuite = 1 };
+        Assert.Throws<MlsProtocolException>(() => alice.CreateCommit([new AddProposal(otherSuite)]));
+        Assert.Throws<MlsProtocolException>(() => alice.CreateCommit([new RemoveProposal(5)]));
+        Assert.Throws<MlsProtocolException>(() => alice.CreateCommit([new ExternalInitProposal([1])]));
+        Assert.False(alice.HasPendingCommit);
+        Assert.Equal(0ul, alice.Epoch);
+    }
+
     private static MlsMessage ExternalProposal(MlsGroup group, byte[] signaturePrivateKey, Proposal proposal)
     {
         var content = new FramedContent(group.GroupId, group.Epoch, Sender.External(0), [], ContentType.Proposal, null, proposal, null);

@@ -18,11 +18,14 @@ public sealed record CommitPlan(
 /// <summary>Applies a proposal list in the order RFC 9420 §12.3 prescribes.</summary>
 public static class CommitApplication
 {
-    public static CommitPlan Apply(CipherSuite suite, RatchetTree tree, IReadOnlyList<Extension> extensions, IReadOnlyList<(Proposal Proposal, Sender Sender)> proposals)
+    public static CommitPlan Apply(CipherSuite suite, RatchetTree tree, GroupContext context, IReadOnlyList<(Proposal Proposal, Sender Sender)> proposals, Sender committer)
     {
         ArgumentNullException.ThrowIfNull(suite);
         ArgumentNullException.ThrowIfNull(tree);
+        ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(proposals);
+        Validation.CheckProposalList(proposals, committer, tree);
+        var extensions = context.Extensions;
         var newTree = tree.Clone();
         var newExtensions = extensions;
         foreach (var gce in proposals.Select(p => p.Proposal).OfType<GroupContextExtensionsProposal>())
@@ -39,6 +42,14 @@ public static class CommitApplication
                     throw new MlsProtocolException("Update proposal from a non-member.");
                 }
 
+                var old = newTree.GetLeaf(sender.Index) ?? throw new MlsProtocolException("Update from a blank leaf.");
+                if (update.LeafNode.Source != LeafNodeSource.Update || update.LeafNode.EncryptionKey.AsSpan().SequenceEqual(old.EncryptionKey)
+                    || !update.LeafNode.VerifySignature(suite, context.GroupId, sender.Index))
+                {
+                    throw new MlsProtocolException("Invalid Update leaf node.");
+                }
+
+                Validation.CheckLeaf(update.LeafNode, newTree, newExtensions, sender.Index);
                 newTree.UpdateLeaf(sender.Index, update.LeafNode);
             }
         }
@@ -53,11 +64,8 @@ public static class CommitApplication
         var added = new List<uint>();
         foreach (var add in proposals.Select(p => p.Proposal).OfType<AddProposal>())
         {
-            if (!add.KeyPackage.VerifySignature(suite))
-            {
-                throw new MlsProtocolException("Add proposal with an invalid key package signature.");
-            }
-
+            Validation.CheckKeyPackage(suite, add.KeyPackage);
+            Validation.CheckLeaf(add.KeyPackage.LeafNode, newTree, newExtensions, null);
             added.Add(newTree.AddLeaf(add.KeyPackage.LeafNode));
         }
 

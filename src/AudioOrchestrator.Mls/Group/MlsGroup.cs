@@ -187,7 +187,7 @@ public sealed class MlsGroup
             resolved.Add((p, own));
         }
 
-        var plan = CommitApplication.Apply(Suite, Tree, Context.Extensions, resolved);
+        var plan = CommitApplication.Apply(Suite, Tree, Context, resolved, own);
         if (plan.RemovedLeaves.Contains(OwnLeaf))
         {
             throw new MlsProtocolException("A member cannot commit its own removal.");
@@ -295,7 +295,7 @@ public sealed class MlsGroup
 
         var commit = content.Commit!;
         var proposals = ResolveProposals(commit, content.Sender);
-        var plan = CommitApplication.Apply(Suite, Tree, Context.Extensions, proposals);
+        var plan = CommitApplication.Apply(Suite, Tree, Context, proposals, content.Sender);
         var tree = plan.Tree;
         if (plan.RemovedLeaves.Contains(OwnLeaf))
         {
@@ -330,6 +330,7 @@ public sealed class MlsGroup
         var commitSecret = new byte[Suite.HashLength];
         if (commit.Path is { } path)
         {
+            CheckPath(tree, committer, path, plan.Extensions, content.Sender.Type == SenderType.Member);
             TreeKem.Merge(Suite, tree, committer, path, GroupId);
             if (tree.GetLeaf(OwnLeaf) is not null && committer != OwnLeaf)
             {
@@ -368,6 +369,23 @@ public sealed class MlsGroup
         _resumptionPsks[state.Context.Epoch] = state.Secrets.ResumptionPsk;
     }
 
+    private static void CheckPath(RatchetTree tree, uint committer, UpdatePath path, IReadOnlyList<Extension> extensions, bool existingMember)
+    {
+        if (existingMember && tree.GetLeaf(committer)!.EncryptionKey.AsSpan().SequenceEqual(path.LeafNode.EncryptionKey))
+        {
+            throw new MlsProtocolException("UpdatePath must change the committer's encryption key.");
+        }
+
+        Validation.CheckLeaf(path.LeafNode, tree, extensions, committer);
+        for (uint n = 0; n < tree.NodeCount; n++)
+        {
+            if (tree[n] is { } node && path.Nodes.Any(p => p.EncryptionKey.AsSpan().SequenceEqual(node.EncryptionKey)))
+            {
+                throw new MlsProtocolException("UpdatePath reuses a public key of the tree.");
+            }
+        }
+    }
+
     private static RatchetTree? TreeFromGroupInfo(GroupInfo info)
     {
         var ext = info.Extensions.FirstOrDefault(e => e.Type == ExtensionType.RatchetTree);
@@ -397,6 +415,8 @@ public sealed class MlsGroup
         {
             throw new MlsProtocolException("Ratchet tree is not parent-hash valid.");
         }
+
+        Validation.CheckTreeStructure(tree);
 
         if (!tree.VerifyLeafSignatures(suite, context.GroupId))
         {
