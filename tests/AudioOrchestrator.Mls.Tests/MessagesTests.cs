@@ -106,7 +106,7 @@ public sealed class MessagesTests
         TestVectors.LoadSuite("transcript-hashes.json", CipherSuite.P256Aes128Sha256);
     }
 
-    private static byte[] Mutate(Random rng, byte[] original)
+    internal static byte[] Mutate(Random rng, byte[] original)
     {
         var bytes = (byte[])original.Clone();
         switch (rng.Next(4))

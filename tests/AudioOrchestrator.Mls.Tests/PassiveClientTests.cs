@@ -67,6 +67,59 @@ public sealed class PassiveClientTests
         Assert.Throws<MlsProtocolException>(() => ok.HandleCommit(TlsCodec.Deserialize<MlsMessage>(commitBytes)));
     }
 
+    [Fact]
+    public void MutatedHandshakeMessagesOnlyRaiseMlsExceptions()
+    {
+        var rng = new Random(7);
+        var attempts = 0;
+        foreach (var c in TestVectors.LoadSuite("passive-client-handling-commit.json", CipherSuite.P256Aes128Sha256).Take(6))
+        {
+            var group = Join(c);
+            var first = c.GetProperty("epochs")[0];
+            var proposals = first.GetProperty("proposals").EnumerateArray().Select(p => Convert.FromHexString(p.GetString()!)).ToList();
+            var commit = first.Hex("commit");
+            foreach (var original in proposals.Append(commit))
+            {
+                for (var i = 0; i < 300; i++)
+                {
+                    var mutated = MessagesTests.Mutate(rng, original);
+                    if (mutated.AsSpan().SequenceEqual(original))
+                    {
+                        continue;
+                    }
+
+                    try
+                    {
+                        var message = TlsCodec.Deserialize<MlsMessage>(mutated);
+                        if (original == commit)
+                        {
+                            group.HandleCommit(message);
+                        }
+                        else
+                        {
+                            group.HandleProposal(message);
+                        }
+                    }
+                    catch (MlsException)
+                    {
+                    }
+
+                    attempts++;
+                }
+            }
+
+            foreach (var p in proposals)
+            {
+                group.HandleProposal(TlsCodec.Deserialize<MlsMessage>(p));
+            }
+
+            group.HandleCommit(TlsCodec.Deserialize<MlsMessage>(commit));
+            Assert.Equal(first.Str("epoch_authenticator"), group.EpochAuthenticator.ToHex());
+        }
+
+        Assert.True(attempts >= 1500, $"{attempts} attempts");
+    }
+
     private static MlsGroup Join(JsonElement c)
     {
         var keyPackage = TlsCodec.Deserialize<MlsMessage>(c.Hex("key_package")).KeyPackage!;

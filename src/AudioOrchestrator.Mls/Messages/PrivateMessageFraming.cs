@@ -83,9 +83,19 @@ public static class PrivateMessageFraming
         sdReader.EnsureEnd();
 
         var kind = message.ContentType == ContentType.Application ? RatchetKind.Application : RatchetKind.Handshake;
-        var key = secretTree.Ratchet(leaf, kind).Get(generation);
+        var ratchet = secretTree.Ratchet(leaf, kind);
+        var key = ratchet.Get(generation);
         var aad = ContentAad(message.GroupId, message.Epoch, message.ContentType, message.AuthenticatedData);
-        var plaintext = suite.Open(key.Key, GuardedNonce(key.Nonce, reuseGuard), aad, message.Ciphertext);
+        byte[] plaintext;
+        try
+        {
+            plaintext = suite.Open(key.Key, GuardedNonce(key.Nonce, reuseGuard), aad, message.Ciphertext);
+        }
+        catch (MlsProtocolException)
+        {
+            ratchet.Restore(key);
+            throw;
+        }
 
         var reader = new TlsReader(plaintext);
         var content = FramedContent.DecodeBody(reader, message.ContentType, (app, proposal, commit) =>

@@ -143,6 +143,16 @@ public sealed class HashRatchet
         return Next();
     }
 
+    /// <summary>Puts back a key obtained from <see cref="Get"/> whose message failed to decrypt.</summary>
+    public void Restore(RatchetKey key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (key.Generation < NextGeneration)
+        {
+            _retained[key.Generation] = key;
+        }
+    }
+
     private RatchetKey Current() => new(
         NextGeneration,
         _suite.DeriveTreeSecret(_secret, "key", NextGeneration, _suite.KeyLength),
