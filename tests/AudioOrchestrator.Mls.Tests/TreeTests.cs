@@ -51,6 +51,41 @@ public sealed class TreeTests
         Assert.False(tree.VerifyParentHashes(suite));
     }
 
+    [Fact]
+    public void BogusUnmergedLeavesAreRejected()
+    {
+        var c = TestVectors.LoadSuite("tree-validation.json", CipherSuite.P256Aes128Sha256)[3];
+        var tree = RatchetTree.FromBytes(c.Hex("tree"));
+        var p = Enumerable.Range(0, (int)tree.NodeCount).Select(i => (uint)i).First(i => tree.GetParent(i) is not null);
+        tree.SetNode(p, new Node(null, tree.GetParent(p)! with { UnmergedLeaves = [0x7FFF_FFFF] }));
+        Assert.Throws<MlsProtocolException>(() => Mls.Group.Validation.CheckTreeStructure(tree));
+        Assert.Throws<MlsProtocolException>(() => tree.VerifyParentHashes(CipherSuite.Get(2)));
+    }
+
+    [Fact]
+    public void MutatedTreesOnlyRaiseMlsExceptions()
+    {
+        var suite = CipherSuite.Get(2);
+        var rng = new Random(11);
+        var cases = TestVectors.LoadSuite("tree-validation.json", CipherSuite.P256Aes128Sha256).Take(4).ToList();
+        for (var i = 0; i < 1200; i++)
+        {
+            var c = cases[i % cases.Count];
+            var mutated = MessagesTests.Mutate(rng, c.Hex("tree"));
+            try
+            {
+                var tree = RatchetTree.FromBytes(mutated);
+                tree.TreeHash(suite);
+                Mls.Group.Validation.CheckTreeStructure(tree);
+                tree.VerifyParentHashes(suite);
+                tree.VerifyLeafSignatures(suite, c.Hex("group_id"));
+            }
+            catch (MlsException)
+            {
+            }
+        }
+    }
+
     /// <summary>
     /// The tree-operations vectors only exist for cipher suite 1, whose hash (SHA-256) is that of
     /// suite 2; tree edits and tree hashes depend on nothing else, so suite 2's hash is used.

@@ -411,12 +411,11 @@ public sealed class MlsGroup
             throw new MlsProtocolException("Ratchet tree does not match the GroupInfo tree hash.");
         }
 
+        Validation.CheckTreeStructure(tree);
         if (!tree.VerifyParentHashes(suite))
         {
             throw new MlsProtocolException("Ratchet tree is not parent-hash valid.");
         }
-
-        Validation.CheckTreeStructure(tree);
 
         if (!tree.VerifyLeafSignatures(suite, context.GroupId))
         {

@@ -310,7 +310,16 @@ public sealed class RatchetTree
                 break;
             case { Parent: { } parent }:
                 result.Add(node);
-                result.AddRange(parent.UnmergedLeaves.Select(TreeMath.LeafToNode));
+                foreach (var leaf in parent.UnmergedLeaves)
+                {
+                    if (leaf >= LeafCount)
+                    {
+                        throw new MlsProtocolException($"Unmerged leaf {leaf} lies outside the tree.");
+                    }
+
+                    result.Add(TreeMath.LeafToNode(leaf));
+                }
+
                 break;
             default:
                 if (!TreeMath.IsLeaf(node))
