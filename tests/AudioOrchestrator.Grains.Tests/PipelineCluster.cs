@@ -42,7 +42,7 @@ public sealed class PipelineCluster : IAsyncLifetime
             silo.UseSystemTextJsonGrainStorageSerializer();
             silo.AddMemoryGrainStorage(StorageNames.Sessions);
             silo.AddMemoryGrainStorage(StorageNames.PubSub);
-            silo.AddAudioStreams(TimeSpan.FromMilliseconds(5), QueueCount);
+            silo.AddAudioStreams(TimeSpan.FromMilliseconds(2), QueueCount);
         });
         builder.ConfigureClientHost(host =>
         {

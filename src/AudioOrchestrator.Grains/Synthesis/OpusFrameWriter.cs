@@ -3,7 +3,7 @@ using AudioOrchestrator.Audio;
 namespace AudioOrchestrator.Grains.Synthesis;
 
 /// <summary>
-/// Turns PCM chunks of any rate into 48 kHz 20 ms Opus packets, carrying partial frames over to the next chunk.
+/// Turns 48 kHz mono PCM into 20 ms Opus packets (mono or stereo), carrying a partial frame over to the next write.
 /// </summary>
 public sealed class OpusFrameWriter : IDisposable
 {
@@ -20,17 +20,24 @@ public sealed class OpusFrameWriter : IDisposable
         _frame = new short[AudioFormat.SamplesPerFrame(AudioFormat.OpusSampleRate) * channels];
     }
 
-    /// <summary>Encodes the audio; complete packets are added to <paramref name="packets"/>.</summary>
-    public void Write(PcmAudio chunk, ICollection<byte[]> packets)
+    /// <summary>Samples per channel in one frame (960).</summary>
+    public int FrameSamples => _frame.Length / _channels;
+
+    /// <summary>Any speech audio as the 48 kHz mono samples <see cref="Write"/> takes.</summary>
+    public static short[] Prepare(PcmAudio audio)
     {
-        ArgumentNullException.ThrowIfNull(chunk);
+        ArgumentNullException.ThrowIfNull(audio);
+        return audio.ToMono().ResampleTo(AudioFormat.OpusSampleRate).Samples;
+    }
+
+    /// <summary>Encodes 48 kHz mono samples; complete packets are added to <paramref name="packets"/>.</summary>
+    public void Write(ReadOnlySpan<short> mono, ICollection<byte[]> packets)
+    {
         ArgumentNullException.ThrowIfNull(packets);
-        var mono = chunk.ToMono().ResampleTo(AudioFormat.OpusSampleRate).Samples;
-        var offset = 0;
-        while (offset < mono.Length)
+        while (!mono.IsEmpty)
         {
-            var take = Math.Min(mono.Length - offset, (_frame.Length / _channels) - (_filled / _channels));
-            var source = mono.AsSpan(offset, take);
+            var take = Math.Min(mono.Length, FrameSamples - (_filled / _channels));
+            var source = mono[..take];
             if (_channels == 2)
             {
                 PcmMath.MonoToStereo(source, _frame.AsSpan(_filled, take * 2));
@@ -41,7 +48,7 @@ public sealed class OpusFrameWriter : IDisposable
             }
 
             _filled += take * _channels;
-            offset += take;
+            mono = mono[take..];
             if (_filled == _frame.Length)
             {
                 packets.Add(EncodeFrame());

@@ -48,11 +48,15 @@ public sealed class SpeechSynthesisGrain(ITextToSpeechClient textToSpeech, IOpti
             {
                 foreach (var content in update.Contents.OfType<DataContent>())
                 {
-                    writer.Write(WavCodec.Decode(content.Data.Span), frames);
+                    // Encode and publish batch by batch, so the first frames leave before the sentence is encoded.
+                    var mono = OpusFrameWriter.Prepare(WavCodec.Decode(content.Data.Span));
+                    var step = batchSize * writer.FrameSamples;
+                    for (var offset = 0; offset < mono.Length; offset += step)
+                    {
+                        writer.Write(mono.AsSpan(offset, Math.Min(step, mono.Length - offset)), frames);
+                        await PublishAsync(all: false);
+                    }
                 }
-
-                // The first sentence goes out at once, however few frames it has.
-                await PublishAsync(all: firstAudioMs is null);
             }
 
             writer.Flush(frames);

@@ -33,7 +33,7 @@ public sealed class OrleansHostingOptions
 
     /// <summary>How often stream queues are polled; speech needs a few milliseconds, not the default 100.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "00:00:01")]
-    public TimeSpan StreamPollingPeriod { get; set; } = TimeSpan.FromMilliseconds(5);
+    public TimeSpan StreamPollingPeriod { get; set; } = TimeSpan.FromMilliseconds(2);
 
     [Range(1, 256)]
     public int StreamQueueCount { get; set; } = 4;

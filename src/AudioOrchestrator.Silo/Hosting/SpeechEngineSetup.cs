@@ -1,5 +1,6 @@
 using AudioOrchestrator.Speech;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace AudioOrchestrator.Silo.Hosting;
 
@@ -14,8 +15,9 @@ public static class SpeechEngineSetup
         services.AddOptions<EspeakOptions>().Bind(configuration.GetSection("Speech:Espeak")).ValidateOnStart();
         services.AddSingleton<PocketSphinxSpeechToTextClient>();
         services.AddSingleton<EspeakTextToSpeechClient>();
-        services.AddSingleton<ISpeechToTextClient>(sp => sp.GetRequiredService<PocketSphinxSpeechToTextClient>());
-        services.AddSingleton<ITextToSpeechClient>(sp => sp.GetRequiredService<EspeakTextToSpeechClient>());
+        // TryAdd: a host (a test, a benchmark) may have registered other engines first.
+        services.TryAddSingleton<ISpeechToTextClient>(sp => sp.GetRequiredService<PocketSphinxSpeechToTextClient>());
+        services.TryAddSingleton<ITextToSpeechClient>(sp => sp.GetRequiredService<EspeakTextToSpeechClient>());
         return services;
     }
 }

@@ -1,0 +1,48 @@
+using System.Net;
+using System.Net.Sockets;
+using AudioOrchestrator.Silo.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace AudioOrchestrator.Bench;
+
+/// <summary>The real service, co-hosted as in production, on private ports; optionally with other speech engines.</summary>
+public static class BenchService
+{
+    public static async Task<WebApplication> StartAsync(ISpeechToTextClient? speechToText = null, ITextToSpeechClient? textToSpeech = null)
+    {
+        var app = ServiceApp.Build([], builder =>
+        {
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Cluster:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Cluster:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Cluster:ServiceId"] = "bench-" + Guid.NewGuid().ToString("N")[..8],
+            });
+            builder.Logging.ClearProviders();
+            if (speechToText is not null)
+            {
+                builder.Services.AddSingleton(speechToText);
+            }
+
+            if (textToSpeech is not null)
+            {
+                builder.Services.AddSingleton(textToSpeech);
+            }
+        });
+        await app.StartAsync();
+        return app;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using AudioOrchestrator.Audio;
+using AudioOrchestrator.Bench;
+using AudioOrchestrator.Testing;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+
+// Usage: dotnet run -c Release --project bench/AudioOrchestrator.Bench [-- --turns 100 --embedded-turns 20]
+var turns = IntArg("--turns", 100);
+var embeddedTurns = IntArg("--embedded-turns", 20);
+var figures = new Dictionary<string, object>();
+var ct = CancellationToken.None;
+
+// 1. Orchestration overhead: instant tone-based engines, so what remains is streams, grains, routing,
+//    persistence, Opus encoding of the answer and the hops back to the ingress.
+{
+    var stt = new ToneSpeechToText();
+    await using var app = await BenchService.StartAsync(stt, new ToneTextToSpeech());
+    var probe = new TurnProbe(app.Services);
+    var packets = TurnProbe.Packets(TestAudio.Concat(TestAudio.Silence(100), TestAudio.Tone(440, 400), TestAudio.Silence(100)));
+    for (var i = 0; i < 10; i++)
+    {
+        await probe.MeasureAsync($"warmup-{i}", packets, ct, paced: false);
+    }
+
+    var overhead = new List<double>();
+    var inSilo = new List<double>();
+    var hops = new List<double>();
+    for (var i = 0; i < turns; i++)
+    {
+        var m = await probe.MeasureAsync($"overhead-{i % 10}", packets, ct);
+        overhead.Add(m.EndOfInputToFirstAnswerFrameMs - m.Timings.SttMs);
+        inSilo.Add(m.Timings.EndOfUtteranceToFirstAudioMs - m.Timings.SttMs);
+        hops.Add(m.EndOfInputToFirstAnswerFrameMs - m.Timings.EndOfUtteranceToFirstAudioMs);
+    }
+
+    Report("turn_in_silo_ms_p50", Percentiles.Of(inSilo, 50));
+    Report("turn_stream_hops_ms_p50", Percentiles.Of(hops, 50));
+
+    Report("turn_overhead_ms_p50", Percentiles.Of(overhead, 50));
+    Report("turn_overhead_ms_p99", Percentiles.Of(overhead, 99));
+    Report("turn_overhead_ms_max", overhead.Max());
+}
+
+// 2. Embedded engines: pocketsphinx + espeak-ng, end of utterance to the first answer frame on audio-out.
+{
+    await using var app = await BenchService.StartAsync();
+    var tts = app.Services.GetRequiredService<ITextToSpeechClient>();
+    var probe = new TurnProbe(app.Services);
+    string[] questions = ["echo hello world", "what time is it", "echo good morning", "help"];
+    var spoken = new List<IReadOnlyList<byte[]>>();
+    foreach (var q in questions)
+    {
+        var response = await tts.GetAudioAsync(q, cancellationToken: ct);
+        var audio = WavCodec.Decode(response.Contents.OfType<DataContent>().Single().Data.Span);
+        spoken.Add(TurnProbe.Packets(TestAudio.Concat(audio.ToMono().ResampleTo(16000), TestAudio.Silence(100))));
+    }
+
+    await probe.MeasureAsync("embedded-warmup", spoken[0], ct);
+    var endToFirst = new List<double>();
+    var stt = new List<double>();
+    var sw = Stopwatch.StartNew();
+    for (var i = 0; i < embeddedTurns; i++)
+    {
+        var m = await probe.MeasureAsync($"embedded-{i % 4}", spoken[i % spoken.Count], ct);
+        endToFirst.Add(m.Timings.EndOfUtteranceToFirstAudioMs);
+        stt.Add(m.Timings.SttMs);
+    }
+
+    Report("embedded_turn_ms_p50", Percentiles.Of(endToFirst, 50));
+    Report("embedded_turn_ms_p95", Percentiles.Of(endToFirst, 95));
+    Report("embedded_stt_ms_p50", Percentiles.Of(stt, 50));
+}
+
+figures["turns"] = turns;
+figures["embedded_turns"] = embeddedTurns;
+figures["processors"] = Environment.ProcessorCount;
+Console.WriteLine(JsonSerializer.Serialize(figures));
+return 0;
+
+void Report(string name, double value)
+{
+    var rounded = Math.Round(value, 2);
+    figures[name] = rounded;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-28} {rounded,10:F2}"));
+}
+
+int IntArg(string name, int fallback)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length && int.TryParse(args[index + 1], CultureInfo.InvariantCulture, out var value) ? value : fallback;
+}

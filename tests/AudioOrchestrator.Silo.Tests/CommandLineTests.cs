@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using AudioOrchestrator.Audio;
+using AudioOrchestrator.Testing;
+
+namespace AudioOrchestrator.Silo.Tests;
+
+/// <summary><c>--input question.wav --output answer.wav</c>: the same program, one question, no web client.</summary>
+public sealed class CommandLineTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Answers_a_wav_file_into_a_wav_file()
+    {
+        var directory = Directory.CreateTempSubdirectory("ao-cli-");
+        try
+        {
+            var input = Path.Combine(directory.FullName, "question.wav");
+            var output = Path.Combine(directory.FullName, "answer.wav");
+            await File.WriteAllBytesAsync(input, await Espeak.SayAsync("echo hello world", Ct), Ct);
+
+            var (exitCode, stdout, stderr) = await RunAsync("--input", input, "--output", output);
+
+            Assert.True(exitCode == 0, $"exit {exitCode}: {stderr}");
+            Assert.Contains("heard:  echo hello world", stdout, StringComparison.Ordinal);
+            Assert.Contains("answer: [echo] hello world", stdout, StringComparison.Ordinal);
+            var answer = WavCodec.Decode(await File.ReadAllBytesAsync(output, Ct));
+            Assert.InRange(answer.Duration.TotalSeconds, 0.3, 5);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Invalid_input_file_exits_2_with_the_reason()
+    {
+        var input = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(input, "not a wav", Ct);
+
+            var (exitCode, _, stderr) = await RunAsync("--input", input);
+
+            Assert.Equal(2, exitCode);
+            Assert.Contains("RIFF", stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(input);
+        }
+    }
+
+    [Fact]
+    public async Task Silent_input_exits_3_no_speech()
+    {
+        var input = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllBytesAsync(input, WavCodec.Encode(TestAudio.Silence(1000)), Ct);
+
+            var (exitCode, _, stderr) = await RunAsync("--input", input);
+
+            Assert.Equal(3, exitCode);
+            Assert.Contains("no speech", stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(input);
+        }
+    }
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
+    {
+        var program = Path.Combine(AppContext.BaseDirectory, "AudioOrchestrator.Silo.dll");
+        var start = new ProcessStartInfo("dotnet", [program, .. args])
+        {
+            WorkingDirectory = AppContext.BaseDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
+        var stdout = process.StandardOutput.ReadToEndAsync(Ct);
+        var stderr = process.StandardError.ReadToEndAsync(Ct);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+}

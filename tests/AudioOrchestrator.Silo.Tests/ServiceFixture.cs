@@ -1,0 +1,58 @@
+using System.Net;
+using System.Net.Sockets;
+using AudioOrchestrator.Silo.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace AudioOrchestrator.Silo.Tests;
+
+/// <summary>
+/// The real service (co-hosted silo, embedded pocketsphinx and espeak-ng, Kestrel) on free loopback ports.
+/// </summary>
+public sealed class ServiceFixture : IAsyncLifetime
+{
+    public const long UploadLimit = 1024 * 1024;
+
+    private WebApplication? _app;
+
+    public CapturedLogs Logs { get; } = new();
+
+    public HttpClient Http { get; private set; } = null!;
+
+    public IServiceProvider Services => _app!.Services;
+
+    public async ValueTask InitializeAsync()
+    {
+        _app = ServiceApp.Build([], builder =>
+        {
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Cluster:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Cluster:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Ingress:MaxUploadBytes"] = UploadLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            });
+            builder.Logging.AddProvider(Logs);
+        });
+        await _app.StartAsync();
+        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        Http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http?.Dispose();
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
