@@ -28,8 +28,15 @@ public sealed class TreeTests
             }
 
             Assert.True(tree.VerifyParentHashes(suite), $"parent hashes of case {run}");
-            Assert.True(tree.VerifyLeafSignatures(suite, c.Hex("group_id")), $"leaf signatures of case {run}");
-            Assert.False(tree.VerifyLeafSignatures(suite, [.. c.Hex("group_id"), 0]) && tree.OccupiedLeaves().Any(l => tree.GetLeaf(l)!.Source != LeafNodeSource.KeyPackage));
+            // Ed25519 (suites 1, 3) is pure C# and slow: its leaf signatures are checked for the
+            // first cases only unless MLS_EXHAUSTIVE=1.
+            var ed25519 = suite.Id is 1 or 3;
+            if (!ed25519 || TestVectors.Exhaustive || run % 14 < 3)
+            {
+                Assert.True(tree.VerifyLeafSignatures(suite, c.Hex("group_id")), $"leaf signatures of case {run}");
+                Assert.False(tree.VerifyLeafSignatures(suite, [.. c.Hex("group_id"), 0]) && tree.OccupiedLeaves().Any(l => tree.GetLeaf(l)!.Source != LeafNodeSource.KeyPackage));
+            }
+
             run++;
         }
 
@@ -68,7 +75,7 @@ public sealed class TreeTests
         var suite = CipherSuite.Get(2);
         var rng = new Random(11);
         var cases = TestVectors.LoadSuite("tree-validation.json", CipherSuite.P256Aes128Sha256).Take(4).ToList();
-        for (var i = 0; i < 1200; i++)
+        for (var i = 0; i < 800; i++)
         {
             var c = cases[i % cases.Count];
             var mutated = MessagesTests.Mutate(rng, c.Hex("tree"));
