@@ -94,6 +94,31 @@ public sealed class GroupTests
     }
 
     [Fact]
+    public void ApplicationMessagesRoundTripAndAreNotReplayable()
+    {
+        var (aliceKp, aliceKeys) = NewKeyPackage("alice");
+        var alice = MlsGroup.Create("app"u8.ToArray(), aliceKp, aliceKeys);
+        var (bobKp, bobKeys) = NewKeyPackage("bob");
+        var add = alice.CreateCommit([new AddProposal(bobKp)]);
+        alice.MergePendingCommit();
+        var bob = MlsGroup.Join(add.Welcome!.Welcome!, bobKp, bobKeys);
+
+        var first = RoundTrip(alice.EncryptApplicationMessage("hello"u8, [1, 2], paddingLength: 5));
+        var second = RoundTrip(alice.EncryptApplicationMessage("world"u8));
+        Assert.Equal("world"u8.ToArray(), bob.DecryptApplicationMessage(second).Data);
+        var (sender, data) = bob.DecryptApplicationMessage(first);
+        Assert.Equal(alice.OwnLeaf, sender);
+        Assert.Equal("hello"u8.ToArray(), data);
+        Assert.Throws<MlsProtocolException>(() => bob.DecryptApplicationMessage(first));
+
+        var tampered = first.PrivateMessage! with { AuthenticatedData = [9] };
+        var third = alice.EncryptApplicationMessage("again"u8).PrivateMessage!;
+        Assert.Throws<MlsProtocolException>(() => bob.DecryptApplicationMessage(new MlsMessage(WireFormat.PrivateMessage, PrivateMessage: third with { AuthenticatedData = [9] })));
+        Assert.Equal("again"u8.ToArray(), bob.DecryptApplicationMessage(new MlsMessage(WireFormat.PrivateMessage, PrivateMessage: third)).Data);
+        Assert.Throws<MlsProtocolException>(() => bob.DecryptApplicationMessage(new MlsMessage(WireFormat.PrivateMessage, PrivateMessage: tampered)));
+    }
+
+    [Fact]
     public void InvalidProposalListsAreRejected()
     {
         var (aliceKp, aliceKeys) = NewKeyPackage("alice");
