@@ -68,7 +68,13 @@ public sealed class GroupTests
         }
 
         Assert.Throws<MlsProtocolException>(() => alice.CreateCommit());
+        Assert.Equal(2, bob.CachedProposals.Count);
+        var (daveKp, _) = NewKeyPackage("dave");
+        var revoked = bob.HandleProposal(ExternalProposal(bob, extPriv, new AddProposal(daveKp)));
+        Assert.True(bob.RevokeProposal(revoked.Reference));
+        Assert.False(bob.RevokeProposal(revoked.Reference));
         var byBob = bob.CreateCommit();
+        Assert.Equal(2, byBob.Commit.PublicMessage!.Content.Commit!.Proposals.Count);
         alice.HandleCommit(byBob.Commit);
         bob.MergePendingCommit();
         var carol = MlsGroup.Join(byBob.Welcome!.Welcome!, carolKp, carolKeys);

@@ -26,6 +26,12 @@ public sealed partial class MlsGroup
     }
 
 
+    /// <summary>Proposals received this epoch, in arrival order of first receipt.</summary>
+    public IReadOnlyCollection<CachedProposal> CachedProposals => _proposals.Values;
+
+    /// <summary>Drops a cached proposal (DAVE "revoke"); returns false when it was not cached.</summary>
+    public bool RevokeProposal(ReadOnlySpan<byte> reference) => _proposals.Remove(Convert.ToHexString(reference));
+
     /// <summary>Verifies and applies a commit of the current epoch, advancing to the next epoch.</summary>
     public void HandleCommit(MlsMessage message)
     {
