@@ -26,7 +26,7 @@ public sealed partial class MlsGroup
     }
 
 
-    /// <summary>Proposals received this epoch, in arrival order of first receipt.</summary>
+    /// <summary>Proposals received this epoch, in order of first receipt.</summary>
     public IReadOnlyCollection<CachedProposal> CachedProposals => _proposals.Values;
 
     /// <summary>Drops a cached proposal (DAVE "revoke"); returns false when it was not cached.</summary>

@@ -24,7 +24,7 @@ public sealed partial class MlsGroup
 {
     private const string ProposalRefLabel = "MLS 1.0 Proposal Reference";
 
-    private readonly Dictionary<string, CachedProposal> _proposals = [];
+    private readonly OrderedDictionary<string, CachedProposal> _proposals = [];
     private readonly Dictionary<ulong, byte[]> _resumptionPsks = [];
     private readonly Func<PreSharedKeyId, byte[]?> _pskLookup;
     private readonly byte[] _signaturePrivateKey;
