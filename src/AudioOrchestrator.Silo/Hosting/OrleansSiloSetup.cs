@@ -1,7 +1,7 @@
-using Orleans.Dashboard;
 using System.Net;
 using AudioOrchestrator.Grains;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 
 namespace AudioOrchestrator.Silo.Hosting;
 

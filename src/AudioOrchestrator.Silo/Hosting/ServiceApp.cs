@@ -1,4 +1,3 @@
-using Orleans.Dashboard;
 using AudioOrchestrator.Grains;
 using AudioOrchestrator.Ingress;
 using AudioOrchestrator.Ingress.Uploads;
@@ -9,6 +8,7 @@ using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using Orleans.Dashboard;
 using Scalar.AspNetCore;
 
 namespace AudioOrchestrator.Silo.Hosting;
