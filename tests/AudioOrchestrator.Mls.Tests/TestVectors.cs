@@ -40,9 +40,12 @@ internal static class TestVectors
     }
 
     /// <summary>Loads every case of a vector file; fails when the file is missing or empty.</summary>
-    public static IReadOnlyList<JsonElement> Load(string fileName)
+    public static IReadOnlyList<JsonElement> Load(string fileName) => Load(Folder(), fileName);
+
+    /// <summary>Loads every case of a vector file in <paramref name="folder"/>; fails when missing or empty.</summary>
+    public static IReadOnlyList<JsonElement> Load(string folder, string fileName)
     {
-        var path = Path.Combine(Folder(), fileName);
+        var path = Path.Combine(folder, fileName);
         Assert.True(File.Exists(path), $"Vector file {path} is missing.");
         using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
         var cases = doc.RootElement.EnumerateArray().Select(e => e.Clone()).ToList();
