@@ -8,7 +8,6 @@ namespace AudioOrchestrator.Mls.Group;
 /// <summary>Commit creation by this member.</summary>
 public sealed partial class MlsGroup
 {
-
     /// <summary>
     /// Creates a full commit (with an UpdatePath) of <paramref name="proposals"/> by value plus, when
     /// <paramref name="includeCachedProposals"/>, every proposal received this epoch by reference.
@@ -93,14 +92,12 @@ public sealed partial class MlsGroup
         return new CommitOutput(message, welcome);
     }
 
-
     /// <summary>Moves to the epoch of the commit created by <see cref="CreateCommit"/>.</summary>
     public void MergePendingCommit()
     {
         var pending = _pendingCommit ?? throw new InvalidOperationException("No pending commit.");
         Enter(pending);
     }
-
 
     /// <summary>Forgets the commit created by <see cref="CreateCommit"/> (e.g. another commit won).</summary>
     public void DiscardPendingCommit() => _pendingCommit = null;

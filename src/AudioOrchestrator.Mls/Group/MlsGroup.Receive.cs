@@ -8,7 +8,6 @@ namespace AudioOrchestrator.Mls.Group;
 /// <summary>Processing of received proposals and commits.</summary>
 public sealed partial class MlsGroup
 {
-
     /// <summary>Verifies a proposal message of the current epoch and caches it for a later commit.</summary>
     public CachedProposal HandleProposal(MlsMessage message)
     {
@@ -24,7 +23,6 @@ public sealed partial class MlsGroup
         _proposals[Convert.ToHexString(reference)] = cached;
         return cached;
     }
-
 
     /// <summary>Proposals received this epoch, in order of first receipt.</summary>
     public IReadOnlyCollection<CachedProposal> CachedProposals => _proposals.Values;
@@ -118,7 +116,6 @@ public sealed partial class MlsGroup
         Enter(new EpochState(tree, newContext, secrets, TranscriptHashes.InterimHash(Suite, confirmed, tag), keys));
     }
 
-
     private static void CheckPath(RatchetTree tree, uint committer, UpdatePath path, IReadOnlyList<Extension> extensions, bool existingMember)
     {
         if (existingMember && tree.GetLeaf(committer)!.EncryptionKey.AsSpan().SequenceEqual(path.LeafNode.EncryptionKey))
@@ -136,7 +133,6 @@ public sealed partial class MlsGroup
         }
     }
 
-
     private byte[] LookupPsk(PreSharedKeyId id)
     {
         if (id.Type == PskType.Resumption && id.PskGroupId.AsSpan().SequenceEqual(GroupId)
@@ -147,7 +143,6 @@ public sealed partial class MlsGroup
 
         return _pskLookup(id) ?? throw new MlsProtocolException("Unknown PSK.");
     }
-
 
     private List<(Proposal Proposal, Sender Sender)> ResolveProposals(Commit commit, Sender committer)
     {
@@ -170,7 +165,6 @@ public sealed partial class MlsGroup
 
         return result;
     }
-
 
     private AuthenticatedContent Unprotect(MlsMessage message)
     {
@@ -202,7 +196,6 @@ public sealed partial class MlsGroup
         }
     }
 
-
     private void CheckEpoch(byte[] groupId, ulong epoch)
     {
         if (!groupId.AsSpan().SequenceEqual(GroupId))
@@ -215,7 +208,6 @@ public sealed partial class MlsGroup
             throw new MlsProtocolException($"Message for epoch {epoch}, group is at {Epoch}.");
         }
     }
-
 
     private byte[] SignatureKeyOf(FramedContent content)
     {
