@@ -9,7 +9,8 @@ using Microsoft.AspNetCore.Mvc;
 namespace AudioOrchestrator.Silo.Tests;
 
 /// <summary>Bad input gets a clear problem-details answer, nothing crashes and the session is unchanged.</summary>
-public sealed class BadInputTests(ServiceFixture service) : IClassFixture<ServiceFixture>
+[Collection(ServiceCollection.Name)]
+public sealed class BadInputTests(ServiceFixture service)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

@@ -4,7 +4,8 @@ using System.Text.Json;
 namespace AudioOrchestrator.Silo.Tests;
 
 /// <summary>What operators and API users reach besides the voice path.</summary>
-public sealed class OperationsTests(ServiceFixture service) : IClassFixture<ServiceFixture>
+[Collection(ServiceCollection.Name)]
+public sealed class OperationsTests(ServiceFixture service)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

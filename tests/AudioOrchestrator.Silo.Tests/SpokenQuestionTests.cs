@@ -8,7 +8,8 @@ using Microsoft.Extensions.AI;
 namespace AudioOrchestrator.Silo.Tests;
 
 /// <summary>A user's round trip against the running service: spoken question in, spoken answer out.</summary>
-public sealed class SpokenQuestionTests(ServiceFixture service) : IClassFixture<ServiceFixture>
+[Collection(ServiceCollection.Name)]
+public sealed class SpokenQuestionTests(ServiceFixture service)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
