@@ -11,38 +11,103 @@ namespace AudioOrchestrator.Speech.Tests;
 /// One recogniser and one synthesiser for the whole test assembly: decoders are expensive, and espeak-ng has
 /// process-global state, so a single engine instance is shared (as it would be as a DI singleton).
 /// </summary>
-public sealed class SpeechFixture : IDisposable
+/// <remarks>
+/// The recogniser uses an acoustic model enrolled to the espeak-ng voice: at start-up the fixture has espeak-ng read
+/// <see cref="AdaptationCorpus"/> (sentences unrelated to the tested phrases) and runs <see cref="SpeakerAdaptation"/>,
+/// exactly as a deployment enrols its users' voices or microphones. The result is cached under the temp directory,
+/// keyed by a hash of the corpus, so later runs start in a second.
+/// </remarks>
+public sealed class SpeechFixture : IAsyncLifetime
 {
     public static readonly SpeechVocabulary Vocabulary = new(
-        CommandPhrases: ["echo {text}", "what time is it", "help", "what is the weather", "stop", "set a timer", "play some music"],
-        WakePhrases: ["hey orchestrator", "ok orchestrator"],
+        CommandPhrases:
+        [
+            "echo {text}", "repeat {text}", "say {text}", "what time is it", "what is the time", "tell me the time", "time",
+            "help", "what can you do", "help me",
+        ],
+        WakePhrases: ["hey orchestrator"],
         Pronunciations: new Dictionary<string, string> { ["orchestrator"] = "AO R K AH S T R EY T ER" });
+
+    private PocketSphinxSpeechToTextClient? _recognizer;
 
     public SpeechFixture()
     {
-        Recognizer = new PocketSphinxSpeechToTextClient(
-            Options.Create(new PocketSphinxOptions()),
-            new StaticSpeechVocabularySource(Vocabulary),
-            new TestOutputLogger<PocketSphinxSpeechToTextClient>());
         Synthesizer = new EspeakTextToSpeechClient(
             Options.Create(new EspeakOptions()),
             new TestOutputLogger<EspeakTextToSpeechClient>());
     }
 
-    public PocketSphinxSpeechToTextClient Recognizer { get; }
+    public PocketSphinxSpeechToTextClient Recognizer => _recognizer ?? throw new InvalidOperationException("fixture not initialised");
+
+    /// <summary>The enrolled (adapted) acoustic model directory.</summary>
+    public string AdaptedModelPath { get; private set; } = string.Empty;
+
+    public async ValueTask InitializeAsync()
+    {
+        AdaptedModelPath = await EnrolEspeakVoiceAsync(CancellationToken.None);
+        _recognizer = new PocketSphinxSpeechToTextClient(
+            Options.Create(new PocketSphinxOptions { AcousticModelPath = AdaptedModelPath }),
+            new StaticSpeechVocabularySource(Vocabulary),
+            new TestOutputLogger<PocketSphinxSpeechToTextClient>());
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _recognizer?.Dispose();
+        Synthesizer.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Builds (or reuses) the acoustic model adapted to espeak-ng's en-us voice.</summary>
+    public static async Task<string> EnrolEspeakVoiceAsync(CancellationToken ct)
+    {
+        var key = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
+            string.Join('\n', AdaptationCorpus.Sentences) + "|" + string.Join(',', AdaptationCorpus.Rates) + "|map-1")))[..16];
+        var directory = Path.Combine(Path.GetTempPath(), "audioorchestrator-speech-tests", "espeak-en-us-" + key);
+        if (File.Exists(Path.Combine(directory, "ADAPTATION")))
+        {
+            return directory;
+        }
+
+        var corpus = new List<(PcmAudio, string)>();
+        foreach (var sentence in AdaptationCorpus.Sentences)
+        {
+            foreach (var rate in AdaptationCorpus.Rates)
+            {
+                corpus.Add((WavCodec.Decode(await EspeakCliAsync(sentence, ct, "en-us", rate)), sentence));
+            }
+        }
+
+        var adaptation = new SpeakerAdaptation(
+            Options.Create(new PocketSphinxOptions()),
+            Options.Create(new SpeakerAdaptationOptions()),
+            new TestOutputLogger<SpeakerAdaptation>());
+        return await adaptation.AdaptAsync(corpus, directory, ct);
+    }
 
     public EspeakTextToSpeechClient Synthesizer { get; }
 
     /// <summary>Runs the <c>espeak-ng</c> command line and returns the WAV bytes it wrote.</summary>
     /// <param name="voice">Voice for <c>-v</c>, or <see langword="null"/> for the CLI default (British <c>en</c>).</param>
-    public static async Task<byte[]> EspeakCliAsync(string text, CancellationToken ct, string? voice = null)
+    /// <param name="rate">Words per minute for <c>-s</c>, or <see langword="null"/> for the CLI default (175).</param>
+    public static async Task<byte[]> EspeakCliAsync(string text, CancellationToken ct, string? voice = null, int? rate = null)
     {
         var path = Path.Combine(Path.GetTempPath(), $"speech-test-{Guid.NewGuid():N}.wav");
         try
         {
-            await (voice is null
-                ? RunAsync("espeak-ng", ct, "-w", path, text)
-                : RunAsync("espeak-ng", ct, "-v", voice, "-w", path, text));
+            var arguments = new List<string>();
+            if (voice is not null)
+            {
+                arguments.AddRange(["-v", voice]);
+            }
+
+            if (rate is { } wpm)
+            {
+                arguments.AddRange(["-s", wpm.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            }
+
+            arguments.AddRange(["-w", path, text]);
+            await RunAsync("espeak-ng", ct, [.. arguments]);
             return await File.ReadAllBytesAsync(path, ct);
         }
         finally
@@ -75,12 +140,6 @@ public sealed class SpeechFixture : IDisposable
     {
         var audio = await Synthesizer.SynthesizeAsync(text, ct);
         return audio.ResampleTo(16000).Samples;
-    }
-
-    public void Dispose()
-    {
-        Recognizer.Dispose();
-        Synthesizer.Dispose();
     }
 
     private static async Task RunAsync(string file, CancellationToken ct, params string[] arguments)

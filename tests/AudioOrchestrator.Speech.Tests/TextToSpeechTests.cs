@@ -105,6 +105,8 @@ public sealed class TextToSpeechTests(SpeechFixture fixture, ITestOutputHelper o
     [Theory]
     [InlineData("what time is it")]
     [InlineData("hey orchestrator")]
+    [InlineData("echo hello world")]
+    [InlineData("hello world")]
     public async Task Round_trip_through_wav_is_recognised(string phrase)
     {
         var ct = TestContext.Current.CancellationToken;
@@ -117,8 +119,6 @@ public sealed class TextToSpeechTests(SpeechFixture fixture, ITestOutputHelper o
         Assert.Equal(phrase, text.Text);
     }
 
-    [Fact(Skip = "Known gap: dictation of 'hello world' is misrecognised (see SpeechToTextTests).")]
-    public Task Round_trip_of_echo_hello_world() => Round_trip_through_wav_is_recognised("echo hello world");
 }
 
 public sealed class SentenceSplitterTests
@@ -153,6 +153,14 @@ public sealed class JsgfGrammarBuilderTests
         Assert.True(JsgfGrammarBuilder.Matches(grammar, "hey orchestrator"));
         Assert.False(JsgfGrammarBuilder.Matches(grammar, "echo"));
         Assert.False(JsgfGrammarBuilder.Matches(grammar, "hello world"));
+        Assert.True(grammar.IsDictation("hey orchestrator echo hello world"));
+        Assert.False(grammar.IsDictation("what time is it"));
+        Assert.False(grammar.IsDictation("hey orchestrator"));
+        Assert.True(grammar.IsInVocabulary("echo hello world"));
+        Assert.False(grammar.IsInVocabulary("echo zzyzxq"));
+        Assert.NotNull(grammar.FreeJsgf);
+        Assert.Contains("public <utterance> = <word>+;", grammar.FreeJsgf, StringComparison.Ordinal);
+        Assert.Contains(" orchestrator ", grammar.FreeJsgf, StringComparison.Ordinal);
     }
 
     [Fact]

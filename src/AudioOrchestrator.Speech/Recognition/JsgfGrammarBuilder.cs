@@ -9,12 +9,25 @@ namespace AudioOrchestrator.Speech;
 /// <param name="WakePhrases">Wake phrases that are in the grammar.</param>
 /// <param name="DictationWords">Words that may stand for <c>{text}</c>.</param>
 /// <param name="RejectedPhrases">Phrases left out because a word has no pronunciation (or an invalid character).</param>
+/// <param name="FreeJsgf">
+/// The rejection grammar: any sequence of the same words (wake, command and dictation words) with no structure, or
+/// <see langword="null"/> when <paramref name="Jsgf"/> is.
+/// </param>
 internal sealed record JsgfGrammar(
     string? Jsgf,
     IReadOnlyList<string> CommandPhrases,
     IReadOnlyList<string> WakePhrases,
     IReadOnlyList<string> DictationWords,
-    IReadOnlyList<string> RejectedPhrases);
+    IReadOnlyList<string> RejectedPhrases,
+    string? FreeJsgf = null)
+{
+    /// <summary>Whether <paramref name="hypothesis"/> is a command phrase with free dictation (after an optional wake phrase).</summary>
+    public bool IsDictation(string hypothesis) => JsgfGrammarBuilder.MatchesDictationCommand(this, hypothesis);
+
+    /// <summary>Whether every word of <paramref name="hypothesis"/> is in the grammar's vocabulary.</summary>
+    public bool IsInVocabulary(string hypothesis) =>
+        JsgfGrammarBuilder.Tokenize(hypothesis).All(w => DictationWords.Contains(w, StringComparer.Ordinal));
+}
 
 /// <summary>
 /// Builds the grammar
@@ -89,7 +102,12 @@ internal static class JsgfGrammarBuilder
 
         jsgf.Append("\npublic <utterance> = ").Append(expected).Append(";\n");
 
-        return new JsgfGrammar(jsgf.ToString(), commands, wakes, [.. dictation], rejected);
+        var free = new StringBuilder();
+        free.Append("#JSGF V1.0;\n\ngrammar free;\n\n");
+        free.Append("<word> = ").AppendJoin(" | ", dictation).Append(";\n");
+        free.Append("\npublic <utterance> = <word>+;\n");
+
+        return new JsgfGrammar(jsgf.ToString(), commands, wakes, [.. dictation], rejected, free.ToString());
     }
 
     /// <summary>Whether <paramref name="hypothesis"/> is an utterance of the grammar's expected branch.</summary>
@@ -115,6 +133,16 @@ internal static class JsgfGrammarBuilder
         }
 
         return MatchesCommand(grammar, words);
+    }
+
+    /// <summary>Whether <paramref name="hypothesis"/> is [wake] plus a command phrase that has <c>{text}</c>, and no fixed phrase.</summary>
+    public static bool MatchesDictationCommand(JsgfGrammar grammar, string hypothesis)
+    {
+        ArgumentNullException.ThrowIfNull(grammar);
+        var words = Tokenize(hypothesis ?? string.Empty);
+        var fixedPhrases = grammar with { CommandPhrases = [.. grammar.CommandPhrases.Where(c => !c.Contains(SpeechVocabulary.DictationToken, StringComparison.Ordinal))] };
+        var dictationPhrases = grammar with { CommandPhrases = [.. grammar.CommandPhrases.Where(c => c.Contains(SpeechVocabulary.DictationToken, StringComparison.Ordinal))] };
+        return words.Length > 0 && Matches(dictationPhrases, hypothesis!) && !Matches(fixedPhrases, hypothesis!);
     }
 
     private static bool MatchesCommand(JsgfGrammar grammar, ReadOnlySpan<string> words)

@@ -22,6 +22,9 @@ internal sealed class PocketSphinxDecoder : IDisposable
     /// <summary>Name of the JSGF search.</summary>
     public const string GrammarSearch = "grammar";
 
+    /// <summary>Name of the unstructured word-loop search used to reject out-of-grammar speech.</summary>
+    public const string FreeSearch = "free";
+
     /// <summary>Above this many samples, audio is fed in blocks so cancellation is observed during decoding.</summary>
     private const int SingleBlockLimit = 16000 * 10;
 
@@ -47,6 +50,9 @@ internal sealed class PocketSphinxDecoder : IDisposable
 
     /// <summary>Whether <see cref="SetGrammar"/> succeeded.</summary>
     public bool HasGrammar { get; private set; }
+
+    /// <summary>Whether <see cref="SetFreeGrammar"/> succeeded.</summary>
+    public bool HasFreeGrammar { get; private set; }
 
     /// <summary>Loads the acoustic model, dictionary and language model.</summary>
     public static PocketSphinxDecoder Create(PocketSphinxOptions options)
@@ -145,6 +151,13 @@ internal sealed class PocketSphinxDecoder : IDisposable
     {
         HasGrammar = PocketSphinxNative.PsSetJsgfString(_decoder, GrammarSearch, jsgf) >= 0;
         return HasGrammar;
+    }
+
+    /// <summary>Installs the word-loop JSGF grammar as the <see cref="FreeSearch"/> search.</summary>
+    public bool SetFreeGrammar(string jsgf)
+    {
+        HasFreeGrammar = PocketSphinxNative.PsSetJsgfString(_decoder, FreeSearch, jsgf) >= 0;
+        return HasFreeGrammar;
     }
 
     /// <summary>Decodes 16 kHz mono audio as one utterance with the named search.</summary>
