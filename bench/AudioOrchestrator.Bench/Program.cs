@@ -39,6 +39,10 @@ var ct = CancellationToken.None;
     Report("turn_in_silo_ms_p50", Percentiles.Of(inSilo, 50));
     Report("turn_stream_hops_ms_p50", Percentiles.Of(hops, 50));
 
+    var hop = await new StreamHopProbe(app.Services).MeasureAsync(250, ct);
+    Report("stream_hop_ms_p50", Percentiles.Of(hop, 50));
+    Report("stream_hop_ms_p99", Percentiles.Of(hop, 99));
+
     Report("turn_overhead_ms_p50", Percentiles.Of(overhead, 50));
     Report("turn_overhead_ms_p99", Percentiles.Of(overhead, 99));
     Report("turn_overhead_ms_max", overhead.Max());

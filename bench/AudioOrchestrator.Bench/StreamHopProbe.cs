@@ -1,0 +1,56 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using AudioOrchestrator.Contracts;
+using AudioOrchestrator.Ingress.Streams;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AudioOrchestrator.Bench;
+
+/// <summary>
+/// One stream hop as live audio uses it: an event every 20 ms on a session's audio-out stream, published and
+/// received through the ingress' own subscription; measures publish-to-delivery latency.
+/// </summary>
+public sealed class StreamHopProbe(IServiceProvider services)
+{
+    public async Task<IReadOnlyList<double>> MeasureAsync(int events, CancellationToken cancellationToken)
+    {
+        var outputs = services.GetRequiredService<SessionOutputHub>();
+        var client = services.GetRequiredService<IClusterClient>();
+        var sessionId = "hop-" + Guid.NewGuid().ToString("N")[..8];
+        var sent = new ConcurrentDictionary<long, long>();
+        var latencies = new ConcurrentBag<double>();
+        var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var frame = new byte[][] { new byte[60] };
+
+        Task OnEvent(SessionOutputEvent item)
+        {
+            if (item is AnswerAudio audio && sent.TryGetValue(audio.FirstSequence, out var at))
+            {
+                latencies.Add(Stopwatch.GetElapsedTime(at).TotalMilliseconds);
+                if (latencies.Count == events)
+                {
+                    all.TrySetResult();
+                }
+            }
+
+            return Task.CompletedTask;
+        }
+
+        var stream = client.GetStreamProvider(StreamNames.Provider)
+            .GetStream<SessionOutputEvent>(StreamId.Create(StreamNames.AudioOut, sessionId));
+        await using (await outputs.ListenAsync(sessionId, OnEvent, cancellationToken))
+        {
+            using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
+            for (var i = 0; i < events; i++)
+            {
+                await timer.WaitForNextTickAsync(cancellationToken);
+                sent[i] = Stopwatch.GetTimestamp();
+                await stream.OnNextAsync(new AnswerAudio("hop", i, frame));
+            }
+
+            await all.Task.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
+        }
+
+        return [.. latencies];
+    }
+}
