@@ -21,6 +21,18 @@ public static class SpeechServiceCollectionExtensions
         return services.AddOptions<PocketSphinxOptions>().ValidateOnStart();
     }
 
+    /// <summary>
+    /// Registers <see cref="SpeakerAdaptation"/> (speaker/channel enrolment) for the model that <see cref="PocketSphinxOptions"/>
+    /// describes. Point <see cref="PocketSphinxOptions.AcousticModelPath"/> at the directory it produces.
+    /// </summary>
+    public static OptionsBuilder<SpeakerAdaptationOptions> AddSpeakerAdaptation(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SpeakerAdaptationOptions>, SpeakerAdaptationOptionsValidator>());
+        services.TryAddSingleton<SpeakerAdaptation>();
+        return services.AddOptions<SpeakerAdaptationOptions>().ValidateOnStart();
+    }
+
     /// <summary>Registers <see cref="EspeakTextToSpeechClient"/> (also as <see cref="ITextToSpeechClient"/>).</summary>
     public static OptionsBuilder<EspeakOptions> AddEspeakTextToSpeech(this IServiceCollection services)
     {

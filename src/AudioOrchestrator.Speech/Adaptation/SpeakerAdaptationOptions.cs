@@ -47,3 +47,14 @@ public sealed class SpeakerAdaptationOptions
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }
+
+/// <summary>Validates <see cref="SpeakerAdaptationOptions"/> at start-up.</summary>
+public sealed class SpeakerAdaptationOptionsValidator : IValidateOptions<SpeakerAdaptationOptions>
+{
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, SpeakerAdaptationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.Validate();
+    }
+}
