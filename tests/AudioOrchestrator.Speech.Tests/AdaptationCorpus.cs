@@ -1,8 +1,9 @@
 namespace AudioOrchestrator.Speech.Tests;
 
 /// <summary>
-/// The enrolment sentences: phonetically varied English, read by espeak-ng at test time to adapt the acoustic model
-/// to that voice (<see cref="SpeakerAdaptation"/>), as a deployment would have its users or microphones read them.
+/// The enrolment sentences (<see cref="EnrolmentPrompts"/>): phonetically varied English, read by espeak-ng at test
+/// time to adapt the acoustic model to that voice (<see cref="SpeakerAdaptation"/>), as a deployment would have its
+/// users or microphones read them.
 /// They share no content word with the phrases the tests evaluate (no "hello", "world", "echo", "time", "help",
 /// "orchestrator", "good", "morning", ...); a test checks that.
 /// </summary>
@@ -11,86 +12,6 @@ internal static class AdaptationCorpus
     /// <summary>Speaking rates (words per minute) each sentence is read at.</summary>
     public static readonly int[] Rates = [175, 140];
 
-    public static readonly string[] Sentences =
-    [
-        "the quick brown fox jumps over the lazy dog",
-        "she sells sea shells by the sea shore",
-        "a large yellow boat sailed across the bay",
-        "kindly bring your notebook to class on friday",
-        "our neighbors painted their fence last summer",
-        "the children played football in the park",
-        "his brother bought a new bicycle yesterday",
-        "we should finish this project before sunday",
-        "he drank a glass of orange juice with breakfast",
-        "the library closes at six in the evening",
-        "they traveled by train from boston to chicago",
-        "an apple a day keeps the doctor away",
-        "the forecast predicts heavy rain and thunder",
-        "her garden is full of roses and tulips",
-        "the engineer fixed the broken pump quickly",
-        "which road leads to the old castle",
-        "six thick thistle sticks",
-        "always turn off the lights when leaving",
-        "the cat chased a mouse under the kitchen table",
-        "a soft breeze moved through the tall grass",
-        "she played the piano at the concert",
-        "the pilot landed the plane safely at midnight",
-        "winter snow covered the mountains and valleys",
-        "we ordered pizza and salad for dinner",
-        "the museum shows paintings from many countries",
-        "his voice was calm and steady",
-        "our team won the match by two points",
-        "the river flows gently toward the ocean",
-        "add sugar and milk to the coffee",
-        "the farmer feeds the horses every afternoon",
-        "do not forget to lock the front gate",
-        "birds sing in the trees at dawn",
-        "the teacher asked a difficult question",
-        "jump over the puddle and keep running",
-        "a bright star shines above the hill",
-        "the package arrived early on monday",
-        "zebras and giraffes live on the african plains",
-        "eight purple balloons floated into the sky",
-        "the judge listened to both sides of the argument",
-        "thick fog rolled in from the harbor",
-        "the fellow followed a narrow hollow path below the hill",
-        "a yellow worm curled under the wet soil",
-        "the girl hurled the ball across the field",
-        "birds whirled above the bold cliffs",
-        "her husband works at a bank downtown",
-        "the nurse heard a loud noise in the hall",
-        "we rowed a small boat along the shallow lake",
-        "the soldier held the golden shield",
-        "they sold fresh bread and cheese at the market",
-        "an owl hooted softly in the dark forest",
-        "the boy spilled hot soup on his shirt",
-        "we watched the sunset from the porch",
-        "the dancer wore a silver dress",
-        "heavy clouds gathered over the valley",
-        "the waiter poured cold lemonade into tall glasses",
-        "a curious puppy sniffed the leather boots",
-        "the printer jammed during the meeting",
-        "jack built a wooden shelf for his books",
-        "the baker pulled warm rolls from the oven",
-        "thunder rumbled through the canyon",
-        "the worker sealed every crack in the wall",
-        "always hold the rail while climbing the stairs",
-        "the hero rescued a kitten from the burning barn",
-        "sparrows perched on the wire above the road",
-        "the student solved each puzzle with ease",
-        "a gentle rain fell on the village roofs",
-        "the doctor examined the patient carefully",
-        "our guests arrived just after noon",
-        "the curtain rose and the audience cheered",
-        "fresh herbs grew in clay pots by the door",
-        "the clerk stamped the forms and returned them",
-        "he whistled a cheerful tune while walking home",
-        "the bridge was built of stone and iron",
-        "she borrowed a pencil from her classmate",
-        "a herd of cattle grazed near the fence",
-        "the candle flickered and then went out",
-        "our uncle tells funny jokes at dinner",
-        "the glass vase shattered on the floor",
-        "smooth pebbles lay along the riverbank",
-    ];
+    /// <summary>The library's standard enrolment prompts.</summary>
+    public static IReadOnlyList<string> Sentences => EnrolmentPrompts.Sentences;
 }

@@ -16,7 +16,7 @@ namespace AudioOrchestrator.Speech;
 /// <remarks>
 /// <para>
 /// This is what a deployment does to enrol its users' voices or its microphones: record a few dozen phonetically varied
-/// sentences that are unrelated to the commands, run <see cref="AdaptAsync"/> once, and point
+/// sentences that are unrelated to the commands (<see cref="EnrolmentPrompts"/>), run <see cref="AdaptAsync"/> once, and point
 /// <see cref="PocketSphinxOptions.AcousticModelPath"/> at the directory it returns. The stock model is trained on human
 /// speech and mis-hears synthetic (espeak-ng) speech badly; measured on 21 phrases at two speaking rates, exact
 /// transcriptions went from 7/42 to 42/42 after enrolling 79 unrelated espeak-ng sentences. MLLR (one global
