@@ -2,11 +2,12 @@
 # Installs what the service and its tests need, only where it is missing (idempotent).
 #   scripts/setup.sh          native runtime libraries for the service
 #   scripts/setup.sh --test   plus the tools the tests use (sox, espeak-ng CLI, flite, and the CMUSphinx
-#                             training tools that SpeakerAdaptation runs to enrol the espeak-ng voice)
+#                             training tools that SpeakerAdaptation runs to enrol the espeak-ng voice, and the
+#                             PostgreSQL server the persistence tests run against; scripts/test.sh starts it)
 set -euo pipefail
 
 runtime_packages=(libopus0 libsoxr0 libespeak-ng1 espeak-ng-data libpocketsphinx3 libsphinxbase3 pocketsphinx-en-us)
-test_packages=(espeak-ng sox flite sphinxtrain sphinxbase-utils pocketsphinx)
+test_packages=(espeak-ng sox flite sphinxtrain sphinxbase-utils pocketsphinx postgresql)
 
 wanted=("${runtime_packages[@]}")
 if [[ "${1:-}" == "--test" ]]; then

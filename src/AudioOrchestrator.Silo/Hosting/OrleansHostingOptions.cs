@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace AudioOrchestrator.Silo.Hosting;
 
 /// <summary>Where state and membership live. Section <c>Cluster</c> (not "Orleans": Orleans reads that section itself).</summary>
-public sealed class OrleansHostingOptions
+public sealed class OrleansHostingOptions : IValidatableObject
 {
     public const string SectionName = "Cluster";
 
@@ -25,6 +25,12 @@ public sealed class OrleansHostingOptions
     /// <summary>Connection string for the AdoNet choices (Npgsql).</summary>
     public string? ConnectionString { get; set; }
 
+    /// <summary>With an AdoNet choice: create or update the PostgreSQL schema at start-up (else only verify it is there).</summary>
+    public bool MigrateSchema { get; set; } = true;
+
+    /// <summary>Whether any part lives in PostgreSQL.</summary>
+    public bool UsesAdoNet => Clustering == "AdoNet" || GrainStorage == "AdoNet";
+
     [Range(0, 65535)]
     public int SiloPort { get; set; } = 11111;
 
@@ -37,4 +43,13 @@ public sealed class OrleansHostingOptions
 
     [Range(1, 256)]
     public int StreamQueueCount { get; set; } = 4;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (UsesAdoNet && string.IsNullOrWhiteSpace(ConnectionString))
+        {
+            yield return new ValidationResult(
+                "Cluster:ConnectionString is required when Cluster:Clustering or Cluster:GrainStorage is AdoNet.", [nameof(ConnectionString)]);
+        }
+    }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using AudioOrchestrator.Grains;
 using Orleans.Configuration;
 using Orleans.Dashboard;
+using Orleans.Storage;
 
 namespace AudioOrchestrator.Silo.Hosting;
 
@@ -48,6 +49,8 @@ public static class OrleansSiloSetup
             {
                 o.Invariant = PostgresInvariant;
                 o.ConnectionString = RequireConnectionString(options);
+                // Forgetting a session removes its row instead of keeping an empty one.
+                o.DeleteStateOnClear = true;
             });
         }
         else
@@ -56,6 +59,9 @@ public static class OrleansSiloSetup
         }
 
         silo.AddMemoryGrainStorage(StorageNames.PubSub);
+        // Stream pub-sub state (Orleans' own types) cannot round-trip through System.Text.Json: keep Orleans' serializer for it.
+        silo.Services.AddOptions<MemoryGrainStorageOptions>(StorageNames.PubSub)
+            .Configure<Orleans.Serialization.Serializer>((o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
         silo.AddAudioStreams(options.StreamPollingPeriod, options.StreamQueueCount);
         silo.AddActivityPropagation();
         silo.AddDashboard();

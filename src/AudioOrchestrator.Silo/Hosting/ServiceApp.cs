@@ -3,6 +3,7 @@ using AudioOrchestrator.Ingress;
 using AudioOrchestrator.Ingress.Uploads;
 using AudioOrchestrator.Silo.Endpoints;
 using AudioOrchestrator.Silo.Health;
+using AudioOrchestrator.Silo.Persistence;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
@@ -24,6 +25,8 @@ public static class ServiceApp
 
         var orleans = configuration.GetSection(OrleansHostingOptions.SectionName).Get<OrleansHostingOptions>() ?? new OrleansHostingOptions();
         builder.Services.AddOptions<OrleansHostingOptions>().Bind(configuration.GetSection(OrleansHostingOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        // Before the silo starts (IHostedLifecycleService.StartingAsync): schema of the AdoNet providers.
+        builder.Services.AddOrleansSchemaMigration();
         builder.UseOrleans(silo => OrleansSiloSetup.Configure(silo, orleans));
 
         builder.Services.AddAudioOrchestratorGrains(configuration);
