@@ -13,7 +13,7 @@ namespace AudioOrchestrator.Bench;
 /// <summary>The real service, co-hosted as in production, on private ports; optionally with other speech engines.</summary>
 public static class BenchService
 {
-    public static async Task<WebApplication> StartAsync(ISpeechToTextClient? speechToText = null, ITextToSpeechClient? textToSpeech = null)
+    public static async Task<WebApplication> StartAsync(ISpeechToTextClient? speechToText = null, ITextToSpeechClient? textToSpeech = null, string? acousticModelPath = null)
     {
         var app = ServiceApp.Build([], builder =>
         {
@@ -23,6 +23,7 @@ public static class BenchService
                 ["Cluster:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Cluster:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Cluster:ServiceId"] = "bench-" + Guid.NewGuid().ToString("N")[..8],
+                ["Speech:PocketSphinx:AcousticModelPath"] = acousticModelPath,
             });
             builder.Logging.ClearProviders();
             if (speechToText is not null)

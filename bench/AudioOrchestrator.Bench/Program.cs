@@ -50,7 +50,8 @@ var ct = CancellationToken.None;
 
 // 2. Embedded engines: pocketsphinx + espeak-ng, end of utterance to the first answer frame on audio-out.
 {
-    await using var app = await BenchService.StartAsync();
+    // The questions are spoken by espeak-ng, so pocketsphinx uses the model enrolled to that voice.
+    await using var app = await BenchService.StartAsync(acousticModelPath: await EspeakVoiceEnrolment.GetModelAsync(ct));
     var tts = app.Services.GetRequiredService<ITextToSpeechClient>();
     var probe = new TurnProbe(app.Services);
     string[] questions = ["echo hello world", "what time is it", "echo good morning", "help"];

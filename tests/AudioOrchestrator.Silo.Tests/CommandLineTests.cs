@@ -17,7 +17,7 @@ public sealed class CommandLineTests
         {
             var input = Path.Combine(directory.FullName, "question.wav");
             var output = Path.Combine(directory.FullName, "answer.wav");
-            await File.WriteAllBytesAsync(input, await Espeak.SayAsync("echo hello world", Ct), Ct);
+            await File.WriteAllBytesAsync(input, await EspeakCli.SayAsync("echo hello world", Ct), Ct);
 
             var (exitCode, stdout, stderr) = await RunAsync("--input", input, "--output", output);
 
@@ -74,7 +74,8 @@ public sealed class CommandLineTests
     private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
     {
         var program = Path.Combine(AppContext.BaseDirectory, "AudioOrchestrator.Silo.dll");
-        var start = new ProcessStartInfo("dotnet", [program, .. args])
+        var model = await EspeakVoiceEnrolment.GetModelAsync(Ct);
+        var start = new ProcessStartInfo("dotnet", [program, .. args, $"--Speech:PocketSphinx:AcousticModelPath={model}"])
         {
             WorkingDirectory = AppContext.BaseDirectory,
             RedirectStandardOutput = true,

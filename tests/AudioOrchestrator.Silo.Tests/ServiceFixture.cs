@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using AudioOrchestrator.Silo.Hosting;
+using AudioOrchestrator.Testing;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
@@ -21,8 +22,12 @@ public sealed class ServiceFixture : IAsyncLifetime
 
     public IServiceProvider Services => _app!.Services;
 
+    /// <summary>The acoustic model enrolled to espeak-ng's voice, which speaks every question in these tests.</summary>
+    public string AcousticModelPath { get; private set; } = "";
+
     public async ValueTask InitializeAsync()
     {
+        AcousticModelPath = await EspeakVoiceEnrolment.GetModelAsync(CancellationToken.None);
         _app = ServiceApp.Build([], builder =>
         {
             builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -31,6 +36,7 @@ public sealed class ServiceFixture : IAsyncLifetime
                 ["Cluster:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Cluster:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Ingress:MaxUploadBytes"] = UploadLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Speech:PocketSphinx:AcousticModelPath"] = AcousticModelPath,
             });
             builder.Logging.AddProvider(Logs);
         });

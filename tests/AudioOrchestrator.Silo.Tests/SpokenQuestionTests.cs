@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using AudioOrchestrator.Contracts;
 using AudioOrchestrator.Ingress.Uploads;
+using AudioOrchestrator.Testing;
 using Microsoft.Extensions.AI;
 
 namespace AudioOrchestrator.Silo.Tests;
@@ -24,7 +25,7 @@ public sealed class SpokenQuestionTests(ServiceFixture service)
     public async Task Echo_hello_world_is_heard_answered_and_the_answer_says_hello_world()
     {
         var session = "e2e-" + Guid.NewGuid().ToString("N")[..8];
-        var question = await Espeak.SayAsync("echo hello world", Ct);
+        var question = await EspeakCli.SayAsync("echo hello world", Ct);
 
         using var response = await PostWavAsync(session, question);
 
@@ -63,7 +64,7 @@ public sealed class SpokenQuestionTests(ServiceFixture service)
     [InlineData("hey orchestrator echo good morning", "echo", "good morning")]
     public async Task Spoken_commands_reach_their_agents(string spoken, string agent, string answerStart)
     {
-        using var response = await PostWavAsync("cmd-" + Guid.NewGuid().ToString("N")[..8], await Espeak.SayAsync(spoken, Ct));
+        using var response = await PostWavAsync("cmd-" + Guid.NewGuid().ToString("N")[..8], await EspeakCli.SayAsync(spoken, Ct));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<UtteranceResponse>(Ct);
@@ -76,7 +77,7 @@ public sealed class SpokenQuestionTests(ServiceFixture service)
     public async Task Session_can_be_read_and_deleted()
     {
         var session = "del-" + Guid.NewGuid().ToString("N")[..8];
-        using (var posted = await PostWavAsync(session, await Espeak.SayAsync("echo one two three", Ct)))
+        using (var posted = await PostWavAsync(session, await EspeakCli.SayAsync("echo one two three", Ct)))
         {
             Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
         }

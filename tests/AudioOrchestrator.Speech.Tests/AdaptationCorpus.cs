@@ -10,7 +10,7 @@ namespace AudioOrchestrator.Speech.Tests;
 internal static class AdaptationCorpus
 {
     /// <summary>Speaking rates (words per minute) each sentence is read at.</summary>
-    public static readonly int[] Rates = [175, 140];
+    public static IReadOnlyList<int> Rates => AudioOrchestrator.Testing.EspeakVoiceEnrolment.Rates;
 
     /// <summary>The library's standard enrolment prompts.</summary>
     public static IReadOnlyList<string> Sentences => EnrolmentPrompts.Sentences;

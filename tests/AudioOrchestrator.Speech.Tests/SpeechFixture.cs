@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using AudioOrchestrator.Audio;
 using AudioOrchestrator.Speech;
+using AudioOrchestrator.Testing;
 using Microsoft.Extensions.Options;
 
 [assembly: AssemblyFixture(typeof(AudioOrchestrator.Speech.Tests.SpeechFixture))]
@@ -59,31 +60,7 @@ public sealed class SpeechFixture : IAsyncLifetime
     }
 
     /// <summary>Builds (or reuses) the acoustic model adapted to espeak-ng's en-us voice.</summary>
-    public static async Task<string> EnrolEspeakVoiceAsync(CancellationToken ct)
-    {
-        var key = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
-            string.Join('\n', AdaptationCorpus.Sentences) + "|" + string.Join(',', AdaptationCorpus.Rates) + "|map-1")))[..16];
-        var directory = Path.Combine(Path.GetTempPath(), "audioorchestrator-speech-tests", "espeak-en-us-" + key);
-        if (File.Exists(Path.Combine(directory, "ADAPTATION")))
-        {
-            return directory;
-        }
-
-        var corpus = new List<(PcmAudio, string)>();
-        foreach (var sentence in AdaptationCorpus.Sentences)
-        {
-            foreach (var rate in AdaptationCorpus.Rates)
-            {
-                corpus.Add((WavCodec.Decode(await EspeakCliAsync(sentence, ct, "en-us", rate)), sentence));
-            }
-        }
-
-        var adaptation = new SpeakerAdaptation(
-            Options.Create(new PocketSphinxOptions()),
-            Options.Create(new SpeakerAdaptationOptions()),
-            new TestOutputLogger<SpeakerAdaptation>());
-        return await adaptation.AdaptAsync(corpus, directory, ct);
-    }
+    public static Task<string> EnrolEspeakVoiceAsync(CancellationToken ct) => EspeakVoiceEnrolment.GetModelAsync(ct);
 
     public EspeakTextToSpeechClient Synthesizer { get; }
 
