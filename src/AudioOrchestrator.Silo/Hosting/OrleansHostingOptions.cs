@@ -44,12 +44,24 @@ public sealed class OrleansHostingOptions : IValidatableObject
     [Range(1, 256)]
     public int StreamQueueCount { get; set; } = 4;
 
+    /// <summary>
+    /// With AdoNet clustering: the address this silo advertises to the others (e.g. the pod IP). Unset = 127.0.0.1,
+    /// all silos on one host. When set, the silo listens on every interface.
+    /// </summary>
+    public string? AdvertisedIPAddress { get; set; }
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (UsesAdoNet && string.IsNullOrWhiteSpace(ConnectionString))
         {
             yield return new ValidationResult(
                 "Cluster:ConnectionString is required when Cluster:Clustering or Cluster:GrainStorage is AdoNet.", [nameof(ConnectionString)]);
+        }
+
+        if (AdvertisedIPAddress is { Length: > 0 } address && !System.Net.IPAddress.TryParse(address, out _))
+        {
+            yield return new ValidationResult(
+                $"Cluster:AdvertisedIPAddress '{address}' is not an IP address.", [nameof(AdvertisedIPAddress)]);
         }
     }
 }

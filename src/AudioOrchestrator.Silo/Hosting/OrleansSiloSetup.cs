@@ -28,7 +28,8 @@ public static class OrleansSiloSetup
                 o.Invariant = PostgresInvariant;
                 o.ConnectionString = RequireConnectionString(options);
             });
-            silo.ConfigureEndpoints(IPAddress.Loopback, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: false);
+            var advertised = options.AdvertisedIPAddress is { Length: > 0 } address ? IPAddress.Parse(address) : IPAddress.Loopback;
+            silo.ConfigureEndpoints(advertised, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(advertised));
             silo.UseAdoNetReminderService(o =>
             {
                 o.Invariant = PostgresInvariant;
