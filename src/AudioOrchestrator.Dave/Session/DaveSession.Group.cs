@@ -52,12 +52,14 @@ public sealed partial class DaveSession
         }
 
         group.DiscardPendingCommit();
+        _ownCommit = null;
         if (group.CachedProposals.Count == 0)
         {
             return [];
         }
 
         var output = group.CreateCommit();
+        _ownCommit = output.Commit.Serialize();
         return [DaveOutgoing.Of(new CommitWelcomeMessage(output.Commit, output.Welcome?.Welcome))];
     }
 
@@ -70,7 +72,7 @@ public sealed partial class DaveSession
         }
 
         var content = commit.PublicMessage?.Content;
-        var ours = content is { Sender.Type: SenderType.Member } && content.Sender.Index == group.OwnLeaf && group.HasPendingCommit;
+        var ours = group.HasPendingCommit && _ownCommit is not null && _ownCommit.AsSpan().SequenceEqual(commit.Serialize());
         if (!IsEstablished && !ours)
         {
             // A pending member only follows its own first commit; others are welcomed instead.

@@ -29,6 +29,7 @@ public sealed partial class DaveSession : IDisposable
     private KeyPackagePrivateKeys? _keyPackageKeys;
     private MlsGroup? _group;
     private ushort _upcomingVersion = MaxProtocolVersion;
+    private byte[]? _ownCommit;
 
     /// <param name="userId">Our user id.</param>
     /// <param name="channelId">The voice channel id (the MLS group id).</param>
