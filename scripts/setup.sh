@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
 # Installs what the service and its tests need, only where it is missing (idempotent).
 #   scripts/setup.sh          native runtime libraries for the service
+#   scripts/setup.sh --enrol  plus the CMUSphinx training tools voice enrolment runs (scripts/run.sh --enrol-espeak)
 #   scripts/setup.sh --test   plus the tools the tests use (sox, espeak-ng CLI, flite, and the CMUSphinx
 #                             training tools that SpeakerAdaptation runs to enrol the espeak-ng voice, and the
 #                             PostgreSQL server the persistence tests run against; scripts/test.sh starts it)
 set -euo pipefail
 
 runtime_packages=(libopus0 libsoxr0 libespeak-ng1 espeak-ng-data libpocketsphinx3 libsphinxbase3 pocketsphinx-en-us)
-test_packages=(espeak-ng sox flite sphinxtrain sphinxbase-utils pocketsphinx postgresql)
+enrol_packages=(sphinxtrain sphinxbase-utils pocketsphinx)
+test_packages=(espeak-ng sox flite postgresql "${enrol_packages[@]}")
 
 wanted=("${runtime_packages[@]}")
-if [[ "${1:-}" == "--test" ]]; then
-  wanted+=("${test_packages[@]}")
-fi
+case "${1:-}" in
+  --test) wanted+=("${test_packages[@]}") ;;
+  --enrol) wanted+=("${enrol_packages[@]}") ;;
+  "") ;;
+  *) echo "usage: scripts/setup.sh [--enrol|--test]" >&2; exit 2 ;;
+esac
 
 missing=()
 for package in "${wanted[@]}"; do

@@ -3,6 +3,24 @@ using System.Net.Sockets;
 using AudioOrchestrator.Silo.CommandLine;
 using AudioOrchestrator.Silo.Hosting;
 
+if (EnrolVoiceCommand.TryParse(args, out var enrol, out var enrolError))
+{
+    if (enrol is null)
+    {
+        Console.Error.WriteLine($"error: {enrolError}");
+        return 2;
+    }
+
+    // Enrolment needs the speech services only: no silo, no web listener.
+    var enrolHost = Host.CreateApplicationBuilder();
+    enrolHost.Logging.SetMinimumLevel(LogLevel.Warning);
+    enrolHost.Services.AddOptions<AudioOrchestrator.Speech.PocketSphinxOptions>().Bind(enrolHost.Configuration.GetSection("Speech:PocketSphinx"));
+    enrolHost.Services.AddOptions<AudioOrchestrator.Speech.EspeakOptions>().Bind(enrolHost.Configuration.GetSection("Speech:Espeak"));
+    enrolHost.Services.AddSingleton<AudioOrchestrator.Speech.EspeakTextToSpeechClient>();
+    using var provider = enrolHost.Build();
+    return await enrol.RunAsync(provider.Services, Console.Out, Console.Error, CancellationToken.None);
+}
+
 if (AnswerFileCommand.TryParse(args, out var command, out var remaining))
 {
     // One-shot mode: a private silo on free ports, no web listener in anyone's way.

@@ -71,11 +71,57 @@ public sealed class CommandLineTests
         }
     }
 
+    [Fact]
+    public async Task Enrols_a_voice_from_recordings_into_a_model_the_service_can_use()
+    {
+        var recordings = Directory.CreateTempSubdirectory("ao-enrol-in-");
+        var model = Path.Combine(Path.GetTempPath(), "ao-enrol-out-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            string[] prompts = ["the quick brown fox jumps over the lazy dog", "please close the window", "we need more water"];
+            for (var i = 0; i < prompts.Length; i++)
+            {
+                await File.WriteAllBytesAsync(Path.Combine(recordings.FullName, $"{i}.wav"), await EspeakCli.SayAsync(prompts[i], Ct), Ct);
+                await File.WriteAllTextAsync(Path.Combine(recordings.FullName, $"{i}.txt"), prompts[i], Ct);
+            }
+
+            var (exitCode, stdout, stderr) = await RunRawAsync("--enrol-voice", recordings.FullName, "--model-output", model);
+
+            Assert.True(exitCode == 0, $"exit {exitCode}: {stderr}");
+            Assert.Contains("--Speech:PocketSphinx:AcousticModelPath=", stdout, StringComparison.Ordinal);
+            Assert.True(File.Exists(Path.Combine(model, "mixture_weights")) && File.Exists(Path.Combine(model, "means")));
+        }
+        finally
+        {
+            recordings.Delete(recursive: true);
+            if (Directory.Exists(model))
+            {
+                Directory.Delete(model, recursive: true);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("--enrol-espeak-voice")]
+    [InlineData("--enrol-voice", "/nonexistent-folder", "--model-output", "/tmp/x")]
+    public async Task Enrolment_with_missing_arguments_or_recordings_exits_2(params string[] args)
+    {
+        var (exitCode, _, stderr) = await RunRawAsync(args);
+
+        Assert.Equal(2, exitCode);
+        Assert.StartsWith("error:", stderr, StringComparison.Ordinal);
+    }
+
     private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
     {
-        var program = Path.Combine(AppContext.BaseDirectory, "AudioOrchestrator.Silo.dll");
         var model = await EspeakVoiceEnrolment.GetModelAsync(Ct);
-        var start = new ProcessStartInfo("dotnet", [program, .. args, $"--Speech:PocketSphinx:AcousticModelPath={model}"])
+        return await RunRawAsync([.. args, $"--Speech:PocketSphinx:AcousticModelPath={model}"]);
+    }
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunRawAsync(params string[] args)
+    {
+        var program = Path.Combine(AppContext.BaseDirectory, "AudioOrchestrator.Silo.dll");
+        var start = new ProcessStartInfo("dotnet", [program, .. args])
         {
             WorkingDirectory = AppContext.BaseDirectory,
             RedirectStandardOutput = true,
