@@ -57,6 +57,12 @@ public sealed class DiscordOptions
     /// <summary>Window of <see cref="SendLimit"/>.</summary>
     public TimeSpan SendWindow { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Added to <see cref="SendWindow"/> on the client side: Discord counts sends by their arrival, and network jitter
+    /// can bring two sends a full window apart on our clock closer together on Discord's.
+    /// </summary>
+    public TimeSpan SendWindowMargin { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Sends of the window kept for heartbeats, Identify and Resume; commands (op 4...) use the rest.</summary>
     public int SendReserve { get; set; } = 5;
 
@@ -126,9 +132,9 @@ public sealed class DiscordOptionsValidator : IValidateOptions<DiscordOptions>
             failures.Add("Discord:SendLimit must be positive and SendReserve in [0, SendLimit).");
         }
 
-        if (options.SendWindow <= TimeSpan.Zero || options.IdentifyWindow < TimeSpan.Zero)
+        if (options.SendWindow <= TimeSpan.Zero || options.SendWindowMargin < TimeSpan.Zero || options.IdentifyWindow < TimeSpan.Zero)
         {
-            failures.Add("Discord:SendWindow must be positive and IdentifyWindow non-negative.");
+            failures.Add("Discord:SendWindow must be positive, SendWindowMargin and IdentifyWindow non-negative.");
         }
 
         if (options.ConnectTimeout <= TimeSpan.Zero || options.BadInputLogInterval < TimeSpan.Zero)

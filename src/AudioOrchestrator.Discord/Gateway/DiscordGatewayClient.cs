@@ -161,7 +161,10 @@ public sealed partial class DiscordGatewayClient : IAsyncDisposable
 
             _stopCts = new CancellationTokenSource();
             var stop = _stopCts.Token;
-            _loop = Task.Run(() => RunAsync(stop), CancellationToken.None);
+
+            // Queue for the identify bucket now, so shards started in order identify in order within a bucket.
+            var firstIdentify = _identifyLimiter.AcquireAsync(Shard.Id, stop);
+            _loop = Task.Run(() => RunAsync(firstIdentify, stop), CancellationToken.None);
         }
 
         return Task.CompletedTask;
@@ -265,7 +268,7 @@ public sealed partial class DiscordGatewayClient : IAsyncDisposable
 
     private static TaskCompletionSource<Connection> NewReadySource() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private async Task RunAsync(CancellationToken stop)
+    private async Task RunAsync(Task? firstIdentify, CancellationToken stop)
     {
         var failures = 0;
         var failedResumeConnects = 0;
@@ -284,7 +287,9 @@ public sealed partial class DiscordGatewayClient : IAsyncDisposable
                 {
                     if (!resume)
                     {
-                        await _identifyLimiter.AcquireAsync(Shard.Id, stop).ConfigureAwait(false);
+                        var slot = firstIdentify ?? _identifyLimiter.AcquireAsync(Shard.Id, stop);
+                        firstIdentify = null;
+                        await slot.ConfigureAwait(false);
                     }
 
                     outcome = await RunConnectionAsync(resume, stop).ConfigureAwait(false);
@@ -404,7 +409,7 @@ public sealed partial class DiscordGatewayClient : IAsyncDisposable
         using var socket = new ClientWebSocket();
         using var connection = new Connection(
             socket,
-            new GatewaySendRateLimiter(_options.SendLimit, _options.SendWindow, _options.SendReserve, _time),
+            new GatewaySendRateLimiter(_options.SendLimit, _options.SendWindow + _options.SendWindowMargin, _options.SendReserve, _time),
             CancellationTokenSource.CreateLinkedTokenSource(stop));
         LogConnecting(Shard.Id, url.GetLeftPart(UriPartial.Path), resume);
         using (var connectTimeout = new CancellationTokenSource(_options.ConnectTimeout, _time))

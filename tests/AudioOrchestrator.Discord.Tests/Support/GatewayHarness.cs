@@ -95,6 +95,18 @@ internal sealed class GatewayHarness : IAsyncDisposable
 
     public Task WaitUntilAsync(Func<bool> condition, string what) => FakeDiscordServer.WaitUntilAsync(condition, Timeout, what);
 
+    public async Task WaitUntilAsync(Func<bool> condition, Func<string> describe)
+    {
+        try
+        {
+            await FakeDiscordServer.WaitUntilAsync(condition, Timeout, "condition");
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException(describe());
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Client.DisposeAsync();
