@@ -129,6 +129,44 @@ public sealed class VoicePipelineTests(PipelineCluster fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task Live_speaker_who_stops_sending_packets_still_gets_an_answer()
+    {
+        // Discord clients stop sending when the user stops talking: no trailing silence, no end marker.
+        var session = NewSession();
+        var speaker = new SpeakerRef(session, "live-user");
+        var publisher = fixture.ClientServices.GetRequiredService<SpeakerAudioPublisher>();
+        var outputs = fixture.ClientServices.GetRequiredService<SessionOutputHub>();
+        var packets = OpusPacketizer.Encode(TestAudio.Concat(TestAudio.Silence(200), TestAudio.Tone(440, 800)));
+        var answered = new TaskCompletionSource<AnswerStarted>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var completed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        await using (await outputs.ListenAsync(session, e =>
+        {
+            if (e is AnswerStarted started && started.CorrelationId is null)
+            {
+                answered.TrySetResult(started);
+            }
+            else if (e is AnswerCompleted)
+            {
+                completed.TrySetResult();
+            }
+
+            return Task.CompletedTask;
+        }, TestContext.Current.CancellationToken))
+        {
+            var stream = publisher.GetStream(speaker);
+            for (var i = 0; i < packets.Count; i += 4)
+            {
+                await stream.OnNextAsync(new OpusFrameBatch(i, packets.Skip(i).Take(4).ToArray(), DateTimeOffset.UtcNow));
+            }
+
+            var started = await answered.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+            await completed.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+            Assert.Equal(("live-user", "echo hello world", "hello world"), (started.SpeakerId, started.Transcript, started.ResponseText));
+        }
+    }
+
+    [Fact]
     public async Task Concurrent_uploads_from_one_speaker_stay_apart()
     {
         var session = NewSession();

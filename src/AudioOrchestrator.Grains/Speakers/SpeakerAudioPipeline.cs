@@ -47,6 +47,17 @@ public sealed class SpeakerAudioPipeline : IDisposable
         return true;
     }
 
+    /// <summary>Feeds digital silence for a stretch in which no packets arrived (a live speaker who went quiet).</summary>
+    public void PushSilence(TimeSpan duration, ICollection<SegmentedUtterance> completed)
+    {
+        var samples = (int)Math.Min(duration.TotalSeconds * AudioFormat.SpeechSampleRate, _resampled.Length * 100L);
+        Array.Clear(_resampled);
+        for (var remaining = samples; remaining > 0; remaining -= _resampled.Length)
+        {
+            _segmenter.Push(_resampled.AsSpan(0, Math.Min(remaining, _resampled.Length)), completed);
+        }
+    }
+
     /// <summary>End of input: drains the resampler and closes an open utterance.</summary>
     public void Flush(ICollection<SegmentedUtterance> completed)
     {

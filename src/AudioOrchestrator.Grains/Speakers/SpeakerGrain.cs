@@ -26,6 +26,9 @@ public sealed partial class SpeakerGrain(
     private readonly Dictionary<string, InputState> _inputs = new(StringComparer.Ordinal);
     private readonly List<SegmentedUtterance> _completed = [];
     private SpeakerRef? _speaker;
+    private IGrainTimer? _gapTimer;
+    private DateTimeOffset _liveLastPacketAt;
+    private DateTimeOffset _liveHeardUntil;
     private long _framesReceived;
     private long _corruptFrames;
     private int _utterances;
@@ -67,6 +70,7 @@ public sealed partial class SpeakerGrain(
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        StopGapTimer();
         foreach (var input in _inputs.Values)
         {
             input.Pipeline.Dispose();
@@ -82,6 +86,18 @@ public sealed partial class SpeakerGrain(
         if (input is null)
         {
             return;
+        }
+
+        if (batch.CorrelationId is null)
+        {
+            var now = clock.GetUtcNow();
+            _liveLastPacketAt = now;
+            _liveHeardUntil = now;
+            _gapTimer ??= this.RegisterGrainTimer(OnPacketGapTimerAsync, new GrainTimerCreationOptions
+            {
+                DueTime = TimeSpan.FromMilliseconds(options.Value.PacketGapMs),
+                Period = TimeSpan.FromMilliseconds(Math.Max(20, options.Value.PacketGapMs / 2)),
+            });
         }
 
         _completed.Clear();
@@ -118,6 +134,42 @@ public sealed partial class SpeakerGrain(
         }
 
         await GetConversation().CompleteInputAsync(new InputCompletion(Speaker, ended.CorrelationId, input.Utterances));
+    }
+
+    /// <summary>
+    /// Live speakers stop sending packets when they stop talking: time without packets is fed to the segmenter as
+    /// silence, so the utterance ends as if the silence had been heard. An idle live input is released.
+    /// </summary>
+    private async Task OnPacketGapTimerAsync(CancellationToken cancellationToken)
+    {
+        if (!_inputs.TryGetValue(LiveInput, out var input))
+        {
+            StopGapTimer();
+            return;
+        }
+
+        var now = clock.GetUtcNow();
+        if (now - _liveLastPacketAt < TimeSpan.FromMilliseconds(options.Value.PacketGapMs))
+        {
+            return;
+        }
+
+        _completed.Clear();
+        input.Pipeline.PushSilence(now - _liveHeardUntil, _completed);
+        _liveHeardUntil = now;
+        await HandleCompletedAsync(input, correlationId: null);
+        if (!input.Pipeline.InSpeech && now - _liveLastPacketAt > options.Value.LiveInputIdleTimeout)
+        {
+            _inputs.Remove(LiveInput);
+            input.Pipeline.Dispose();
+            StopGapTimer();
+        }
+    }
+
+    private void StopGapTimer()
+    {
+        _gapTimer?.Dispose();
+        _gapTimer = null;
     }
 
     private InputState? GetOrOpenInput(string? correlationId, DateTimeOffset capturedAt, string? traceParent)

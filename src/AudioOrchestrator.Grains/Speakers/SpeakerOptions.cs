@@ -14,4 +14,15 @@ public sealed class SpeakerOptions
     /// <summary>Independent inputs (live + uploads) one speaker may have open at once.</summary>
     [Range(1, 64)]
     public int MaxConcurrentInputs { get; set; } = 8;
+
+    /// <summary>
+    /// Live audio only: a speaker who stops sending packets for this long is treated as silent (Discord clients stop
+    /// sending when the user stops talking), so the utterance still ends after the end-of-utterance silence.
+    /// </summary>
+    [Range(20, 5000)]
+    public int PacketGapMs { get; set; } = 100;
+
+    /// <summary>Live audio only: the DSP state of a speaker silent this long is released.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan LiveInputIdleTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }
