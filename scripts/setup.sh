@@ -7,7 +7,7 @@
 #                             PostgreSQL server the persistence tests run against; scripts/test.sh starts it)
 set -euo pipefail
 
-runtime_packages=(libopus0 libsoxr0 libespeak-ng1 espeak-ng-data libpocketsphinx3 libsphinxbase3 pocketsphinx-en-us)
+runtime_packages=(libopus0 libsoxr0 libsodium23 libespeak-ng1 espeak-ng-data libpocketsphinx3 libsphinxbase3 pocketsphinx-en-us)
 enrol_packages=(sphinxtrain sphinxbase-utils pocketsphinx)
 test_packages=(espeak-ng sox flite postgresql "${enrol_packages[@]}")
 
