@@ -1,0 +1,118 @@
+namespace AudioOrchestrator.Audio;
+
+/// <summary>
+/// One speaker's Silero VAD: the recurrent state [2, 1, 128] and the last 64 samples (about 1.3 KB), fed 512-sample
+/// windows of 16 kHz mono audio, one speech probability per window. Windows quieter than
+/// <see cref="SileroVadOptions.EnergyGateDbfs"/> skip inference and get probability 0 while the context still advances.
+/// <see cref="Process"/> runs the window alone; <see cref="SileroVadBatch"/> runs the windows of many streams in one
+/// call. Not thread-safe; steady-state processing allocates nothing.
+/// </summary>
+public sealed class SileroVadStream : IDisposable
+{
+    private readonly float[] _state = new float[SileroVadModel.StateSize];
+    private readonly float[] _context = new float[SileroVadModel.ContextSamples];
+    private readonly double _gateDbfs;
+    private SileroVadInference? _inference;
+    private bool _disposed;
+
+    public SileroVadStream(SileroVadModel model, SileroVadOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        options.ThrowIfInvalid();
+        Model = model;
+        _gateDbfs = options.EnergyGateDbfs;
+    }
+
+    public SileroVadModel Model { get; }
+
+    /// <summary>Windows processed since creation or <see cref="Reset"/>.</summary>
+    public long Windows { get; private set; }
+
+    /// <summary>Windows that ran through the model (the rest were below the energy gate).</summary>
+    public long Inferences { get; private set; }
+
+    /// <summary>Probability of the last window.</summary>
+    public float LastProbability { get; private set; }
+
+    /// <summary>Runs one window of <see cref="SileroVadModel.WindowSamples"/> samples; returns its speech probability.</summary>
+    public float Process(ReadOnlySpan<short> window)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (Gate(window))
+        {
+            return 0;
+        }
+
+        var inference = _inference ??= new SileroVadInference(Model, capacity: 1);
+        Prepare(inference, rows: 1, row: 0, window);
+        inference.Run(1);
+        return Complete(inference, rows: 1, row: 0);
+    }
+
+    /// <summary>Forgets the speaker's state and context (start of a new, unrelated stream).</summary>
+    public void Reset()
+    {
+        Array.Clear(_state);
+        Array.Clear(_context);
+        Windows = 0;
+        Inferences = 0;
+        LastProbability = 0;
+    }
+
+    public void Dispose()
+    {
+        _disposed = true;
+        _inference?.Dispose();
+        _inference = null;
+    }
+
+    /// <summary>Checks the window; when it is below the gate advances the context, records probability 0 and returns true.</summary>
+    internal bool Gate(ReadOnlySpan<short> window)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (window.Length != SileroVadModel.WindowSamples)
+        {
+            throw new ArgumentException($"A Silero window is {SileroVadModel.WindowSamples} samples at 16 kHz (was {window.Length}).", nameof(window));
+        }
+
+        Windows++;
+        if (PcmMath.RmsDbfs(window) >= _gateDbfs)
+        {
+            return false;
+        }
+
+        ToFloat(window[^SileroVadModel.ContextSamples..], _context);
+        LastProbability = 0;
+        return true;
+    }
+
+    /// <summary>Writes context + window into the input row and this stream's state into the batch state; advances the context.</summary>
+    internal void Prepare(SileroVadInference inference, int rows, int row, ReadOnlySpan<short> window)
+    {
+        var input = inference.InputRow(row);
+        _context.CopyTo(input);
+        ToFloat(window, input[SileroVadModel.ContextSamples..]);
+        input[^SileroVadModel.ContextSamples..].CopyTo(_context);
+        _state.AsSpan(0, SileroVadModel.StateWidth).CopyTo(inference.StateRow(rows, 0, row));
+        _state.AsSpan(SileroVadModel.StateWidth).CopyTo(inference.StateRow(rows, 1, row));
+    }
+
+    /// <summary>Takes the new state and the probability of this stream's row after a run.</summary>
+    internal float Complete(SileroVadInference inference, int rows, int row)
+    {
+        inference.NextStateRow(rows, 0, row).CopyTo(_state);
+        inference.NextStateRow(rows, 1, row).CopyTo(_state.AsSpan(SileroVadModel.StateWidth));
+        Inferences++;
+        LastProbability = inference.Probability(row);
+        return LastProbability;
+    }
+
+    private static void ToFloat(ReadOnlySpan<short> samples, Span<float> destination)
+    {
+        for (var i = 0; i < samples.Length; i++)
+        {
+            destination[i] = samples[i] * (1f / 32768f);
+        }
+    }
+}
