@@ -13,7 +13,7 @@ namespace AudioOrchestrator.Bench;
 /// <summary>The real service, co-hosted as in production, on private ports; optionally with other speech engines.</summary>
 public static class BenchService
 {
-    public static async Task<WebApplication> StartAsync(ISpeechToTextClient? speechToText = null, ITextToSpeechClient? textToSpeech = null, string? acousticModelPath = null)
+    public static async Task<WebApplication> StartAsync(ISpeechToTextClient? speechToText = null, ITextToSpeechClient? textToSpeech = null, string? acousticModelPath = null, string voiceActivityDetector = "Silero")
     {
         var app = ServiceApp.Build([], builder =>
         {
@@ -24,6 +24,7 @@ public static class BenchService
                 ["Cluster:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Cluster:ServiceId"] = "bench-" + Guid.NewGuid().ToString("N")[..8],
                 ["Speech:PocketSphinx:AcousticModelPath"] = acousticModelPath,
+                ["Speaker:VoiceActivityDetector"] = voiceActivityDetector,
             });
             builder.Logging.ClearProviders();
             if (speechToText is not null)

@@ -17,7 +17,8 @@ var ct = CancellationToken.None;
 //    persistence, Opus encoding of the answer and the hops back to the ingress.
 {
     var stt = new ToneSpeechToText();
-    await using var app = await BenchService.StartAsync(stt, new ToneTextToSpeech());
+    // Tones stand in for speech here, so the energy detector segments them (Silero rightly ignores tones).
+    await using var app = await BenchService.StartAsync(stt, new ToneTextToSpeech(), voiceActivityDetector: "Energy");
     var probe = new TurnProbe(app.Services);
     var packets = TurnProbe.Packets(TestAudio.Concat(TestAudio.Silence(100), TestAudio.Tone(440, 400), TestAudio.Silence(100)));
     for (var i = 0; i < 10; i++)

@@ -1,3 +1,4 @@
+using AudioOrchestrator.Audio;
 using AudioOrchestrator.Grains.Routing;
 using AudioOrchestrator.Grains.Speakers;
 using AudioOrchestrator.Grains.Synthesis;
@@ -27,6 +28,8 @@ public static class GrainServiceCollectionExtensions
         services.TryAddSingleton<AgentRouter>();
         services.TryAddSingleton<ISpeechVocabularySource, AgentVocabularySource>();
         services.TryAddSingleton<PipelineMetrics>();
+        services.TryAddSingleton<VoiceActivityDetectors>();
+        services.TryAddSingleton(sp => new SileroVadModel(sp.GetRequiredService<IOptions<SpeakerOptions>>().Value.Silero));
         return services;
     }
 }
@@ -37,9 +40,18 @@ internal sealed class SpeakerOptionsValidator : IValidateOptions<SpeakerOptions>
     public ValidateOptionsResult Validate(string? name, SpeakerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var problems = options.Segmenter.Validate();
+        var problems = options.Segmenter.Validate().ToList();
+        if (options.VoiceActivityDetector == VoiceActivityDetectors.Silero)
+        {
+            var silero = new SileroVadOptionsValidator().Validate(name, options.Silero);
+            if (silero.Failed)
+            {
+                problems.AddRange(silero.Failures.Select(f => $"Silero: {f}"));
+            }
+        }
+
         return problems.Count == 0
             ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail(problems.Select(p => $"{SpeakerOptions.SectionName}:Segmenter: {p}"));
+            : ValidateOptionsResult.Fail(problems.Select(p => $"{SpeakerOptions.SectionName}: {p}"));
     }
 }

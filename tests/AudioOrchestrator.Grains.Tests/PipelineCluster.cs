@@ -32,6 +32,8 @@ public sealed class PipelineCluster : IAsyncLifetime
             {
                 ["Conversation:AgentTimeout"] = "00:00:00.500",
                 ["Conversation:MaxHistoryTurns"] = "5",
+                // The doubles "speak" in pure tones, which Silero rightly does not call speech.
+                ["Speaker:VoiceActivityDetector"] = "Energy",
             });
             host.Services.AddAudioOrchestratorGrains(host.Configuration);
             host.Services.AddSingleton<ISpeechToTextClient, ToneSpeechToText>();

@@ -12,12 +12,16 @@ public sealed class SpeakerAudioPipeline : IDisposable
     private readonly OpusDecoder _decoder = new(AudioFormat.OpusSampleRate, 1);
     private readonly StreamingResampler _resampler = new(AudioFormat.OpusSampleRate, AudioFormat.SpeechSampleRate, 1);
     private readonly UtteranceSegmenter _segmenter;
+    private readonly IVoiceActivityDetector? _detector;
     private readonly short[] _decoded = new short[MaxOpusFrameSamples];
     private readonly short[] _resampled;
 
-    public SpeakerAudioPipeline(UtteranceSegmenterOptions options)
+    /// <param name="options">Segmentation settings.</param>
+    /// <param name="detector">Voice activity detector owned (and disposed) by the pipeline; null = energy detector.</param>
+    public SpeakerAudioPipeline(UtteranceSegmenterOptions options, IVoiceActivityDetector? detector = null)
     {
-        _segmenter = new UtteranceSegmenter(options, AudioFormat.SpeechSampleRate);
+        _detector = detector;
+        _segmenter = new UtteranceSegmenter(options, AudioFormat.SpeechSampleRate, detector);
         _resampled = new short[_resampler.MaxOutputSamples(MaxOpusFrameSamples)];
     }
 
@@ -72,6 +76,7 @@ public sealed class SpeakerAudioPipeline : IDisposable
 
     public void Dispose()
     {
+        (_detector as IDisposable)?.Dispose();
         _decoder.Dispose();
         _resampler.Dispose();
     }

@@ -17,6 +17,7 @@ namespace AudioOrchestrator.Grains.Speakers;
 public sealed partial class SpeakerGrain(
     ISpeechToTextClient speechToText,
     IOptions<SpeakerOptions> options,
+    VoiceActivityDetectors detectors,
     PipelineMetrics metrics,
     TimeProvider clock,
     ILogger<SpeakerGrain> logger)
@@ -186,7 +187,7 @@ public sealed partial class SpeakerGrain(
             return null;
         }
 
-        input = new InputState(new SpeakerAudioPipeline(options.Value.Segmenter), capturedAt, traceParent);
+        input = new InputState(new SpeakerAudioPipeline(options.Value.Segmenter, detectors.Create()), capturedAt, traceParent);
         _inputs[key] = input;
         return input;
     }

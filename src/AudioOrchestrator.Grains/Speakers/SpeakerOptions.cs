@@ -8,8 +8,15 @@ public sealed class SpeakerOptions
 {
     public const string SectionName = "Speaker";
 
-    /// <summary>Utterance segmentation (energy detector; Silero replaces it later).</summary>
+    /// <summary>Utterance segmentation: silence that ends an utterance, pre-roll, forced cut, energy thresholds.</summary>
     public UtteranceSegmenterOptions Segmenter { get; set; } = new();
+
+    /// <summary><c>Silero</c> (Silero VAD v5 on ONNX Runtime, the default) or <c>Energy</c> (level above an adaptive noise floor).</summary>
+    [AllowedValues("Silero", "Energy")]
+    public string VoiceActivityDetector { get; set; } = "Silero";
+
+    /// <summary>Silero VAD: model file (fetched by scripts/setup.sh), its sha256, thresholds.</summary>
+    public SileroVadOptions Silero { get; set; } = new();
 
     /// <summary>Independent inputs (live + uploads) one speaker may have open at once.</summary>
     [Range(1, 64)]

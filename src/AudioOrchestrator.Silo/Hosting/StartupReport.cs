@@ -1,3 +1,5 @@
+using AudioOrchestrator.Audio;
+using AudioOrchestrator.Grains.Speakers;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 
@@ -8,6 +10,7 @@ public sealed partial class StartupReport(
     IOptions<OrleansHostingOptions> orleans,
     IOptions<SpeechEngineOptions> speech,
     IServiceProvider services,
+    VoiceActivityDetectors detectors,
     ILogger<StartupReport> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
@@ -15,6 +18,10 @@ public sealed partial class StartupReport(
         // Fail fast: a missing model or native library stops start-up with its own message.
         _ = services.GetRequiredService<ISpeechToTextClient>();
         _ = services.GetRequiredService<ITextToSpeechClient>();
+        if (detectors.UsesSilero)
+        {
+            _ = services.GetRequiredService<SileroVadModel>(); // a missing or tampered model file stops start-up here
+        }
         var o = orleans.Value;
         LogParts(logger, o.Clustering, o.GrainStorage, speech.Value.SpeechToText, speech.Value.TextToSpeech);
         if (o.GrainStorage == "Memory")

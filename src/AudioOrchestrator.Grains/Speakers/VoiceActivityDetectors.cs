@@ -1,0 +1,22 @@
+using AudioOrchestrator.Audio;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace AudioOrchestrator.Grains.Speakers;
+
+/// <summary>
+/// Makes each speaker pipeline's voice activity detector: Silero VAD (one shared model per silo, state per speaker)
+/// or the energy detector, per <see cref="SpeakerOptions.VoiceActivityDetector"/>.
+/// </summary>
+public sealed class VoiceActivityDetectors(IOptions<SpeakerOptions> options, IServiceProvider services)
+{
+    public const string Silero = "Silero";
+    public const string Energy = "Energy";
+
+    public bool UsesSilero => options.Value.VoiceActivityDetector == Silero;
+
+    /// <summary>A new detector for one input, or null for the segmenter's own energy detector.</summary>
+    public IVoiceActivityDetector? Create() => UsesSilero
+        ? new SileroVoiceActivityDetector(services.GetRequiredService<SileroVadModel>(), options.Value.Silero)
+        : null;
+}
