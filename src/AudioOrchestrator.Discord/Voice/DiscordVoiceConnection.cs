@@ -262,15 +262,11 @@ public sealed partial class DiscordVoiceConnection : IAsyncDisposable
 
     private async Task WaitUntilAsync(long start, TimeSpan offset, CancellationToken cancellationToken)
     {
+        // Absolute deadlines from one start timestamp: a late wake-up never shifts later frames.
         var remaining = offset - _time.GetElapsedTime(start);
-        if (remaining > TimeSpan.FromMilliseconds(1))
+        if (remaining > TimeSpan.Zero)
         {
-            await Task.Delay(remaining - TimeSpan.FromMilliseconds(1), _time, cancellationToken).ConfigureAwait(false);
-        }
-
-        while (_time.GetElapsedTime(start) < offset)
-        {
-            Thread.Yield();
+            await Task.Delay(remaining, _time, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -465,7 +461,6 @@ public sealed partial class DiscordVoiceConnection : IAsyncDisposable
         {
             case 8:
                 var interval = TimeSpan.FromMilliseconds(d.GetProperty("heartbeat_interval").GetDouble());
-                _ = HeartbeatLoopAsync(_socket!, interval, heartbeatStop.Token);
                 if (_resuming)
                 {
                     LogResuming(_join.GuildId, _lastSequence);
@@ -489,6 +484,7 @@ public sealed partial class DiscordVoiceConnection : IAsyncDisposable
                     }, _lifetime.Token).ConfigureAwait(false);
                 }
 
+                _ = HeartbeatLoopAsync(_socket!, interval, heartbeatStop.Token);
                 break;
             case 2:
                 await OnReadyAsync(d).ConfigureAwait(false);

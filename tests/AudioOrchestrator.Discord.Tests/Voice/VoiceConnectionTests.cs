@@ -1,0 +1,312 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using AudioOrchestrator.Audio;
+using AudioOrchestrator.Discord.Fakes;
+using AudioOrchestrator.Discord.Fakes.Voice;
+using AudioOrchestrator.Discord.Tests.Support;
+using AudioOrchestrator.Discord.Voice;
+using AudioOrchestrator.Discord.Voice.Crypto;
+using Microsoft.Extensions.Logging;
+
+namespace AudioOrchestrator.Discord.Tests.Voice;
+
+public sealed class VoiceConnectionTests : IAsyncLifetime
+{
+    private const ulong GuildId = 81_000_000_000_000_001;
+    private const ulong BotId = 900_000_000_000_000_001;
+    private const ulong AliceId = 500_000_000_000_000_001;
+    private const string Token = "voice-token-DO-NOT-LOG-4b1d";
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    private readonly CapturingLoggerProvider _logs = new();
+    private readonly List<DiscordVoiceConnection> _connections = [];
+    private FakeVoiceServer _server = null!;
+
+    public static TheoryData<VoiceEncryptionMode> Modes => [VoiceEncryptionMode.AeadAes256GcmRtpSize, VoiceEncryptionMode.AeadXChaCha20Poly1305RtpSize];
+
+    public async ValueTask InitializeAsync() => _server = await FakeVoiceServer.StartAsync(new FakeVoiceServerOptions { Token = Token }, TestContext.Current.CancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var connection in _connections)
+        {
+            await connection.DisposeAsync();
+        }
+
+        await _server.DisposeAsync();
+        Assert.DoesNotContain(Token, _logs.AllText, StringComparison.Ordinal);
+    }
+
+    private DiscordVoiceConnection NewConnection(VoiceConnectionOptions? options = null, string sessionId = "voice-session-1")
+    {
+        var connection = new DiscordVoiceConnection(
+            new VoiceJoinInfo(GuildId, _server.Options.ChannelId, BotId, sessionId, Token, _server.Endpoint),
+            options,
+            _logs.CreateLogger(typeof(DiscordVoiceConnection).FullName!) is { } logger ? new TypedLogger(logger) : null);
+        _connections.Add(connection);
+        return connection;
+    }
+
+    private async Task<(DiscordVoiceConnection Bot, FakeVoiceUser Alice)> JoinWithAliceAsync(VoiceEncryptionMode mode = VoiceEncryptionMode.AeadAes256GcmRtpSize)
+    {
+        var alice = await _server.AddUserAsync(AliceId);
+        var bot = NewConnection(new VoiceConnectionOptions { PreferredMode = mode });
+        await bot.ConnectAsync(TestContext.Current.CancellationToken);
+        await FakeDiscordServer.WaitUntilAsync(() => bot.CanSendAudio && alice.CanSend && _server.ExecutedTransitions >= 1, Timeout, "DAVE group with Alice and the bot");
+        return (bot, alice);
+    }
+
+    private static IReadOnlyList<byte[]> OpusFrames(int count, double frequency = 440)
+    {
+        var samples = new short[count * 960];
+        for (var i = 0; i < samples.Length; i++)
+        {
+            samples[i] = (short)(8000 * Math.Sin(2 * Math.PI * frequency * i / 48000));
+        }
+
+        return OpusPacketizer.Encode(new PcmAudio(samples, 48000, 1), channels: 2);
+    }
+
+    private static async Task<List<T>> ReadAsync<T>(ChannelReader<T> reader, int count)
+    {
+        List<T> items = [];
+        using var timeout = new CancellationTokenSource(Timeout);
+        while (items.Count < count)
+        {
+            items.Add(await reader.ReadAsync(timeout.Token));
+        }
+
+        return items;
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public async Task Handshake_reaches_ready_and_session_description_with_dave(VoiceEncryptionMode mode)
+    {
+        var (bot, _) = await JoinWithAliceAsync(mode);
+        var session = Assert.Single(_server.Sessions);
+        Assert.Equal(session.Ssrc, bot.Ssrc);
+        Assert.Equal(mode, bot.Mode);
+        Assert.Equal(mode, session.Mode);
+        Assert.Equal(1, bot.DaveProtocolVersion);
+        Assert.True(bot.Dave!.IsEstablished);
+        Assert.Equal("127.0.0.1", session.AnnouncedAddress);
+        Assert.Equal(session.UdpEndpoint!.Port, bot.ExternalEndpoint!.Port);
+        var ops = _server.Connections[0].ReceivedOps;
+        Assert.Equal([0, 1], ops.Where(op => op != 3).Take(2));
+        Assert.Contains(3, ops);
+        Assert.Contains(26, ops);
+        Assert.Contains(23, ops);
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public async Task A_user_already_talking_is_mapped_once_speaking_arrives_and_frames_arrive_in_order(VoiceEncryptionMode mode)
+    {
+        var (bot, alice) = await JoinWithAliceAsync(mode);
+        var frames = OpusFrames(20);
+
+        // Alice talks before any op 5: the bot cannot attribute her SSRC and drops it.
+        await alice.SendOpusAsync(frames[0]);
+        await FakeDiscordServer.WaitUntilAsync(() => bot.Statistics.UnknownSsrc >= 1, Timeout, "unknown SSRC counted");
+        Assert.Equal(0, bot.Statistics.FramesDelivered);
+
+        await _server.AnnounceSpeakingAsync(alice);
+        await FakeDiscordServer.WaitUntilAsync(() => bot.SsrcToUser.ContainsKey(alice.Ssrc), Timeout, "op 5 mapping");
+        foreach (var frame in frames)
+        {
+            await alice.SendOpusAsync(frame);
+            await Task.Delay(2, TestContext.Current.CancellationToken);
+        }
+
+        var received = await ReadAsync(bot.Frames, frames.Count);
+        Assert.All(received, f => Assert.Equal(AliceId, f.UserId));
+        Assert.Equal(frames.Select(f => Convert.ToHexString(f)), received.Select(f => Convert.ToHexString(f.Opus.Span)));
+        for (var i = 1; i < received.Count; i++)
+        {
+            Assert.Equal((ushort)(received[i - 1].Sequence + 1), received[i].Sequence);
+        }
+
+        Assert.Equal(0, bot.Statistics.DaveDecryptFailures);
+        var pcm = OpusPacketizer.Decode(received.Select(f => f.Opus), channels: 2);
+        Assert.Equal(20 * 960 * 2, pcm.Samples.Length);
+    }
+
+    [Fact]
+    public async Task The_bot_sends_paced_frames_that_the_user_decrypts()
+    {
+        var (bot, alice) = await JoinWithAliceAsync();
+        var frames = OpusFrames(25, 330);
+        var channel = Channel.CreateUnbounded<ReadOnlyMemory<byte>>();
+        foreach (var frame in frames)
+        {
+            channel.Writer.TryWrite(frame);
+        }
+
+        channel.Writer.Complete();
+        var clock = Stopwatch.StartNew();
+        await bot.PlayAsync(channel.Reader, TestContext.Current.CancellationToken);
+        var elapsed = clock.Elapsed;
+
+        var received = await ReadAsync(alice.Received, frames.Count + 5);
+        Assert.All(received, f => Assert.Equal(BotId, f.FromUserId));
+        Assert.Equal(frames.Select(f => Convert.ToHexString(f)), received.Take(25).Select(f => Convert.ToHexString(f.Opus)));
+        Assert.All(received.Skip(25), f => Assert.Equal(new byte[] { 0xF8, 0xFF, 0xFE }, f.Opus));
+        for (var i = 1; i < received.Count; i++)
+        {
+            Assert.Equal((ushort)(received[i - 1].Sequence + 1), received[i].Sequence);
+            Assert.Equal(received[i - 1].Timestamp + 960, received[i].Timestamp);
+        }
+
+        // 30 packets on 20 ms deadlines: the last leaves at 580 ms.
+        Assert.InRange(elapsed.TotalMilliseconds, 575, 1500);
+        var session = Assert.Single(_server.Sessions);
+        await FakeDiscordServer.WaitUntilAsync(() => session.SpeakingUpdates.Count == 2, Timeout, "speaking off");
+        Assert.Equal([1, 0], session.SpeakingUpdates);
+        Assert.Equal(0, alice.Rejected);
+    }
+
+    [Fact]
+    public async Task A_client_without_dave_is_closed_with_4017()
+    {
+        var bot = NewConnection(new VoiceConnectionOptions { DaveEnabled = false });
+        var error = await Assert.ThrowsAsync<VoiceConnectionException>(() => bot.ConnectAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(4017, error.End!.CloseCode);
+        Assert.Equal(VoiceCloseAction.Stop, error.End.Action);
+    }
+
+    [Fact]
+    public async Task Without_a_dave_requirement_transport_only_audio_flows()
+    {
+        _server.Options.RequireDave = false;
+        var alice = await _server.AddUserAsync(AliceId, dave: false);
+        var bot = NewConnection(new VoiceConnectionOptions { DaveEnabled = false });
+        await bot.ConnectAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(0, bot.DaveProtocolVersion);
+        await _server.AnnounceSpeakingAsync(alice);
+        await FakeDiscordServer.WaitUntilAsync(() => bot.SsrcToUser.ContainsKey(alice.Ssrc), Timeout, "op 5 mapping");
+        var frames = OpusFrames(3);
+        foreach (var frame in frames)
+        {
+            await alice.SendOpusAsync(frame);
+        }
+
+        var received = await ReadAsync(bot.Frames, 3);
+        Assert.Equal(frames.Select(f => Convert.ToHexString(f)), received.Select(f => Convert.ToHexString(f.Opus.Span)));
+    }
+
+    [Fact]
+    public async Task A_dropped_voice_websocket_resumes_and_replays_missed_messages()
+    {
+        var (bot, alice) = await JoinWithAliceAsync();
+        var session = Assert.Single(_server.Sessions);
+        var seqBefore = session.LastSequence;
+        _server.Connections[0].Abort();
+
+        // Sent while the bot is away: buffered and replayed on resume.
+        await _server.AnnounceSpeakingAsync(alice);
+        await FakeDiscordServer.WaitUntilAsync(() => bot.Statistics.Resumes == 1, Timeout, "resume");
+        await FakeDiscordServer.WaitUntilAsync(() => bot.SsrcToUser.ContainsKey(alice.Ssrc), Timeout, "replayed op 5");
+        Assert.Equal(2, _server.Connections.Count);
+        Assert.Equal(7, _server.Connections[1].ReceivedOps[0]);
+        Assert.Contains(seqBefore, session.SeqAcks);
+
+        var frames = OpusFrames(3);
+        foreach (var frame in frames)
+        {
+            await alice.SendOpusAsync(frame);
+        }
+
+        var received = await ReadAsync(bot.Frames, 3);
+        Assert.Equal(frames.Select(f => Convert.ToHexString(f)), received.Select(f => Convert.ToHexString(f.Opus.Span)));
+        Assert.False(bot.Completion.IsCompleted);
+    }
+
+    [Fact]
+    public async Task Close_codes_resume_rejoin_or_stop()
+    {
+        var (bot, _) = await JoinWithAliceAsync();
+        var session = Assert.Single(_server.Sessions);
+
+        // 4015: resumable.
+        await _server.CloseAsync(session, 4015, "crashed");
+        await FakeDiscordServer.WaitUntilAsync(() => bot.Statistics.Resumes == 1, Timeout, "resume after 4015");
+
+        // A resume the server refuses (4006) asks for a rejoin.
+        _server.InvalidateSession(session);
+        await _server.CloseAsync(session, 4015, "crashed again");
+        var end = await bot.Completion.WaitAsync(Timeout, TestContext.Current.CancellationToken);
+        Assert.Equal(VoiceCloseAction.Rejoin, end.Action);
+        Assert.Equal(4006, end.CloseCode);
+
+        // 4014 is surfaced so the caller can wait for a channel move.
+        var second = NewConnection(sessionId: "voice-session-2");
+        await second.ConnectAsync(TestContext.Current.CancellationToken);
+        await _server.CloseAsync(_server.Sessions.Single(s => s.SessionId == "voice-session-2"), 4014, "moved");
+        end = await second.Completion.WaitAsync(Timeout, TestContext.Current.CancellationToken);
+        Assert.Equal(VoiceCloseAction.StopUnlessMoved, end.Action);
+    }
+
+    [Fact]
+    public async Task Garbage_truncated_oversized_and_wrong_version_packets_are_counted_and_survived()
+    {
+        var (bot, alice) = await JoinWithAliceAsync();
+        await _server.AnnounceSpeakingAsync(alice);
+        await FakeDiscordServer.WaitUntilAsync(() => bot.SsrcToUser.ContainsKey(alice.Ssrc), Timeout, "op 5 mapping");
+        var session = Assert.Single(_server.Sessions);
+
+        var random = new Random(11);
+        for (var i = 0; i < 50; i++)
+        {
+            var garbage = new byte[random.Next(0, 200)];
+            random.NextBytes(garbage);
+            await _server.SendRawToBotAsync(session, garbage);
+        }
+
+        await _server.SendRawToBotAsync(session, [0x80, 0x78, 0, 1]);
+        await _server.SendRawToBotAsync(session, new byte[3000]);
+        byte[] versionOne = [0x40, 0x78, 0, 1, 0, 0, 0, 1, 0, 0, 0x03, 0xE8];
+        await _server.SendRawToBotAsync(session, _server.SealForBot(session, versionOne, [1, 2, 3]));
+        byte[] wrongKey = [0x80, 0x78, 0, 1, 0, 0, 0, 1, 0, 0, 0x03, 0xE8, .. new byte[40]];
+        await _server.SendRawToBotAsync(session, wrongKey);
+
+        await FakeDiscordServer.WaitUntilAsync(
+            () => bot.Statistics.Received(RtpReceiveResult.WrongVersion) >= 1
+                && bot.Statistics.Received(RtpReceiveResult.Truncated) >= 1
+                && bot.Statistics.Received(RtpReceiveResult.Oversized) >= 1
+                && bot.Statistics.Received(RtpReceiveResult.DecryptionFailed) >= 1,
+            Timeout,
+            "bad packets counted");
+
+        var frames = OpusFrames(2);
+        foreach (var frame in frames)
+        {
+            await alice.SendOpusAsync(frame);
+        }
+
+        var received = await ReadAsync(bot.Frames, 2);
+        Assert.Equal(frames.Select(f => Convert.ToHexString(f)), received.Select(f => Convert.ToHexString(f.Opus.Span)));
+    }
+
+    [Fact]
+    public async Task Client_disconnect_drops_the_ssrc_mapping()
+    {
+        var (bot, alice) = await JoinWithAliceAsync();
+        await _server.AnnounceSpeakingAsync(alice);
+        await FakeDiscordServer.WaitUntilAsync(() => bot.SsrcToUser.ContainsKey(alice.Ssrc), Timeout, "op 5 mapping");
+        await _server.RemoveUserAsync(alice);
+        await FakeDiscordServer.WaitUntilAsync(() => !bot.SsrcToUser.ContainsKey(alice.Ssrc), Timeout, "op 13 unmapping");
+        await alice.DisposeAsync();
+    }
+
+    private sealed class TypedLogger(ILogger inner) : ILogger<DiscordVoiceConnection>
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => inner.BeginScope(state);
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            inner.Log(logLevel, eventId, state, exception, formatter);
+    }
+}
