@@ -48,6 +48,8 @@ public sealed class TestService : IAsyncDisposable
             {
                 ["Cluster:SiloPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
                 ["Cluster:GatewayPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
+                // The speech doubles "speak" in tones, which Silero rightly does not call speech.
+                ["Speaker:VoiceActivityDetector"] = "Energy",
             };
             foreach (var (key, value) in settings)
             {
