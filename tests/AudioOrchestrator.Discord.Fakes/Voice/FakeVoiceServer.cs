@@ -171,6 +171,13 @@ public sealed partial class FakeVoiceServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Sends a raw WebSocket message to a bot session (malformed input, unknown opcodes).</summary>
+    public Task SendRawMessageAsync(FakeVoiceSession session, byte[] message, bool binary)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        return session.Connection?.SendAsync(message, binary) ?? Task.CompletedTask;
+    }
+
     /// <summary>Sends a raw datagram to a bot session's UDP endpoint from the server's UDP port.</summary>
     public async Task SendRawToBotAsync(FakeVoiceSession session, byte[] datagram)
     {

@@ -6,7 +6,6 @@ using AudioOrchestrator.Discord.Fakes.Voice;
 using AudioOrchestrator.Discord.Tests.Support;
 using AudioOrchestrator.Discord.Voice;
 using AudioOrchestrator.Discord.Voice.Crypto;
-using Microsoft.Extensions.Logging;
 
 namespace AudioOrchestrator.Discord.Tests.Voice;
 
@@ -42,7 +41,7 @@ public sealed class VoiceConnectionTests : IAsyncLifetime
         var connection = new DiscordVoiceConnection(
             new VoiceJoinInfo(GuildId, _server.Options.ChannelId, BotId, sessionId, Token, _server.Endpoint),
             options,
-            _logs.CreateLogger(typeof(DiscordVoiceConnection).FullName!) is { } logger ? new TypedLogger(logger) : null);
+            _logs.For<DiscordVoiceConnection>());
         _connections.Add(connection);
         return connection;
     }
@@ -289,6 +288,81 @@ public sealed class VoiceConnectionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_user_joining_after_the_bot_is_added_by_the_bots_commit_and_audio_flows_both_ways()
+    {
+        var bot = NewConnection();
+        await bot.ConnectAsync(TestContext.Current.CancellationToken);
+        Assert.False(bot.Dave!.IsEstablished);
+        var alice = await _server.AddUserAsync(AliceId);
+        await FakeDiscordServer.WaitUntilAsync(() => bot.CanSendAudio && alice.CanSend && _server.ExecutedTransitions >= 1, Timeout, "group created by the bot's commit");
+        Assert.Contains(28, _server.Connections[0].ReceivedOps);
+        Assert.Equal(bot.Dave.Group!.EpochAuthenticator, alice.Session!.Group!.EpochAuthenticator);
+
+        await _server.AnnounceSpeakingAsync(alice);
+        await FakeDiscordServer.WaitUntilAsync(() => bot.SsrcToUser.ContainsKey(alice.Ssrc), Timeout, "op 5 mapping");
+        var frames = OpusFrames(3);
+        foreach (var frame in frames)
+        {
+            await alice.SendOpusAsync(frame);
+        }
+
+        var received = await ReadAsync(bot.Frames, 3);
+        Assert.Equal(frames.Select(f => Convert.ToHexString(f)), received.Select(f => Convert.ToHexString(f.Opus.Span)));
+
+        var channel = Channel.CreateUnbounded<ReadOnlyMemory<byte>>();
+        channel.Writer.TryWrite(frames[0]);
+        channel.Writer.Complete();
+        await bot.PlayAsync(channel.Reader, TestContext.Current.CancellationToken);
+        var back = await ReadAsync(alice.Received, 1);
+        Assert.Equal(frames[0], back[0].Opus);
+    }
+
+    [Fact]
+    public async Task Malformed_and_unknown_gateway_messages_are_counted_and_ignored()
+    {
+        var (bot, alice) = await JoinWithAliceAsync();
+        var session = Assert.Single(_server.Sessions);
+        await _server.SendRawMessageAsync(session, "{not json"u8.ToArray(), binary: false);
+        await _server.SendRawMessageAsync(session, "{\"op\": 5, \"d\": {\"ssrc\": \"x\"}}"u8.ToArray(), binary: false);
+        await _server.SendRawMessageAsync(session, "{\"op\": 99, \"d\": {}}"u8.ToArray(), binary: false);
+        await _server.SendRawMessageAsync(session, [0], binary: true);
+        await _server.SendRawMessageAsync(session, [0, 9, 27, 1, 2, 3], binary: true);
+        await FakeDiscordServer.WaitUntilAsync(() => bot.Statistics.MalformedMessages >= 3, Timeout, "malformed messages counted");
+
+        await _server.AnnounceSpeakingAsync(alice);
+        await FakeDiscordServer.WaitUntilAsync(() => bot.SsrcToUser.ContainsKey(alice.Ssrc), Timeout, "still processing messages");
+        Assert.False(bot.Completion.IsCompleted);
+    }
+
+    [Fact]
+    public async Task Join_through_the_fake_gateway_op_4_to_first_audio()
+    {
+        await using var gateway = await GatewayHarness.StartAsync(o =>
+        {
+            o.VoiceEndpoint = _server.Endpoint;
+            o.BotUserId = BotId;
+            o.Guilds.Add(new FakeGuild(GuildId, "voice guild", []));
+        });
+        _server.Options.Token = null;
+        var alice = await _server.AddUserAsync(AliceId);
+        var clock = Stopwatch.StartNew();
+        await gateway.Client.UpdateVoiceStateAsync(GuildId, _server.Options.ChannelId, false, false, TestContext.Current.CancellationToken);
+        await gateway.WaitUntilAsync(() => !gateway.VoiceServers.IsEmpty && gateway.VoiceStates.Any(v => v.UserId == BotId), "voice events");
+        var state = gateway.VoiceStates.Last(v => v.UserId == BotId);
+        var server = gateway.VoiceServers.Last();
+        var bot = new DiscordVoiceConnection(
+            new VoiceJoinInfo(GuildId, state.ChannelId!.Value, BotId, state.SessionId, server.Token, server.Endpoint!), logger: _logs.For<DiscordVoiceConnection>());
+        _connections.Add(bot);
+        await bot.ConnectAsync(TestContext.Current.CancellationToken);
+        await FakeDiscordServer.WaitUntilAsync(() => bot.CanSendAudio && alice.CanSend, Timeout, "DAVE ready");
+        var joinMs = clock.Elapsed.TotalMilliseconds;
+        TestContext.Current.SendDiagnosticMessage($"voice_join_ms={joinMs:0.0}");
+        Assert.InRange(joinMs, 0, 5000);
+        Assert.DoesNotContain(server.Token, _logs.AllText, StringComparison.Ordinal);
+        Assert.DoesNotContain(server.Token, gateway.Logs.AllText, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Client_disconnect_drops_the_ssrc_mapping()
     {
         var (bot, alice) = await JoinWithAliceAsync();
@@ -297,16 +371,5 @@ public sealed class VoiceConnectionTests : IAsyncLifetime
         await _server.RemoveUserAsync(alice);
         await FakeDiscordServer.WaitUntilAsync(() => !bot.SsrcToUser.ContainsKey(alice.Ssrc), Timeout, "op 13 unmapping");
         await alice.DisposeAsync();
-    }
-
-    private sealed class TypedLogger(ILogger inner) : ILogger<DiscordVoiceConnection>
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => inner.BeginScope(state);
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            inner.Log(logLevel, eventId, state, exception, formatter);
     }
 }
