@@ -6,6 +6,7 @@ using AudioOrchestrator.Dave.Frames;
 using AudioOrchestrator.Dave.Session;
 using AudioOrchestrator.Mls.Codec;
 using AudioOrchestrator.Mls.Messages;
+using AudioOrchestrator.Testing;
 
 namespace AudioOrchestrator.Dave.Tests;
 
@@ -57,7 +58,7 @@ public sealed class DaveyFrameInteropTests
     [Fact]
     public void Davey_and_we_decrypt_each_others_frames_across_joins_and_leaves()
     {
-        using var davey = new DaveyProcess(InstallDavey());
+        using var davey = NodeScriptProcess.Start("audio-orchestrator-dave-davey", "@snazzah/davey", DaveyVersion, Driver);
         var clock = new FakeClock();
         using var us = new DaveSession(Us, Channel, clock);
         us.OnClientsConnect([Davey, Third]);
@@ -108,7 +109,7 @@ public sealed class DaveyFrameInteropTests
         ExchangeFrames(davey, us);
     }
 
-    private static void ExchangeFrames(DaveyProcess davey, params DaveSession[] ours)
+    private static void ExchangeFrames(NodeScriptProcess davey, params DaveSession[] ours)
     {
         for (var i = 0; i < 20; i++)
         {
@@ -140,51 +141,4 @@ public sealed class DaveyFrameInteropTests
 
     private static byte[] Hex(JsonElement reply, string property) => Convert.FromHexString(reply.GetProperty(property).GetString()!);
 
-    private static string InstallDavey()
-    {
-        var dir = Path.Combine(Path.GetTempPath(), $"audio-orchestrator-dave-davey-{DaveyVersion}");
-        Directory.CreateDirectory(dir);
-        File.WriteAllText(Path.Combine(dir, "driver.js"), Driver);
-        if (!File.Exists(Path.Combine(dir, "node_modules", "@snazzah", "davey", "package.json")))
-        {
-            File.WriteAllText(Path.Combine(dir, "package.json"), $$"""{ "name": "dave-davey-driver", "private": true, "dependencies": { "@snazzah/davey": "{{DaveyVersion}}" } }""");
-            using var npm = Process.Start(new ProcessStartInfo("npm", "install --no-audit --no-fund") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true })!;
-            var stderr = npm.StandardError.ReadToEndAsync();
-            npm.StandardOutput.ReadToEnd();
-            Assert.True(npm.WaitForExit(TimeSpan.FromMinutes(5)), "npm install timed out");
-            Assert.True(npm.ExitCode == 0, $"npm install failed: {stderr.Result}");
-        }
-
-        return dir;
-    }
-
-    private sealed class DaveyProcess : IDisposable
-    {
-        private readonly Process _node;
-
-        public DaveyProcess(string dir)
-        {
-            _node = Process.Start(new ProcessStartInfo("node", "driver.js") { WorkingDirectory = dir, RedirectStandardInput = true, RedirectStandardOutput = true })!;
-        }
-
-        public JsonElement Call(object command)
-        {
-            _node.StandardInput.WriteLine(JsonSerializer.Serialize(command));
-            var line = _node.StandardOutput.ReadLine() ?? throw new InvalidOperationException("davey driver exited");
-            var reply = JsonDocument.Parse(line).RootElement.Clone();
-            Assert.True(reply.GetProperty("ok").GetBoolean(), "davey: " + (reply.TryGetProperty("error", out var e) ? e.GetString() : line));
-            return reply;
-        }
-
-        public void Dispose()
-        {
-            _node.StandardInput.Close();
-            if (!_node.WaitForExit(5000))
-            {
-                _node.Kill();
-            }
-
-            _node.Dispose();
-        }
-    }
 }

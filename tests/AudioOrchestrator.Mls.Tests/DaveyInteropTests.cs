@@ -5,6 +5,7 @@ using AudioOrchestrator.Mls.Codec;
 using AudioOrchestrator.Mls.Crypto;
 using AudioOrchestrator.Mls.Group;
 using AudioOrchestrator.Mls.Messages;
+using AudioOrchestrator.Testing;
 
 namespace AudioOrchestrator.Mls.Tests;
 
@@ -53,7 +54,7 @@ public sealed class DaveyInteropTests
     [Fact]
     public void DaveyAndWeAcceptEachOthersCommitsAndWelcomes()
     {
-        using var davey = new DaveyProcess(InstallDavey());
+        using var davey = NodeScriptProcess.Start("audio-orchestrator-davey", "@snazzah/davey", DaveyVersion, Driver);
         const ulong channel = 5555;
         var (extPriv, extPub) = Suite.GenerateSignatureKeyPair();
         var externalSender = new ExternalSender(extPub, Credential.Basic(Be64(42)));
@@ -97,7 +98,7 @@ public sealed class DaveyInteropTests
         Assert.Equal(["1000", "1001"], state.GetProperty("users").EnumerateArray().Select(u => u.GetString()).Order());
     }
 
-    private static JsonElement AssertAgree(DaveyProcess davey, ulong epoch, params MlsGroup[] ours)
+    private static JsonElement AssertAgree(NodeScriptProcess davey, ulong epoch, params MlsGroup[] ours)
     {
         var state = davey.Call(new { cmd = "state" });
         Assert.Equal(epoch.ToString(System.Globalization.CultureInfo.InvariantCulture), state.GetProperty("epoch").GetString());
@@ -126,51 +127,4 @@ public sealed class DaveyInteropTests
         return bytes;
     }
 
-    private static string InstallDavey()
-    {
-        var dir = Path.Combine(Path.GetTempPath(), $"audio-orchestrator-davey-{DaveyVersion}");
-        Directory.CreateDirectory(dir);
-        File.WriteAllText(Path.Combine(dir, "driver.js"), Driver);
-        if (!File.Exists(Path.Combine(dir, "node_modules", "@snazzah", "davey", "package.json")))
-        {
-            File.WriteAllText(Path.Combine(dir, "package.json"), $$"""{ "name": "davey-driver", "private": true, "dependencies": { "@snazzah/davey": "{{DaveyVersion}}" } }""");
-            var npm = Process.Start(new ProcessStartInfo("npm", "install --no-audit --no-fund") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true })!;
-            var stderr = npm.StandardError.ReadToEndAsync();
-            npm.StandardOutput.ReadToEnd();
-            Assert.True(npm.WaitForExit(TimeSpan.FromMinutes(5)), "npm install timed out");
-            Assert.True(npm.ExitCode == 0, $"npm install failed: {stderr.Result}");
-        }
-
-        return dir;
-    }
-
-    private sealed class DaveyProcess : IDisposable
-    {
-        private readonly Process _node;
-
-        public DaveyProcess(string dir)
-        {
-            _node = Process.Start(new ProcessStartInfo("node", "driver.js") { WorkingDirectory = dir, RedirectStandardInput = true, RedirectStandardOutput = true })!;
-        }
-
-        public JsonElement Call(object command)
-        {
-            _node.StandardInput.WriteLine(JsonSerializer.Serialize(command));
-            var line = _node.StandardOutput.ReadLine() ?? throw new InvalidOperationException("davey driver exited");
-            var reply = JsonDocument.Parse(line).RootElement.Clone();
-            Assert.True(reply.GetProperty("ok").GetBoolean(), "davey: " + (reply.TryGetProperty("error", out var e) ? e.GetString() : line));
-            return reply;
-        }
-
-        public void Dispose()
-        {
-            _node.StandardInput.Close();
-            if (!_node.WaitForExit(5000))
-            {
-                _node.Kill();
-            }
-
-            _node.Dispose();
-        }
-    }
 }
