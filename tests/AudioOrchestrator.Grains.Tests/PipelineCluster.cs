@@ -34,6 +34,7 @@ public sealed class PipelineCluster : IAsyncLifetime
                 ["Conversation:MaxHistoryTurns"] = "5",
                 // The doubles "speak" in pure tones, which Silero rightly does not call speech.
                 ["Speaker:VoiceActivityDetector"] = "Energy",
+                ["Speaker:AbandonedInputTimeout"] = "00:00:01",
             });
             host.Services.AddAudioOrchestratorGrains(host.Configuration);
             host.Services.AddSingleton<ISpeechToTextClient, ToneSpeechToText>();

@@ -180,6 +180,26 @@ public sealed class VoicePipelineTests(PipelineCluster fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task Uploads_that_never_end_do_not_lock_the_speaker_out()
+    {
+        // Eight uploads start and their clients vanish before the end marker (the most a speaker may have open).
+        var session = NewSession();
+        var speaker = new SpeakerRef(session, "quitter");
+        var stream = fixture.ClientServices.GetRequiredService<SpeakerAudioPublisher>().GetStream(speaker);
+        var frames = OpusPacketizer.Encode(TestAudio.Tone(440, 200)).Take(4).ToArray();
+        for (var i = 0; i < 8; i++)
+        {
+            await stream.OnNextAsync(new OpusFrameBatch(0, frames, DateTimeOffset.UtcNow) { CorrelationId = $"abandoned-{i}" });
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(1.5), TestContext.Current.CancellationToken);
+
+        var result = await Uploads.ProcessAsync(session, "quitter", TestAudio.Question(440), TestContext.Current.CancellationToken);
+
+        Assert.Equal("hello world", Assert.Single(result.Turns).ResponseText);
+    }
+
+    [Fact]
     public async Task History_keeps_only_the_configured_number_of_turns()
     {
         var session = NewSession();

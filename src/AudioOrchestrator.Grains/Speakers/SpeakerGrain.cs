@@ -176,9 +176,16 @@ public sealed partial class SpeakerGrain(
     private InputState? GetOrOpenInput(string? correlationId, DateTimeOffset capturedAt, string? traceParent)
     {
         var key = correlationId ?? LiveInput;
+        var now = clock.GetUtcNow();
         if (_inputs.TryGetValue(key, out var input))
         {
+            input.LastActivityAt = now;
             return input;
+        }
+
+        if (_inputs.Count >= options.Value.MaxConcurrentInputs)
+        {
+            ReleaseAbandonedInputs(now);
         }
 
         if (_inputs.Count >= options.Value.MaxConcurrentInputs)
@@ -187,9 +194,20 @@ public sealed partial class SpeakerGrain(
             return null;
         }
 
-        input = new InputState(new SpeakerAudioPipeline(options.Value.Segmenter, detectors.Create()), capturedAt, traceParent);
+        input = new InputState(new SpeakerAudioPipeline(options.Value.Segmenter, detectors.Create()), capturedAt, traceParent) { LastActivityAt = now };
         _inputs[key] = input;
         return input;
+    }
+
+    /// <summary>Uploads whose end marker never came (the client went away) give their place up after a while.</summary>
+    private void ReleaseAbandonedInputs(DateTimeOffset now)
+    {
+        foreach (var (key, stale) in _inputs.Where(i => i.Key != LiveInput && now - i.Value.LastActivityAt > options.Value.AbandonedInputTimeout).ToArray())
+        {
+            _inputs.Remove(key);
+            stale.Pipeline.Dispose();
+            LogAbandonedInput(logger, Speaker.StreamKey, key);
+        }
     }
 
     private async Task HandleCompletedAsync(InputState input, string? correlationId)
@@ -258,7 +276,11 @@ public sealed partial class SpeakerGrain(
         public DateTimeOffset StartedAt { get; } = startedAt;
         public string? TraceParent { get; } = traceParent;
         public int Utterances { get; set; }
+        public DateTimeOffset LastActivityAt { get; set; }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Speaker {Speaker}: released input {Input}, which sent nothing for too long and never ended")]
+    private static partial void LogAbandonedInput(ILogger logger, string speaker, string input);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Heard {Speaker} (correlation {CorrelationId}): \"{Transcript}\" (stt {SttMs:F1} ms)")]
     private static partial void LogUtterance(ILogger logger, string speaker, string? correlationId, string transcript, double sttMs);

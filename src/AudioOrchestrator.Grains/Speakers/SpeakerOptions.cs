@@ -29,6 +29,10 @@ public sealed class SpeakerOptions
     [Range(20, 5000)]
     public int PacketGapMs { get; set; } = 100;
 
+    /// <summary>An input with a correlation id (an upload) that has sent nothing for this long is abandoned when a new input needs its place.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan AbandonedInputTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Live audio only: the DSP state of a speaker silent this long is released.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan LiveInputIdleTimeout { get; set; } = TimeSpan.FromSeconds(30);

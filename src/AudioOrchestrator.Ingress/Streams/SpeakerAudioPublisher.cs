@@ -22,19 +22,25 @@ public sealed class SpeakerAudioPublisher(IClusterClient client, IOptions<Ingres
         var stream = GetStream(speaker);
         var batchSize = options.Value.FramesPerEvent;
         var capturedAt = clock.GetUtcNow();
-        for (var first = 0; first < packets.Count; first += batchSize)
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var count = Math.Min(batchSize, packets.Count - first);
-            var frames = new byte[count][];
-            for (var i = 0; i < count; i++)
+            for (var first = 0; first < packets.Count; first += batchSize)
             {
-                frames[i] = packets[first + i];
+                cancellationToken.ThrowIfCancellationRequested();
+                var count = Math.Min(batchSize, packets.Count - first);
+                var frames = new byte[count][];
+                for (var i = 0; i < count; i++)
+                {
+                    frames[i] = packets[first + i];
+                }
+
+                await stream.OnNextAsync(new OpusFrameBatch(first, frames, capturedAt) { CorrelationId = correlationId, TraceParent = traceParent });
             }
-
-            await stream.OnNextAsync(new OpusFrameBatch(first, frames, capturedAt) { CorrelationId = correlationId, TraceParent = traceParent });
         }
-
-        await stream.OnNextAsync(new SpeakerInputEnded(clock.GetUtcNow()) { CorrelationId = correlationId, TraceParent = traceParent });
+        finally
+        {
+            // Always close the input, even when the client went away half-way: the speaker releases its state.
+            await stream.OnNextAsync(new SpeakerInputEnded(clock.GetUtcNow()) { CorrelationId = correlationId, TraceParent = traceParent });
+        }
     }
 }
