@@ -41,13 +41,14 @@ public sealed partial class DiscordVoiceConnection : IAsyncDisposable
     private readonly TaskCompletionSource<VoiceConnectionEnd> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly DaveSession? _dave;
     private ClientWebSocket? _socket;
-    private TaskCompletionSource _resumed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Socket? _udp;
     private VoiceTransportCipher? _cipher;
     private Task? _runTask;
     private Task? _udpTask;
     private Task? _keepAliveTask;
     private int _lastSequence = -1;
+    private int _resumeAttempts;
+    private long _lastSentTimestamp;
     private long _lastHeartbeatNonce;
     private long _lastAckNonce;
     private bool _resuming;
@@ -173,6 +174,16 @@ public sealed partial class DiscordVoiceConnection : IAsyncDisposable
                 }
 
                 var start = _time.GetTimestamp();
+                if (_lastSentTimestamp != 0)
+                {
+                    // After a pause the RTP clock keeps running: skip the samples of the silent gap.
+                    var gapFrames = (long)(_time.GetElapsedTime(_lastSentTimestamp, start) / FrameDuration) - 1;
+                    if (gapFrames > 0)
+                    {
+                        _rtpTimestamp += (uint)(Math.Min(gapFrames, int.MaxValue / SamplesPerFrame) * SamplesPerFrame);
+                    }
+                }
+
                 long index = 0;
                 var silenceLeft = _options.SilenceFramesOnPause;
                 while (true)
@@ -302,6 +313,7 @@ public sealed partial class DiscordVoiceConnection : IAsyncDisposable
         var length = cipher.Seal(new RtpHeader(_rtpSequence, _rtpTimestamp, Ssrc), payload.Span, packet);
         _rtpSequence++;
         _rtpTimestamp += SamplesPerFrame;
+        _lastSentTimestamp = _time.GetTimestamp();
         try
         {
             await udp.SendAsync(packet.AsMemory(0, length), SocketFlags.None, cancellationToken).ConfigureAwait(false);
@@ -335,7 +347,6 @@ public sealed partial class DiscordVoiceConnection : IAsyncDisposable
 
     private async Task RunAsync()
     {
-        var resumeAttempts = 0;
         while (!_lifetime.IsCancellationRequested)
         {
             var socket = _socket!;
@@ -370,16 +381,14 @@ public sealed partial class DiscordVoiceConnection : IAsyncDisposable
                 action = VoiceCloseAction.Rejoin;
             }
 
-            if (action == VoiceCloseAction.Resume && Ssrc != 0 && resumeAttempts < _options.MaxResumeAttempts)
+            var attempt = Interlocked.Increment(ref _resumeAttempts);
+            if (action == VoiceCloseAction.Resume && Ssrc != 0 && attempt <= _options.MaxResumeAttempts)
             {
-                resumeAttempts++;
                 try
                 {
-                    await Task.Delay(TimeSpan.FromMilliseconds(100 * resumeAttempts * resumeAttempts), _time, _lifetime.Token).ConfigureAwait(false);
+                    await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt * attempt), _time, _lifetime.Token).ConfigureAwait(false);
                     _resuming = true;
-                    _resumed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                     await OpenSocketAsync(_lifetime.Token).ConfigureAwait(false);
-                    _ = _resumed.Task.ContinueWith(_ => resumeAttempts = 0, TaskScheduler.Default);
                     continue;
                 }
                 catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or HttpRequestException)
@@ -505,9 +514,9 @@ public sealed partial class DiscordVoiceConnection : IAsyncDisposable
                 break;
             case 9:
                 _resuming = false;
+                Interlocked.Exchange(ref _resumeAttempts, 0);
                 Statistics.CountResume();
                 LogResumed(_join.GuildId);
-                _resumed.TrySetResult();
                 break;
             case 11:
                 var users = d.GetProperty("user_ids").EnumerateArray()
@@ -715,9 +724,14 @@ public sealed partial class DiscordVoiceConnection : IAsyncDisposable
             {
                 break;
             }
-            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionRefused or SocketError.MessageSize)
+            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.MessageSize)
             {
                 Statistics.CountReceive(RtpReceiveResult.Oversized);
+                continue;
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionRefused)
+            {
+                // ICMP unreachable from an earlier send: not a packet.
                 continue;
             }
 

@@ -365,7 +365,11 @@ public sealed partial class FakeVoiceServer : IAsyncDisposable
                     }
                 }
 
-                await connection.SendAsync(Json(6, null, w => w.WriteNumber("t", d.GetProperty("t").GetInt64())), false).ConfigureAwait(false);
+                if (Options.AckHeartbeats)
+                {
+                    await connection.SendAsync(Json(6, null, w => w.WriteNumber("t", d.GetProperty("t").GetInt64())), false).ConfigureAwait(false);
+                }
+
                 break;
             case 1:
                 await OnSelectProtocolAsync(session!, d).ConfigureAwait(false);

@@ -20,6 +20,9 @@ public sealed class FakeVoiceServerOptions
     /// <summary>Heartbeat interval of Hello.</summary>
     public int HeartbeatIntervalMs { get; set; } = 13_750;
 
+    /// <summary>Answer heartbeats with op 6 (false simulates a zombie connection).</summary>
+    public bool AckHeartbeats { get; set; } = true;
+
     /// <summary>Relay packets to the bot with an RTP header extension (elements inside the ciphertext), as Discord does.</summary>
     public bool AddHeaderExtension { get; set; } = true;
 }

@@ -47,6 +47,9 @@ public sealed class FakeVoiceSession
 
     internal KeyPackage? KeyPackage { get; set; }
 
+    /// <summary>True once the client sent its DAVE key package (op 26).</summary>
+    public bool HasKeyPackage => KeyPackage is not null;
+
     internal FakeVoiceConnection? Connection { get; set; }
 
     /// <summary>seq_ack values of heartbeats and resumes, in order.</summary>

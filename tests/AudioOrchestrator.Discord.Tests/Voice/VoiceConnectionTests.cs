@@ -9,6 +9,11 @@ using AudioOrchestrator.Discord.Voice.Crypto;
 
 namespace AudioOrchestrator.Discord.Tests.Voice;
 
+/// <summary>Voice tests over real sockets; run apart from the timing-sensitive gateway tests.</summary>
+[CollectionDefinition(nameof(VoiceConnectionTests), DisableParallelization = true)]
+public sealed class VoiceTestsCollection;
+
+[Collection(nameof(VoiceConnectionTests))]
 public sealed class VoiceConnectionTests : IAsyncLifetime
 {
     private const ulong GuildId = 81_000_000_000_000_001;
@@ -222,6 +227,18 @@ public sealed class VoiceConnectionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Missing_heartbeat_acks_drop_the_zombie_connection_and_resume()
+    {
+        _server.Options.HeartbeatIntervalMs = 100;
+        var (bot, _) = await JoinWithAliceAsync();
+        _server.Options.AckHeartbeats = false;
+        await FakeDiscordServer.WaitUntilAsync(() => _server.Connections.Count >= 2, Timeout, "reconnect after missed ACK");
+        _server.Options.AckHeartbeats = true;
+        await FakeDiscordServer.WaitUntilAsync(() => bot.Statistics.Resumes >= 1, Timeout, "resume");
+        Assert.False(bot.Completion.IsCompleted);
+    }
+
+    [Fact]
     public async Task Close_codes_resume_rejoin_or_stop()
     {
         var (bot, _) = await JoinWithAliceAsync();
@@ -293,6 +310,7 @@ public sealed class VoiceConnectionTests : IAsyncLifetime
         var bot = NewConnection();
         await bot.ConnectAsync(TestContext.Current.CancellationToken);
         Assert.False(bot.Dave!.IsEstablished);
+        await FakeDiscordServer.WaitUntilAsync(() => _server.Sessions.Single().HasKeyPackage, Timeout, "the bot's key package");
         var alice = await _server.AddUserAsync(AliceId);
         await FakeDiscordServer.WaitUntilAsync(() => bot.CanSendAudio && alice.CanSend && _server.ExecutedTransitions >= 1, Timeout, "group created by the bot's commit");
         Assert.Contains(28, _server.Connections[0].ReceivedOps);
