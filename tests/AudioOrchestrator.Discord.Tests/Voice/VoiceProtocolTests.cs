@@ -3,6 +3,7 @@ using AudioOrchestrator.Discord.Voice.Udp;
 
 namespace AudioOrchestrator.Discord.Tests.Voice;
 
+[Collection(nameof(VoiceConnectionTests))]
 public sealed class VoiceProtocolTests
 {
     [Theory]

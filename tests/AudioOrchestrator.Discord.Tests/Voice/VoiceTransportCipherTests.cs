@@ -5,6 +5,7 @@ using AudioOrchestrator.Discord.Voice.Udp;
 
 namespace AudioOrchestrator.Discord.Tests.Voice;
 
+[Collection(nameof(VoiceConnectionTests))]
 public sealed class VoiceTransportCipherTests
 {
     public static TheoryData<VoiceEncryptionMode> Modes => [VoiceEncryptionMode.AeadAes256GcmRtpSize, VoiceEncryptionMode.AeadXChaCha20Poly1305RtpSize];
