@@ -77,7 +77,13 @@ public sealed partial class DiscordVoiceConnection : IAsyncDisposable
         _rtpTimestamp = (uint)RandomNumberGenerator.GetInt32(int.MaxValue);
     }
 
-    /// <summary>Received Opus frames (after all decryption), in arrival order.</summary>
+    /// <summary>
+    /// When set (before <see cref="ConnectAsync"/>), received frames go to this sink on the UDP receive thread,
+    /// without allocation, instead of <see cref="Frames"/>.
+    /// </summary>
+    public IVoiceFrameSink? FrameSink { get; set; }
+
+    /// <summary>Received Opus frames (after all decryption), in arrival order, unless <see cref="FrameSink"/> is set.</summary>
     public ChannelReader<VoiceReceivedFrame> Frames => _frames.Reader;
 
     /// <summary>Ends when the connection is over and not resumable; tells whether to rejoin or stop.</summary>
@@ -780,6 +786,13 @@ public sealed partial class DiscordVoiceConnection : IAsyncDisposable
             }
 
             opus = frame.AsSpan(0, written);
+        }
+
+        if (FrameSink is { } sink)
+        {
+            sink.OnFrame(userId, opened.Header, opus);
+            Statistics.CountDelivered();
+            return;
         }
 
         if (_frames.Writer.TryWrite(new VoiceReceivedFrame(userId, opened.Header.Ssrc, opened.Header.Sequence, opened.Header.Timestamp, opus.ToArray())))

@@ -381,6 +381,58 @@ public sealed class VoiceConnectionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_receive_path_into_a_sink_allocates_nothing_per_packet()
+    {
+        var (bot, alice) = await JoinWithAliceAsync();
+        await _server.AnnounceSpeakingAsync(alice);
+        await FakeDiscordServer.WaitUntilAsync(() => bot.SsrcToUser.ContainsKey(alice.Ssrc), Timeout, "op 5 mapping");
+        var session = Assert.Single(_server.Sessions);
+        var opus = OpusFrames(1)[0];
+        var packets = new byte[700][];
+        for (var i = 0; i < packets.Length; i++)
+        {
+            var daveFrame = new byte[opus.Length + 32];
+            alice.Session!.Encrypt(opus, daveFrame, out var n);
+            var header = new byte[12];
+            new AudioOrchestrator.Discord.Voice.Udp.RtpHeader((ushort)i, (uint)i * 960, alice.Ssrc).Write(header);
+            packets[i] = _server.SealForBot(session, header, daveFrame.AsSpan(0, n));
+        }
+
+        var sink = new CountingSink();
+        bot.FrameSink = sink;
+        var plain = new byte[VoiceTransportCipher.MaxPacketSize];
+        var frame = new byte[VoiceTransportCipher.MaxPacketSize];
+        for (var i = 0; i < 200; i++)
+        {
+            bot.ProcessPacket(packets[i], plain, frame);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 200; i < packets.Length; i++)
+        {
+            bot.ProcessPacket(packets[i], plain, frame);
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(packets.Length, sink.Count);
+        Assert.Equal(opus.Length, sink.LastLength);
+        Assert.Equal(0, allocated);
+    }
+
+    private sealed class CountingSink : IVoiceFrameSink
+    {
+        public int Count { get; private set; }
+
+        public int LastLength { get; private set; }
+
+        public void OnFrame(ulong userId, AudioOrchestrator.Discord.Voice.Udp.RtpHeader header, ReadOnlySpan<byte> opus)
+        {
+            Count++;
+            LastLength = opus.Length;
+        }
+    }
+
+    [Fact]
     public async Task Client_disconnect_drops_the_ssrc_mapping()
     {
         var (bot, alice) = await JoinWithAliceAsync();
