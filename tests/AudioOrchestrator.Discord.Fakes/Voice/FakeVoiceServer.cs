@@ -467,12 +467,12 @@ public sealed partial class FakeVoiceServer : IAsyncDisposable
 
         session.Connection = connection;
         connection.Session = session;
+        // Resumed (op 9), then every numbered message the client did not acknowledge.
+        await connection.SendAsync(Json(9, null, null), false).ConfigureAwait(false);
         foreach (var (_, data, binary) in session.SentAfter(seqAck))
         {
             await connection.SendAsync(data, binary).ConfigureAwait(false);
         }
-
-        await connection.SendAsync(Json(9, null, null), false).ConfigureAwait(false);
     }
 
     private async Task OnSelectProtocolAsync(FakeVoiceSession session, JsonElement d)
