@@ -697,15 +697,12 @@ public sealed partial class DiscordVoiceConnection : IAsyncDisposable
         CryptographicOperations.ZeroMemory(key);
         Mode = mode;
         LogSessionDescription(_join.GuildId, mode.ToWireName(), DaveProtocolVersion);
+        // A repeated Session Description replaces the key; the old cipher may still be in use by the
+        // receive loop, so it is left to the garbage collector rather than disposed here.
         if (old is null)
         {
             _udpTask = Task.Run(UdpReceiveLoopAsync, CancellationToken.None);
             _keepAliveTask = Task.Run(KeepAliveLoopAsync, CancellationToken.None);
-        }
-        else
-        {
-            // The receive loop may still be using the old cipher; it is dropped with the connection.
-            _ = old;
         }
     }
 

@@ -30,7 +30,9 @@ public sealed unsafe class VoiceTransportCipher : IDisposable
     /// <summary>Largest packet accepted or produced (a UDP datagram on a 1500-byte MTU path).</summary>
     public const int MaxPacketSize = 1472;
 
-    private readonly AesGcm? _aes;
+    // One AesGcm per direction: an instance keeps native cipher state and is not safe for concurrent calls.
+    private readonly AesGcm? _aesSeal;
+    private readonly AesGcm? _aesOpen;
     private readonly byte[] _key;
     private uint _nonceCounter;
 
@@ -51,7 +53,8 @@ public sealed unsafe class VoiceTransportCipher : IDisposable
         switch (mode)
         {
             case VoiceEncryptionMode.AeadAes256GcmRtpSize:
-                _aes = new AesGcm(_key, TagLength);
+                _aesSeal = new AesGcm(_key, TagLength);
+                _aesOpen = new AesGcm(_key, TagLength);
                 break;
             case VoiceEncryptionMode.AeadXChaCha20Poly1305RtpSize:
                 if (LibSodium.SodiumInit() < 0)
@@ -100,9 +103,9 @@ public sealed unsafe class VoiceTransportCipher : IDisposable
         Span<byte> nonce = stackalloc byte[24];
         nonce.Clear();
         counterBytes.CopyTo(nonce);
-        if (_aes is not null)
+        if (_aesSeal is not null)
         {
-            _aes.Encrypt(nonce[..12], payload, ciphertext, tag, header);
+            _aesSeal.Encrypt(nonce[..12], payload, ciphertext, tag, header);
         }
         else
         {
@@ -236,18 +239,19 @@ public sealed unsafe class VoiceTransportCipher : IDisposable
 
     public void Dispose()
     {
-        _aes?.Dispose();
+        _aesSeal?.Dispose();
+        _aesOpen?.Dispose();
         CryptographicOperations.ZeroMemory(_key);
     }
 
     private bool Decrypt(
         ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag, ReadOnlySpan<byte> aad, Span<byte> plaintext, ReadOnlySpan<byte> combined)
     {
-        if (_aes is not null)
+        if (_aesOpen is not null)
         {
             try
             {
-                _aes.Decrypt(nonce[..12], ciphertext, tag, plaintext, aad);
+                _aesOpen.Decrypt(nonce[..12], ciphertext, tag, plaintext, aad);
                 return true;
             }
             catch (AuthenticationTagMismatchException)
