@@ -139,7 +139,16 @@ public sealed partial class DiscordVoiceConnection : IAsyncDisposable
         _runTask = Task.Run(RunAsync, CancellationToken.None);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.HandshakeTimeout);
-        var first = await Task.WhenAny(_ready.Task, _completion.Task).WaitAsync(timeout.Token).ConfigureAwait(false);
+        Task first;
+        try
+        {
+            first = await Task.WhenAny(_ready.Task, _completion.Task).WaitAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"No Session Description within {_options.HandshakeTimeout.TotalSeconds:0.#} s.");
+        }
+
         if (first == _completion.Task)
         {
             var end = await _completion.Task.ConfigureAwait(false);

@@ -180,6 +180,17 @@ public sealed class VoiceConnectionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_server_without_a_usable_mode_times_the_handshake_out()
+    {
+        _server.Options.Modes.Clear();
+        _server.Options.Modes.Add("xsalsa20_poly1305");
+        var bot = NewConnection(new VoiceConnectionOptions { HandshakeTimeout = TimeSpan.FromMilliseconds(500) });
+        // Ready offers no mode we speak: no Select Protocol, so no Session Description.
+        await Assert.ThrowsAsync<TimeoutException>(() => bot.ConnectAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(1, bot.Statistics.MalformedMessages);
+    }
+
+    [Fact]
     public async Task Without_a_dave_requirement_transport_only_audio_flows()
     {
         _server.Options.RequireDave = false;
