@@ -93,8 +93,8 @@ public sealed class GatewaySessionTests
         await session.DispatchAsync("VOICE_STATE_UPDATE", VoiceStateJson(GuildId, ChannelId, 22));
 
         await h.WaitUntilAsync(() => !h.Resumes.IsEmpty, "Resumed");
+        await h.WaitUntilAsync(() => first.ClientCloseStatus is not null, "the fake to see the client's close frame");
         Assert.Equal(1, h.Client.Statistics.ZombieConnections);
-        Assert.NotNull(first.ClientCloseStatus);
         Assert.NotEqual(1000, first.ClientCloseStatus);
         Assert.NotEqual(1001, first.ClientCloseStatus);
 
@@ -125,6 +125,7 @@ public sealed class GatewaySessionTests
         await session.SendReconnectAsync();
 
         await h.WaitUntilAsync(() => !h.Resumes.IsEmpty, "Resumed");
+        await h.WaitUntilAsync(() => h.Fake.Connections[0].ClientCloseStatus is not null, "the fake to see the client's close frame");
         Assert.Equal(2, h.Fake.Connections.Count);
         Assert.Equal("/resume", h.Fake.Connections[1].Path);
         Assert.Equal(GatewayCloseCodes.ClientResumeClose, h.Fake.Connections[0].ClientCloseStatus);
