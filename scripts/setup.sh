@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the service and its tests need, only where it is missing (idempotent).
 #   scripts/setup.sh          native runtime libraries for the service
-#   scripts/setup.sh --enrol  plus the CMUSphinx training tools voice enrolment runs (scripts/run.sh --enrol-espeak)
+#   scripts/setup.sh --enrol  plus the CMUSphinx training tools voice enrolment runs and the espeak-ng command line
+#                             that makes spoken questions (scripts/run.sh --enrol-espeak)
 #   scripts/setup.sh --test   plus the tools the tests use (sox, espeak-ng CLI, flite, and the CMUSphinx
 #                             training tools that SpeakerAdaptation runs to enrol the espeak-ng voice, and the
 #                             PostgreSQL server the persistence tests run against; scripts/test.sh starts it)
@@ -10,7 +11,7 @@
 set -euo pipefail
 
 runtime_packages=(libopus0 libsoxr0 libsodium23 libespeak-ng1 espeak-ng-data libpocketsphinx3 libsphinxbase3 pocketsphinx-en-us)
-enrol_packages=(sphinxtrain sphinxbase-utils pocketsphinx)
+enrol_packages=(sphinxtrain sphinxbase-utils pocketsphinx espeak-ng)
 test_packages=(espeak-ng sox flite postgresql "${enrol_packages[@]}")
 
 wanted=("${runtime_packages[@]}")
