@@ -1,0 +1,39 @@
+using System.Globalization;
+using System.Text.Json;
+using AudioOrchestrator.Discord.Bench;
+using AudioOrchestrator.Discord.Voice.Crypto;
+
+// Discord voice benchmarks against the local fake Discord (loopback WebSocket + UDP relay).
+// Prints one figure per line; the last line is one JSON object.
+var packets = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 100_000;
+var figures = new Dictionary<string, double>();
+
+var opus = BenchSupport.OpusFrames(500);
+Console.WriteLine($"opus_frame_bytes_mean = {opus.Average(f => f.Length).ToString("0.0", CultureInfo.InvariantCulture)}");
+
+// An untimed first pass takes one-time costs (JIT of the whole path, first native calls) out of both figures.
+await ReceiveBench.RunAsync(VoiceEncryptionMode.AeadAes256GcmRtpSize, opus, packets / 10);
+var xchacha = await ReceiveBench.RunAsync(VoiceEncryptionMode.AeadXChaCha20Poly1305RtpSize, opus, packets);
+var aes = await ReceiveBench.RunAsync(VoiceEncryptionMode.AeadAes256GcmRtpSize, opus, packets);
+figures["udp_receive_us_per_packet"] = Math.Round(aes, 3);
+figures["udp_receive_us_per_packet_aes256gcm"] = Math.Round(aes, 3);
+figures["udp_receive_us_per_packet_xchacha20"] = Math.Round(xchacha, 3);
+
+var joins = await JoinBench.RunAsync(joins: 10);
+figures["voice_join_ms"] = Math.Round(joins.Median, 1);
+figures["voice_join_ms_max"] = Math.Round(joins.Max, 1);
+
+await JitterBench.RunAsync(opus, frames: 100, load: false); // untimed warm-up
+var idle = await JitterBench.RunAsync(opus, frames: 500, load: false);
+var loaded = await JitterBench.RunAsync(opus, frames: 500, load: true);
+figures["send_jitter_ms_p99"] = Math.Round(loaded.P99, 3);
+figures["send_jitter_ms_p50"] = Math.Round(loaded.P50, 3);
+figures["send_jitter_ms_max"] = Math.Round(loaded.Max, 3);
+figures["send_jitter_ms_p99_unloaded"] = Math.Round(idle.P99, 3);
+
+foreach (var (name, value) in figures)
+{
+    Console.WriteLine($"{name} = {value.ToString(CultureInfo.InvariantCulture)}");
+}
+
+Console.WriteLine(JsonSerializer.Serialize(figures));
