@@ -1,6 +1,5 @@
-using System.Net;
-using System.Net.Sockets;
 using AudioOrchestrator.Silo.Hosting;
+using AudioOrchestrator.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.AI;
@@ -20,8 +19,8 @@ public static class BenchService
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
-                ["Cluster:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["Cluster:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Cluster:SiloPort"] = LoopbackPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Cluster:GatewayPort"] = LoopbackPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Cluster:ServiceId"] = "bench-" + Guid.NewGuid().ToString("N")[..8],
                 ["Speech:PocketSphinx:AcousticModelPath"] = acousticModelPath,
                 ["Speaker:VoiceActivityDetector"] = voiceActivityDetector,
@@ -41,10 +40,4 @@ public static class BenchService
         return app;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

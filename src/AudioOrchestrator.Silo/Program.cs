@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using AudioOrchestrator.Silo.CommandLine;
 using AudioOrchestrator.Silo.Hosting;
+using AudioOrchestrator.Speech;
 
 if (EnrolVoiceCommand.TryParse(args, out var enrol, out var enrolError))
 {
@@ -14,9 +15,9 @@ if (EnrolVoiceCommand.TryParse(args, out var enrol, out var enrolError))
     // Enrolment needs the speech services only: no silo, no web listener.
     var enrolHost = Host.CreateApplicationBuilder();
     enrolHost.Logging.SetMinimumLevel(LogLevel.Warning);
-    enrolHost.Services.AddOptions<AudioOrchestrator.Speech.PocketSphinxOptions>().Bind(enrolHost.Configuration.GetSection("Speech:PocketSphinx"));
-    enrolHost.Services.AddOptions<AudioOrchestrator.Speech.EspeakOptions>().Bind(enrolHost.Configuration.GetSection("Speech:Espeak"));
-    enrolHost.Services.AddSingleton<AudioOrchestrator.Speech.EspeakTextToSpeechClient>();
+    enrolHost.Services.AddOptions<PocketSphinxOptions>().Bind(enrolHost.Configuration.GetSection("Speech:PocketSphinx"));
+    enrolHost.Services.AddEspeakTextToSpeech().Bind(enrolHost.Configuration.GetSection("Speech:Espeak"));
+    enrolHost.Services.AddSpeakerAdaptation();
     using var provider = enrolHost.Build();
     return await enrol.RunAsync(provider.Services, Console.Out, Console.Error, CancellationToken.None);
 }

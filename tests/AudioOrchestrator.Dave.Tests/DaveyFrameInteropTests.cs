@@ -20,45 +20,16 @@ namespace AudioOrchestrator.Dave.Tests;
 /// </summary>
 public sealed class DaveyFrameInteropTests
 {
-    private const string DaveyVersion = "0.1.12";
     private const ulong Channel = 5555;
     private const ulong Us = 1000, Davey = 1001, Third = 1002;
 
-    private const string Driver = """
-        const { DAVESession, MediaType } = require('@snazzah/davey');
-        const readline = require('readline');
-        let s = null;
-        const out = (o) => process.stdout.write(JSON.stringify(o) + '\n');
-        const buf = (h) => Buffer.from(h, 'hex');
-        readline.createInterface({ input: process.stdin }).on('line', (line) => {
-          const m = JSON.parse(line);
-          try {
-            switch (m.cmd) {
-              case 'new': s = new DAVESession(1, m.userId, m.channelId); out({ ok: true }); break;
-              case 'ext': s.setExternalSender(buf(m.hex)); out({ ok: true }); break;
-              case 'kp': out({ ok: true, hex: s.getSerializedKeyPackage().toString('hex') }); break;
-              case 'proposals': {
-                const r = s.processProposals(m.op, buf(m.hex), m.users);
-                out({ ok: true, commit: r.commit ? r.commit.toString('hex') : null, welcome: r.welcome ? r.welcome.toString('hex') : null });
-                break;
-              }
-              case 'welcome': s.processWelcome(buf(m.hex)); out({ ok: true }); break;
-              case 'commit': s.processCommit(buf(m.hex)); out({ ok: true }); break;
-              case 'encrypt': out({ ok: true, hex: s.encryptOpus(buf(m.hex)).toString('hex') }); break;
-              case 'decrypt': out({ ok: true, hex: s.decrypt(m.userId, 0, buf(m.hex)).toString('hex') }); break;
-              case 'state': out({ ok: true, ready: s.ready, epoch: s.epoch === null ? null : s.epoch.toString(), users: s.getUserIds() }); break;
-              default: out({ ok: false, error: 'unknown command ' + m.cmd });
-            }
-          } catch (e) { out({ ok: false, error: String((e && e.message) || e) }); }
-        });
-        """;
 
     private readonly FakeVoiceGateway _gateway = new();
 
     [Fact]
     public void Davey_and_we_decrypt_each_others_frames_across_joins_and_leaves()
     {
-        using var davey = NodeScriptProcess.Start("audio-orchestrator-dave-davey", "@snazzah/davey", DaveyVersion, Driver);
+        using var davey = DaveyDriver.Start("audio-orchestrator-dave-davey");
         var clock = new FakeClock();
         using var us = new DaveSession(Us, Channel, clock);
         us.OnClientsConnect([Davey, Third]);

@@ -16,45 +16,13 @@ namespace AudioOrchestrator.Mls.Tests;
 /// </summary>
 public sealed class DaveyInteropTests
 {
-    private const string DaveyVersion = "0.1.12";
-
-    private const string Driver = """
-        const { DAVESession } = require('@snazzah/davey');
-        const readline = require('readline');
-        let s = null;
-        const out = (o) => process.stdout.write(JSON.stringify(o) + '\n');
-        readline.createInterface({ input: process.stdin }).on('line', (line) => {
-          const m = JSON.parse(line);
-          const buf = (h) => Buffer.from(h, 'hex');
-          try {
-            switch (m.cmd) {
-              case 'new': s = new DAVESession(1, m.userId, m.channelId); out({ ok: true }); break;
-              case 'ext': s.setExternalSender(buf(m.hex)); out({ ok: true }); break;
-              case 'kp': out({ ok: true, hex: s.getSerializedKeyPackage().toString('hex') }); break;
-              case 'proposals': {
-                const r = s.processProposals(m.op, buf(m.hex), m.users);
-                out({ ok: true, commit: r.commit ? r.commit.toString('hex') : null, welcome: r.welcome ? r.welcome.toString('hex') : null });
-                break;
-              }
-              case 'welcome': s.processWelcome(buf(m.hex)); out({ ok: true }); break;
-              case 'commit': s.processCommit(buf(m.hex)); out({ ok: true }); break;
-              case 'state': {
-                const a = s.getEpochAuthenticator();
-                out({ ok: true, epoch: s.epoch === null ? null : s.epoch.toString(), auth: a ? a.toString('hex') : null, users: s.getUserIds() });
-                break;
-              }
-              default: out({ ok: false, error: 'unknown command ' + m.cmd });
-            }
-          } catch (e) { out({ ok: false, error: String((e && e.message) || e) }); }
-        });
-        """;
 
     private static readonly CipherSuite Suite = CipherSuite.Get(CipherSuite.P256Aes128Sha256);
 
     [Fact]
     public void DaveyAndWeAcceptEachOthersCommitsAndWelcomes()
     {
-        using var davey = NodeScriptProcess.Start("audio-orchestrator-davey", "@snazzah/davey", DaveyVersion, Driver);
+        using var davey = DaveyDriver.Start("audio-orchestrator-davey");
         const ulong channel = 5555;
         var (extPriv, extPub) = Suite.GenerateSignatureKeyPair();
         var externalSender = new ExternalSender(extPub, Credential.Basic(Be64(42)));

@@ -1,5 +1,6 @@
 using System.Reflection;
 using AudioOrchestrator.Silo.Persistence;
+using AudioOrchestrator.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AudioOrchestrator.Persistence.Tests;
@@ -100,7 +101,7 @@ public sealed class MigrationTests
     [Fact]
     public async Task Start_up_fails_with_a_clear_error_when_PostgreSQL_is_unreachable()
     {
-        var closedPort = TestService.FreePort();
+        var closedPort = LoopbackPorts.Free();
         await using var app = TestService.Build(TestService.AdoNet(
             $"Host=127.0.0.1;Port={closedPort};Username=nobody;Password=x;Database=nothing;Timeout=3", "c", "s"));
 

@@ -46,8 +46,8 @@ public sealed class TestService : IAsyncDisposable
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             var all = new Dictionary<string, string?>
             {
-                ["Cluster:SiloPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
-                ["Cluster:GatewayPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
+                ["Cluster:SiloPort"] = LoopbackPorts.Free().ToString(CultureInfo.InvariantCulture),
+                ["Cluster:GatewayPort"] = LoopbackPorts.Free().ToString(CultureInfo.InvariantCulture),
                 // The speech doubles "speak" in tones, which Silero rightly does not call speech.
                 ["Speaker:VoiceActivityDetector"] = "Energy",
             };
@@ -118,12 +118,6 @@ public sealed class TestService : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private sealed class QueueLoggerProvider(ConcurrentQueue<string> lines) : ILoggerProvider
     {

@@ -1,5 +1,6 @@
 using AudioOrchestrator.Audio;
 using AudioOrchestrator.Silo.Hosting;
+using AudioOrchestrator.Testing;
 
 namespace AudioOrchestrator.Silo.Tests;
 
@@ -14,8 +15,8 @@ public sealed class StartupTests
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
-                ["Cluster:SiloPort"] = ServiceFixture.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["Cluster:GatewayPort"] = ServiceFixture.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Cluster:SiloPort"] = LoopbackPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Cluster:GatewayPort"] = LoopbackPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Speaker:Silero:ModelPath"] = "/nonexistent/silero_vad_v5.onnx",
             });
         });

@@ -67,31 +67,8 @@ public sealed class SpeechFixture : IAsyncLifetime
     /// <summary>Runs the <c>espeak-ng</c> command line and returns the WAV bytes it wrote.</summary>
     /// <param name="voice">Voice for <c>-v</c>, or <see langword="null"/> for the CLI default (British <c>en</c>).</param>
     /// <param name="rate">Words per minute for <c>-s</c>, or <see langword="null"/> for the CLI default (175).</param>
-    public static async Task<byte[]> EspeakCliAsync(string text, CancellationToken ct, string? voice = null, int? rate = null)
-    {
-        var path = Path.Combine(Path.GetTempPath(), $"speech-test-{Guid.NewGuid():N}.wav");
-        try
-        {
-            var arguments = new List<string>();
-            if (voice is not null)
-            {
-                arguments.AddRange(["-v", voice]);
-            }
-
-            if (rate is { } wpm)
-            {
-                arguments.AddRange(["-s", wpm.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-            }
-
-            arguments.AddRange(["-w", path, text]);
-            await RunAsync("espeak-ng", ct, [.. arguments]);
-            return await File.ReadAllBytesAsync(path, ct);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
-    }
+    public static Task<byte[]> EspeakCliAsync(string text, CancellationToken ct, string? voice = null, int? rate = null) =>
+        EspeakCli.SayAsync(text, ct, voice, rate);
 
     /// <summary>Converts a WAV with the <c>sox</c> command line.</summary>
     public static async Task<byte[]> SoxConvertAsync(byte[] wav, int rate, int channels, CancellationToken ct)

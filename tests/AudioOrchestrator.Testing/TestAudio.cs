@@ -17,7 +17,7 @@ public static class TestAudio
     }
 
     public static PcmAudio Silence(int milliseconds, int sampleRate = 16000) =>
-        new(new short[sampleRate * milliseconds / 1000], sampleRate, 1);
+        PcmAudio.Silence(TimeSpan.FromMilliseconds(milliseconds), sampleRate);
 
     public static PcmAudio Concat(params PcmAudio[] parts)
     {

@@ -2,7 +2,6 @@ using System.Globalization;
 using AudioOrchestrator.Audio;
 using AudioOrchestrator.Speech;
 using Microsoft.Extensions.AI;
-using Microsoft.Extensions.Options;
 
 namespace AudioOrchestrator.Silo.CommandLine;
 
@@ -70,10 +69,7 @@ public sealed record EnrolVoiceCommand(string? RecordingsFolder, string ModelOut
         }
 
         await stdout.WriteLineAsync($"enrolling on {corpus.Count} recordings ...");
-        var adaptation = new SpeakerAdaptation(
-            services.GetRequiredService<IOptions<PocketSphinxOptions>>(),
-            Options.Create(new SpeakerAdaptationOptions()),
-            services.GetRequiredService<ILogger<SpeakerAdaptation>>());
+        var adaptation = services.GetRequiredService<SpeakerAdaptation>();
         try
         {
             var model = await adaptation.AdaptAsync(corpus, ModelOutput, cancellationToken);

@@ -1,6 +1,4 @@
 using AudioOrchestrator.Speech;
-using Microsoft.Extensions.AI;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace AudioOrchestrator.Silo.Hosting;
 
@@ -11,13 +9,10 @@ public static class SpeechEngineSetup
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<SpeechEngineOptions>().Bind(configuration.GetSection(SpeechEngineOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<PocketSphinxOptions>().Bind(configuration.GetSection("Speech:PocketSphinx")).ValidateOnStart();
-        services.AddOptions<EspeakOptions>().Bind(configuration.GetSection("Speech:Espeak")).ValidateOnStart();
-        services.AddSingleton<PocketSphinxSpeechToTextClient>();
-        services.AddSingleton<EspeakTextToSpeechClient>();
-        // TryAdd: a host (a test, a benchmark) may have registered other engines first.
-        services.TryAddSingleton<ISpeechToTextClient>(sp => sp.GetRequiredService<PocketSphinxSpeechToTextClient>());
-        services.TryAddSingleton<ITextToSpeechClient>(sp => sp.GetRequiredService<EspeakTextToSpeechClient>());
+
+        // The library registrations use TryAdd: a host (a test, a benchmark) may have registered other engines first.
+        services.AddPocketSphinxSpeechToText().Bind(configuration.GetSection("Speech:PocketSphinx"));
+        services.AddEspeakTextToSpeech().Bind(configuration.GetSection("Speech:Espeak"));
         return services;
     }
 }
