@@ -5,8 +5,10 @@ namespace AudioOrchestrator.Contracts;
 /// <summary>One session: its context and history, persisted. Key: the session id.</summary>
 public interface IConversationGrain : IGrainWithStringKey
 {
-    /// <summary>Routes the utterance to an agent, records the turn and speaks the answer on the session's audio-out stream.</summary>
-    [OneWay]
+    /// <summary>
+    /// Queues the utterance and returns at once; the session then answers its queue in arrival order: routes each
+    /// utterance to an agent, records the turn and speaks the answer on the session's audio-out stream.
+    /// </summary>
     Task SubmitUtteranceAsync(Utterance utterance);
 
     /// <summary>Announces on audio-out that a speaker's input was fully processed.</summary>

@@ -20,16 +20,56 @@ public sealed partial class ConversationGrain(
     ILogger<ConversationGrain> logger)
     : Grain, IConversationGrain
 {
+    private readonly Queue<Utterance> _pending = new();
     private IAsyncStream<SessionOutputEvent>? _output;
+    private Task? _answering;
 
     private string SessionId => this.GetPrimaryKeyString();
 
     private IAsyncStream<SessionOutputEvent> Output => _output ??= this.GetStreamProvider(StreamNames.Provider)
         .GetStream<SessionOutputEvent>(StreamId.Create(StreamNames.AudioOut, SessionId));
 
-    public async Task SubmitUtteranceAsync(Utterance utterance)
+    public Task SubmitUtteranceAsync(Utterance utterance)
     {
         ArgumentNullException.ThrowIfNull(utterance);
+
+        // Acknowledge at once so the speaker keeps listening; the queue keeps each speaker's utterances in order.
+        // The answering loop runs on this activation's scheduler, between the grain's other calls.
+        _pending.Enqueue(utterance);
+        _answering ??= AnswerPendingAsync();
+        if (_answering.IsCompleted)
+        {
+            _answering = null; // finished synchronously: nothing is running
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_answering is { } answering)
+        {
+            await answering.WaitAsync(cancellationToken);
+        }
+    }
+
+    private async Task AnswerPendingAsync()
+    {
+        try
+        {
+            while (_pending.TryDequeue(out var utterance))
+            {
+                await AnswerAsync(utterance);
+            }
+        }
+        finally
+        {
+            _answering = null;
+        }
+    }
+
+    private async Task AnswerAsync(Utterance utterance)
+    {
         var turnId = utterance.UtteranceId;
         using var activity = TelemetryNames.ActivitySource.StartActivity("conversation.turn");
         activity?.SetTag("session.id", SessionId);
