@@ -51,3 +51,25 @@ public sealed record TurnTimings(
     [property: Id(2)] double TtsMs,
     [property: Id(3)] double EndOfUtteranceToFirstAudioMs,
     [property: Id(4)] double AudioMs);
+
+/// <summary>
+/// Barge-in candidate: a person started speaking in the session. A player that is playing an answer holds it at once
+/// (no further frames leave) until <see cref="PlaybackResumed"/> or <see cref="AnswerInterrupted"/> follows.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record PlaybackPaused(
+    [property: Id(0)] string SpeakerId,
+    [property: Id(1)] DateTimeOffset SpeechStartedAt) : SessionOutputEvent;
+
+/// <summary>The speech that paused playback was a short backchannel ("mm", "ok") or noise: players continue where they stopped.</summary>
+[GenerateSerializer, Immutable]
+public sealed record PlaybackResumed([property: Id(0)] string SpeakerId) : SessionOutputEvent;
+
+/// <summary>
+/// The answer to <paramref name="TurnId"/> was talked over: players drop its remaining frames for good. The session
+/// records the turn as interrupted.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record AnswerInterrupted(
+    [property: Id(0)] string TurnId,
+    [property: Id(1)] string SpeakerId) : SessionOutputEvent;
