@@ -22,6 +22,19 @@ public static class SpeechServiceCollectionExtensions
     }
 
     /// <summary>
+    /// Registers <see cref="PocketSphinxWakePhraseSpotter"/> (also as <see cref="IWakePhraseSpotter"/>); it uses the acoustic
+    /// model and dictionary of <see cref="PocketSphinxOptions"/> and the pronunciations of the <see cref="ISpeechVocabularySource"/>.
+    /// </summary>
+    public static OptionsBuilder<WakePhraseSpotterOptions> AddPocketSphinxWakePhraseSpotter(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WakePhraseSpotterOptions>, WakePhraseSpotterOptionsValidator>());
+        services.TryAddSingleton<PocketSphinxWakePhraseSpotter>();
+        services.TryAddSingleton<IWakePhraseSpotter>(sp => sp.GetRequiredService<PocketSphinxWakePhraseSpotter>());
+        return services.AddOptions<WakePhraseSpotterOptions>().ValidateOnStart();
+    }
+
+    /// <summary>
     /// Registers <see cref="SpeakerAdaptation"/> (speaker/channel enrolment) for the model that <see cref="PocketSphinxOptions"/>
     /// describes. Point <see cref="PocketSphinxOptions.AcousticModelPath"/> at the directory it produces.
     /// </summary>

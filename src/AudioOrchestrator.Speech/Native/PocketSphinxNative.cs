@@ -73,6 +73,10 @@ internal static partial class PocketSphinxNative
     [LibraryImport(PocketSphinxLibrary, EntryPoint = "ps_set_jsgf_string", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int PsSetJsgfString(PocketSphinxDecoderHandle decoder, string name, string jsgf);
 
+    /// <summary><c>int ps_set_kws(ps_decoder_t *ps, const char *name, const char *keyfile)</c>: keyphrase search from a file of <c>phrase /threshold/</c> lines.</summary>
+    [LibraryImport(PocketSphinxLibrary, EntryPoint = "ps_set_kws", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int PsSetKws(PocketSphinxDecoderHandle decoder, string name, string keyFile);
+
     /// <summary><c>int ps_set_search(ps_decoder_t *ps, const char *name)</c>.</summary>
     [LibraryImport(PocketSphinxLibrary, EntryPoint = "ps_set_search", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int PsSetSearch(PocketSphinxDecoderHandle decoder, string name);

@@ -247,7 +247,7 @@ internal sealed class PocketSphinxDecoder : IDisposable
     /// without it). Unlike pocketsphinx's own <c>-dither</c>, the noise does not depend on earlier utterances, so the
     /// same audio always gives the same result on every pooled decoder.
     /// </summary>
-    private static void Dither(ReadOnlySpan<short> source, Span<short> destination)
+    internal static void Dither(ReadOnlySpan<short> source, Span<short> destination)
     {
         var state = 0x9E3779B9u;
         for (var i = 0; i < source.Length; i++)
