@@ -41,6 +41,7 @@ internal sealed class SpeakerOptionsValidator : IValidateOptions<SpeakerOptions>
     {
         ArgumentNullException.ThrowIfNull(options);
         var problems = options.Segmenter.Validate().ToList();
+        problems.AddRange(options.FrontEnd.Validate().Select(p => $"FrontEnd: {p}"));
         if (options.VoiceActivityDetector == VoiceActivityDetectors.Silero)
         {
             var silero = new SileroVadOptionsValidator().Validate(name, options.Silero);

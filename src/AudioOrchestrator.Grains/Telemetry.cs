@@ -27,6 +27,7 @@ public sealed class PipelineMetrics
         Turns = meter.CreateCounter<long>("audioorchestrator.turns", description: "Turns answered.");
         FailedTurns = meter.CreateCounter<long>("audioorchestrator.turns.failed", description: "Turns that could not be answered.");
         CorruptFrames = meter.CreateCounter<long>("audioorchestrator.opus.corrupt_frames", description: "Opus packets that failed to decode and were skipped.");
+        RateLimitedFrames = meter.CreateCounter<long>("audioorchestrator.opus.rate_limited_frames", description: "Live Opus packets dropped (oldest first) because a speaker sent faster than real time.");
         FramesReceived = meter.CreateCounter<long>("audioorchestrator.opus.frames_received", description: "Opus packets received from speakers.");
         EmptyTranscripts = meter.CreateCounter<long>("audioorchestrator.stt.empty", description: "Utterances in which speech-to-text found no words.");
     }
@@ -38,6 +39,7 @@ public sealed class PipelineMetrics
     public Counter<long> Turns { get; }
     public Counter<long> FailedTurns { get; }
     public Counter<long> CorruptFrames { get; }
+    public Counter<long> RateLimitedFrames { get; }
     public Counter<long> FramesReceived { get; }
     public Counter<long> EmptyTranscripts { get; }
 }

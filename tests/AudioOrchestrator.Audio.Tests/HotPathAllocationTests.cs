@@ -1,3 +1,4 @@
+using AudioOrchestrator.Audio.Tests.FrontEnd;
 using AudioOrchestrator.Audio.Tests.Support;
 
 namespace AudioOrchestrator.Audio.Tests;
@@ -81,5 +82,40 @@ public sealed class HotPathAllocationTests
         var completed = new List<SegmentedUtterance>();
 
         Assert.Equal(0, AllocatedBy(() => segmenter.Push(frame, completed)));
+    }
+
+    [Fact]
+    public void Front_end_packets_through_jitter_buffer_decoder_resampler_and_segmenter_do_not_allocate()
+    {
+        var packets = FrontEndPackets.Encode(new SignalBuilder().Quiet(2000).ToArray());
+        packets[20] = FrontEndPackets.SilenceFrame;
+        packets[30] = [0x03, 0x00]; // corrupt
+        using var frontEnd = new SpeakerFrontEnd(new UtteranceSegmenterOptions());
+        var completed = new List<SegmentedUtterance>();
+        var sequence = 0;
+        void Pass()
+        {
+            for (var i = 0; i < packets.Count; i++, sequence++)
+            {
+                if (i % 25 != 7)
+                {
+                    // Every 25th packet is lost (recovered by FEC); 11 and 12 swap places.
+                    var index = i switch { 11 => 12, 12 => 11, _ => i };
+                    frontEnd.Push((ushort)(sequence + index - i), packets[index], completed);
+                }
+            }
+        }
+
+        Pass();
+        Pass();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        Pass();
+        Pass();
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Empty(completed);
+        Assert.True(frontEnd.Jitter.Recovered > 0);
+        Assert.Equal(4, frontEnd.CorruptPackets);
+        Assert.Equal(0, allocated);
     }
 }

@@ -44,6 +44,21 @@ public sealed class OpusDecoder : IDisposable
     }
 
     /// <summary>
+    /// Like <see cref="Decode"/> but reports a corrupt or empty packet by returning the negative libopus error code
+    /// instead of throwing, so a burst of garbage costs no exceptions (nor allocations).
+    /// </summary>
+    public int TryDecode(ReadOnlySpan<byte> packet, Span<short> pcm)
+    {
+        if (packet.IsEmpty)
+        {
+            return OpusException.InvalidPacket;
+        }
+
+        var frameSamples = Math.Min(pcm.Length / Channels, MaxFrameSamples);
+        return frameSamples <= 0 ? OpusException.BufferTooSmall : DecodeRaw(packet, pcm, frameSamples, fec: false);
+    }
+
+    /// <summary>
     /// Recovers the lost frame preceding <paramref name="nextPacket"/> from its in-band FEC data (falls back to concealment
     /// when the packet carries none). <paramref name="frameSamples"/> is the lost frame's length per channel.
     /// </summary>
@@ -88,7 +103,7 @@ public sealed class OpusDecoder : IDisposable
         }
     }
 
-    private unsafe int DecodeCore(ReadOnlySpan<byte> packet, Span<short> pcm, int frameSamples, bool fec, string operation)
+    private int DecodeCore(ReadOnlySpan<byte> packet, Span<short> pcm, int frameSamples, bool fec, string operation)
     {
         ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
         if (frameSamples <= 0)
@@ -96,14 +111,18 @@ public sealed class OpusDecoder : IDisposable
             throw new ArgumentException("The PCM buffer cannot hold a single frame.", nameof(pcm));
         }
 
-        int result;
+        var result = DecodeRaw(packet, pcm, frameSamples, fec);
+        return result < 0 ? throw new OpusException(operation, result) : result;
+    }
+
+    private unsafe int DecodeRaw(ReadOnlySpan<byte> packet, Span<short> pcm, int frameSamples, bool fec)
+    {
+        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
         fixed (byte* packetPointer = packet)
         fixed (short* pcmPointer = pcm)
         {
             // An empty span pins to NULL, which libopus treats as a lost packet (concealment).
-            result = OpusNative.Decode(_handle, packet.IsEmpty ? null : packetPointer, packet.Length, pcmPointer, frameSamples, fec ? 1 : 0);
+            return OpusNative.Decode(_handle, packet.IsEmpty ? null : packetPointer, packet.Length, pcmPointer, frameSamples, fec ? 1 : 0);
         }
-
-        return result < 0 ? throw new OpusException(operation, result) : result;
     }
 }

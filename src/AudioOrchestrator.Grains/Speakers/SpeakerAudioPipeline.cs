@@ -2,82 +2,67 @@ using AudioOrchestrator.Audio;
 
 namespace AudioOrchestrator.Grains.Speakers;
 
+/// <summary>What one batch of packets did: corrupt packets found while playing it and packets the rate guard dropped.</summary>
+public readonly record struct PacketBatchOutcome(int CorruptPackets, int RateLimitedPackets);
+
 /// <summary>
-/// One input's DSP chain: Opus (48 kHz, decoded straight to mono) -> 16 kHz (libsoxr) -> utterance
-/// segmentation. Not thread-safe; owned by one grain activation.
+/// One input's DSP chain (<see cref="SpeakerFrontEnd"/>): Opus packets by RTP sequence number through the jitter buffer
+/// (48 kHz, decoded straight to mono; silence frames not decoded) -> 16 kHz (libsoxr) -> utterance segmentation, with a
+/// rate guard that drops the oldest packets of live audio arriving faster than real time. Not thread-safe; owned by
+/// one grain activation.
 /// </summary>
 public sealed class SpeakerAudioPipeline : IDisposable
 {
-    private const int MaxOpusFrameSamples = 5760; // 120 ms at 48 kHz
-    private readonly OpusDecoder _decoder = new(AudioFormat.OpusSampleRate, 1);
-    private readonly StreamingResampler _resampler = new(AudioFormat.OpusSampleRate, AudioFormat.SpeechSampleRate, 1);
-    private readonly UtteranceSegmenter _segmenter;
-    private readonly IVoiceActivityDetector? _detector;
-    private readonly short[] _decoded = new short[MaxOpusFrameSamples];
-    private readonly short[] _resampled;
+    private readonly SpeakerFrontEnd _frontEnd;
+    private readonly InputRateGuard _rateGuard;
 
     /// <param name="options">Segmentation settings.</param>
     /// <param name="detector">Voice activity detector owned (and disposed) by the pipeline; null = energy detector.</param>
-    public SpeakerAudioPipeline(UtteranceSegmenterOptions options, IVoiceActivityDetector? detector = null)
+    /// <param name="frontEnd">Jitter buffer, rate guard and corrupt-packet settings; null = defaults.</param>
+    public SpeakerAudioPipeline(UtteranceSegmenterOptions options, IVoiceActivityDetector? detector = null, SpeakerFrontEndOptions? frontEnd = null)
     {
-        _detector = detector;
-        _segmenter = new UtteranceSegmenter(options, AudioFormat.SpeechSampleRate, detector);
-        _resampled = new short[_resampler.MaxOutputSamples(MaxOpusFrameSamples)];
+        frontEnd ??= new SpeakerFrontEndOptions();
+        _rateGuard = new InputRateGuard(frontEnd);
+        _frontEnd = new SpeakerFrontEnd(options, detector, frontEnd);
     }
 
+    /// <summary>Packets pushed (including those the rate guard dropped).</summary>
     public long Frames { get; private set; }
 
-    public long CorruptFrames { get; private set; }
+    public long CorruptFrames => _frontEnd.CorruptPackets;
 
-    public bool InSpeech => _segmenter.InSpeech;
+    public long RateLimitedFrames => _rateGuard.Dropped;
 
-    /// <summary>Decodes one packet; a corrupt packet is counted and skipped. Returns false for a corrupt packet.</summary>
-    public bool PushOpus(ReadOnlySpan<byte> packet, ICollection<SegmentedUtterance> completed)
+    public bool InSpeech => _frontEnd.InSpeech;
+
+    /// <summary>The DSP chain itself (counters, jitter statistics, stream position).</summary>
+    public SpeakerFrontEnd FrontEnd => _frontEnd;
+
+    /// <summary>
+    /// Pushes consecutive packets numbered from <paramref name="firstSequence"/> (the RTP sequence number of the first,
+    /// taken modulo 65536). <paramref name="liveArrival"/> is the arrival time of live audio, which the rate guard
+    /// polices; null for uploads, which may legitimately arrive faster than real time.
+    /// </summary>
+    public PacketBatchOutcome PushBatch(long firstSequence, IReadOnlyList<byte[]> frames, DateTimeOffset? liveArrival, ICollection<SegmentedUtterance> completed)
     {
-        Frames++;
-        int samples;
-        try
+        ArgumentNullException.ThrowIfNull(frames);
+        ArgumentNullException.ThrowIfNull(completed);
+        Frames += frames.Count;
+        var skip = liveArrival is { } now ? _rateGuard.Admit(frames.Count, now) : 0;
+        var corruptBefore = _frontEnd.CorruptPackets;
+        for (var i = skip; i < frames.Count; i++)
         {
-            samples = _decoder.Decode(packet, _decoded);
-        }
-        catch (OpusException)
-        {
-            CorruptFrames++;
-            return false;
+            _frontEnd.Push(unchecked((ushort)(firstSequence + i)), frames[i], completed);
         }
 
-        var written = _resampler.Process(_decoded.AsSpan(0, samples), _resampled);
-        _segmenter.Push(_resampled.AsSpan(0, written), completed);
-        return true;
+        return new PacketBatchOutcome((int)(_frontEnd.CorruptPackets - corruptBefore), skip);
     }
 
     /// <summary>Feeds digital silence for a stretch in which no packets arrived (a live speaker who went quiet).</summary>
-    public void PushSilence(TimeSpan duration, ICollection<SegmentedUtterance> completed)
-    {
-        var samples = (int)Math.Min(duration.TotalSeconds * AudioFormat.SpeechSampleRate, _resampled.Length * 100L);
-        Array.Clear(_resampled);
-        for (var remaining = samples; remaining > 0; remaining -= _resampled.Length)
-        {
-            _segmenter.Push(_resampled.AsSpan(0, Math.Min(remaining, _resampled.Length)), completed);
-        }
-    }
+    public void PushSilence(TimeSpan duration, ICollection<SegmentedUtterance> completed) => _frontEnd.PushSilence(duration, completed);
 
-    /// <summary>End of input: drains the resampler and closes an open utterance.</summary>
-    public void Flush(ICollection<SegmentedUtterance> completed)
-    {
-        ArgumentNullException.ThrowIfNull(completed);
-        var written = _resampler.Flush(_resampled);
-        _segmenter.Push(_resampled.AsSpan(0, written), completed);
-        if (_segmenter.Flush() is { } last)
-        {
-            completed.Add(last);
-        }
-    }
+    /// <summary>End of input: plays held packets, drains the resampler and closes an open utterance.</summary>
+    public void Flush(ICollection<SegmentedUtterance> completed) => _frontEnd.Flush(completed);
 
-    public void Dispose()
-    {
-        (_detector as IDisposable)?.Dispose();
-        _decoder.Dispose();
-        _resampler.Dispose();
-    }
+    public void Dispose() => _frontEnd.Dispose();
 }

@@ -102,15 +102,19 @@ public sealed partial class SpeakerGrain(
         }
 
         _completed.Clear();
-        foreach (var frame in batch.Frames)
+        _framesReceived += batch.Frames.Length;
+        var outcome = input.Pipeline.PushBatch(batch.FirstSequence, batch.Frames, batch.CorrelationId is null ? clock.GetUtcNow() : null, _completed);
+        if (outcome.CorruptPackets > 0)
         {
-            _framesReceived++;
-            if (!input.Pipeline.PushOpus(frame, _completed))
-            {
-                _corruptFrames++;
-                metrics.CorruptFrames.Add(1);
-                LogCorruptFrame(logger, Speaker.StreamKey, frame.Length);
-            }
+            _corruptFrames += outcome.CorruptPackets;
+            metrics.CorruptFrames.Add(outcome.CorruptPackets);
+            LogCorruptFrames(logger, Speaker.StreamKey, outcome.CorruptPackets);
+        }
+
+        if (outcome.RateLimitedPackets > 0)
+        {
+            metrics.RateLimitedFrames.Add(outcome.RateLimitedPackets);
+            LogRateLimited(logger, Speaker.StreamKey, outcome.RateLimitedPackets);
         }
 
         metrics.FramesReceived.Add(batch.Frames.Length);
@@ -194,7 +198,7 @@ public sealed partial class SpeakerGrain(
             return null;
         }
 
-        input = new InputState(new SpeakerAudioPipeline(options.Value.Segmenter, detectors.Create()), capturedAt, traceParent) { LastActivityAt = now };
+        input = new InputState(new SpeakerAudioPipeline(options.Value.Segmenter, detectors.Create(), options.Value.FrontEnd), capturedAt, traceParent) { LastActivityAt = now };
         _inputs[key] = input;
         return input;
     }
@@ -288,8 +292,11 @@ public sealed partial class SpeakerGrain(
     [LoggerMessage(Level = LogLevel.Information, Message = "No words recognised in {DurationMs:F0} ms of speech from {Speaker} (correlation {CorrelationId})")]
     private static partial void LogEmptyTranscript(ILogger logger, string speaker, string? correlationId, double durationMs);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Skipped a corrupt Opus packet of {Length} bytes from {Speaker}")]
-    private static partial void LogCorruptFrame(ILogger logger, string speaker, int length);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Concealed {Count} corrupt Opus packet(s) from {Speaker}")]
+    private static partial void LogCorruptFrames(ILogger logger, string speaker, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Speaker {Speaker} sends faster than real time: dropped the {Count} oldest packet(s)")]
+    private static partial void LogRateLimited(ILogger logger, string speaker, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Speaker {Speaker} already has {Max} open inputs; dropping audio of a new one")]
     private static partial void LogTooManyInputs(ILogger logger, string speaker, int max);

@@ -18,6 +18,9 @@ public sealed class SpeakerOptions
     /// <summary>Silero VAD: model file (fetched by scripts/setup.sh), its sha256, thresholds.</summary>
     public SileroVadOptions Silero { get; set; } = new();
 
+    /// <summary>Packet handling before decoding: jitter buffer (reorder window, concealment), live rate guard, decoder reset after corrupt packets.</summary>
+    public SpeakerFrontEndOptions FrontEnd { get; set; } = new();
+
     /// <summary>Independent inputs (live + uploads) one speaker may have open at once.</summary>
     [Range(1, 64)]
     public int MaxConcurrentInputs { get; set; } = 8;
