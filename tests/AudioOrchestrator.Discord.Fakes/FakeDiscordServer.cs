@@ -36,10 +36,14 @@ public sealed class FakeDiscordServer : IAsyncDisposable
     {
         _app = app;
         Options = options;
+        Rest = new FakeDiscordRest(this);
     }
 
     /// <summary>The configuration (may be changed while running).</summary>
     public FakeDiscordOptions Options { get; }
+
+    /// <summary>The slash-command REST endpoints (commands, interaction callbacks, webhooks, channel messages).</summary>
+    public FakeDiscordRest Rest { get; }
 
     /// <summary>The HTTP base, e.g. <c>http://127.0.0.1:port/</c>.</summary>
     public Uri BaseUrl { get; private set; } = null!;
@@ -87,6 +91,7 @@ public sealed class FakeDiscordServer : IAsyncDisposable
         app.Map("/gateway", server.HandleGatewayAsync);
         app.Map("/resume", server.HandleGatewayAsync);
         app.MapGet("/api/v10/gateway/bot", server.HandleGatewayBotAsync);
+        server.Rest.Map(app);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.BaseUrl = new Uri(address.TrimEnd('/') + "/");

@@ -38,8 +38,19 @@ public sealed class DiscordRestException : Exception
         Status = status;
     }
 
+    /// <summary>Creates the exception for an error response with Discord's JSON error code and message.</summary>
+    public DiscordRestException(string route, HttpStatusCode status, int? errorCode, string? errorMessage)
+        : base($"Discord REST {route} failed with {(int)status} {status}" + (errorCode is null ? string.Empty : $" (code {errorCode})") + (errorMessage is null ? "." : $": {errorMessage}"))
+    {
+        Status = status;
+        ErrorCode = errorCode;
+    }
+
     /// <summary>The HTTP status, if a response came.</summary>
     public HttpStatusCode? Status { get; }
+
+    /// <summary>Discord's JSON error code (e.g. 10062 unknown interaction, 40060 already acknowledged), if the body had one.</summary>
+    public int? ErrorCode { get; }
 }
 
 /// <summary>The small part of Discord's REST API the gateway needs. Authenticates with <c>Authorization: Bot &lt;token&gt;</c>.</summary>
