@@ -100,10 +100,14 @@ public sealed partial class FakeVoiceServer : IAsyncDisposable
         return server;
     }
 
-    /// <summary>Adds a simulated user to the channel: UDP socket, IP discovery, its own key; DAVE member unless <paramref name="dave"/> is false.</summary>
-    public async Task<FakeVoiceUser> AddUserAsync(ulong userId, bool dave = true, VoiceEncryptionMode mode = VoiceEncryptionMode.AeadAes256GcmRtpSize)
+    /// <summary>
+    /// Adds a simulated user to the channel: UDP socket, IP discovery, its own key; DAVE member unless <paramref name="dave"/>
+    /// is false (our own <see cref="DaveSession"/> unless <paramref name="daveMember"/> is given, e.g. davey).
+    /// </summary>
+    public async Task<FakeVoiceUser> AddUserAsync(ulong userId, bool dave = true, VoiceEncryptionMode mode = VoiceEncryptionMode.AeadAes256GcmRtpSize, IFakeDaveMember? daveMember = null)
     {
-        var user = new FakeVoiceUser(this, userId, (uint)Interlocked.Increment(ref _nextSsrc), mode, dave ? new DaveSession(userId, Options.ChannelId) : null);
+        var member = dave ? daveMember ?? new OwnDaveMember(new DaveSession(userId, Options.ChannelId)) : null;
+        var user = new FakeVoiceUser(this, userId, (uint)Interlocked.Increment(ref _nextSsrc), mode, member);
         await user.DiscoverAsync().ConfigureAwait(false);
         await _dave.WaitAsync().ConfigureAwait(false);
         try
@@ -115,7 +119,6 @@ public sealed partial class FakeVoiceServer : IAsyncDisposable
 
             foreach (var session in _sessions.Values)
             {
-                user.Session?.OnClientsConnect([session.UserId]);
                 await SendJsonAsync(session, 11, w =>
                 {
                     w.WriteStartArray("user_ids");
@@ -124,13 +127,9 @@ public sealed partial class FakeVoiceServer : IAsyncDisposable
                 }).ConfigureAwait(false);
             }
 
-            if (user.Session is { } s)
+            if (user.Dave is not null)
             {
-                s.OnClientsConnect(UserIds().Where(u => u != userId));
-                var kp = FirstKeyPackage(s.OnSelectProtocolAck(1));
-                s.HandleBinary(DaveBinaryCodec.EncodeServer(new ExternalSenderPackage(0, _externalSender)));
-                user.KeyPackage = kp;
-                await AddMemberAsync(user, null).ConfigureAwait(false);
+                await JoinDaveAsync(user).ConfigureAwait(false);
             }
         }
         finally
@@ -169,6 +168,8 @@ public sealed partial class FakeVoiceServer : IAsyncDisposable
         {
             await SendJsonAsync(session, 13, w => w.WriteString("user_id", user.UserId.ToString(CultureInfo.InvariantCulture))).ConfigureAwait(false);
         }
+
+        await LeaveDaveAsync(user).ConfigureAwait(false);
     }
 
     /// <summary>Sends a raw WebSocket message to a bot session (malformed input, unknown opcodes).</summary>
@@ -384,6 +385,9 @@ public sealed partial class FakeVoiceServer : IAsyncDisposable
             case 23:
                 await OnReadyForTransitionAsync(session!, d.GetProperty("transition_id").GetUInt16()).ConfigureAwait(false);
                 break;
+            case 31:
+                await OnInvalidCommitWelcomeAsync(session!, d.GetProperty("transition_id").GetUInt16()).ConfigureAwait(false);
+                break;
             default:
                 break;
         }
@@ -443,9 +447,9 @@ public sealed partial class FakeVoiceServer : IAsyncDisposable
 
                 w.WriteEndArray();
             }).ConfigureAwait(false);
-            foreach (var user in users)
+            foreach (var user in users.Where(u => u.Dave is not null))
             {
-                user.Session?.OnClientsConnect([session.UserId]);
+                user.WithDave(d => d.OnClientsConnect([session.UserId]));
             }
         }
     }

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Threading.Channels;
-using AudioOrchestrator.Dave.Frames;
 using AudioOrchestrator.Dave.Session;
 using AudioOrchestrator.Discord.Voice.Crypto;
 using AudioOrchestrator.Discord.Voice.Udp;
@@ -15,7 +14,7 @@ public sealed record FakeVoiceFrame(ulong? FromUserId, uint Ssrc, ushort Sequenc
 
 /// <summary>
 /// A simulated user in the fake voice channel: its own UDP socket and transport key (real packet format), and
-/// its own DAVE session when DAVE is on.
+/// its own DAVE member when DAVE is on (our <see cref="DaveSession"/> or davey, see <see cref="IFakeDaveMember"/>).
 /// </summary>
 public sealed class FakeVoiceUser : IAsyncDisposable
 {
@@ -29,13 +28,15 @@ public sealed class FakeVoiceUser : IAsyncDisposable
     private ushort _sequence = (ushort)RandomNumberGenerator.GetInt32(ushort.MaxValue + 1);
     private uint _timestamp = (uint)RandomNumberGenerator.GetInt32(int.MaxValue);
     private long _rejected;
+    private long _daveFrames;
+    private long _daveFramesSent;
 
-    internal FakeVoiceUser(FakeVoiceServer server, ulong userId, uint ssrc, VoiceEncryptionMode mode, DaveSession? session)
+    internal FakeVoiceUser(FakeVoiceServer server, ulong userId, uint ssrc, VoiceEncryptionMode mode, IFakeDaveMember? dave)
     {
         _server = server;
         UserId = userId;
         Ssrc = ssrc;
-        Session = session;
+        Dave = dave;
         var key = RandomNumberGenerator.GetBytes(VoiceTransportCipher.KeyLength);
         _cipher = new VoiceTransportCipher(mode, key);
         ServerCipher = new VoiceTransportCipher(mode, key);
@@ -47,8 +48,11 @@ public sealed class FakeVoiceUser : IAsyncDisposable
 
     public uint Ssrc { get; }
 
-    /// <summary>The user's DAVE session (null without DAVE).</summary>
-    public DaveSession? Session { get; }
+    /// <summary>The user's DAVE member (null without DAVE).</summary>
+    public IFakeDaveMember? Dave { get; }
+
+    /// <summary>The user's own DAVE session when the member is ours (null without DAVE or for davey).</summary>
+    public DaveSession? Session => (Dave as OwnDaveMember)?.Session;
 
     /// <summary>Frames received from the bot.</summary>
     public ChannelReader<FakeVoiceFrame> Received => _received.Reader;
@@ -56,8 +60,20 @@ public sealed class FakeVoiceUser : IAsyncDisposable
     /// <summary>Packets or frames the user could not open.</summary>
     public long Rejected => Interlocked.Read(ref _rejected);
 
+    /// <summary>Frames received as DAVE protocol frames (parsed with their <c>FA FA</c> marker) before decryption.</summary>
+    public long DaveFramesReceived => Interlocked.Read(ref _daveFrames);
+
+    /// <summary>Frames sent as DAVE protocol frames (the member's encryption produced a marked frame).</summary>
+    public long DaveFramesSent => Interlocked.Read(ref _daveFramesSent);
+
     /// <summary>True once the user holds a DAVE sender key (or has no DAVE).</summary>
-    public bool CanSend => Session is null || WithDave(s => s.Encryptor.HasKey || s.Encryptor.Passthrough);
+    public bool CanSend => Dave is null || WithDave(d => d.CanSend);
+
+    /// <summary>The DAVE member's epoch (null without DAVE or an established group).</summary>
+    public ulong? DaveEpoch => Dave is null ? null : WithDave(d => d.Epoch);
+
+    /// <summary>The DAVE member's epoch authenticator (null without DAVE or an established group).</summary>
+    public byte[]? EpochAuthenticator => Dave is null ? null : WithDave(d => d.EpochAuthenticator);
 
     internal VoiceTransportCipher ServerCipher { get; }
 
@@ -69,16 +85,13 @@ public sealed class FakeVoiceUser : IAsyncDisposable
     public async Task SendOpusAsync(ReadOnlyMemory<byte> opus)
     {
         var payload = opus.ToArray();
-        if (Session is not null)
+        if (Dave is not null)
         {
-            var output = new byte[DaveFrameEncryptor.MaxOutputSize(payload.Length)];
-            var (result, written) = WithDave(s => (s.Encrypt(payload, output, out var n), n));
-            if (result is not (FrameEncryptResult.Encrypted or FrameEncryptResult.Passthrough))
+            payload = WithDave(d => d.Encrypt(payload));
+            if (IsDaveFrame(payload))
             {
-                throw new InvalidOperationException($"DAVE could not encrypt: {result}.");
+                Interlocked.Increment(ref _daveFramesSent);
             }
-
-            payload = output[..written];
         }
 
         var packet = new byte[VoiceTransportCipher.SealedLength(RtpHeader.FixedLength, payload.Length)];
@@ -103,19 +116,36 @@ public sealed class FakeVoiceUser : IAsyncDisposable
         ServerCipher.Dispose();
         lock (_daveGate)
         {
-            Session?.Dispose();
+            Dave?.Dispose();
         }
 
         _stop.Dispose();
     }
 
-    internal T WithDave<T>(Func<DaveSession, T> action)
+    /// <summary>Runs <paramref name="action"/> on the DAVE member, serialised with the receive loop.</summary>
+    public void WithDave(Action<IFakeDaveMember> action)
     {
+        ArgumentNullException.ThrowIfNull(action);
+        WithDave(d =>
+        {
+            action(d);
+            return true;
+        });
+    }
+
+    /// <summary>Runs <paramref name="action"/> on the DAVE member, serialised with the receive loop.</summary>
+    public T WithDave<T>(Func<IFakeDaveMember, T> action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
         lock (_daveGate)
         {
-            return action(Session!);
+            return action(Dave ?? throw new InvalidOperationException("The user has no DAVE member."));
         }
     }
+
+    /// <summary>A DAVE protocol frame ends with its supplemental size (at least tag, nonce, size and marker) and <c>FA FA</c>.</summary>
+    private static bool IsDaveFrame(byte[] frame) =>
+        frame.Length >= 12 && frame[^1] == 0xFA && frame[^2] == 0xFA && frame[^3] >= 12 && frame[^3] <= frame.Length;
 
     internal async Task DiscoverAsync()
     {
@@ -153,7 +183,6 @@ public sealed class FakeVoiceUser : IAsyncDisposable
     {
         var packet = new byte[2048];
         var plain = new byte[2048];
-        var frame = new byte[2048];
         while (!_stop.IsCancellationRequested)
         {
             int n;
@@ -179,22 +208,21 @@ public sealed class FakeVoiceUser : IAsyncDisposable
             var from = _server.Sessions.FirstOrDefault(s => s.Ssrc == opened.Header.Ssrc)?.UserId
                 ?? _server.Users().FirstOrDefault(u => u.Ssrc == opened.Header.Ssrc)?.UserId;
             var opus = plain.AsSpan(opened.PayloadOffset, opened.PayloadLength).ToArray();
-            if (Session is not null)
+            if (Dave is not null)
             {
-                if (from is null)
+                if (IsDaveFrame(opus))
+                {
+                    Interlocked.Increment(ref _daveFrames);
+                }
+
+                var decrypted = from is { } sender ? WithDave(d => d.Decrypt(sender, opus)) : null;
+                if (decrypted is null)
                 {
                     Interlocked.Increment(ref _rejected);
                     continue;
                 }
 
-                var (result, written) = WithDave(s => (s.Decrypt(from.Value, opus, frame, out var w), w));
-                if (result is not (FrameDecryptResult.Decrypted or FrameDecryptResult.Passthrough))
-                {
-                    Interlocked.Increment(ref _rejected);
-                    continue;
-                }
-
-                opus = frame[..written];
+                opus = decrypted;
             }
 
             _received.Writer.TryWrite(new FakeVoiceFrame(from, opened.Header.Ssrc, opened.Header.Sequence, opened.Header.Timestamp, opus));
