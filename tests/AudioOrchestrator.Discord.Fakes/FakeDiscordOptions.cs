@@ -36,6 +36,9 @@ public sealed class FakeDiscordOptions
     /// <summary>Voice server endpoint sent in VOICE_SERVER_UPDATE after op 4 joins.</summary>
     public string? VoiceEndpoint { get; set; } = "127.0.0.1:9";
 
+    /// <summary>Voice endpoint per (guild, channel) for VOICE_SERVER_UPDATE; null (or a null answer) falls back to <see cref="VoiceEndpoint"/>.</summary>
+    public Func<ulong, ulong, string?>? VoiceEndpointFor { get; set; }
+
     /// <summary>The guilds the bot is in.</summary>
     public IList<FakeGuild> Guilds { get; } = [];
 }

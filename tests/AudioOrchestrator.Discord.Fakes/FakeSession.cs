@@ -181,6 +181,12 @@ public sealed class FakeSession
         await DispatchAsync("RESUMED", "{}").ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Discord moved the bot to another channel (or, with null, disconnected it): our VOICE_STATE_UPDATE and, for a
+    /// channel, a VOICE_SERVER_UPDATE with a new token, as after an op 4.
+    /// </summary>
+    public Task MoveBotAsync(ulong guildId, ulong? channelId) => AnswerVoiceStateUpdateAsync(guildId, channelId, false, false);
+
     internal async Task AnswerVoiceStateUpdateAsync(ulong guildId, ulong? channelId, bool selfMute, bool selfDeaf)
     {
         var options = _server.Options;
@@ -217,7 +223,7 @@ public sealed class FakeSession
                 w.WriteStartObject();
                 w.WriteString("token", Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)));
                 w.WriteString("guild_id", Id(guildId));
-                if (options.VoiceEndpoint is { } endpoint)
+                if ((options.VoiceEndpointFor?.Invoke(guildId, channelId.Value) ?? options.VoiceEndpoint) is { } endpoint)
                 {
                     w.WriteString("endpoint", endpoint);
                 }

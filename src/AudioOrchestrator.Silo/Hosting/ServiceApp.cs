@@ -1,5 +1,6 @@
 using AudioOrchestrator.Grains;
 using AudioOrchestrator.Ingress;
+using AudioOrchestrator.Ingress.Discord;
 using AudioOrchestrator.Ingress.Uploads;
 using AudioOrchestrator.Silo.Endpoints;
 using AudioOrchestrator.Silo.Health;
@@ -32,6 +33,7 @@ public static class ServiceApp
         builder.Services.AddAudioOrchestratorGrains(configuration);
         builder.Services.AddSpeechEngines(configuration);
         builder.Services.AddAudioIngress(configuration);
+        builder.Services.AddDiscordTransport(configuration);
         builder.Services.AddHostedService<StartupReport>();
 
         builder.Services.AddProblemDetails();
@@ -53,6 +55,7 @@ public static class ServiceApp
         app.MapUtteranceEndpoints();
         app.MapSessionEndpoints();
         app.MapAgentEndpoints();
+        app.MapGuildEndpoints();
         app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
         return app;
     }

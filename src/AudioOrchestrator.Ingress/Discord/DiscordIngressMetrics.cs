@@ -1,0 +1,58 @@
+using System.Diagnostics.Metrics;
+
+namespace AudioOrchestrator.Ingress.Discord;
+
+/// <summary>Counters of the Discord transport (meter <c>AudioOrchestrator</c>, exported with the service's own).</summary>
+public sealed class DiscordIngressMetrics
+{
+    /// <summary>The service's meter name (the grains' <c>TelemetryNames.MeterName</c>).</summary>
+    public const string MeterName = "AudioOrchestrator";
+
+    private long _dropped;
+    private long _published;
+    private long _ownFrames;
+
+    public DiscordIngressMetrics(IMeterFactory meterFactory)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        var meter = meterFactory.Create(MeterName);
+        FramesReceived = meter.CreateCounter<long>("audioorchestrator.discord.frames_received", description: "Opus frames received from Discord users.");
+        FramesDropped = meter.CreateCounter<long>("audioorchestrator.discord.frames_dropped", description: "Received frames dropped (oldest first) because a speaker's queue was full.");
+        BatchesPublished = meter.CreateCounter<long>("audioorchestrator.discord.batches_published", description: "OpusFrameBatch events published to speakers' audio-in streams.");
+        PublishFailures = meter.CreateCounter<long>("audioorchestrator.discord.publish_failures", description: "Batches that could not be published to the stream.");
+        FallbackAnswers = meter.CreateCounter<long>("audioorchestrator.discord.text_fallbacks", description: "Answers sent to text chat because they could not be played.");
+    }
+
+    public Counter<long> FramesReceived { get; }
+
+    public Counter<long> FramesDropped { get; }
+
+    public Counter<long> BatchesPublished { get; }
+
+    public Counter<long> PublishFailures { get; }
+
+    public Counter<long> FallbackAnswers { get; }
+
+    /// <summary>Frames dropped since start (also on <see cref="FramesDropped"/>).</summary>
+    public long TotalDropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>Batches published since start.</summary>
+    public long TotalPublished => Interlocked.Read(ref _published);
+
+    /// <summary>Frames of the bot itself that were not published.</summary>
+    public long TotalOwnFrames => Interlocked.Read(ref _ownFrames);
+
+    internal void Dropped()
+    {
+        Interlocked.Increment(ref _dropped);
+        FramesDropped.Add(1);
+    }
+
+    internal void Published()
+    {
+        Interlocked.Increment(ref _published);
+        BatchesPublished.Add(1);
+    }
+
+    internal void OwnFrame() => Interlocked.Increment(ref _ownFrames);
+}

@@ -1,0 +1,204 @@
+using System.Collections.Concurrent;
+using AudioOrchestrator.Contracts;
+using AudioOrchestrator.Discord;
+using AudioOrchestrator.Discord.Guilds;
+using AudioOrchestrator.Ingress.Playback;
+using AudioOrchestrator.Ingress.Streams;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace AudioOrchestrator.Ingress.Discord;
+
+/// <summary>
+/// The Discord transport of the ingress: runs the gateway shards and the guild voice manager; each guild's received
+/// frames go to its speakers' audio-in streams, and the guild's session audio-out (<c>discord-{guildId}</c>) is
+/// played into its voice channel. Answers that cannot be played go to <see cref="IDiscordTextFallback"/>.
+/// </summary>
+public sealed partial class DiscordTransport : IHostedService, IGuildVoiceControl, IAsyncDisposable
+{
+    private readonly DiscordShardManager _shards;
+    private readonly GuildVoiceManager _voice;
+    private readonly SpeakerAudioPublisher _publisher;
+    private readonly SessionOutputHub _hub;
+    private readonly IDiscordTextFallback _fallback;
+    private readonly DiscordTransportOptions _options;
+    private readonly int _framesPerEvent;
+    private readonly DiscordIngressMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<ulong, GuildVoiceLink> _links = new();
+    private readonly SemaphoreSlim _linksLock = new(1, 1);
+    private int _stopped;
+
+    public DiscordTransport(
+        DiscordShardManager shards,
+        GuildVoiceManager voice,
+        SpeakerAudioPublisher publisher,
+        SessionOutputHub hub,
+        IDiscordTextFallback fallback,
+        IOptions<DiscordTransportOptions> options,
+        IOptions<IngressOptions> ingressOptions,
+        DiscordIngressMetrics metrics,
+        TimeProvider time,
+        ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(ingressOptions);
+        _shards = shards;
+        _voice = voice;
+        _publisher = publisher;
+        _hub = hub;
+        _fallback = fallback;
+        _options = options.Value;
+        _framesPerEvent = ingressOptions.Value.FramesPerEvent;
+        _metrics = metrics;
+        _time = time;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger<DiscordTransport>();
+        _voice.FrameSinkFactory = guildId => _links.TryGetValue(guildId, out var link) ? link.Receiver : null;
+        _voice.Connected += OnConnected;
+        _voice.Disconnected += OnDisconnected;
+    }
+
+    /// <summary>Starts the gateway shards (in the background: the service starts even while Discord is unreachable).</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        LogStarting();
+        await _shards.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+
+        await _voice.DisposeAsync().ConfigureAwait(false);
+        foreach (var link in _links.Values)
+        {
+            await link.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _links.Clear();
+        await _shards.StopAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        _linksLock.Dispose();
+    }
+
+    public async Task<GuildVoiceStatus> JoinAsync(ulong guildId, ulong channelId, CancellationToken cancellationToken)
+    {
+        if (!_voice.IsKnownGuild(guildId))
+        {
+            throw new GuildVoiceException($"The bot is not in guild {guildId} (or another ingress process holds its shard).");
+        }
+
+        await GetOrCreateLinkAsync(guildId, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _voice.JoinAsync(guildId, channelId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (GuildVoiceJoinException ex)
+        {
+            throw new GuildVoiceException(ex.Message, ex);
+        }
+
+        return GetStatus(guildId) ?? throw new GuildVoiceException($"Guild {guildId} is no longer available.");
+    }
+
+    public Task<bool> LeaveAsync(ulong guildId, CancellationToken cancellationToken) => _voice.LeaveAsync(guildId, cancellationToken);
+
+    public GuildVoiceStatus? GetStatus(ulong guildId) => _voice.GetSnapshot(guildId) is { } snapshot ? ToStatus(snapshot) : null;
+
+    public IReadOnlyList<GuildVoiceStatus> GetGuilds() => [.. _voice.GetSnapshots().Select(ToStatus)];
+
+    private GuildVoiceStatus ToStatus(GuildVoiceSnapshot snapshot) => new(
+        snapshot.GuildId,
+        snapshot.ShardId,
+        snapshot.State.ToString(),
+        snapshot.ChannelId,
+        DiscordSessions.SessionId(snapshot.GuildId),
+        _links.TryGetValue(snapshot.GuildId, out var link) ? link.Receiver.Speakers : 0,
+        snapshot.DaveProtocolVersion,
+        snapshot.ConnectedAt);
+
+    private async Task<GuildVoiceLink> GetOrCreateLinkAsync(ulong guildId, CancellationToken cancellationToken)
+    {
+        await _linksLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_links.TryGetValue(guildId, out var existing) && !existing.Disposed)
+            {
+                return existing;
+            }
+
+            var logger = _loggerFactory.CreateLogger<GuildVoiceLink>();
+            var receiver = new GuildAudioReceiver(guildId, _publisher, _options, _framesPerEvent, _time, _metrics, logger);
+            var player = new SessionAudioPlayer(
+                DiscordSessions.SessionId(guildId),
+                _options.PlaybackQueueFrames,
+                answer => FallBackToTextAsync(guildId, answer),
+                _loggerFactory.CreateLogger<SessionAudioPlayer>());
+            await player.StartAsync(_hub, cancellationToken).ConfigureAwait(false);
+            var link = new GuildVoiceLink(guildId, receiver, player, logger);
+            _links[guildId] = link;
+            return link;
+        }
+        finally
+        {
+            _linksLock.Release();
+        }
+    }
+
+    private async Task FallBackToTextAsync(ulong guildId, UndeliverableAnswer answer)
+    {
+        if (string.IsNullOrWhiteSpace(answer.Text))
+        {
+            return;
+        }
+
+        _metrics.FallbackAnswers.Add(1);
+        await _fallback.PostAsync(guildId, answer.Text, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private void OnConnected(object? sender, GuildVoiceConnected e)
+    {
+        if (!_links.TryGetValue(e.GuildId, out var link))
+        {
+            return;
+        }
+
+        var botUserId = _shards.ShardForGuild(e.GuildId).UserId;
+        _ = link.Schedule(() => link.AttachAsync(e.Connection, botUserId));
+    }
+
+    private void OnDisconnected(object? sender, GuildVoiceDisconnected e)
+    {
+        if (!_links.TryGetValue(e.GuildId, out var link))
+        {
+            return;
+        }
+
+        if (!e.Final)
+        {
+            _ = link.Schedule(link.DetachAsync);
+            return;
+        }
+
+        LogGuildReleased(e.GuildId, e.Reason);
+        _links.TryRemove(new KeyValuePair<ulong, GuildVoiceLink>(e.GuildId, link));
+        _ = link.Schedule(async () => await link.DisposeAsync().ConfigureAwait(false));
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Discord transport starting")]
+    private partial void LogStarting();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Guild {GuildId}: voice released ({Reason})")]
+    private partial void LogGuildReleased(ulong guildId, string reason);
+}
