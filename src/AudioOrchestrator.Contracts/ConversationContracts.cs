@@ -15,12 +15,38 @@ public interface IConversationGrain : IGrainWithStringKey
     [OneWay]
     Task CompleteInputAsync(InputCompletion completion);
 
+    /// <summary>
+    /// Barge-in: a live speaker of the session started speaking. When the session's assistant is playing an answer,
+    /// <see cref="PlaybackPaused"/> is published at once and true returned; the speaker must then settle the pause with
+    /// <see cref="SettleBargeInAsync"/>. False when nothing is playing (no event is published).
+    /// </summary>
+    Task<bool> SpeechStartedAsync(SpeechOnset onset);
+
+    /// <summary>
+    /// Settles a pause that <see cref="SpeechStartedAsync"/> started: a backchannel resumes playback
+    /// (<see cref="PlaybackResumed"/> once no speaker holds a pause), real speech interrupts the answer
+    /// (<see cref="AnswerInterrupted"/>, the turn recorded as interrupted, its synthesis cancelled).
+    /// </summary>
+    Task SettleBargeInAsync(BargeInDecision decision);
+
     /// <summary>The session, or null when it has no recorded state.</summary>
     Task<SessionSnapshot?> GetSnapshotAsync();
 
     /// <summary>Forgets the session's context and history.</summary>
     Task DeleteAsync();
 }
+
+/// <summary>A live speaker's voice activity detector reported speech.</summary>
+[GenerateSerializer, Immutable]
+public sealed record SpeechOnset(
+    [property: Id(0)] SpeakerRef Speaker,
+    [property: Id(1)] DateTimeOffset SpeechStartedAt);
+
+/// <summary>How the speech that paused playback turned out: <paramref name="Interrupt"/> = real speech, false = backchannel or noise.</summary>
+[GenerateSerializer, Immutable]
+public sealed record BargeInDecision(
+    [property: Id(0)] SpeakerRef Speaker,
+    [property: Id(1)] bool Interrupt);
 
 /// <summary>Decodes and segments one speaker's audio and turns it into utterances. Key: <see cref="SpeakerRef.StreamKey"/>.</summary>
 public interface ISpeakerGrain : IGrainWithStringKey
@@ -31,7 +57,8 @@ public interface ISpeakerGrain : IGrainWithStringKey
 /// <summary>Synthesises answers and publishes them as Opus on a session's audio-out stream.</summary>
 public interface ISpeechSynthesisGrain : IGrainWithIntegerKey
 {
-    Task<SynthesisResult> SpeakAsync(SpeechRequest request);
+    /// <summary>Speaks <paramref name="request"/>; cancelling stops synthesis and publishing (barge-in).</summary>
+    Task<SynthesisResult> SpeakAsync(SpeechRequest request, CancellationToken cancellationToken = default);
 }
 
 [GenerateSerializer, Immutable]
@@ -75,4 +102,5 @@ public sealed record ConversationTurn(
     [property: Id(4)] string ResponseText,
     [property: Id(5)] DateTimeOffset SpeechStartedAt,
     [property: Id(6)] DateTimeOffset AnsweredAt,
-    [property: Id(7)] bool Interrupted = false);
+    [property: Id(7)] bool Interrupted = false,
+    [property: Id(8)] TurnTimings? Timings = null);

@@ -43,14 +43,31 @@ public sealed record InputCompleted(
     [property: Id(0)] string SpeakerId,
     [property: Id(1)] int TurnCount) : SessionOutputEvent;
 
-/// <summary>Per-stage timings of one turn, in milliseconds.</summary>
+/// <summary>Per-stage timings of one turn, in milliseconds, and when its speech was heard.</summary>
+/// <param name="SttMs">Speech-to-text time.</param>
+/// <param name="AgentMs">Agent time.</param>
+/// <param name="TtsMs">Synthesis time (0 until the answer has been spoken).</param>
+/// <param name="EndOfUtteranceToFirstAudioMs">End-of-utterance decision to the first published answer frame (0 until spoken).</param>
+/// <param name="AudioMs">Length of the recognised audio.</param>
+/// <param name="EndOfUtteranceDelayMs">End of speech (as heard) to the end-of-utterance decision.</param>
+/// <param name="WakeDetectMs">Start of speech (as heard) to the detection of the wake phrase; null when none was heard.</param>
+/// <param name="SpeechStartedAt">Start of speech as heard.</param>
+/// <param name="SpeechEndedAt">End of speech as heard.</param>
+/// <param name="EndOfUtteranceAt">When the end of the utterance was decided.</param>
+/// <param name="WakeDetectedAt">When the wake phrase was detected; null when none was heard.</param>
 [GenerateSerializer, Immutable]
 public sealed record TurnTimings(
     [property: Id(0)] double SttMs,
     [property: Id(1)] double AgentMs,
     [property: Id(2)] double TtsMs,
     [property: Id(3)] double EndOfUtteranceToFirstAudioMs,
-    [property: Id(4)] double AudioMs);
+    [property: Id(4)] double AudioMs,
+    [property: Id(5)] double? EndOfUtteranceDelayMs = null,
+    [property: Id(6)] double? WakeDetectMs = null,
+    [property: Id(7)] DateTimeOffset? SpeechStartedAt = null,
+    [property: Id(8)] DateTimeOffset? SpeechEndedAt = null,
+    [property: Id(9)] DateTimeOffset? EndOfUtteranceAt = null,
+    [property: Id(10)] DateTimeOffset? WakeDetectedAt = null);
 
 /// <summary>
 /// Barge-in candidate: a person started speaking in the session. A player that is playing an answer holds it at once

@@ -11,13 +11,28 @@ public sealed record Utterance(
     [property: Id(5)] string? CorrelationId);
 
 /// <summary>When the speech happened and what recognising it cost.</summary>
+/// <param name="SpeechStartedAt">Start of speech as heard (capture time of the input plus the position in its audio).</param>
+/// <param name="SpeechEndedAt">End of speech as heard.</param>
+/// <param name="EndOfUtteranceAt">When the segmenter decided the utterance had ended (wall clock).</param>
+/// <param name="AudioMs">Length of the recognised audio (pre-roll to decision).</param>
+/// <param name="SttMs">Speech-to-text time.</param>
+/// <param name="OnsetDetectedAt">When the voice activity detector reported the speech onset (wall clock); null for uploads.</param>
+/// <param name="WakeDetectedAt">When the wake phrase was detected (acoustically, or on the transcript); null when none was.</param>
+/// <param name="WakePhrase">The wake phrase heard (and stripped from <see cref="Utterance.Transcript"/>); null when none was.</param>
 [GenerateSerializer, Immutable]
 public sealed record UtteranceTimings(
     [property: Id(0)] DateTimeOffset SpeechStartedAt,
     [property: Id(1)] DateTimeOffset SpeechEndedAt,
     [property: Id(2)] DateTimeOffset EndOfUtteranceAt,
     [property: Id(3)] double AudioMs,
-    [property: Id(4)] double SttMs);
+    [property: Id(4)] double SttMs,
+    [property: Id(5)] DateTimeOffset? OnsetDetectedAt = null,
+    [property: Id(6)] DateTimeOffset? WakeDetectedAt = null,
+    [property: Id(7)] string? WakePhrase = null)
+{
+    /// <summary>End of speech to the end-of-utterance decision, in milliseconds.</summary>
+    public double EndOfUtteranceDelayMs => (EndOfUtteranceAt - SpeechEndedAt).TotalMilliseconds;
+}
 
 /// <summary>A speaker's input ended; <paramref name="UtteranceCount"/> utterances were handed to the session for it.</summary>
 [GenerateSerializer, Immutable]

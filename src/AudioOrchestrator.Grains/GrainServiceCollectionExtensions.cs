@@ -1,7 +1,10 @@
 using AudioOrchestrator.Audio;
+using AudioOrchestrator.Grains.BargeIn;
+using AudioOrchestrator.Grains.FrontEnd;
 using AudioOrchestrator.Grains.Routing;
 using AudioOrchestrator.Grains.Speakers;
 using AudioOrchestrator.Grains.Synthesis;
+using AudioOrchestrator.Grains.WakeWords;
 using AudioOrchestrator.Speech;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,7 +23,12 @@ public static class GrainServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<ConversationOptions>().Bind(configuration.GetSection(ConversationOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<SpeakerOptions>().Bind(configuration.GetSection(SpeakerOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddGuildOverridable<SpeakerOptions>(configuration.GetSection(SpeakerOptions.SectionName));
+        services.AddGuildOverridable<WakeWordOptions>(configuration.GetSection(WakeWordOptions.SectionName), ApplyWakeSection);
+        services.AddGuildOverridable<BargeInOptions>(configuration.GetSection(BargeInOptions.SectionName));
+        services.TryAddSingleton(typeof(GuildOptions<>));
+        services.TryAddSingleton<FrontEndSettingsResolver>();
+        services.AddSingleton<IValidateOptions<WakeWordOptions>, WakeWordOptionsValidator>();
         services.AddOptions<SynthesisOptions>().Bind(configuration.GetSection(SynthesisOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<SpeakerOptions>, SpeakerOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
@@ -31,6 +39,24 @@ public static class GrainServiceCollectionExtensions
         services.TryAddSingleton<VoiceActivityDetectors>();
         services.TryAddSingleton(sp => new SileroVadModel(sp.GetRequiredService<IOptions<SpeakerOptions>>().Value.Silero));
         return services;
+    }
+
+    /// <summary>
+    /// A configured phrase list replaces the default (binding would append to it); inside a guild override, <c>Mode</c>
+    /// is that guild's mode.
+    /// </summary>
+    private static void ApplyWakeSection(IConfigurationSection section, WakeWordOptions options)
+    {
+        var phrases = section.GetSection(nameof(WakeWordOptions.Phrases));
+        if (phrases.GetChildren().Any())
+        {
+            options.Phrases = phrases.GetChildren().Select(p => p.Value ?? "").ToArray();
+        }
+
+        if (section.Path.Contains($":{GuildOverrides.GuildsKey}:", StringComparison.Ordinal) && section[nameof(WakeWordOptions.Mode)] is not null)
+        {
+            options.DiscordMode = options.Mode;
+        }
     }
 }
 
@@ -54,5 +80,18 @@ internal sealed class SpeakerOptionsValidator : IValidateOptions<SpeakerOptions>
         return problems.Count == 0
             ? ValidateOptionsResult.Success
             : ValidateOptionsResult.Fail(problems.Select(p => $"{SpeakerOptions.SectionName}: {p}"));
+    }
+}
+
+/// <summary>Checks that every wake phrase has words.</summary>
+internal sealed class WakeWordOptionsValidator : IValidateOptions<WakeWordOptions>
+{
+    public ValidateOptionsResult Validate(string? name, WakeWordOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var empty = options.Phrases.Where(p => TextNormalizer.Words(p ?? "").Count == 0).ToArray();
+        return empty.Length == 0 && options.Phrases.Length > 0
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail($"{WakeWordOptions.SectionName} ({name}): every wake phrase needs at least one word, and at least one phrase is needed.");
     }
 }

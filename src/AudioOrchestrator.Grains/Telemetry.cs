@@ -30,6 +30,9 @@ public sealed class PipelineMetrics
         RateLimitedFrames = meter.CreateCounter<long>("audioorchestrator.opus.rate_limited_frames", description: "Live Opus packets dropped (oldest first) because a speaker sent faster than real time.");
         FramesReceived = meter.CreateCounter<long>("audioorchestrator.opus.frames_received", description: "Opus packets received from speakers.");
         EmptyTranscripts = meter.CreateCounter<long>("audioorchestrator.stt.empty", description: "Utterances in which speech-to-text found no words.");
+        WakeDropped = meter.CreateCounter<long>("audioorchestrator.wake.dropped", description: "Utterances dropped because a wake phrase was required and not heard (tag stage: acoustic = before speech-to-text, transcript = after).");
+        WakeDetectDelay = meter.CreateHistogram<double>("audioorchestrator.wake.detect_delay", "ms", "Speech onset to acoustic wake phrase detection.");
+        BargeIns = meter.CreateCounter<long>("audioorchestrator.barge_in", description: "Barge-in steps sent to sessions (tag step: pause, resume, interrupt).");
     }
 
     public Histogram<double> SttDuration { get; }
@@ -42,4 +45,7 @@ public sealed class PipelineMetrics
     public Counter<long> RateLimitedFrames { get; }
     public Counter<long> FramesReceived { get; }
     public Counter<long> EmptyTranscripts { get; }
+    public Counter<long> WakeDropped { get; }
+    public Histogram<double> WakeDetectDelay { get; }
+    public Counter<long> BargeIns { get; }
 }

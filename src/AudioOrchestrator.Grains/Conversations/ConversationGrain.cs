@@ -11,6 +11,13 @@ namespace AudioOrchestrator.Grains.Conversations;
 /// One session: routes each utterance to an agent, records the turn in the persisted history, and has the
 /// answer spoken onto the session's audio-out stream.
 /// </summary>
+/// <remarks>
+/// Barge-in: the session knows what it is saying. While a live answer is being synthesised or is estimated to be still
+/// playing (first frame + frames x 20 ms, extended by pauses), a speaker's speech onset pauses it
+/// (<see cref="PlaybackPaused"/>); the speaker then settles the pause: <see cref="PlaybackResumed"/> for a backchannel
+/// (once no speaker holds a pause), or <see cref="AnswerInterrupted"/>, which cancels the rest of the synthesis and
+/// records the turn as interrupted. Answers to uploads (with a correlation id) are never paused.
+/// </remarks>
 public sealed partial class ConversationGrain(
     [PersistentState("session", StorageNames.Sessions)] IPersistentState<SessionState> session,
     AgentRouter router,
@@ -23,6 +30,7 @@ public sealed partial class ConversationGrain(
     private readonly Queue<Utterance> _pending = new();
     private IAsyncStream<SessionOutputEvent>? _output;
     private Task? _answering;
+    private LivePlayback? _playback;
 
     private string SessionId => this.GetPrimaryKeyString();
 
@@ -87,10 +95,13 @@ public sealed partial class ConversationGrain(
             var agentMs = Stopwatch.GetElapsedTime(agentStarted).TotalMilliseconds;
             metrics.AgentDuration.Record(agentMs, new KeyValuePair<string, object?>("agent", route.Agent.Name));
 
+            var heard = StageTimings(utterance.Timings, agentMs);
             await RecordTurnAsync(new ConversationTurn(
                 turnId, utterance.Speaker.SpeakerId, utterance.Transcript, route.Agent.Name, reply.Text,
-                utterance.Timings.SpeechStartedAt, clock.GetUtcNow()), route.Agent.Name);
-            LogTurn(logger, SessionId, route.Agent.Name, utterance.Transcript, reply.Text);
+                utterance.Timings.SpeechStartedAt, clock.GetUtcNow(), Timings: heard), route.Agent.Name);
+            LogTurn(
+                logger, SessionId, route.Agent.Name, utterance.Transcript, reply.Text, heard.SttMs, heard.AgentMs,
+                heard.EndOfUtteranceDelayMs ?? double.NaN, heard.WakeDetectMs ?? double.NaN, utterance.Timings.SpeechStartedAt, utterance.Timings.SpeechEndedAt);
 
             await Output.OnNextAsync(new AnswerStarted(turnId, utterance.Speaker.SpeakerId, utterance.Transcript, route.Agent.Name, reply.Text)
             {
@@ -98,14 +109,34 @@ public sealed partial class ConversationGrain(
             });
 
             var synthesisStartedAt = clock.GetUtcNow();
-            var synthesis = await GrainFactory.GetGrain<ISpeechSynthesisGrain>(0)
-                .SpeakAsync(new SpeechRequest(SessionId, turnId, reply.Text, utterance.CorrelationId));
+            using var cancel = new CancellationTokenSource();
+            var playback = utterance.CorrelationId is null ? _playback = new LivePlayback(turnId, cancel) : null;
+            SynthesisResult synthesis;
+            try
+            {
+                synthesis = await GrainFactory.GetGrain<ISpeechSynthesisGrain>(0)
+                    .SpeakAsync(new SpeechRequest(SessionId, turnId, reply.Text, utterance.CorrelationId), cancel.Token);
+            }
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+            {
+                // Barge-in: the rest of the answer is not synthesised.
+                var spent = (clock.GetUtcNow() - synthesisStartedAt).TotalMilliseconds;
+                synthesis = new SynthesisResult(spent, spent, 0);
+            }
+
+            if (playback is not null)
+            {
+                // Played from (about) the first frame for as long as the frames last; pauses extend it.
+                playback.EndsAt = synthesisStartedAt + TimeSpan.FromMilliseconds(synthesis.FirstAudioMs + (synthesis.FrameCount * 20.0)) + playback.PausedFor;
+            }
+
             var eouToFirstAudio = (synthesisStartedAt - utterance.Timings.EndOfUtteranceAt).TotalMilliseconds + synthesis.FirstAudioMs;
             metrics.TtsFirstAudio.Record(synthesis.FirstAudioMs);
             metrics.EndOfUtteranceToFirstAudio.Record(eouToFirstAudio);
             metrics.Turns.Add(1, new KeyValuePair<string, object?>("agent", route.Agent.Name));
 
-            var timings = new TurnTimings(utterance.Timings.SttMs, agentMs, synthesis.TotalMs, eouToFirstAudio, utterance.Timings.AudioMs);
+            var timings = heard with { TtsMs = synthesis.TotalMs, EndOfUtteranceToFirstAudioMs = eouToFirstAudio };
+            await UpdateTurnAsync(turnId, t => t with { Timings = timings });
             await Output.OnNextAsync(new AnswerCompleted(turnId, timings) { CorrelationId = utterance.CorrelationId });
         }
 #pragma warning disable CA1031 // A one-way turn must end in a TurnFailed event, whatever went wrong.
@@ -116,6 +147,52 @@ public sealed partial class ConversationGrain(
             LogTurnFailed(logger, ex, SessionId, turnId);
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             await Output.OnNextAsync(new TurnFailed(turnId, ex.Message) { CorrelationId = utterance.CorrelationId });
+        }
+    }
+
+    public async Task<bool> SpeechStartedAsync(SpeechOnset onset)
+    {
+        ArgumentNullException.ThrowIfNull(onset);
+        var now = clock.GetUtcNow();
+        if (_playback is not { } playback || playback.Interrupted || (playback.Pausers.Count == 0 && playback.EndsAt is { } end && now >= end))
+        {
+            return false;
+        }
+
+        if (playback.Pausers.Add(onset.Speaker.SpeakerId) && playback.Pausers.Count == 1)
+        {
+            playback.PausedAt = now;
+            await Output.OnNextAsync(new PlaybackPaused(onset.Speaker.SpeakerId, onset.SpeechStartedAt));
+        }
+
+        return true;
+    }
+
+    public async Task SettleBargeInAsync(BargeInDecision decision)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        if (_playback is not { } playback || playback.Interrupted || !playback.Pausers.Remove(decision.Speaker.SpeakerId))
+        {
+            return;
+        }
+
+        if (decision.Interrupt)
+        {
+            playback.Interrupted = true;
+            playback.Pausers.Clear();
+            await playback.Cancellation.CancelAsync();
+            await Output.OnNextAsync(new AnswerInterrupted(playback.TurnId, decision.Speaker.SpeakerId));
+            await UpdateTurnAsync(playback.TurnId, t => t with { Interrupted = true });
+            LogInterrupted(logger, SessionId, playback.TurnId, decision.Speaker.SpeakerId);
+            return;
+        }
+
+        if (playback.Pausers.Count == 0)
+        {
+            var paused = clock.GetUtcNow() - playback.PausedAt;
+            playback.PausedFor += paused;
+            playback.EndsAt += paused;
+            await Output.OnNextAsync(new PlaybackResumed(decision.Speaker.SpeakerId));
         }
     }
 
@@ -167,6 +244,27 @@ public sealed partial class ConversationGrain(
         }
     }
 
+    private static TurnTimings StageTimings(UtteranceTimings heard, double agentMs) => new(
+        heard.SttMs, agentMs, 0, 0, heard.AudioMs,
+        heard.EndOfUtteranceDelayMs,
+        heard.WakeDetectedAt is { } wake ? (wake - heard.SpeechStartedAt).TotalMilliseconds : null,
+        heard.SpeechStartedAt, heard.SpeechEndedAt, heard.EndOfUtteranceAt, heard.WakeDetectedAt);
+
+    /// <summary>Rewrites a recorded turn (timings after speaking, the interrupted flag) and persists the history.</summary>
+    private async Task UpdateTurnAsync(string turnId, Func<ConversationTurn, ConversationTurn> update)
+    {
+        var history = session.State.History;
+        var index = history.FindLastIndex(t => t.TurnId == turnId);
+        if (index < 0)
+        {
+            return; // already dropped from the bounded history
+        }
+
+        history[index] = update(history[index]);
+        session.State.UpdatedAt = clock.GetUtcNow();
+        await session.WriteStateAsync();
+    }
+
     private async Task RecordTurnAsync(ConversationTurn turn, string agent)
     {
         var state = session.State;
@@ -190,9 +288,33 @@ public sealed partial class ConversationGrain(
         await session.WriteStateAsync();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: {Agent} answered \"{Transcript}\" with \"{Response}\"")]
-    private static partial void LogTurn(ILogger logger, string sessionId, string agent, string transcript, string response);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: {Agent} answered \"{Transcript}\" with \"{Response}\" (stt {SttMs:F1} ms, agent {AgentMs:F1} ms, end-of-utterance decision {EouDelayMs:F0} ms after speech, wake detected {WakeDetectMs:F0} ms after speech start; speech heard {SpeechStartedAt:O} to {SpeechEndedAt:O})")]
+    private static partial void LogTurn(
+        ILogger logger, string sessionId, string agent, string transcript, string response, double sttMs, double agentMs,
+        double eouDelayMs, double wakeDetectMs, DateTimeOffset speechStartedAt, DateTimeOffset speechEndedAt);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: the answer of turn {TurnId} was interrupted by {SpeakerId}")]
+    private static partial void LogInterrupted(ILogger logger, string sessionId, string turnId, string speakerId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Session {SessionId}: turn {TurnId} failed")]
     private static partial void LogTurnFailed(ILogger logger, Exception exception, string sessionId, string turnId);
+}
+
+/// <summary>The live answer the session is speaking (or has spoken and is estimated to be still playing).</summary>
+internal sealed class LivePlayback(string turnId, CancellationTokenSource cancellation)
+{
+    public string TurnId { get; } = turnId;
+
+    public CancellationTokenSource Cancellation { get; } = cancellation;
+
+    /// <summary>Estimated end of playback; null while synthesis is still running.</summary>
+    public DateTimeOffset? EndsAt { get; set; }
+
+    public HashSet<string> Pausers { get; } = new(StringComparer.Ordinal);
+
+    public DateTimeOffset PausedAt { get; set; }
+
+    public TimeSpan PausedFor { get; set; }
+
+    public bool Interrupted { get; set; }
 }

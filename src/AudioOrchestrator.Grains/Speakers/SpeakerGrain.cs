@@ -1,9 +1,13 @@
 using System.Diagnostics;
 using AudioOrchestrator.Audio;
 using AudioOrchestrator.Contracts;
+using AudioOrchestrator.Grains.BargeIn;
+using AudioOrchestrator.Grains.FrontEnd;
+using AudioOrchestrator.Grains.WakeWords;
+using AudioOrchestrator.Speech;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Orleans.Streams;
 using Orleans.Streams.Core;
 
@@ -13,11 +17,20 @@ namespace AudioOrchestrator.Grains.Speakers;
 /// Hears one speaker: implicitly subscribed to the speaker's audio-in stream, decodes and segments the audio,
 /// runs speech-to-text on each utterance and hands it to the session. DSP state lives in memory only.
 /// </summary>
+/// <remarks>
+/// Around the segmenter, a <see cref="SpeechFrontEnd"/> per input sees every detector decision: on a speech onset it
+/// asks the session to pause its answer (barge-in) and, where a wake phrase is required, spots it acoustically while
+/// the utterance is still being heard. Utterances that need a wake phrase and had none spotted are dropped before
+/// speech-to-text; the others are confirmed on the transcript (fuzzy) by the speaker's <see cref="WakeGate"/>, which
+/// strips the wake phrase. Settings come from <see cref="FrontEndSettingsResolver"/> (the session's Discord guild may
+/// override them).
+/// </remarks>
 [ImplicitStreamSubscription(StreamNames.AudioIn)]
 public sealed partial class SpeakerGrain(
     ISpeechToTextClient speechToText,
-    IOptions<SpeakerOptions> options,
+    FrontEndSettingsResolver settingsResolver,
     VoiceActivityDetectors detectors,
+    IServiceProvider services,
     PipelineMetrics metrics,
     TimeProvider clock,
     ILogger<SpeakerGrain> logger)
@@ -26,7 +39,10 @@ public sealed partial class SpeakerGrain(
     private const string LiveInput = "live";
     private readonly Dictionary<string, InputState> _inputs = new(StringComparer.Ordinal);
     private readonly List<SegmentedUtterance> _completed = [];
+    private readonly WakeGate _wakeGate = new();
     private SpeakerRef? _speaker;
+    private FrontEndSettings? _settings;
+    private WakePhraseMatcher? _wakeMatcher;
     private IGrainTimer? _gapTimer;
     private DateTimeOffset _liveLastPacketAt;
     private DateTimeOffset _liveHeardUntil;
@@ -35,6 +51,10 @@ public sealed partial class SpeakerGrain(
     private int _utterances;
 
     private SpeakerRef Speaker => _speaker ??= SpeakerRef.Parse(this.GetPrimaryKeyString());
+
+    private FrontEndSettings Settings => _settings ??= settingsResolver.Resolve(Speaker.SessionId);
+
+    private WakePhraseMatcher WakeMatcher => _wakeMatcher ??= new WakePhraseMatcher(Settings.Wake.Phrases, Settings.Wake.MatchThreshold);
 
     public Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory)
     {
@@ -74,7 +94,7 @@ public sealed partial class SpeakerGrain(
         StopGapTimer();
         foreach (var input in _inputs.Values)
         {
-            input.Pipeline.Dispose();
+            input.Dispose();
         }
 
         _inputs.Clear();
@@ -96,13 +116,14 @@ public sealed partial class SpeakerGrain(
             _liveHeardUntil = now;
             _gapTimer ??= this.RegisterGrainTimer(OnPacketGapTimerAsync, new GrainTimerCreationOptions
             {
-                DueTime = TimeSpan.FromMilliseconds(options.Value.PacketGapMs),
-                Period = TimeSpan.FromMilliseconds(Math.Max(20, options.Value.PacketGapMs / 2)),
+                DueTime = TimeSpan.FromMilliseconds(Settings.Speaker.PacketGapMs),
+                Period = TimeSpan.FromMilliseconds(Math.Max(20, Settings.Speaker.PacketGapMs / 2)),
             });
         }
 
         _completed.Clear();
         _framesReceived += batch.Frames.Length;
+        input.FrontEnd.BeginPush(clock.GetUtcNow(), input.StartedAt);
         var outcome = input.Pipeline.PushBatch(batch.FirstSequence, batch.Frames, batch.CorrelationId is null ? clock.GetUtcNow() : null, _completed);
         if (outcome.CorruptPackets > 0)
         {
@@ -118,6 +139,7 @@ public sealed partial class SpeakerGrain(
         }
 
         metrics.FramesReceived.Add(batch.Frames.Length);
+        await ApplyBargeInAsync(input);
         await HandleCompletedAsync(input, batch.CorrelationId);
     }
 
@@ -131,10 +153,13 @@ public sealed partial class SpeakerGrain(
             return;
         }
 
-        using (input.Pipeline)
+        using (input)
         {
             _completed.Clear();
+            input.FrontEnd.BeginPush(clock.GetUtcNow(), input.StartedAt);
             input.Pipeline.Flush(_completed);
+            input.FrontEnd.EndOfInput();
+            await ApplyBargeInAsync(input);
             await HandleCompletedAsync(input, ended.CorrelationId);
         }
 
@@ -154,19 +179,21 @@ public sealed partial class SpeakerGrain(
         }
 
         var now = clock.GetUtcNow();
-        if (now - _liveLastPacketAt < TimeSpan.FromMilliseconds(options.Value.PacketGapMs))
+        if (now - _liveLastPacketAt < TimeSpan.FromMilliseconds(Settings.Speaker.PacketGapMs))
         {
             return;
         }
 
         _completed.Clear();
+        input.FrontEnd.BeginPush(now, input.StartedAt);
         input.Pipeline.PushSilence(now - _liveHeardUntil, _completed);
         _liveHeardUntil = now;
+        await ApplyBargeInAsync(input);
         await HandleCompletedAsync(input, correlationId: null);
-        if (!input.Pipeline.InSpeech && now - _liveLastPacketAt > options.Value.LiveInputIdleTimeout)
+        if (!input.Pipeline.InSpeech && now - _liveLastPacketAt > Settings.Speaker.LiveInputIdleTimeout)
         {
             _inputs.Remove(LiveInput);
-            input.Pipeline.Dispose();
+            input.Dispose();
             StopGapTimer();
         }
     }
@@ -187,18 +214,22 @@ public sealed partial class SpeakerGrain(
             return input;
         }
 
-        if (_inputs.Count >= options.Value.MaxConcurrentInputs)
+        if (_inputs.Count >= Settings.Speaker.MaxConcurrentInputs)
         {
             ReleaseAbandonedInputs(now);
         }
 
-        if (_inputs.Count >= options.Value.MaxConcurrentInputs)
+        if (_inputs.Count >= Settings.Speaker.MaxConcurrentInputs)
         {
-            LogTooManyInputs(logger, Speaker.StreamKey, options.Value.MaxConcurrentInputs);
+            LogTooManyInputs(logger, Speaker.StreamKey, Settings.Speaker.MaxConcurrentInputs);
             return null;
         }
 
-        input = new InputState(new SpeakerAudioPipeline(options.Value.Segmenter, detectors.Create(), options.Value.FrontEnd), capturedAt, traceParent) { LastActivityAt = now };
+        var settings = Settings;
+        var frontEnd = new SpeechFrontEnd(settings, _wakeGate, services.GetService<IWakePhraseSpotter>(), live: correlationId is null);
+        var detector = new ObservedVoiceActivityDetector(
+            detectors.Create(settings.Speaker) ?? new EnergyVoiceActivityDetector(settings.Speaker.Segmenter), frontEnd);
+        input = new InputState(new SpeakerAudioPipeline(settings.Speaker.Segmenter, detector, settings.Speaker.FrontEnd), frontEnd, capturedAt, traceParent) { LastActivityAt = now };
         _inputs[key] = input;
         return input;
     }
@@ -206,10 +237,10 @@ public sealed partial class SpeakerGrain(
     /// <summary>Uploads whose end marker never came (the client went away) give their place up after a while.</summary>
     private void ReleaseAbandonedInputs(DateTimeOffset now)
     {
-        foreach (var (key, stale) in _inputs.Where(i => i.Key != LiveInput && now - i.Value.LastActivityAt > options.Value.AbandonedInputTimeout).ToArray())
+        foreach (var (key, stale) in _inputs.Where(i => i.Key != LiveInput && now - i.Value.LastActivityAt > Settings.Speaker.AbandonedInputTimeout).ToArray())
         {
             _inputs.Remove(key);
-            stale.Pipeline.Dispose();
+            stale.Dispose();
             LogAbandonedInput(logger, Speaker.StreamKey, key);
         }
     }
@@ -229,9 +260,50 @@ public sealed partial class SpeakerGrain(
         }
     }
 
+    /// <summary>Sends the barge-in steps the front-end decided during the last push to the session.</summary>
+    private async Task ApplyBargeInAsync(InputState input)
+    {
+        foreach (var step in input.FrontEnd.TakeSteps())
+        {
+            switch (step.Signal)
+            {
+                case BargeInSignal.Pause:
+                    input.PauseHeld = await GetConversation().SpeechStartedAsync(new SpeechOnset(Speaker, step.At));
+                    if (input.PauseHeld)
+                    {
+                        metrics.BargeIns.Add(1, new KeyValuePair<string, object?>("step", "pause"));
+                        LogPaused(logger, Speaker.StreamKey);
+                    }
+
+                    break;
+                case BargeInSignal.Resume or BargeInSignal.Interrupt when input.PauseHeld:
+                    input.PauseHeld = false;
+                    var interrupt = step.Signal == BargeInSignal.Interrupt;
+                    await GetConversation().SettleBargeInAsync(new BargeInDecision(Speaker, interrupt));
+                    metrics.BargeIns.Add(1, new KeyValuePair<string, object?>("step", interrupt ? "interrupt" : "resume"));
+                    LogBargeInSettled(logger, Speaker.StreamKey, interrupt);
+                    break;
+                default:
+                    break;
+            }
+        }
+    }
+
     private async Task RecognizeAsync(InputState input, SegmentedUtterance segment, string? correlationId)
     {
         var decidedAt = clock.GetUtcNow();
+        var speechStartedAt = input.StartedAt + segment.SpeechStart;
+        var attempt = input.FrontEnd.AttemptFor(segment);
+        var acoustic = attempt?.Result ?? AcousticWake.NotRun;
+        var settings = Settings;
+        if (!_wakeGate.NeedsTranscript(settings.WakeMode, speechStartedAt, acoustic))
+        {
+            // Wake required, none spotted at the start of the utterance: not addressed to the assistant. No STT spent.
+            metrics.WakeDropped.Add(1, new KeyValuePair<string, object?>("stage", "acoustic"));
+            LogNotAddressed(logger, Speaker.StreamKey, correlationId, "no wake phrase was heard", segment.ToPcmAudio().Duration.TotalMilliseconds);
+            return;
+        }
+
         ActivityContext.TryParse(input.TraceParent, null, out var parent);
         using var activity = TelemetryNames.ActivitySource.StartActivity("speaker.utterance", ActivityKind.Internal, parent);
         activity?.SetTag("session.id", Speaker.SessionId);
@@ -258,36 +330,77 @@ public sealed partial class SpeakerGrain(
             return;
         }
 
+        var verdict = _wakeGate.Judge(transcript, settings.WakeMode, WakeMatcher, settings.Wake.ConversationWindow, speechStartedAt, clock.GetUtcNow(), acoustic);
+        if (!verdict.Accepted)
+        {
+            metrics.WakeDropped.Add(1, new KeyValuePair<string, object?>("stage", "transcript"));
+            LogNotAddressed(logger, Speaker.StreamKey, correlationId, verdict.Reason ?? "", audio.Duration.TotalMilliseconds);
+            return;
+        }
+
         input.Utterances++;
         _utterances++;
         var confidence = response.AdditionalProperties?.TryGetValue("confidence", out var value) == true && value is double c ? c : (double?)null;
+
+        // Acoustic detection when the spotter heard it; otherwise the wake phrase was found on the transcript.
+        var wakeDetectedAt = verdict.WakePhrase is null ? (DateTimeOffset?)null : attempt?.DetectedAt ?? clock.GetUtcNow();
+        if (attempt is { DetectedAt: { } spottedAt })
+        {
+            metrics.WakeDetectDelay.Record((spottedAt - attempt.OnsetAt).TotalMilliseconds);
+        }
+
         var timings = new UtteranceTimings(
-            input.StartedAt + segment.SpeechStart,
+            speechStartedAt,
             input.StartedAt + segment.SpeechEnd,
             decidedAt,
             audio.Duration.TotalMilliseconds,
-            sttMs);
-        var utterance = new Utterance(Guid.CreateVersion7().ToString("N"), Speaker, transcript, confidence, timings, correlationId);
-        LogUtterance(logger, Speaker.StreamKey, correlationId, transcript, sttMs);
+            sttMs,
+            input.FrontEnd.IsLive ? attempt?.OnsetAt : null,
+            wakeDetectedAt,
+            verdict.WakePhrase);
+        activity?.SetTag("wake.phrase", verdict.WakePhrase);
+        var utterance = new Utterance(Guid.CreateVersion7().ToString("N"), Speaker, verdict.Transcript, confidence, timings, correlationId);
+        LogUtterance(
+            logger, Speaker.StreamKey, correlationId, verdict.Transcript, sttMs, timings.EndOfUtteranceDelayMs,
+            verdict.WakePhrase ?? "-", wakeDetectedAt is { } w ? (w - speechStartedAt).TotalMilliseconds : double.NaN);
         await GetConversation().SubmitUtteranceAsync(utterance);
     }
 
     private IConversationGrain GetConversation() => GrainFactory.GetGrain<IConversationGrain>(Speaker.SessionId);
 
-    private sealed class InputState(SpeakerAudioPipeline pipeline, DateTimeOffset startedAt, string? traceParent)
+    private sealed class InputState(SpeakerAudioPipeline pipeline, SpeechFrontEnd frontEnd, DateTimeOffset startedAt, string? traceParent) : IDisposable
     {
         public SpeakerAudioPipeline Pipeline { get; } = pipeline;
+        public SpeechFrontEnd FrontEnd { get; } = frontEnd;
         public DateTimeOffset StartedAt { get; } = startedAt;
         public string? TraceParent { get; } = traceParent;
         public int Utterances { get; set; }
         public DateTimeOffset LastActivityAt { get; set; }
+
+        /// <summary>The session paused its answer for this input's speech and waits for the barge-in to be settled.</summary>
+        public bool PauseHeld { get; set; }
+
+        public void Dispose()
+        {
+            Pipeline.Dispose();
+            FrontEnd.Dispose();
+        }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Speaker {Speaker} (correlation {CorrelationId}): {DurationMs:F0} ms of speech not addressed to the assistant ({Reason}); dropped")]
+    private static partial void LogNotAddressed(ILogger logger, string speaker, string? correlationId, string reason, double durationMs);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Speaker {Speaker} started talking over the assistant: playback paused")]
+    private static partial void LogPaused(ILogger logger, string speaker);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Speaker {Speaker} barge-in settled (interrupt: {Interrupt})")]
+    private static partial void LogBargeInSettled(ILogger logger, string speaker, bool interrupt);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Speaker {Speaker}: released input {Input}, which sent nothing for too long and never ended")]
     private static partial void LogAbandonedInput(ILogger logger, string speaker, string input);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Heard {Speaker} (correlation {CorrelationId}): \"{Transcript}\" (stt {SttMs:F1} ms)")]
-    private static partial void LogUtterance(ILogger logger, string speaker, string? correlationId, string transcript, double sttMs);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Heard {Speaker} (correlation {CorrelationId}): \"{Transcript}\" (stt {SttMs:F1} ms, end-of-utterance decision {EouDelayMs:F0} ms after speech, wake phrase {WakePhrase} detected {WakeDetectMs:F0} ms after speech start)")]
+    private static partial void LogUtterance(ILogger logger, string speaker, string? correlationId, string transcript, double sttMs, double eouDelayMs, string wakePhrase, double wakeDetectMs);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "No words recognised in {DurationMs:F0} ms of speech from {Speaker} (correlation {CorrelationId})")]
     private static partial void LogEmptyTranscript(ILogger logger, string speaker, string? correlationId, double durationMs);

@@ -16,7 +16,14 @@ public sealed class VoiceActivityDetectors(IOptions<SpeakerOptions> options, ISe
     public bool UsesSilero => options.Value.VoiceActivityDetector == Silero;
 
     /// <summary>A new detector for one input, or null for the segmenter's own energy detector.</summary>
-    public IVoiceActivityDetector? Create() => UsesSilero
-        ? new SileroVoiceActivityDetector(services.GetRequiredService<SileroVadModel>(), options.Value.Silero)
-        : null;
+    public IVoiceActivityDetector? Create() => Create(options.Value);
+
+    /// <summary>A new detector for one input with <paramref name="settings"/> (a guild's overrides), or null for the segmenter's own energy detector.</summary>
+    public IVoiceActivityDetector? Create(SpeakerOptions settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return settings.VoiceActivityDetector == Silero
+            ? new SileroVoiceActivityDetector(services.GetRequiredService<SileroVadModel>(), settings.Silero)
+            : null;
+    }
 }

@@ -15,7 +15,7 @@ namespace AudioOrchestrator.Grains.Synthesis;
 public sealed class SpeechSynthesisGrain(ITextToSpeechClient textToSpeech, IOptions<SynthesisOptions> options)
     : Grain, ISpeechSynthesisGrain
 {
-    public async Task<SynthesisResult> SpeakAsync(SpeechRequest request)
+    public async Task<SynthesisResult> SpeakAsync(SpeechRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         using var activity = TelemetryNames.ActivitySource.StartActivity("speech.synthesis");
@@ -36,6 +36,7 @@ public sealed class SpeechSynthesisGrain(ITextToSpeechClient textToSpeech, IOpti
                 var take = Math.Min(batchSize, frames.Count);
                 var batch = frames.GetRange(0, take).ToArray();
                 frames.RemoveRange(0, take);
+                cancellationToken.ThrowIfCancellationRequested();
                 await stream.OnNextAsync(new AnswerAudio(request.TurnId, sequence, batch) { CorrelationId = request.CorrelationId });
                 sequence += batch.Length;
                 firstAudioMs ??= Stopwatch.GetElapsedTime(started).TotalMilliseconds;
@@ -44,7 +45,7 @@ public sealed class SpeechSynthesisGrain(ITextToSpeechClient textToSpeech, IOpti
 
         if (!string.IsNullOrWhiteSpace(request.Text))
         {
-            await foreach (var update in textToSpeech.GetStreamingAudioAsync(request.Text))
+            await foreach (var update in textToSpeech.GetStreamingAudioAsync(request.Text, cancellationToken: cancellationToken))
             {
                 foreach (var content in update.Contents.OfType<DataContent>())
                 {

@@ -12,6 +12,7 @@ public static class SpeechEngineSetup
 
         // The library registrations use TryAdd: a host (a test, a benchmark) may have registered other engines first.
         services.AddPocketSphinxSpeechToText().Bind(configuration.GetSection("Speech:PocketSphinx"));
+        services.AddPocketSphinxWakePhraseSpotter().Bind(configuration.GetSection("Speech:WakeSpotting"));
         services.AddEspeakTextToSpeech().Bind(configuration.GetSection("Speech:Espeak"));
         return services;
     }
