@@ -1,6 +1,7 @@
 using AudioOrchestrator.Grains;
 using AudioOrchestrator.Ingress;
 using AudioOrchestrator.Ingress.Discord;
+using AudioOrchestrator.Ingress.Discord.Commands;
 using AudioOrchestrator.Ingress.Uploads;
 using AudioOrchestrator.Silo.Endpoints;
 using AudioOrchestrator.Silo.Health;
@@ -34,6 +35,7 @@ public static class ServiceApp
         builder.Services.AddSpeechEngines(configuration);
         builder.Services.AddAudioIngress(configuration);
         builder.Services.AddDiscordTransport(configuration);
+        builder.Services.AddDiscordSlashCommands(configuration);
         builder.Services.AddHostedService<StartupReport>();
 
         builder.Services.AddProblemDetails();
