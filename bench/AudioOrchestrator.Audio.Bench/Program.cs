@@ -2,11 +2,17 @@ using System.Globalization;
 using System.Text.Json;
 using AudioOrchestrator.Audio;
 using AudioOrchestrator.Audio.Bench;
+using AudioOrchestrator.Testing.Corpus;
 
 // Silero VAD cost per window, alone and batched across speakers, and the raw front-end cost (libopus decode of 48 kHz
-// Opus to mono, libsoxr 48k -> 16k, Silero on every window) per speaker-second. Single-threaded; CPU time of the
-// process. Usage: [--seconds N] [--model path --sha256 hex]. The last line is one JSON object.
+// Opus to mono, libsoxr 48k -> 16k, Silero on every window) per speaker-second; then the whole front-end
+// (SpeakerAudioPipeline) against the raw stages on the labelled corpus, its segmentation figures and an
+// end-of-utterance silence sweep. Single-threaded; CPU time of the process.
+// Usage: [--seconds N] [--model path --sha256 hex] [--corpus-utterances N (per condition, 0 = skip)] [--repetitions N].
+// The last line is one JSON object.
 var seconds = 30;
+var corpusUtterances = 24;
+var repetitions = 2;
 var options = new SileroVadOptions();
 for (var i = 0; i + 1 < args.Length; i += 2)
 {
@@ -15,6 +21,8 @@ for (var i = 0; i + 1 < args.Length; i += 2)
         case "--seconds": seconds = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
         case "--model": options.ModelPath = args[i + 1]; break;
         case "--sha256": options.ModelSha256 = args[i + 1]; break;
+        case "--corpus-utterances": corpusUtterances = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
+        case "--repetitions": repetitions = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
         default: throw new ArgumentException($"unknown argument {args[i]}");
     }
 }
@@ -43,9 +51,72 @@ figures["frontend_raw_cpu_ms_per_speaker_second"] = Math.Round(total * 1000, 3);
 figures["frontend_raw_speaker_seconds_per_cpu_second"] = Math.Round(1 / total, 1);
 figures["frontend_raw_batched64_speaker_seconds_per_cpu_second"] =
     Math.Round(1 / (decodeS + resampleS + (figures["silero_batched64_ms_per_speaker_window"] * 16000 / SileroVadModel.WindowSamples / 1000)), 1);
+if (corpusUtterances > 0)
+{
+    CorpusFigures(figures);
+}
+
 foreach (var (name, value) in figures)
 {
     Console.WriteLine($"{name} = {value.ToString(CultureInfo.InvariantCulture)}");
 }
 
 Console.WriteLine(JsonSerializer.Serialize(figures));
+
+void CorpusFigures(Dictionary<string, double> figures)
+{
+    using var corpusModel = new SileroVadModel(new SileroVadOptions { ModelPath = options.ModelPath, ModelSha256 = options.ModelSha256 });
+    var defaults = new UtteranceSegmenterOptions();
+    var noisy = LabelledCorpusGenerator.StandardConditions(corpusUtterances).Select(LabelledCorpusGenerator.Get).ToList();
+    var clean = LabelledCorpusGenerator.Get(new CorpusCondition(double.PositiveInfinity, 0, corpusUtterances, 200));
+
+    // Warm-up (JIT, ONNX Runtime) on the clean condition, then the measured runs.
+    CorpusFrontEndBench.Measure(clean, corpusModel, defaults, repetitions: 1);
+    var runs = noisy.Select(corpus =>
+    {
+        var run = CorpusFrontEndBench.Measure(corpus, corpusModel, defaults, repetitions);
+        Console.WriteLine($"corpus {corpus.Condition}: {run.AudioSeconds:F0} s; raw {run.RawCpuSeconds * 1000 / run.AudioSeconds:F3} ms, pipeline {run.PipelineCpuSeconds * 1000 / run.AudioSeconds:F3} ms CPU per speaker-second; {run.Score}");
+        return run;
+    }).ToList();
+    var cleanRun = CorpusFrontEndBench.Measure(clean, corpusModel, defaults, repetitions);
+    Console.WriteLine($"corpus {clean.Condition}: {cleanRun.AudioSeconds:F0} s; raw {cleanRun.RawCpuSeconds * 1000 / cleanRun.AudioSeconds:F3} ms, pipeline {cleanRun.PipelineCpuSeconds * 1000 / cleanRun.AudioSeconds:F3} ms CPU per speaker-second; {cleanRun.Score}");
+
+    var audio = runs.Sum(r => r.AudioSeconds);
+    var raw = runs.Sum(r => r.RawCpuSeconds);
+    var pipeline = runs.Sum(r => r.PipelineCpuSeconds);
+    var outcomes = runs.SelectMany(r => r.Score.Outcomes).ToList();
+    var all = new CorpusScore(outcomes, runs.Sum(r => r.Score.MergedSegments), runs.Sum(r => r.Score.SpuriousSegments));
+    Console.WriteLine($"noisy corpus, all 9 conditions, {audio:F0} s: {all}");
+    figures["corpus_utterances"] = all.Utterances;
+    figures["corpus_audio_seconds"] = Math.Round(audio, 1);
+    figures["frontend_raw_corpus_cpu_ms_per_speaker_second"] = Math.Round(raw * 1000 / audio, 3);
+    figures["frontend_cpu_ms_per_speaker_second"] = Math.Round(pipeline * 1000 / audio, 3);
+    figures["frontend_cpu_ratio"] = Math.Round(pipeline / raw, 3);
+    figures["frontend_speaker_seconds_per_cpu_second_noisy"] = Math.Round(audio / pipeline, 1);
+    figures["frontend_cpu_ratio_clean"] = Math.Round(cleanRun.PipelineCpuSeconds / cleanRun.RawCpuSeconds, 3);
+    figures["frontend_speaker_seconds_per_cpu_second"] = Math.Round(cleanRun.AudioSeconds / cleanRun.PipelineCpuSeconds, 1);
+    figures["eou_delay_ms_p50"] = Math.Round(all.EouDelayMsPercentile(50), 1);
+    figures["eou_delay_ms_p95"] = Math.Round(all.EouDelayMsPercentile(95), 1);
+    figures["false_cutoff_rate"] = Math.Round(all.FalseCutoffRate, 4);
+    figures["missed_utterances"] = all.Missed;
+    figures["merged_segments"] = all.MergedSegments;
+    figures["spurious_segments"] = all.SpuriousSegments;
+    figures["speech_start_error_ms_p95"] = Math.Round(CorpusScore.Percentile(all.Clean.Select(o => Math.Abs(o.SpeechStartError!.Value.TotalMilliseconds)), 95), 1);
+    figures["speech_end_error_ms_p95"] = Math.Round(CorpusScore.Percentile(all.Clean.Select(o => Math.Abs(o.SpeechEndError!.Value.TotalMilliseconds)), 95), 1);
+    foreach (var snr in new[] { 30.0, 20, 10 })
+    {
+        var outcomesAtSnr = runs.Where(r => r.Corpus.Condition.SnrDb == snr).SelectMany(r => r.Score.Outcomes).ToList();
+        figures[$"false_cutoff_rate_snr{snr:0}"] = Math.Round((double)outcomesAtSnr.Count(o => o.Segments >= 2) / outcomesAtSnr.Count, 4);
+    }
+
+    // End-of-utterance silence sweep: the trade between cutting inside 150-450 ms phrase pauses and answering sooner.
+    foreach (var silence in new[] { 300, 350, 400, 450, 500, 550, 600 })
+    {
+        var swept = new UtteranceSegmenterOptions { EndOfUtteranceSilenceMs = silence };
+        var scores = noisy.Select(corpus => CorpusFrontEndBench.Score(corpus, corpusModel, swept)).ToList();
+        var sweep = new CorpusScore(scores.SelectMany(s => s.Outcomes).ToList(), scores.Sum(s => s.MergedSegments), scores.Sum(s => s.SpuriousSegments));
+        Console.WriteLine($"EndOfUtteranceSilenceMs {silence}: {sweep}");
+        figures[$"sweep_eou{silence}_false_cutoff_rate"] = Math.Round(sweep.FalseCutoffRate, 4);
+        figures[$"sweep_eou{silence}_eou_delay_ms_p50"] = Math.Round(sweep.EouDelayMsPercentile(50), 1);
+    }
+}

@@ -37,7 +37,7 @@ public sealed class UtteranceSegmenterTests
             var utterance = utterances[i];
             AssertNear(start, utterance.SpeechStart, $"start {i}");
             AssertNear(end, utterance.SpeechEnd, $"end {i}");
-            AssertNear(end + TimeSpan.FromMilliseconds(600), utterance.DecidedAt, $"decision {i}");
+            AssertNear(end + TimeSpan.FromMilliseconds(new UtteranceSegmenterOptions().EndOfUtteranceSilenceMs), utterance.DecidedAt, $"decision {i}");
             Assert.Equal(Rate, utterance.SampleRate);
         }
 
@@ -79,7 +79,7 @@ public sealed class UtteranceSegmenterTests
     public void Long_speech_is_cut_at_max_utterance_length()
     {
         var signal = new SignalBuilder().Quiet(500).Tone(7000).Quiet(1000);
-        var segmenter = new UtteranceSegmenter(new UtteranceSegmenterOptions { MaxUtteranceMs = 3000, PreRollMs = 200 });
+        var segmenter = new UtteranceSegmenter(new UtteranceSegmenterOptions { MaxUtteranceMs = 3000, PreRollMs = 200, EndOfUtteranceSilenceMs = 600 });
 
         var utterances = PushInChunks(segmenter, signal.ToArray(), chunk: 480);
 

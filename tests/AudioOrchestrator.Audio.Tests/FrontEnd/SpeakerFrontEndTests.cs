@@ -89,8 +89,8 @@ public sealed class SpeakerFrontEndTests
         Assert.Equal(packets.Count, PlayedFrames(frontEnd));
         Assert.Equal(0, frontEnd.CorruptPackets);
 
-        // The default 600 ms end-of-utterance silence closes the utterance inside the silence frames, not at the flush.
-        Assert.InRange(utterance.DecidedAt.TotalMilliseconds, 2000, 2200);
+        // The default 500 ms end-of-utterance silence closes the utterance inside the silence frames, not at the flush (2.5 s).
+        Assert.InRange(utterance.DecidedAt.TotalMilliseconds, 1950, 2150);
     }
 
     [Theory]

@@ -1,0 +1,119 @@
+using AudioOrchestrator.Grains.Speakers;
+using AudioOrchestrator.Testing.Corpus;
+
+namespace AudioOrchestrator.Audio.Bench;
+
+/// <summary>CPU and segmentation of one corpus condition through the whole pipeline and through the raw stages alone.</summary>
+internal sealed record CorpusRun(LabelledCorpus Corpus, double RawCpuSeconds, double PipelineCpuSeconds, CorpusScore Score)
+{
+    public double AudioSeconds => Corpus.Duration.TotalSeconds;
+}
+
+/// <summary>
+/// The whole front-end as the SpeakerGrain runs it (<see cref="SpeakerAudioPipeline.PushBatch"/>: rate guard, jitter
+/// buffer, silence-frame check, libopus, libsoxr, Silero behind its energy gate, hysteresis, segmenter) against the raw
+/// cost of the same packets (libopus decode or concealment of every packet, libsoxr, Silero on every window with the gate
+/// off), side by side on one corpus condition, CPU time of the process, best of <c>repetitions</c>.
+/// </summary>
+internal static class CorpusFrontEndBench
+{
+    private const int PacketsPerBatch = 5;
+    private static readonly DateTimeOffset Epoch = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public static CorpusRun Measure(LabelledCorpus corpus, SileroVadModel model, UtteranceSegmenterOptions segmenter, int repetitions)
+    {
+        var batches = Batches(corpus);
+        double raw = double.MaxValue, pipeline = double.MaxValue;
+        List<SegmentedUtterance> segments = [];
+        for (var repetition = 0; repetition < repetitions; repetition++)
+        {
+            var cpu = SileroBench.CpuTime();
+            Raw(corpus, model);
+            raw = Math.Min(raw, (SileroBench.CpuTime() - cpu).TotalSeconds);
+            cpu = SileroBench.CpuTime();
+            segments = Pipeline(batches, model, segmenter);
+            pipeline = Math.Min(pipeline, (SileroBench.CpuTime() - cpu).TotalSeconds);
+        }
+
+        return new CorpusRun(corpus, raw, pipeline, CorpusEvaluator.Score(corpus, segments));
+    }
+
+    /// <summary>Segments only (no timing), for sweeps of the segmenter options.</summary>
+    public static CorpusScore Score(LabelledCorpus corpus, SileroVadModel model, UtteranceSegmenterOptions segmenter) =>
+        CorpusEvaluator.Score(corpus, Pipeline(Batches(corpus), model, segmenter));
+
+    /// <summary>Arrived packets in batches of up to 5 consecutive ones, a new batch after a loss (as the Discord transport publishes them).</summary>
+    private static List<(long First, byte[][] Frames, DateTimeOffset Arrival)> Batches(LabelledCorpus corpus)
+    {
+        var batches = new List<(long, byte[][], DateTimeOffset)>();
+        var current = new List<byte[]>();
+        long first = 0;
+        for (var i = 0; i <= corpus.Packets.Count; i++)
+        {
+            var packet = i < corpus.Packets.Count ? corpus.Packets[i] : null;
+            if (packet is not null && current.Count == 0)
+            {
+                first = i;
+            }
+
+            if (packet is not null)
+            {
+                current.Add(packet);
+            }
+
+            if ((packet is null || current.Count == PacketsPerBatch) && current.Count > 0)
+            {
+                batches.Add((first, current.ToArray(), Epoch + (LabelledCorpus.PacketDuration * (first + current.Count))));
+                current.Clear();
+            }
+        }
+
+        return batches;
+    }
+
+    private static List<SegmentedUtterance> Pipeline(List<(long First, byte[][] Frames, DateTimeOffset Arrival)> batches, SileroVadModel model, UtteranceSegmenterOptions segmenter)
+    {
+        var completed = new List<SegmentedUtterance>();
+        using var pipeline = new SpeakerAudioPipeline(segmenter, new SileroVoiceActivityDetector(model, new SileroVadOptions()), new SpeakerFrontEndOptions());
+        foreach (var (first, frames, arrival) in batches)
+        {
+            pipeline.PushBatch(first, frames, arrival, completed);
+        }
+
+        pipeline.Flush(completed);
+        if (pipeline.RateLimitedFrames > 0)
+        {
+            throw new InvalidOperationException("The rate guard dropped real-time audio.");
+        }
+
+        return completed;
+    }
+
+    private static void Raw(LabelledCorpus corpus, SileroVadModel model)
+    {
+        using var decoder = new OpusDecoder(AudioFormat.OpusSampleRate, 1);
+        using var resampler = new StreamingResampler(AudioFormat.OpusSampleRate, AudioFormat.SpeechSampleRate, 1);
+        using var stream = new SileroVadStream(model, new SileroVadOptions { EnergyGateDbfs = PcmMath.SilenceDbfs });
+        var pcm = new short[decoder.MaxFrameSamples];
+        var resampled = new short[resampler.MaxOutputSamples(decoder.MaxFrameSamples)];
+        var window = new short[SileroVadModel.WindowSamples];
+        var buffered = 0;
+        foreach (var packet in corpus.Packets)
+        {
+            var samples = packet is null ? decoder.Conceal(pcm, 960) : decoder.Decode(packet, pcm);
+            var written = resampler.Process(pcm.AsSpan(0, samples), resampled);
+            for (var i = 0; i < written;)
+            {
+                var take = Math.Min(written - i, window.Length - buffered);
+                resampled.AsSpan(i, take).CopyTo(window.AsSpan(buffered));
+                buffered += take;
+                i += take;
+                if (buffered == window.Length)
+                {
+                    buffered = 0;
+                    stream.Process(window);
+                }
+            }
+        }
+    }
+}
