@@ -1,0 +1,108 @@
+using System.Globalization;
+using AudioOrchestrator.Discord.Guilds;
+using AudioOrchestrator.Ingress.Discord;
+using AudioOrchestrator.Silo.Hosting;
+using AudioOrchestrator.Testing;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.AI;
+
+namespace AudioOrchestrator.Ingress.Tests.Support;
+
+/// <summary>
+/// The real service (co-hosted silo, ingress with the Discord transport, REST) on free loopback ports, connected to
+/// a <see cref="FakeDiscord"/>. Speech engines: real pocketsphinx (espeak-enrolled model) and espeak-ng, or the
+/// instant tone doubles with the energy detector.
+/// </summary>
+public sealed class DiscordService : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private DiscordService(WebApplication app, FakeDiscord discord, CapturedLogs logs, HttpClient http)
+    {
+        _app = app;
+        Discord = discord;
+        Logs = logs;
+        Http = http;
+    }
+
+    public FakeDiscord Discord { get; }
+
+    public CapturedLogs Logs { get; }
+
+    public HttpClient Http { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public GuildVoiceManager Voice => Services.GetRequiredService<GuildVoiceManager>();
+
+    public DiscordIngressMetrics Metrics => Services.GetRequiredService<DiscordIngressMetrics>();
+
+    public static async Task<DiscordService> StartAsync(IReadOnlyList<ulong> guilds, bool toneEngines, IDictionary<string, string?>? settings = null, bool discord = true)
+    {
+        var fake = await FakeDiscord.StartAsync(guilds);
+        var logs = new CapturedLogs();
+        var configuration = new Dictionary<string, string?>
+        {
+            ["Cluster:SiloPort"] = LoopbackPorts.Free().ToString(CultureInfo.InvariantCulture),
+            ["Cluster:GatewayPort"] = LoopbackPorts.Free().ToString(CultureInfo.InvariantCulture),
+            ["Discord:Voice:RejoinDelay"] = "00:00:00.100",
+            ["Logging:LogLevel:Default"] = "Debug",
+        };
+        if (discord)
+        {
+            foreach (var (key, value) in fake.ClientConfiguration())
+            {
+                configuration[key] = value;
+            }
+        }
+
+        if (toneEngines)
+        {
+            configuration["Speaker:VoiceActivityDetector"] = "Energy";
+
+            // Tones carry no wake phrase: the tone sessions answer everything they hear.
+            configuration["WakeWord:DiscordMode"] = "AlwaysListening";
+        }
+        else
+        {
+            configuration["Speech:PocketSphinx:AcousticModelPath"] = await EspeakVoiceEnrolment.GetModelAsync(CancellationToken.None);
+        }
+
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            configuration[key] = value;
+        }
+
+        var app = ServiceApp.Build([], builder =>
+        {
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Configuration.AddInMemoryCollection(configuration);
+            builder.Logging.AddProvider(logs);
+            builder.Logging.SetMinimumLevel(LogLevel.Debug);
+            if (toneEngines)
+            {
+                builder.Services.AddSingleton<ISpeechToTextClient, ToneSpeechToText>();
+                builder.Services.AddSingleton<ITextToSpeechClient, ToneTextToSpeech>();
+            }
+        });
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(60) };
+        var service = new DiscordService(app, fake, logs, http);
+        if (discord)
+        {
+            await FakeDiscord.WaitUntilAsync(() => guilds.All(service.Voice.IsKnownGuild), "the service sees every guild");
+        }
+
+        return service;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        await Discord.DisposeAsync();
+    }
+}
