@@ -8,11 +8,12 @@ using AudioOrchestrator.Testing.Corpus;
 // Opus to mono, libsoxr 48k -> 16k, Silero on every window) per speaker-second; then the whole front-end
 // (SpeakerAudioPipeline) against the raw stages on the labelled corpus, its segmentation figures and an
 // end-of-utterance silence sweep. Single-threaded; CPU time of the process.
-// Usage: [--seconds N] [--model path --sha256 hex] [--corpus-utterances N (per condition, 0 = skip)] [--repetitions N].
+// Usage: [--seconds N] [--model path --sha256 hex] [--corpus-utterances N (per condition, 0 = skip)] [--repetitions N] [--live-seconds N (cross-speaker batching run, 0 = skip)].
 // The last line is one JSON object.
 var seconds = 30;
 var corpusUtterances = 24;
 var repetitions = 2;
+var crossSpeakerSeconds = 8;
 var options = new SileroVadOptions();
 for (var i = 0; i + 1 < args.Length; i += 2)
 {
@@ -23,6 +24,7 @@ for (var i = 0; i + 1 < args.Length; i += 2)
         case "--sha256": options.ModelSha256 = args[i + 1]; break;
         case "--corpus-utterances": corpusUtterances = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
         case "--repetitions": repetitions = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
+        case "--live-seconds": crossSpeakerSeconds = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
         default: throw new ArgumentException($"unknown argument {args[i]}");
     }
 }
@@ -43,6 +45,31 @@ foreach (var batch in new[] { 1, 16, 64 })
     var perSpeakerWindowMs = SileroBench.Batched(model, options, speech16k, batch);
     Console.WriteLine($"silero batched B={batch}: {perSpeakerWindowMs:F4} ms per speaker-window ({perSpeakerWindowMs * batch:F3} ms per call)");
     figures[$"silero_batched{batch}_ms_per_speaker_window"] = Math.Round(perSpeakerWindowMs, 4);
+}
+
+foreach (var batch in new[] { 4, 8 })
+{
+    var perSpeakerWindowMs = SileroBench.Batched(model, options, speech16k, batch);
+    Console.WriteLine($"silero batched B={batch}: {perSpeakerWindowMs:F4} ms per speaker-window ({perSpeakerWindowMs * batch:F3} ms per call)");
+    figures[$"silero_batched{batch}_ms_per_speaker_window"] = Math.Round(perSpeakerWindowMs, 4);
+}
+
+if (crossSpeakerSeconds > 0)
+{
+    // Live speakers paced in real time: direct inference per speaker against a silo-wide batcher (closes at 64 windows or 3 ms).
+    foreach (var speakers in new[] { 16, 64 })
+    {
+        var duration = TimeSpan.FromSeconds(crossSpeakerSeconds);
+        var direct = CrossSpeakerBatchingBench.Direct(model, options, speech16k, speakers, duration);
+        var batched = CrossSpeakerBatchingBench.Batched(model, options, speech16k, speakers, duration, maxBatch: 64, maxDelay: TimeSpan.FromMilliseconds(3));
+        Console.WriteLine($"{speakers} live speakers: direct {direct.CpuMsPerWindow:F4} ms CPU per window (latency p50 {direct.LatencyMsP50:F3} / p99 {direct.LatencyMsP99:F3} ms); " +
+            $"batched {batched.CpuMsPerWindow:F4} ms CPU per window, mean batch {batched.MeanBatch:F1}, latency p50 {batched.LatencyMsP50:F3} / p99 {batched.LatencyMsP99:F3} ms");
+        figures[$"live{speakers}_direct_cpu_ms_per_window"] = Math.Round(direct.CpuMsPerWindow, 4);
+        figures[$"live{speakers}_batched_cpu_ms_per_window"] = Math.Round(batched.CpuMsPerWindow, 4);
+        figures[$"live{speakers}_batched_mean_batch"] = Math.Round(batched.MeanBatch, 1);
+        figures[$"live{speakers}_batched_latency_ms_p99"] = Math.Round(batched.LatencyMsP99, 3);
+        figures[$"live{speakers}_direct_latency_ms_p99"] = Math.Round(direct.LatencyMsP99, 3);
+    }
 }
 
 var (decodeS, resampleS, sileroS, total) = FrontEndBench.Raw(model, options, speech48k);
