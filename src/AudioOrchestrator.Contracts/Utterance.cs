@@ -19,6 +19,7 @@ public sealed record Utterance(
 /// <param name="OnsetDetectedAt">When the voice activity detector reported the speech onset (wall clock); null for uploads.</param>
 /// <param name="WakeDetectedAt">When the wake phrase was detected (acoustically, or on the transcript); null when none was.</param>
 /// <param name="WakePhrase">The wake phrase heard (and stripped from <see cref="Utterance.Transcript"/>); null when none was.</param>
+/// <param name="EndOfUtteranceDelayMs">End of speech to the end-of-utterance decision, in the input's audio time (EOU silence plus detector lag); null when unknown.</param>
 [GenerateSerializer, Immutable]
 public sealed record UtteranceTimings(
     [property: Id(0)] DateTimeOffset SpeechStartedAt,
@@ -28,11 +29,8 @@ public sealed record UtteranceTimings(
     [property: Id(4)] double SttMs,
     [property: Id(5)] DateTimeOffset? OnsetDetectedAt = null,
     [property: Id(6)] DateTimeOffset? WakeDetectedAt = null,
-    [property: Id(7)] string? WakePhrase = null)
-{
-    /// <summary>End of speech to the end-of-utterance decision, in milliseconds.</summary>
-    public double EndOfUtteranceDelayMs => (EndOfUtteranceAt - SpeechEndedAt).TotalMilliseconds;
-}
+    [property: Id(7)] string? WakePhrase = null,
+    [property: Id(8)] double? EndOfUtteranceDelayMs = null);
 
 /// <summary>A speaker's input ended; <paramref name="UtteranceCount"/> utterances were handed to the session for it.</summary>
 [GenerateSerializer, Immutable]

@@ -13,7 +13,7 @@ namespace AudioOrchestrator.Grains.Tests;
 /// A one-silo in-process cluster running the real grains and streams, with instant tone-based speech engines;
 /// the test process is an Orleans client that uses the real ingress classes, like a separate ingress process.
 /// </summary>
-public sealed class PipelineCluster : IAsyncLifetime
+public class PipelineCluster : IAsyncLifetime
 {
     public const int QueueCount = 4;
 
@@ -23,22 +23,46 @@ public sealed class PipelineCluster : IAsyncLifetime
 
     public IClusterClient Client => Cluster.Client;
 
+    /// <summary>The silo's speech-to-text double (its <see cref="ToneSpeechToText.Calls"/> shows what was transcribed).</summary>
+    public ToneSpeechToText SpeechToText { get; } = new(Phrases);
+
+    /// <summary>Tone phrases: the defaults, plus 1500 Hz for an answer long enough to be talked over (about 9 s).</summary>
+    public static IReadOnlyDictionary<int, string> Phrases { get; } = new Dictionary<int, string>(ToneSpeechToText.DefaultPhrases)
+    {
+        [1500] = "echo " + string.Join(' ', Enumerable.Repeat("this answer goes on and on", 8)),
+    };
+
+    /// <summary>Configuration of the silo on top of the defaults above.</summary>
+    protected virtual IReadOnlyDictionary<string, string?> SiloSettings { get; } = new Dictionary<string, string?>();
+
+    /// <summary>Extra silo services (registered after the grains').</summary>
+    protected virtual void ConfigureSiloServices(IServiceCollection services)
+    {
+    }
+
     public async ValueTask InitializeAsync()
     {
         var builder = new InProcessTestClusterBuilder(1);
         builder.ConfigureSiloHost((_, host) =>
         {
-            host.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            var settings = new Dictionary<string, string?>
             {
                 ["Conversation:AgentTimeout"] = "00:00:00.500",
                 ["Conversation:MaxHistoryTurns"] = "5",
                 // The doubles "speak" in pure tones, which Silero rightly does not call speech.
                 ["Speaker:VoiceActivityDetector"] = "Energy",
                 ["Speaker:AbandonedInputTimeout"] = "00:00:01",
-            });
+            };
+            foreach (var (key, value) in SiloSettings)
+            {
+                settings[key] = value;
+            }
+
+            host.Configuration.AddInMemoryCollection(settings);
             host.Services.AddAudioOrchestratorGrains(host.Configuration);
-            host.Services.AddSingleton<ISpeechToTextClient, ToneSpeechToText>();
+            host.Services.AddSingleton<ISpeechToTextClient>(SpeechToText);
             host.Services.AddSingleton<ITextToSpeechClient, ToneTextToSpeech>();
+            ConfigureSiloServices(host.Services);
         });
         builder.ConfigureSilo((_, silo) =>
         {

@@ -59,6 +59,9 @@ public sealed partial class ConversationGrain(
         {
             await answering.WaitAsync(cancellationToken);
         }
+
+        _playback?.Cancellation.Dispose();
+        _playback = null;
     }
 
     private async Task AnswerPendingAsync()
@@ -109,15 +112,14 @@ public sealed partial class ConversationGrain(
             });
 
             var synthesisStartedAt = clock.GetUtcNow();
-            using var cancel = new CancellationTokenSource();
-            var playback = utterance.CorrelationId is null ? _playback = new LivePlayback(turnId, cancel) : null;
+            var playback = utterance.CorrelationId is null ? StartPlayback(turnId) : null;
             SynthesisResult synthesis;
             try
             {
                 synthesis = await GrainFactory.GetGrain<ISpeechSynthesisGrain>(0)
-                    .SpeakAsync(new SpeechRequest(SessionId, turnId, reply.Text, utterance.CorrelationId), cancel.Token);
+                    .SpeakAsync(new SpeechRequest(SessionId, turnId, reply.Text, utterance.CorrelationId), playback?.Cancellation.Token ?? CancellationToken.None);
             }
-            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+            catch (OperationCanceledException) when (playback?.Cancellation.IsCancellationRequested == true)
             {
                 // Barge-in: the rest of the answer is not synthesised.
                 var spent = (clock.GetUtcNow() - synthesisStartedAt).TotalMilliseconds;
@@ -148,6 +150,14 @@ public sealed partial class ConversationGrain(
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             await Output.OnNextAsync(new TurnFailed(turnId, ex.Message) { CorrelationId = utterance.CorrelationId });
         }
+    }
+
+    /// <summary>The live answer now being spoken replaces the previous one (whose synthesis has finished).</summary>
+    private LivePlayback StartPlayback(string turnId)
+    {
+        _playback?.Cancellation.Dispose();
+        _playback = new LivePlayback(turnId, new CancellationTokenSource());
+        return _playback;
     }
 
     public async Task<bool> SpeechStartedAsync(SpeechOnset onset)

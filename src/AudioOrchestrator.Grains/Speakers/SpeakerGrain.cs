@@ -263,6 +263,21 @@ public sealed partial class SpeakerGrain(
     /// <summary>Sends the barge-in steps the front-end decided during the last push to the session.</summary>
     private async Task ApplyBargeInAsync(InputState input)
     {
+        try
+        {
+            await SendBargeInStepsAsync(input);
+        }
+#pragma warning disable CA1031 // Barge-in is best effort: a failed call must not cost the utterance being heard.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            input.PauseHeld = false;
+            LogBargeInFailed(logger, ex, Speaker.StreamKey);
+        }
+    }
+
+    private async Task SendBargeInStepsAsync(InputState input)
+    {
         foreach (var step in input.FrontEnd.TakeSteps())
         {
             switch (step.Signal)
@@ -357,11 +372,12 @@ public sealed partial class SpeakerGrain(
             sttMs,
             input.FrontEnd.IsLive ? attempt?.OnsetAt : null,
             wakeDetectedAt,
-            verdict.WakePhrase);
+            verdict.WakePhrase,
+            (segment.DecidedAt - segment.SpeechEnd).TotalMilliseconds);
         activity?.SetTag("wake.phrase", verdict.WakePhrase);
         var utterance = new Utterance(Guid.CreateVersion7().ToString("N"), Speaker, verdict.Transcript, confidence, timings, correlationId);
         LogUtterance(
-            logger, Speaker.StreamKey, correlationId, verdict.Transcript, sttMs, timings.EndOfUtteranceDelayMs,
+            logger, Speaker.StreamKey, correlationId, verdict.Transcript, sttMs, timings.EndOfUtteranceDelayMs ?? double.NaN,
             verdict.WakePhrase ?? "-", wakeDetectedAt is { } w ? (w - speechStartedAt).TotalMilliseconds : double.NaN);
         await GetConversation().SubmitUtteranceAsync(utterance);
     }
@@ -389,6 +405,9 @@ public sealed partial class SpeakerGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Speaker {Speaker} (correlation {CorrelationId}): {DurationMs:F0} ms of speech not addressed to the assistant ({Reason}); dropped")]
     private static partial void LogNotAddressed(ILogger logger, string speaker, string? correlationId, string reason, double durationMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Speaker {Speaker}: a barge-in step could not be sent to the session")]
+    private static partial void LogBargeInFailed(ILogger logger, Exception exception, string speaker);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Speaker {Speaker} started talking over the assistant: playback paused")]
     private static partial void LogPaused(ILogger logger, string speaker);

@@ -1,0 +1,221 @@
+using System.Collections.Concurrent;
+using AudioOrchestrator.Audio;
+using AudioOrchestrator.Contracts;
+using AudioOrchestrator.Ingress.Playback;
+using AudioOrchestrator.Ingress.Streams;
+using AudioOrchestrator.Ingress.Uploads;
+using AudioOrchestrator.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace AudioOrchestrator.Grains.Tests.FrontEnd;
+
+/// <summary>Wake phrases and barge-in through the whole Orleans path, with tone engines and the real playback player.</summary>
+public sealed class WakeAndBargeInPipelineTests(FrontEndCluster fixture) : IClassFixture<FrontEndCluster>
+{
+    private readonly Dictionary<string, long> _sequences = [];
+
+    private UtteranceUploadProcessor Uploads => fixture.ClientServices.GetRequiredService<UtteranceUploadProcessor>();
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static string Speaker() => "user-" + Guid.NewGuid().ToString("N")[..8];
+
+    [Fact]
+    public async Task Wake_required_speech_without_a_wake_phrase_is_dropped_before_speech_to_text()
+    {
+        var session = DiscordSessions.SessionId(FrontEndCluster.WakeGuild);
+        var callsBefore = fixture.SpeechToText.Calls;
+        var spotsBefore = fixture.Spotter.Started;
+
+        var result = await Uploads.ProcessAsync(session, Speaker(), TestAudio.Question(440), Ct);
+
+        Assert.True(result.NoSpeech);
+        Assert.Equal(callsBefore, fixture.SpeechToText.Calls);
+        Assert.Equal(spotsBefore + 1, fixture.Spotter.Started);
+    }
+
+    [Fact]
+    public async Task Spotted_wake_phrase_is_stripped_timed_and_opens_the_conversation_window_for_that_speaker()
+    {
+        var session = DiscordSessions.SessionId(FrontEndCluster.WakeGuild);
+        var speaker = Speaker();
+
+        var woken = await Uploads.ProcessAsync(session, speaker, TestAudio.Question(1320), Ct);
+        var followUp = await Uploads.ProcessAsync(session, speaker, TestAudio.Question(660), Ct);
+        var stranger = await Uploads.ProcessAsync(session, Speaker(), TestAudio.Question(660), Ct);
+
+        var turn = Assert.Single(woken.Turns);
+        Assert.Equal(("echo wake words work", "wake words work"), (turn.Transcript, turn.ResponseText));
+        Assert.Equal("time", Assert.Single(followUp.Turns).Agent);
+        Assert.True(stranger.NoSpeech);
+
+        var recorded = (await fixture.Client.GetGrain<IConversationGrain>(session).GetSnapshotAsync())!.History.Single(t => t.TurnId == turn.TurnId);
+        var timings = recorded.Timings;
+        Assert.NotNull(timings);
+        Assert.Equal("echo wake words work", recorded.Transcript);
+
+        // Question(): 300 ms of silence, then the tone; spotted 200 ms into it (as heard, uploads run faster than real time).
+        Assert.NotNull(timings!.WakeDetectMs);
+        Assert.InRange(timings.WakeDetectMs!.Value, 150, 300);
+        Assert.InRange(timings.EndOfUtteranceDelayMs!.Value, 0, 5000);
+        Assert.True(timings.SpeechStartedAt < timings.SpeechEndedAt);
+        Assert.True(timings.TtsMs > 0 && timings.SttMs >= 0);
+    }
+
+    [Fact]
+    public async Task Without_acoustic_spotting_the_transcript_decides()
+    {
+        var session = DiscordSessions.SessionId(FrontEndCluster.TranscriptOnlyGuild);
+        var spotsBefore = fixture.Spotter.Started;
+        var callsBefore = fixture.SpeechToText.Calls;
+
+        var dropped = await Uploads.ProcessAsync(session, Speaker(), TestAudio.Question(440), Ct);
+        var woken = await Uploads.ProcessAsync(session, Speaker(), TestAudio.Question(1320), Ct);
+
+        Assert.True(dropped.NoSpeech);
+        Assert.Equal(callsBefore + 2, fixture.SpeechToText.Calls);
+        Assert.Equal("wake words work", Assert.Single(woken.Turns).ResponseText);
+        Assert.Equal(spotsBefore, fixture.Spotter.Started);
+    }
+
+    [Fact]
+    public async Task Talking_over_the_answer_pauses_then_interrupts_it_and_is_answered_itself()
+    {
+        var session = "barge-" + Guid.NewGuid().ToString("N")[..8];
+        var (alice, bob) = (Speaker(), Speaker());
+        var events = new ConcurrentQueue<SessionOutputEvent>();
+        var hub = fixture.ClientServices.GetRequiredService<SessionOutputHub>();
+        await using var player = new SessionAudioPlayer(session, 5000, _ => Task.CompletedTask, NullLogger<SessionAudioPlayer>.Instance);
+        await player.StartAsync(hub, Ct);
+        await player.SetOutputAvailable(true);
+        using var stopOutput = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var output = PlayAsync(player, stopOutput.Token);
+
+        await using (await hub.ListenAsync(session, e => { events.Enqueue(e); return Task.CompletedTask; }, Ct))
+        {
+            await SendLiveAsync(session, alice, TestAudio.Question(1500));
+            var answer = await WaitForAsync<AnswerStarted>(events, a => a.SpeakerId == alice);
+            await WaitUntilAsync(() => player.PlayedFrames > 10);
+
+            await SendLiveAsync(session, bob, TestAudio.Question(440));
+            var paused = await WaitForAsync<PlaybackPaused>(events, p => p.SpeakerId == bob);
+            var interrupted = await WaitForAsync<AnswerInterrupted>(events, i => i.SpeakerId == bob);
+            var bobsAnswer = await WaitForAsync<AnswerStarted>(events, a => a.SpeakerId == bob);
+
+            Assert.Equal(answer.TurnId, interrupted.TurnId);
+            Assert.Equal("hello world", bobsAnswer.ResponseText);
+            Assert.DoesNotContain(events, e => e is PlaybackResumed);
+            Assert.True(player.DroppedFrames > 0, "the rest of the interrupted answer was dropped by the player");
+            Assert.True(paused.SpeechStartedAt <= DateTimeOffset.UtcNow);
+        }
+
+        var history = (await fixture.Client.GetGrain<IConversationGrain>(session).GetSnapshotAsync())!.History;
+        Assert.True(history.Single(t => t.TurnId == events.OfType<AnswerInterrupted>().Single().TurnId).Interrupted);
+        Assert.False(history.Single(t => t.SpeakerId == bob).Interrupted);
+        await stopOutput.CancelAsync();
+        await output;
+    }
+
+    [Fact]
+    public async Task A_short_backchannel_pauses_and_resumes_the_answer()
+    {
+        var session = "backchannel-" + Guid.NewGuid().ToString("N")[..8];
+        var (alice, bob) = (Speaker(), Speaker());
+        var events = new ConcurrentQueue<SessionOutputEvent>();
+        var hub = fixture.ClientServices.GetRequiredService<SessionOutputHub>();
+
+        await using (await hub.ListenAsync(session, e => { events.Enqueue(e); return Task.CompletedTask; }, Ct))
+        {
+            await SendLiveAsync(session, alice, TestAudio.Question(1500));
+            var answer = await WaitForAsync<AnswerStarted>(events, a => a.SpeakerId == alice);
+
+            // "mm": 200 ms of an unrecognised tone, then the speaker stops sending.
+            await SendLiveAsync(session, bob, TestAudio.Concat(TestAudio.Silence(100), TestAudio.Tone(300, 200)));
+            await WaitForAsync<PlaybackPaused>(events, p => p.SpeakerId == bob);
+            await WaitForAsync<PlaybackResumed>(events, r => r.SpeakerId == bob);
+            await WaitForAsync<AnswerCompleted>(events, c => c.TurnId == answer.TurnId);
+
+            Assert.DoesNotContain(events, e => e is AnswerInterrupted);
+            var history = (await fixture.Client.GetGrain<IConversationGrain>(session).GetSnapshotAsync())!.History;
+            Assert.False(Assert.Single(history).Interrupted);
+        }
+    }
+
+    [Fact]
+    public async Task Speech_while_nothing_plays_publishes_no_playback_events()
+    {
+        var session = "quiet-" + Guid.NewGuid().ToString("N")[..8];
+        var speaker = Speaker();
+        var events = new ConcurrentQueue<SessionOutputEvent>();
+        var hub = fixture.ClientServices.GetRequiredService<SessionOutputHub>();
+
+        await using (await hub.ListenAsync(session, e => { events.Enqueue(e); return Task.CompletedTask; }, Ct))
+        {
+            await SendLiveAsync(session, speaker, TestAudio.Question(440));
+            await WaitForAsync<AnswerCompleted>(events, _ => true);
+        }
+
+        Assert.DoesNotContain(events, e => e is PlaybackPaused or PlaybackResumed or AnswerInterrupted);
+    }
+
+    /// <summary>Sends audio as a live speaker at real time (100 ms batches), as a Discord user would.</summary>
+    private async Task SendLiveAsync(string session, string speakerId, PcmAudio audio)
+    {
+        var stream = fixture.ClientServices.GetRequiredService<SpeakerAudioPublisher>().GetStream(new SpeakerRef(session, speakerId));
+        var packets = OpusPacketizer.Encode(audio);
+        var sequence = _sequences.GetValueOrDefault(speakerId);
+        var started = DateTimeOffset.UtcNow;
+        for (var i = 0; i < packets.Count; i += 5)
+        {
+            var batch = packets.Skip(i).Take(5).ToArray();
+            await stream.OnNextAsync(new OpusFrameBatch(sequence + i, batch, DateTimeOffset.UtcNow));
+            var due = started + TimeSpan.FromMilliseconds((i + batch.Length) * 20);
+            var wait = due - DateTimeOffset.UtcNow;
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, Ct);
+            }
+        }
+
+        _sequences[speakerId] = sequence + packets.Count;
+    }
+
+    private static async Task<T> WaitForAsync<T>(ConcurrentQueue<SessionOutputEvent> events, Func<T, bool> predicate)
+        where T : SessionOutputEvent
+    {
+        T? found = null;
+        await WaitUntilAsync(
+            () => (found = events.OfType<T>().FirstOrDefault(predicate)) is not null,
+            () => $"no {typeof(T).Name}; events: {string.Join(", ", events.Select(e => e.GetType().Name))}");
+        return found!;
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, Func<string>? describe = null)
+    {
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(20);
+        while (!condition())
+        {
+            Assert.True(DateTimeOffset.UtcNow < deadline, describe?.Invoke() ?? "timed out waiting for the pipeline");
+            await Task.Delay(10, Ct);
+        }
+    }
+
+    /// <summary>A paced output: takes one frame every 20 ms, as a voice connection's sender does.</summary>
+    private static async Task PlayAsync(SessionAudioPlayer player, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (await player.Frames.WaitToReadAsync(cancellationToken))
+            {
+                while (player.Frames.TryRead(out _))
+                {
+                    await Task.Delay(20, cancellationToken);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+}
