@@ -17,8 +17,8 @@ public enum DaveCommitterChoice
 
 /// <summary>
 /// The fake's DAVE role: the single external sender. A new member's key package becomes an Add proposal, a departed
-/// member (user left, or a client that reported an invalid commit or welcome with opcode 31) a Remove proposal of its
-/// leaf; proposals go to the members (opcode 27), one of them commits (a simulated user at once, the bot through
+/// member (user left, bot session ended, or a bot that reported an invalid commit or welcome with opcode 31) a Remove
+/// proposal of its leaf; proposals go to the members (opcode 27), one of them commits (a simulated user at once, the bot through
 /// opcode 28), the commit is announced (29) to the members and the Welcome (30) to the newcomer, and once every bot
 /// said ready (23) the transition executes (22). One transition at a time; later changes wait in a queue. A client
 /// reporting opcode 31 is removed and re-added with the fresh key package it sends next (opcode 26).
@@ -118,6 +118,30 @@ public sealed partial class FakeVoiceServer
         }
     }
 
+    /// <summary>
+    /// A bot left the channel for good: its session is forgotten (a resume fails with 4006), the users drop it
+    /// (Client Disconnect) and the external sender proposes the Remove of its leaf.
+    /// </summary>
+    public async Task EndSessionAsync(FakeVoiceSession session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        InvalidateSession(session);
+        await _dave.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            foreach (var user in Users().Where(u => u.Dave is not null))
+            {
+                user.WithDave(d => d.OnClientDisconnect(session.UserId));
+            }
+
+            await DropBotAsync(session, null).ConfigureAwait(false);
+        }
+        finally
+        {
+            _dave.Release();
+        }
+    }
+
     /// <summary>Opcode 31: the bot could not process a commit or welcome; it stops being a member until re-added.</summary>
     private async Task OnInvalidCommitWelcomeAsync(FakeVoiceSession session, ushort transitionId)
     {
@@ -125,27 +149,35 @@ public sealed partial class FakeVoiceServer
         try
         {
             Interlocked.Increment(ref _invalidReports);
-            RemoveFromMembers(session);
-            if (_pending is { } pending)
-            {
-                _waiting.Enqueue(() => RemoveMemberAsync(session));
-                if (pending.TransitionId == transitionId)
-                {
-                    pending.WaitingFor.Remove(session);
-                    if (pending.Distributed && pending.WaitingFor.All(pending.Ready.Contains))
-                    {
-                        await ExecuteAsync(pending).ConfigureAwait(false);
-                    }
-                }
-            }
-            else
-            {
-                await RemoveMemberAsync(session).ConfigureAwait(false);
-            }
+            await DropBotAsync(session, transitionId).ConfigureAwait(false);
         }
         finally
         {
             _dave.Release();
+        }
+    }
+
+    /// <summary>
+    /// The bot gets no more commits; the transition in flight (the one it refused, or any when it left) no longer
+    /// waits for it; its leaf is removed next. Holds <c>_dave</c>.
+    /// </summary>
+    private async Task DropBotAsync(FakeVoiceSession session, ushort? transitionId)
+    {
+        RemoveFromMembers(session);
+        if (_pending is not { } pending)
+        {
+            await RemoveMemberAsync(session).ConfigureAwait(false);
+            return;
+        }
+
+        _waiting.Enqueue(() => RemoveMemberAsync(session));
+        if (transitionId is null || pending.TransitionId == transitionId)
+        {
+            pending.WaitingFor.Remove(session);
+            if (pending.Distributed && pending.WaitingFor.All(pending.Ready.Contains))
+            {
+                await ExecuteAsync(pending).ConfigureAwait(false);
+            }
         }
     }
 

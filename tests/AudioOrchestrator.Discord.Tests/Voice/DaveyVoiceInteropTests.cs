@@ -142,13 +142,35 @@ public sealed class DaveyVoiceInteropTests : IAsyncLifetime
         await AssertAudioBothWaysAsync(bot, davey);
     }
 
+    [Fact]
+    public async Task The_bot_leaving_is_removed_by_daveys_commit_and_rejoins_with_a_new_session()
+    {
+        var davey = await AddDaveyAsync(DaveyId);
+        var first = await ConnectBotAsync();
+        await WaitForGroupAsync(first, 1, [BotId, DaveyId], davey);
+        var firstSession = _server.Sessions.Single();
+
+        // The bot leaves: the gateway proposes the Remove of its leaf and davey commits it.
+        await first.DisconnectAsync(TestContext.Current.CancellationToken);
+        await _server.EndSessionAsync(firstSession);
+        await FakeDiscordServer.WaitUntilAsync(() => _server.DaveEpoch == 2 && davey.DaveEpoch == 2, Timeout, "davey alone at epoch 2");
+        Assert.Equal([DaveyId], ((DaveyDaveMember)davey.Dave!).GroupUsers);
+
+        // It comes back with a new voice session: davey commits it in again and audio flows.
+        var second = await ConnectBotAsync("voice-session-davey-2");
+        await WaitForGroupAsync(second, 3, [BotId, DaveyId], davey);
+        await AssertAudioBothWaysAsync(second, davey);
+        Assert.Equal([DaveyId, DaveyId, DaveyId], _server.Committers);
+        Assert.Empty(_server.DaveErrors);
+    }
+
     private async Task<FakeVoiceUser> AddDaveyAsync(ulong userId) =>
         await _server.AddUserAsync(userId, daveMember: DaveyDaveMember.Start(userId, _server.Options.ChannelId));
 
-    private async Task<DiscordVoiceConnection> ConnectBotAsync()
+    private async Task<DiscordVoiceConnection> ConnectBotAsync(string sessionId = "voice-session-davey")
     {
         var bot = new DiscordVoiceConnection(
-            new VoiceJoinInfo(GuildId, _server.Options.ChannelId, BotId, "voice-session-davey", "voice-token", _server.Endpoint),
+            new VoiceJoinInfo(GuildId, _server.Options.ChannelId, BotId, sessionId, "voice-token", _server.Endpoint),
             logger: _logs.For<DiscordVoiceConnection>());
         _connections.Add(bot);
         bot.FrameSink = _sink;
