@@ -2,6 +2,8 @@ using System.Text.Json;
 using AudioOrchestrator.Contracts;
 using AudioOrchestrator.Discord.Fakes;
 using AudioOrchestrator.Ingress.Discord.Commands;
+using AudioOrchestrator.Ingress.Streams;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AudioOrchestrator.Grains.Tests;
 
@@ -193,6 +195,28 @@ public sealed class SlashCommandTests(PipelineCluster cluster) : IClassFixture<P
             h.Fake.Rest.ChannelMessages.Select(m => (m.ChannelId, m.Content)));
         Assert.Equal(2, h.Statistics.FallbackPosted);
         Assert.Equal(1, h.Statistics.FallbackFailures);
+    }
+
+    [Fact]
+    public async Task An_unplayable_answer_that_is_already_the_reply_to_ask_is_not_posted_again()
+    {
+        await using var h = await SlashCommandHarness.StartAsync(cluster);
+        var hub = cluster.ClientServices.GetRequiredService<SessionOutputHub>();
+        // As the voice transport's player does with no output: every answer started goes to the text fallback, and
+        // this listener is ahead of the /ask's own on the session stream.
+        await using var player = await hub.ListenAsync(
+            DiscordSessions.SessionId(SlashCommandHarness.GuildId),
+            e => e is AnswerStarted started ? h.TextFallback.PostAsync(SlashCommandHarness.GuildId, started.ResponseText, CancellationToken.None) : Task.CompletedTask,
+            CancellationToken.None);
+
+        var ask = await h.CommandAsync("ask", Question);
+        await h.WaitForAnswerAsync(ask);
+        await SlashCommandHarness.WaitUntilAsync(() => h.Statistics.FallbackSkipped == 1, "the fallback to skip the /ask answer");
+        await h.TextFallback.PostAsync(SlashCommandHarness.GuildId, "a different answer", CancellationToken.None);
+        await SlashCommandHarness.WaitUntilAsync(() => h.Statistics.FallbackPosted == 1, "the other answer to be posted");
+
+        Assert.Equal("hello world", ask.OriginalContent);
+        Assert.Equal([(SlashCommandHarness.TextChannelId, "a different answer")], h.Fake.Rest.ChannelMessages.Select(m => (m.ChannelId, m.Content)));
     }
 
     [Fact]

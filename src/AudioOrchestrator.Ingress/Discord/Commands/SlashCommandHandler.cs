@@ -36,6 +36,7 @@ public sealed partial class SlashCommandHandler(
     DiscordQuestionAsker asker,
     IClusterClient cluster,
     DiscordTextChannels textChannels,
+    TextAnswerLedger answers,
     SlashCommandStatistics statistics,
     ILogger<SlashCommandHandler> logger)
 {
@@ -151,11 +152,24 @@ public sealed partial class SlashCommandHandler(
             return CommandResult.Reject($"The question is longer than {SlashCommandCatalog.MaxQuestionLength} characters.");
         }
 
-        await responder.DeferAsync(cancellationToken).ConfigureAwait(false);
-        var answer = await asker.AskAsync(request.GuildId, request.UserId, request.InteractionId, option.Text, cancellationToken).ConfigureAwait(false);
-        return string.IsNullOrWhiteSpace(answer.Text)
+        // In the ledger before the question goes out: the voice transport may hand the answer to the text fallback
+        // before this command sees it, and the fallback must not post what this reply is about to show.
+        var ledgerEntry = answers.Begin(request.GuildId);
+        string? answerText = null;
+        try
+        {
+            await responder.DeferAsync(cancellationToken).ConfigureAwait(false);
+            var answer = await asker.AskAsync(request.GuildId, request.UserId, request.InteractionId, option.Text, cancellationToken).ConfigureAwait(false);
+            answerText = answer.Text;
+        }
+        finally
+        {
+            ledgerEntry.Complete(answerText);
+        }
+
+        return string.IsNullOrWhiteSpace(answerText)
             ? CommandResult.Reject("The assistant gave an empty answer.", SlashCommandOutcome.Failed)
-            : CommandResult.Answer(answer.Text);
+            : CommandResult.Answer(answerText);
     }
 
     private async Task<CommandResult> StatusAsync(SlashCommandRequest request, InteractionResponder responder, CancellationToken cancellationToken)

@@ -41,6 +41,7 @@ public static class SlashCommandServiceCollectionExtensions
             ownsHttpClient: true));
         services.TryAddSingleton<IDiscordVoiceStates, ShardVoiceStates>();
         services.TryAddSingleton<DiscordTextChannels>();
+        services.TryAddSingleton<TextAnswerLedger>();
         services.TryAddSingleton<SlashCommandStatistics>();
         services.TryAddSingleton<DiscordQuestionAsker>();
         services.TryAddSingleton<SlashCommandHandler>();

@@ -10,6 +10,7 @@ public sealed class SlashCommandStatistics
     private long _unanswerable;
     private long _fallbackPosted;
     private long _fallbackFailed;
+    private long _fallbackSkipped;
 
     /// <summary>Interactions received.</summary>
     public long Received => Interlocked.Read(ref _received);
@@ -32,6 +33,9 @@ public sealed class SlashCommandStatistics
     /// <summary>Unspoken answers that could not be posted (no channel known, or Discord refused).</summary>
     public long FallbackFailures => Interlocked.Read(ref _fallbackFailed);
 
+    /// <summary>Unspoken answers not posted because they already were the reply to a <c>/ask</c>.</summary>
+    public long FallbackSkipped => Interlocked.Read(ref _fallbackSkipped);
+
     internal void OnReceived() => Interlocked.Increment(ref _received);
 
     internal void OnAnswered() => Interlocked.Increment(ref _answered);
@@ -45,4 +49,6 @@ public sealed class SlashCommandStatistics
     internal void OnFallbackPosted() => Interlocked.Increment(ref _fallbackPosted);
 
     internal void OnFallbackFailed() => Interlocked.Increment(ref _fallbackFailed);
+
+    internal void OnFallbackSkipped() => Interlocked.Increment(ref _fallbackSkipped);
 }
