@@ -13,17 +13,35 @@ namespace AudioOrchestrator.Ingress.Discord.Commands;
 /// idempotent, retried with backoff in the background) and answers every INTERACTION_CREATE of the shards off the
 /// gateway's receive loop.
 /// </summary>
-public sealed partial class SlashCommandService(
-    DiscordShardManager shards,
-    SlashCommandHandler handler,
-    DiscordInteractionRestClient rest,
-    IOptions<DiscordCommandOptions> options,
-    TimeProvider clock,
-    ILogger<SlashCommandService> logger) : IHostedService, IAsyncDisposable
+public sealed partial class SlashCommandService : IHostedService, IAsyncDisposable
 {
+    private readonly DiscordShardManager _shards;
+    private readonly SlashCommandHandler _handler;
+    private readonly DiscordInteractionRestClient _rest;
+    private readonly IOptions<DiscordCommandOptions> _options;
+    private readonly TimeProvider _clock;
+    private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<Task, byte> _running = new();
     private Task _registration = Task.CompletedTask;
+
+    /// <summary>Creates the service and subscribes to the shards' interactions at once (hosted services are all built before any starts, so none is missed).</summary>
+    public SlashCommandService(
+        DiscordShardManager shards,
+        SlashCommandHandler handler,
+        DiscordInteractionRestClient rest,
+        IOptions<DiscordCommandOptions> options,
+        TimeProvider clock,
+        ILogger<SlashCommandService> logger)
+    {
+        _shards = shards ?? throw new ArgumentNullException(nameof(shards));
+        _handler = handler ?? throw new ArgumentNullException(nameof(handler));
+        _rest = rest ?? throw new ArgumentNullException(nameof(rest));
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        _clock = clock ?? throw new ArgumentNullException(nameof(clock));
+        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        _shards.InteractionCreated += OnInteraction;
+    }
 
     /// <summary>Completes when the start-up registration has finished (successfully or not).</summary>
     public Task Registration => _registration;
@@ -33,8 +51,7 @@ public sealed partial class SlashCommandService(
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        shards.InteractionCreated += OnInteraction;
-        if (options.Value.RegisterCommands)
+        if (_options.Value.RegisterCommands)
         {
             _registration = Task.Run(() => RegisterAsync(_stopping.Token), CancellationToken.None);
         }
@@ -44,7 +61,7 @@ public sealed partial class SlashCommandService(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        shards.InteractionCreated -= OnInteraction;
+        _shards.InteractionCreated -= OnInteraction;
         await _stopping.CancelAsync().ConfigureAwait(false);
         try
         {
@@ -58,7 +75,7 @@ public sealed partial class SlashCommandService(
 
     public async ValueTask DisposeAsync()
     {
-        shards.InteractionCreated -= OnInteraction;
+        _shards.InteractionCreated -= OnInteraction;
         if (!_stopping.IsCancellationRequested)
         {
             await _stopping.CancelAsync().ConfigureAwait(false);
@@ -70,20 +87,20 @@ public sealed partial class SlashCommandService(
     /// <summary>Registers the commands once (bulk overwrite); used at start-up with retries.</summary>
     public async Task<IReadOnlyList<RegisteredApplicationCommand>> RegisterOnceAsync(CancellationToken cancellationToken)
     {
-        var settings = options.Value;
-        var applicationId = settings.ApplicationId ?? await rest.GetApplicationIdAsync(cancellationToken).ConfigureAwait(false);
+        var settings = _options.Value;
+        var applicationId = settings.ApplicationId ?? await _rest.GetApplicationIdAsync(cancellationToken).ConfigureAwait(false);
         if (settings.CommandGuildIds.Count == 0)
         {
-            var registered = await rest.OverwriteGlobalCommandsAsync(applicationId, SlashCommandCatalog.Definitions, cancellationToken).ConfigureAwait(false);
-            LogRegistered(logger, registered.Count, "global");
+            var registered = await _rest.OverwriteGlobalCommandsAsync(applicationId, SlashCommandCatalog.Definitions, cancellationToken).ConfigureAwait(false);
+            LogRegistered(_logger, registered.Count, "global");
             return registered;
         }
 
         var all = new List<RegisteredApplicationCommand>();
         foreach (var guildId in settings.CommandGuildIds)
         {
-            var registered = await rest.OverwriteGuildCommandsAsync(applicationId, guildId, SlashCommandCatalog.Definitions, cancellationToken).ConfigureAwait(false);
-            LogRegistered(logger, registered.Count, "guild " + guildId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            var registered = await _rest.OverwriteGuildCommandsAsync(applicationId, guildId, SlashCommandCatalog.Definitions, cancellationToken).ConfigureAwait(false);
+            LogRegistered(_logger, registered.Count, "guild " + guildId.ToString(System.Globalization.CultureInfo.InvariantCulture));
             all.AddRange(registered);
         }
 
@@ -92,7 +109,7 @@ public sealed partial class SlashCommandService(
 
     private async Task RegisterAsync(CancellationToken cancellationToken)
     {
-        var attempts = options.Value.RegistrationAttempts;
+        var attempts = _options.Value.RegistrationAttempts;
         for (var attempt = 1; attempt <= attempts; attempt++)
         {
             try
@@ -102,7 +119,7 @@ public sealed partial class SlashCommandService(
             }
             catch (DiscordRestException ex)
             {
-                LogRegistrationFailed(logger, ex, attempt, attempts);
+                LogRegistrationFailed(_logger, ex, attempt, attempts);
                 if (attempt == attempts || ex.Status is System.Net.HttpStatusCode.Unauthorized or System.Net.HttpStatusCode.Forbidden or System.Net.HttpStatusCode.BadRequest)
                 {
                     return; // a configuration problem: retrying cannot help
@@ -115,7 +132,7 @@ public sealed partial class SlashCommandService(
 
             try
             {
-                await Task.Delay(TimeSpan.FromSeconds(Math.Min(60, 1 << attempt)), clock, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(60, 1 << attempt)), _clock, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -141,7 +158,7 @@ public sealed partial class SlashCommandService(
     {
         try
         {
-            await handler.HandleAsync(interaction, _stopping.Token).ConfigureAwait(false);
+            await _handler.HandleAsync(interaction, _stopping.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {

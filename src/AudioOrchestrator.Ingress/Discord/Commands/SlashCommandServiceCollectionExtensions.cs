@@ -30,6 +30,7 @@ public static class SlashCommandServiceCollectionExtensions
         services.AddOptions<DiscordCommandOptions>().Bind(configuration.GetSection(DiscordCommandOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DiscordCommandOptions>, DiscordCommandOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
 
         // Its own HttpClient, not IHttpClientFactory's: the factory's handlers log request URLs, and interaction URLs carry tokens.
         services.TryAddSingleton(sp => new DiscordInteractionRestClient(

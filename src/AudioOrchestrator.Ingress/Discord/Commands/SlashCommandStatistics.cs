@@ -1,8 +1,16 @@
+using System.Diagnostics.Metrics;
+
 namespace AudioOrchestrator.Ingress.Discord.Commands;
 
-/// <summary>Counters of the slash commands and the text fallback of this process.</summary>
+/// <summary>
+/// Counters of the slash commands and the text fallback of this process, also exported on the meter
+/// <c>AudioOrchestrator</c>: <c>audioorchestrator.discord.commands</c> (tag <c>outcome</c>: answered, rejected, failed,
+/// unanswerable) and <c>audioorchestrator.discord.text_fallback</c> (tag <c>outcome</c>: posted, skipped, failed).
+/// </summary>
 public sealed class SlashCommandStatistics
 {
+    private readonly Counter<long> _commands;
+    private readonly Counter<long> _fallbacks;
     private long _received;
     private long _answered;
     private long _rejected;
@@ -11,6 +19,14 @@ public sealed class SlashCommandStatistics
     private long _fallbackPosted;
     private long _fallbackFailed;
     private long _fallbackSkipped;
+
+    public SlashCommandStatistics(IMeterFactory meterFactory)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        var meter = meterFactory.Create(DiscordIngressMetrics.MeterName);
+        _commands = meter.CreateCounter<long>("audioorchestrator.discord.commands", description: "Slash commands by outcome (answered, rejected, failed, unanswerable).");
+        _fallbacks = meter.CreateCounter<long>("audioorchestrator.discord.text_fallback", description: "Unspoken answers for text chat by outcome (posted, skipped, failed).");
+    }
 
     /// <summary>Interactions received.</summary>
     public long Received => Interlocked.Read(ref _received);
@@ -38,17 +54,23 @@ public sealed class SlashCommandStatistics
 
     internal void OnReceived() => Interlocked.Increment(ref _received);
 
-    internal void OnAnswered() => Interlocked.Increment(ref _answered);
+    internal void OnAnswered() => Add(ref _answered, _commands, "answered");
 
-    internal void OnRejected() => Interlocked.Increment(ref _rejected);
+    internal void OnRejected() => Add(ref _rejected, _commands, "rejected");
 
-    internal void OnFailed() => Interlocked.Increment(ref _failed);
+    internal void OnFailed() => Add(ref _failed, _commands, "failed");
 
-    internal void OnUnanswerable() => Interlocked.Increment(ref _unanswerable);
+    internal void OnUnanswerable() => Add(ref _unanswerable, _commands, "unanswerable");
 
-    internal void OnFallbackPosted() => Interlocked.Increment(ref _fallbackPosted);
+    internal void OnFallbackPosted() => Add(ref _fallbackPosted, _fallbacks, "posted");
 
-    internal void OnFallbackFailed() => Interlocked.Increment(ref _fallbackFailed);
+    internal void OnFallbackFailed() => Add(ref _fallbackFailed, _fallbacks, "failed");
 
-    internal void OnFallbackSkipped() => Interlocked.Increment(ref _fallbackSkipped);
+    internal void OnFallbackSkipped() => Add(ref _fallbackSkipped, _fallbacks, "skipped");
+
+    private static void Add(ref long total, Counter<long> counter, string outcome)
+    {
+        Interlocked.Increment(ref total);
+        counter.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+    }
 }
