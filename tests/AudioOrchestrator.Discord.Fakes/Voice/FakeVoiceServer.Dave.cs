@@ -30,6 +30,8 @@ public sealed partial class FakeVoiceServer
     private readonly Queue<Func<Task>> _waiting = new();
     private readonly List<string> _daveErrors = [];
     private readonly List<ulong> _committers = [];
+    private readonly HashSet<(ulong User, DaveOpcode Opcode)> _tamperForUsers = [];
+    private readonly HashSet<FakeVoiceUser> _recovering = [];
     private int _tamperCommits;
     private int _tamperWelcomes;
     private int _invalidReports;
@@ -40,7 +42,7 @@ public sealed partial class FakeVoiceServer
     /// <summary>Transitions executed so far.</summary>
     public int ExecutedTransitions { get; private set; }
 
-    /// <summary>Opcode 31 reports received from bots.</summary>
+    /// <summary>Opcode 31 reports received from bots and simulated users.</summary>
     public int InvalidCommitWelcomeReports => Volatile.Read(ref _invalidReports);
 
     /// <summary>User ids of the group's members as the external sender sees them.</summary>
@@ -84,6 +86,24 @@ public sealed partial class FakeVoiceServer
 
     /// <summary>Corrupts the next Welcome (opcode 30) sent to a bot: its last byte (encrypted group info) flipped.</summary>
     public void TamperNextWelcomeToBot() => Interlocked.Increment(ref _tamperWelcomes);
+
+    /// <summary>Corrupts the next commit (opcode 29) announced to the simulated user <paramref name="userId"/>; it answers opcode 31 and is re-added.</summary>
+    public void TamperNextCommitTo(ulong userId)
+    {
+        lock (_tamperForUsers)
+        {
+            _tamperForUsers.Add((userId, DaveOpcode.MlsAnnounceCommitTransition));
+        }
+    }
+
+    /// <summary>Corrupts the next Welcome (opcode 30) to the simulated user <paramref name="userId"/>; it answers opcode 31 and is re-added.</summary>
+    public void TamperNextWelcomeTo(ulong userId)
+    {
+        lock (_tamperForUsers)
+        {
+            _tamperForUsers.Add((userId, DaveOpcode.MlsWelcome));
+        }
+    }
 
     /// <summary>A simulated user's DAVE member starts (key package, external sender) and asks to be added. Holds <c>_dave</c>.</summary>
     private async Task JoinDaveAsync(FakeVoiceUser user)
@@ -275,6 +295,7 @@ public sealed partial class FakeVoiceServer
     private async Task DistributeAsync(PendingTransition pending, MlsMessage commit, Welcome? welcome)
     {
         var announceTo = _epoch > 0 ? Members() : [pending.Committer];
+        var refused = false;
         _epoch++;
         lock (_committers)
         {
@@ -286,12 +307,9 @@ public sealed partial class FakeVoiceServer
             switch (member)
             {
                 case FakeVoiceUser user:
-                    var answer = user.WithDave(d => d.HandleBinary(DaveBinaryCodec.EncodeServer(new AnnounceCommitTransition(0, pending.TransitionId, commit))));
-                    if (answer.Any(o => o.Opcode == DaveOpcode.MlsInvalidCommitWelcome))
-                    {
-                        RecordError($"user {user.UserId} refused the commit of transition {pending.TransitionId}: {user.WithDave(d => d.LastError)}");
-                    }
-
+                    var announce = TamperedFor(user, DaveBinaryCodec.EncodeServer(new AnnounceCommitTransition(0, pending.TransitionId, commit)), out var tamperedCommit);
+                    var answer = user.WithDave(d => d.HandleBinary(announce));
+                    refused |= OnUserAnswer(user, answer, pending.TransitionId, tamperedCommit);
                     break;
                 case FakeVoiceSession bot:
                     pending.WaitingFor.Add(bot);
@@ -304,12 +322,9 @@ public sealed partial class FakeVoiceServer
         switch (pending.Newcomer)
         {
             case FakeVoiceUser user:
-                var answer = user.WithDave(d => d.HandleBinary(DaveBinaryCodec.EncodeServer(new WelcomePackage(0, pending.TransitionId, welcome!))));
-                if (answer.Any(o => o.Opcode == DaveOpcode.MlsInvalidCommitWelcome))
-                {
-                    RecordError($"user {user.UserId} refused the welcome of transition {pending.TransitionId}: {user.WithDave(d => d.LastError)}");
-                }
-
+                var welcomeBytes = TamperedFor(user, DaveBinaryCodec.EncodeServer(new WelcomePackage(0, pending.TransitionId, welcome!)), out var tamperedWelcome);
+                var answer = user.WithDave(d => d.HandleBinary(welcomeBytes));
+                refused |= OnUserAnswer(user, answer, pending.TransitionId, tamperedWelcome);
                 break;
             case FakeVoiceSession bot:
                 pending.WaitingFor.Add(bot);
@@ -330,6 +345,17 @@ public sealed partial class FakeVoiceServer
         {
             _leaves[newcomer] = LeftmostFreeLeaf();
             AddToMembers(newcomer);
+        }
+
+        if (refused)
+        {
+            // Users that answered opcode 31 leave the member list; their removal and re-addition are queued.
+            lock (_members)
+            {
+                _members.RemoveAll(m => m is FakeVoiceUser u && _recovering.Contains(u));
+            }
+
+            _recovering.Clear();
         }
 
         pending.Distributed = true;
@@ -371,6 +397,38 @@ public sealed partial class FakeVoiceServer
         }
 
         await change().ConfigureAwait(false);
+    }
+
+    /// <summary>A simulated user's answer to a commit or welcome: opcode 31 and a key package mean remove and re-add it.</summary>
+    private bool OnUserAnswer(FakeVoiceUser user, IReadOnlyList<DaveOutgoing> answer, ushort transitionId, bool tampered)
+    {
+        if (!answer.Any(o => o.Opcode == DaveOpcode.MlsInvalidCommitWelcome))
+        {
+            return false;
+        }
+
+        Interlocked.Increment(ref _invalidReports);
+        if (!tampered)
+        {
+            RecordError($"user {user.UserId} refused transition {transitionId}: {user.WithDave(d => d.LastError)}");
+        }
+
+        var keyPackage = answer.Select(o => o.Binary).OfType<KeyPackageMessage>().Single().KeyPackage;
+        user.KeyPackage = keyPackage;
+        _recovering.Add(user);
+        _waiting.Enqueue(() => RemoveMemberAsync(user));
+        _waiting.Enqueue(() => StartAddAsync(user, keyPackage));
+        return true;
+    }
+
+    private byte[] TamperedFor(FakeVoiceUser user, byte[] message, out bool tampered)
+    {
+        lock (_tamperForUsers)
+        {
+            tampered = _tamperForUsers.Remove((user.UserId, (DaveOpcode)message[2]));
+        }
+
+        return Tampered(message, tampered);
     }
 
     private object ChooseCommitter(IReadOnlyList<object> candidates) => PreferredCommitter == DaveCommitterChoice.Bot

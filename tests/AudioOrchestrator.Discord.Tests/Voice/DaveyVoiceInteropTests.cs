@@ -143,6 +143,44 @@ public sealed class DaveyVoiceInteropTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Davey_refusing_a_tampered_commit_recovers_through_op_31_and_joins_from_the_bots_welcome()
+    {
+        _server.PreferredCommitter = DaveCommitterChoice.Bot;
+        var bot = await ConnectBotAsync();
+        await FakeDiscordServer.WaitUntilAsync(() => _server.Sessions.Single().HasKeyPackage, Timeout, "the bot's key package");
+        var davey = await AddDaveyAsync(DaveyId);
+        await WaitForGroupAsync(bot, 1, [BotId, DaveyId], davey);
+
+        // The bot's commit adding a second davey user reaches the first one corrupted: davey refuses it (op 31) and
+        // re-initialises with a new key package; the bot commits its Remove (epoch 3) and its Add (epoch 4).
+        _server.TamperNextCommitTo(DaveyId);
+        var daveyTwo = await AddDaveyAsync(DaveyTwoId);
+        await WaitForGroupAsync(bot, 4, [BotId, DaveyId, DaveyTwoId], davey, daveyTwo);
+        Assert.Equal(1, _server.InvalidCommitWelcomeReports);
+        Assert.Equal([BotId, BotId, BotId, BotId], _server.Committers);
+        Assert.Empty(_server.DaveErrors);
+        await AssertAudioBothWaysAsync(bot, davey);
+        await AssertAudioBothWaysAsync(bot, daveyTwo);
+    }
+
+    [Fact]
+    public async Task Davey_refusing_a_tampered_welcome_recovers_through_op_31_and_joins_from_the_bots_next_welcome()
+    {
+        _server.PreferredCommitter = DaveCommitterChoice.Bot;
+        var bot = await ConnectBotAsync();
+        await FakeDiscordServer.WaitUntilAsync(() => _server.Sessions.Single().HasKeyPackage, Timeout, "the bot's key package");
+        _server.TamperNextWelcomeTo(DaveyId);
+        var davey = await AddDaveyAsync(DaveyId);
+
+        // Epoch 1 adds davey with a corrupt Welcome; epoch 2 removes its unusable leaf; epoch 3 adds it again.
+        await WaitForGroupAsync(bot, 3, [BotId, DaveyId], davey);
+        Assert.Equal(1, _server.InvalidCommitWelcomeReports);
+        Assert.Equal([BotId, BotId, BotId], _server.Committers);
+        Assert.Empty(_server.DaveErrors);
+        await AssertAudioBothWaysAsync(bot, davey);
+    }
+
+    [Fact]
     public async Task The_bot_leaving_is_removed_by_daveys_commit_and_rejoins_with_a_new_session()
     {
         var davey = await AddDaveyAsync(DaveyId);
