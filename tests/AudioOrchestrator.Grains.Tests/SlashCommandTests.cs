@@ -177,6 +177,37 @@ public sealed class SlashCommandTests(PipelineCluster cluster) : IClassFixture<P
     }
 
     [Fact]
+    public async Task A_refused_registration_is_logged_once_without_retrying_and_commands_still_work()
+    {
+        await using var h = await SlashCommandHarness.StartAsync(cluster, new Dictionary<string, string?> { ["Discord:ApplicationId"] = "123" });
+        await h.Service.Registration;
+        var ask = await h.CommandAsync("ask", Question);
+        await h.WaitForAnswerAsync(ask);
+
+        Assert.Empty(h.Service.Registered);
+        Assert.Equal(403, Assert.Single(h.Fake.Rest.Requests, r => r.Method == "PUT").Status);
+        Assert.Contains("Registering the slash commands failed (attempt 1 of 5)", h.Logs.AllText, StringComparison.Ordinal);
+        Assert.Contains("(code 50001): Missing Access", h.Logs.AllText, StringComparison.Ordinal);
+        Assert.Equal("hello world", ask.OriginalContent);
+    }
+
+    [Fact]
+    public void Invalid_command_options_are_refused_naming_the_key()
+    {
+        var options = new DiscordCommandOptions { AskTimeout = TimeSpan.Zero, ApplicationId = 0, RegistrationAttempts = 0 };
+        options.FallbackTextChannels["general"] = 5;
+        options.CommandGuildIds.Add(0);
+
+        var result = new DiscordCommandOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Equal(
+            ["Discord:ApplicationId", "Discord:CommandGuildIds", "Discord:FallbackTextChannels:general", "Discord:AskTimeout", "Discord:RegistrationAttempts"],
+            result.Failures!.Select(f => f[..f.IndexOf(' ', StringComparison.Ordinal)]));
+        Assert.True(new DiscordCommandOptionsValidator().Validate(null, new DiscordCommandOptions()).Succeeded);
+    }
+
+    [Fact]
     public async Task Text_fallback_posts_to_the_last_command_channel_else_the_configured_one()
     {
         await using var h = await SlashCommandHarness.StartAsync(cluster, new Dictionary<string, string?>
