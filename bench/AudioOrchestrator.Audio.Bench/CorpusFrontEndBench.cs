@@ -20,7 +20,7 @@ internal static class CorpusFrontEndBench
     private const int PacketsPerBatch = 5;
     private static readonly DateTimeOffset Epoch = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    public static CorpusRun Measure(LabelledCorpus corpus, SileroVadModel model, UtteranceSegmenterOptions segmenter, int repetitions)
+    public static CorpusRun Measure(LabelledCorpus corpus, SileroVadModel model, UtteranceSegmenterOptions segmenter, int repetitions, SileroVadOptions? vad = null)
     {
         var batches = Batches(corpus);
         double raw = double.MaxValue, pipeline = double.MaxValue;
@@ -31,7 +31,7 @@ internal static class CorpusFrontEndBench
             Raw(corpus, model);
             raw = Math.Min(raw, (SileroBench.CpuTime() - cpu).TotalSeconds);
             cpu = SileroBench.CpuTime();
-            segments = Pipeline(batches, model, segmenter);
+            segments = Pipeline(batches, model, segmenter, vad);
             pipeline = Math.Min(pipeline, (SileroBench.CpuTime() - cpu).TotalSeconds);
         }
 
@@ -39,8 +39,8 @@ internal static class CorpusFrontEndBench
     }
 
     /// <summary>Segments only (no timing), for sweeps of the segmenter options.</summary>
-    public static CorpusScore Score(LabelledCorpus corpus, SileroVadModel model, UtteranceSegmenterOptions segmenter) =>
-        CorpusEvaluator.Score(corpus, Pipeline(Batches(corpus), model, segmenter));
+    public static CorpusScore Score(LabelledCorpus corpus, SileroVadModel model, UtteranceSegmenterOptions segmenter, SileroVadOptions? vad = null) =>
+        CorpusEvaluator.Score(corpus, Pipeline(Batches(corpus), model, segmenter, vad));
 
     /// <summary>Arrived packets in batches of up to 5 consecutive ones, a new batch after a loss (as the Discord transport publishes them).</summary>
     private static List<(long First, byte[][] Frames, DateTimeOffset Arrival)> Batches(LabelledCorpus corpus)
@@ -71,10 +71,10 @@ internal static class CorpusFrontEndBench
         return batches;
     }
 
-    private static List<SegmentedUtterance> Pipeline(List<(long First, byte[][] Frames, DateTimeOffset Arrival)> batches, SileroVadModel model, UtteranceSegmenterOptions segmenter)
+    private static List<SegmentedUtterance> Pipeline(List<(long First, byte[][] Frames, DateTimeOffset Arrival)> batches, SileroVadModel model, UtteranceSegmenterOptions segmenter, SileroVadOptions? vad)
     {
         var completed = new List<SegmentedUtterance>();
-        using var pipeline = new SpeakerAudioPipeline(segmenter, new SileroVoiceActivityDetector(model, new SileroVadOptions()), new SpeakerFrontEndOptions());
+        using var pipeline = new SpeakerAudioPipeline(segmenter, new SileroVoiceActivityDetector(model, vad ?? new SileroVadOptions()), new SpeakerFrontEndOptions());
         foreach (var (first, frames, arrival) in batches)
         {
             pipeline.PushBatch(first, frames, arrival, completed);

@@ -14,6 +14,7 @@ var seconds = 30;
 var corpusUtterances = 24;
 var repetitions = 2;
 var crossSpeakerSeconds = 8;
+double[] gateMargins = [];
 var options = new SileroVadOptions();
 for (var i = 0; i + 1 < args.Length; i += 2)
 {
@@ -25,6 +26,7 @@ for (var i = 0; i + 1 < args.Length; i += 2)
         case "--corpus-utterances": corpusUtterances = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
         case "--repetitions": repetitions = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
         case "--live-seconds": crossSpeakerSeconds = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
+        case "--gate-margins": gateMargins = [.. args[i + 1].Split(',').Select(m => double.Parse(m, CultureInfo.InvariantCulture))]; break;
         default: throw new ArgumentException($"unknown argument {args[i]}");
     }
 }
@@ -134,6 +136,25 @@ void CorpusFigures(Dictionary<string, double> figures)
     {
         var outcomesAtSnr = runs.Where(r => r.Corpus.Condition.SnrDb == snr).SelectMany(r => r.Score.Outcomes).ToList();
         figures[$"false_cutoff_rate_snr{snr:0}"] = Math.Round((double)outcomesAtSnr.Count(o => o.Segments >= 2) / outcomesAtSnr.Count, 4);
+    }
+
+    // Adaptive energy gate sweep: skipping windows near the speaker's noise floor, and what it does to segmentation.
+    foreach (var margin in gateMargins)
+    {
+        var vad = new SileroVadOptions { ModelPath = options.ModelPath, ModelSha256 = options.ModelSha256, AdaptiveGateMarginDb = margin };
+        var gated = noisy.Select(corpus => CorpusFrontEndBench.Measure(corpus, corpusModel, defaults, 1, vad)).ToList();
+        var gatedScore = new CorpusScore(gated.SelectMany(r => r.Score.Outcomes).ToList(), gated.Sum(r => r.Score.MergedSegments), gated.Sum(r => r.Score.SpuriousSegments));
+        var gatedAudio = gated.Sum(r => r.AudioSeconds);
+        Console.WriteLine($"AdaptiveGateMarginDb {margin}: {gatedAudio / gated.Sum(r => r.PipelineCpuSeconds):F1} speaker-s per CPU-s, ratio {gated.Sum(r => r.PipelineCpuSeconds) / gated.Sum(r => r.RawCpuSeconds):F3}; {gatedScore}; " +
+            $"start err p95 {CorpusScore.Percentile(gatedScore.Clean.Select(o => Math.Abs(o.SpeechStartError!.Value.TotalMilliseconds)), 95):F0} ms, end err p95 {CorpusScore.Percentile(gatedScore.Clean.Select(o => Math.Abs(o.SpeechEndError!.Value.TotalMilliseconds)), 95):F0} ms");
+        foreach (var snr in new[] { 30.0, 20, 10 })
+        {
+            var atSnr = gated.Where(r => r.Corpus.Condition.SnrDb == snr).SelectMany(r => r.Score.Outcomes).ToList();
+            Console.WriteLine($"  {snr} dB: {atSnr.Count(o => o.Segments >= 2)} split, {atSnr.Count(o => o.Segments == 0)} missed");
+        }
+
+        figures[$"sweep_gate{margin:0}_speaker_seconds_per_cpu_second"] = Math.Round(gatedAudio / gated.Sum(r => r.PipelineCpuSeconds), 1);
+        figures[$"sweep_gate{margin:0}_false_cutoff_rate"] = Math.Round(gatedScore.FalseCutoffRate, 4);
     }
 
     // End-of-utterance silence sweep: the trade between cutting inside 150-450 ms phrase pauses and answering sooner.

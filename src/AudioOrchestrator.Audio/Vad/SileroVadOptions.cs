@@ -53,6 +53,13 @@ public sealed class SileroVadOptions
     /// </summary>
     public double EnergyGateDbfs { get; set; } = -60;
 
+    /// <summary>
+    /// Adaptive part of the gate: windows less than this many dB above the speaker's tracked noise floor also skip
+    /// inference (steady background noise costs a level check instead of a model run). The floor follows quieter
+    /// windows down at once and louder non-speech windows up with a ~0.6 s time constant. 0 turns it off.
+    /// </summary>
+    public double AdaptiveGateMarginDb { get; set; }
+
     /// <summary>Returns every problem found; empty when the options are usable.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -84,6 +91,11 @@ public sealed class SileroVadOptions
         if (double.IsNaN(EnergyGateDbfs) || EnergyGateDbfs is < PcmMath.SilenceDbfs or > 0)
         {
             problems.Add($"{nameof(EnergyGateDbfs)} must be between {PcmMath.SilenceDbfs} and 0 dBFS (was {EnergyGateDbfs}).");
+        }
+
+        if (double.IsNaN(AdaptiveGateMarginDb) || AdaptiveGateMarginDb is < 0 or > 40)
+        {
+            problems.Add($"{nameof(AdaptiveGateMarginDb)} must be between 0 (off) and 40 dB (was {AdaptiveGateMarginDb}).");
         }
 
         return problems;

@@ -9,9 +9,18 @@ namespace AudioOrchestrator.Audio;
 /// </summary>
 public sealed class SileroVadStream : IDisposable
 {
+    /// <summary>Inferred windows below this probability count as noise for the adaptive gate's floor.</summary>
+    private const float ClearlyNotSpeech = 0.15f;
+
+    /// <summary>Share of the gap to a non-speech window's level the floor moves per window.</summary>
+    private const double NoiseTracking = 0.05;
+
     private readonly float[] _state = new float[SileroVadModel.StateSize];
     private readonly float[] _context = new float[SileroVadModel.ContextSamples];
     private readonly double _gateDbfs;
+    private readonly double _adaptiveMarginDb;
+    private double _noiseFloorDbfs = double.NaN;
+    private double _lastLevelDbfs;
     private SileroVadInference? _inference;
     private bool _disposed;
 
@@ -22,6 +31,7 @@ public sealed class SileroVadStream : IDisposable
         options.ThrowIfInvalid();
         Model = model;
         _gateDbfs = options.EnergyGateDbfs;
+        _adaptiveMarginDb = options.AdaptiveGateMarginDb;
     }
 
     public SileroVadModel Model { get; }
@@ -31,6 +41,9 @@ public sealed class SileroVadStream : IDisposable
 
     /// <summary>Windows that ran through the model (the rest were below the energy gate).</summary>
     public long Inferences { get; private set; }
+
+    /// <summary>The tracked noise floor of the adaptive gate (NaN before the first window or with the adaptive gate off).</summary>
+    public double NoiseFloorDbfs => _noiseFloorDbfs;
 
     /// <summary>Probability of the last window.</summary>
     public float LastProbability { get; private set; }
@@ -55,6 +68,7 @@ public sealed class SileroVadStream : IDisposable
     {
         Array.Clear(_state);
         Array.Clear(_context);
+        _noiseFloorDbfs = double.NaN;
         Windows = 0;
         Inferences = 0;
         LastProbability = 0;
@@ -77,11 +91,29 @@ public sealed class SileroVadStream : IDisposable
         }
 
         Windows++;
-        if (PcmMath.RmsDbfs(window) >= _gateDbfs)
+        var level = PcmMath.RmsDbfs(window);
+        _lastLevelDbfs = level;
+        var threshold = _gateDbfs;
+        if (_adaptiveMarginDb > 0)
+        {
+            if (double.IsNaN(_noiseFloorDbfs) || level < _noiseFloorDbfs)
+            {
+                _noiseFloorDbfs = level;
+            }
+
+            // Only between utterances: once the model has heard speech, every window runs until it hears none again.
+            if (LastProbability < ClearlyNotSpeech)
+            {
+                threshold = Math.Max(threshold, _noiseFloorDbfs + _adaptiveMarginDb);
+            }
+        }
+
+        if (level >= threshold)
         {
             return false;
         }
 
+        TrackNoise(level);
         ToFloat(window[^SileroVadModel.ContextSamples..], _context);
         LastProbability = 0;
         return true;
@@ -105,7 +137,21 @@ public sealed class SileroVadStream : IDisposable
         inference.NextStateRow(rows, 1, row).CopyTo(_state.AsSpan(SileroVadModel.StateWidth));
         Inferences++;
         LastProbability = inference.Probability(row);
+        if (LastProbability < ClearlyNotSpeech)
+        {
+            TrackNoise(_lastLevelDbfs);
+        }
+
         return LastProbability;
+    }
+
+    /// <summary>The noise floor rises towards the level of a non-speech window (time constant ~20 windows).</summary>
+    private void TrackNoise(double level)
+    {
+        if (_adaptiveMarginDb > 0 && level > _noiseFloorDbfs)
+        {
+            _noiseFloorDbfs += (level - _noiseFloorDbfs) * NoiseTracking;
+        }
     }
 
     private static void ToFloat(ReadOnlySpan<short> samples, Span<float> destination)

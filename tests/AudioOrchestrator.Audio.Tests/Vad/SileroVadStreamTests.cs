@@ -38,6 +38,36 @@ public sealed class SileroVadStreamTests(SileroFixture fixture)
     }
 
     [Fact]
+    public void Adaptive_gate_skips_steady_noise_between_utterances_but_not_speech()
+    {
+        var noise = WhiteNoise(Window * 100, -40, seed: 11);
+        var speech = PadToWindows(fixture.Speech(Sentence));
+        var noisySpeech = new short[speech.Length];
+        var bed = WhiteNoise(speech.Length, -40, seed: 12);
+        for (var i = 0; i < speech.Length; i++)
+        {
+            noisySpeech[i] = (short)Math.Clamp(speech[i] + bed[i], short.MinValue, short.MaxValue);
+        }
+
+        using var gated = new SileroVadStream(fixture.Model, new SileroVadOptions { AdaptiveGateMarginDb = 6 });
+        var onNoise = Probabilities(gated, noise);
+        var noiseInferences = gated.Inferences;
+        var onSpeech = Probabilities(gated, noisySpeech);
+
+        Assert.InRange(gated.NoiseFloorDbfs, -43, -39);
+        Assert.True(noiseInferences < 40, $"{noiseInferences} of 100 noise windows were inferred");
+        Assert.True(onNoise.Max() < 0.5f);
+        Assert.True(onSpeech.Count(p => p >= 0.5f) >= onSpeech.Length / 2, "speech in the noise was gated away");
+    }
+
+    [Theory]
+    [InlineData(-1.0)]
+    [InlineData(41.0)]
+    [InlineData(double.NaN)]
+    public void Adaptive_gate_margin_out_of_range_is_refused(double margin) =>
+        Assert.Contains(new SileroVadOptions { AdaptiveGateMarginDb = margin }.Validate(), p => p.StartsWith("AdaptiveGateMarginDb", StringComparison.Ordinal));
+
+    [Fact]
     public void Speech_after_silence_rises_and_falls_back_after_it()
     {
         var audio = Concat(new short[Window * 30], PadToWindows(fixture.Speech(Sentence)), new short[Window * 40]);
