@@ -192,6 +192,23 @@ public sealed class SlashCommandTests(PipelineCluster cluster) : IClassFixture<P
     }
 
     [Fact]
+    public async Task When_Discord_refuses_the_answer_the_interaction_is_counted_unanswerable_and_later_ones_work()
+    {
+        await using var h = await SlashCommandHarness.StartAsync(cluster, new Dictionary<string, string?> { ["Discord:RegisterCommands"] = "false" });
+        h.Fake.Rest.RateLimitNext(1, retryAfterSeconds: 60); // over Discord:Rest:MaxRetryAfter: given up at once
+
+        var refused = await h.CommandAsync("status");
+        await SlashCommandHarness.WaitUntilAsync(() => h.Statistics.Unanswerable == 1, "the refused answer to be counted");
+        var next = await h.CommandAsync("status");
+        await h.WaitForAnswerAsync(next);
+
+        Assert.Null(refused.CallbackType);
+        Assert.StartsWith("Voice: Disconnected", next.OriginalContent, StringComparison.Ordinal);
+        Assert.Contains("could not be answered on Discord", h.Logs.AllText, StringComparison.Ordinal);
+        Assert.Null(h.Fake.Rest.GlobalCommands);
+    }
+
+    [Fact]
     public void Invalid_command_options_are_refused_naming_the_key()
     {
         var options = new DiscordCommandOptions { AskTimeout = TimeSpan.Zero, ApplicationId = 0, RegistrationAttempts = 0 };

@@ -54,7 +54,7 @@ public sealed partial class SlashCommandHandler(
         if (!SlashCommandRequest.TryParse(interaction, out var request, out var problem))
         {
             LogRejected(logger, interaction.Id, interaction.CommandName, problem!);
-            return await AnswerAsync(responder, SlashCommandOutcome.Rejected, problem!, cancellationToken).ConfigureAwait(false);
+            return await AnswerAsync(responder, interaction, SlashCommandOutcome.Rejected, problem!, cancellationToken).ConfigureAwait(false);
         }
 
         if (request!.ChannelId is { } channelId)
@@ -75,7 +75,7 @@ public sealed partial class SlashCommandHandler(
             if (result.Outcome != SlashCommandOutcome.Answered)
             {
                 LogRejected(logger, request.InteractionId, request.Name, result.Text);
-                return await AnswerAsync(responder, result.Outcome, result.Text, cancellationToken).ConfigureAwait(false);
+                return await AnswerAsync(responder, interaction, result.Outcome, result.Text, cancellationToken).ConfigureAwait(false);
             }
 
             await responder.CompleteAsync(result.Text, cancellationToken).ConfigureAwait(false);
@@ -97,7 +97,7 @@ public sealed partial class SlashCommandHandler(
         {
             LogFailed(logger, ex, request.InteractionId, request.Name, request.GuildId);
             var message = ex is GuildVoiceException or DiscordQuestionException ? ex.Message : "Something went wrong; the operators can find the details in the logs.";
-            return await AnswerAsync(responder, SlashCommandOutcome.Failed, message, cancellationToken).ConfigureAwait(false);
+            return await AnswerAsync(responder, interaction, SlashCommandOutcome.Failed, message, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -204,7 +204,8 @@ public sealed partial class SlashCommandHandler(
         return CommandResult.Answer(text.ToString());
     }
 
-    private async Task<SlashCommandOutcome> AnswerAsync(InteractionResponder responder, SlashCommandOutcome outcome, string message, CancellationToken cancellationToken)
+    private async Task<SlashCommandOutcome> AnswerAsync(
+        InteractionResponder responder, InteractionCreate interaction, SlashCommandOutcome outcome, string message, CancellationToken cancellationToken)
     {
         try
         {
@@ -213,7 +214,7 @@ public sealed partial class SlashCommandHandler(
         }
         catch (DiscordRestException ex)
         {
-            LogUnanswerable(logger, ex, 0, null);
+            LogUnanswerable(logger, ex, interaction.Id, interaction.CommandName);
             return Count(SlashCommandOutcome.Unanswerable);
         }
     }
