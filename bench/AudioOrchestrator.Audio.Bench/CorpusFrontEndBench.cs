@@ -38,6 +38,87 @@ internal static class CorpusFrontEndBench
         return new CorpusRun(corpus, raw, pipeline, CorpusEvaluator.Score(corpus, segments));
     }
 
+    /// <summary>
+    /// Discord-style delivery of a corpus whose pauses are digital silence: a client stops sending when its user is
+    /// quiet, after five <c>F8 FF FE</c> silence frames, and carries on with the next sequence number when speech
+    /// resumes; the SpeakerGrain's gap timer feeds the silence it did not receive. Returns the pipeline's CPU seconds
+    /// (best of <paramref name="repetitions"/>), the stream duration it covered and the packets actually sent.
+    /// </summary>
+    public static (double CpuSeconds, double AudioSeconds, int PacketsSent, CorpusScore Score) MeasureDiscordStyle(LabelledCorpus corpus, SileroVadModel model, UtteranceSegmenterOptions segmenter, int repetitions)
+    {
+        // Which packets carry only silence (decoded once, untimed).
+        var silent = new bool[corpus.Packets.Count];
+        using (var decoder = new OpusDecoder(AudioFormat.OpusSampleRate, 1))
+        {
+            var pcm = new short[decoder.MaxFrameSamples];
+            for (var i = 0; i < silent.Length; i++)
+            {
+                var samples = corpus.Packets[i] is { } packet ? decoder.Decode(packet, pcm) : decoder.Conceal(pcm, 960);
+                silent[i] = PcmMath.RmsDbfs(pcm.AsSpan(0, samples)) < -70;
+            }
+        }
+
+        var silenceFrame = new byte[] { 0xF8, 0xFF, 0xFE };
+        var steps = new List<(byte[]? Packet, TimeSpan Gap)>(); // a packet to send, or a gap the timer fills with silence
+        for (var i = 0; i < silent.Length;)
+        {
+            if (!silent[i])
+            {
+                steps.Add((corpus.Packets[i] ?? silenceFrame, TimeSpan.Zero));
+                i++;
+                continue;
+            }
+
+            var run = 0;
+            while (i + run < silent.Length && silent[i + run])
+            {
+                run++;
+            }
+
+            for (var k = 0; k < Math.Min(5, run); k++)
+            {
+                steps.Add((silenceFrame, TimeSpan.Zero));
+            }
+
+            if (run > 5)
+            {
+                steps.Add((null, LabelledCorpus.PacketDuration * (run - 5)));
+            }
+
+            i += run;
+        }
+
+        var best = double.MaxValue;
+        List<SegmentedUtterance> segments = [];
+        for (var repetition = 0; repetition < repetitions; repetition++)
+        {
+            var cpu = SileroBench.CpuTime();
+            segments = [];
+            using var pipeline = new SpeakerAudioPipeline(segmenter, new SileroVoiceActivityDetector(model, new SileroVadOptions()), new SpeakerFrontEndOptions());
+            var single = new byte[1][];
+            var sequence = 0L;
+            var now = Epoch;
+            foreach (var (packet, gap) in steps)
+            {
+                if (packet is null)
+                {
+                    pipeline.PushSilence(gap, segments);
+                    now += gap;
+                    continue;
+                }
+
+                single[0] = packet;
+                now += LabelledCorpus.PacketDuration;
+                pipeline.PushBatch(sequence++, single, now, segments);
+            }
+
+            pipeline.Flush(segments);
+            best = Math.Min(best, (SileroBench.CpuTime() - cpu).TotalSeconds);
+        }
+
+        return (best, corpus.Duration.TotalSeconds, steps.Count(s => s.Packet is not null), CorpusEvaluator.Score(corpus, segments));
+    }
+
     /// <summary>Segments only (no timing), for sweeps of the segmenter options.</summary>
     public static CorpusScore Score(LabelledCorpus corpus, SileroVadModel model, UtteranceSegmenterOptions segmenter, SileroVadOptions? vad = null) =>
         CorpusEvaluator.Score(corpus, Pipeline(Batches(corpus), model, segmenter, vad));

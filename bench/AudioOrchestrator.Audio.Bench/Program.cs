@@ -110,6 +110,11 @@ void CorpusFigures(Dictionary<string, double> figures)
     var cleanRun = CorpusFrontEndBench.Measure(clean, corpusModel, defaults, repetitions);
     Console.WriteLine($"corpus {clean.Condition}: {cleanRun.AudioSeconds:F0} s; raw {cleanRun.RawCpuSeconds * 1000 / cleanRun.AudioSeconds:F3} ms, pipeline {cleanRun.PipelineCpuSeconds * 1000 / cleanRun.AudioSeconds:F3} ms CPU per speaker-second; {cleanRun.Score}");
 
+    var discord = CorpusFrontEndBench.MeasureDiscordStyle(clean, corpusModel, defaults, repetitions);
+    Console.WriteLine($"corpus {clean.Condition}, Discord-style (no packets in silence after 5 silence frames): {discord.AudioSeconds:F0} s of stream, {discord.PacketsSent} of {clean.Packets.Count} packets sent; " +
+        $"pipeline {discord.CpuSeconds * 1000 / discord.AudioSeconds:F3} ms CPU per speaker-second; {discord.Score}");
+    figures["frontend_speaker_seconds_per_cpu_second_discord_style"] = Math.Round(discord.AudioSeconds / discord.CpuSeconds, 1);
+
     var audio = runs.Sum(r => r.AudioSeconds);
     var raw = runs.Sum(r => r.RawCpuSeconds);
     var pipeline = runs.Sum(r => r.PipelineCpuSeconds);
