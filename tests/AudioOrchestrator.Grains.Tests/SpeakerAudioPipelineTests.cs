@@ -115,4 +115,42 @@ public sealed class SpeakerAudioPipelineTests
         Assert.Equal(45, pipeline.FrontEnd.SilencePackets);
         Assert.InRange(utterance.DecidedAt.TotalMilliseconds, 1500, 1700);
     }
+
+    [Fact]
+    public void Live_batches_of_quiet_audio_do_not_allocate()
+    {
+        var pcm = TestAudio.Silence(2000, 48000).Samples;
+        for (var i = 0; i < pcm.Length; i++)
+        {
+            pcm[i] = (short)((i * 7919 % 61) - 30); // a faint hiss, so the decoder and resampler do real work
+        }
+
+        using var encoder = new OpusEncoder(48000, 1);
+        var packet = new byte[OpusEncoder.MaxPacketSize];
+        var packets = Enumerable.Range(0, pcm.Length / 960).Select(i => packet.AsSpan(0, encoder.Encode(pcm.AsSpan(i * 960, 960), packet)).ToArray()).ToArray();
+        var batches = packets.Chunk(5).ToArray();
+        using var pipeline = new SpeakerAudioPipeline(new UtteranceSegmenterOptions());
+        var completed = new List<SegmentedUtterance>();
+        long sequence = 0;
+        var now = T0;
+        void Pass()
+        {
+            foreach (var batch in batches)
+            {
+                now += TimeSpan.FromMilliseconds(100);
+                pipeline.PushBatch(sequence, batch, now, completed);
+                sequence += batch.Length;
+            }
+        }
+
+        Pass();
+        Pass();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        Pass();
+        Pass();
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Empty(completed);
+        Assert.Equal(0, pipeline.RateLimitedFrames);
+    }
 }
