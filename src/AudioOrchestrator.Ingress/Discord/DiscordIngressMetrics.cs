@@ -20,7 +20,7 @@ public sealed class DiscordIngressMetrics
         FramesDropped = meter.CreateCounter<long>("audioorchestrator.discord.frames_dropped", description: "Received frames dropped (oldest first) because a speaker's queue was full.");
         BatchesPublished = meter.CreateCounter<long>("audioorchestrator.discord.batches_published", description: "OpusFrameBatch events published to speakers' audio-in streams.");
         PublishFailures = meter.CreateCounter<long>("audioorchestrator.discord.publish_failures", description: "Batches that could not be published to the stream.");
-        FallbackAnswers = meter.CreateCounter<long>("audioorchestrator.discord.text_fallbacks", description: "Answers sent to text chat because they could not be played.");
+        FallbackAnswers = meter.CreateCounter<long>("audioorchestrator.discord.unplayable_answers", description: "Answers that could not be played in voice (handed to the text fallback).");
     }
 
     public Counter<long> FramesReceived { get; }

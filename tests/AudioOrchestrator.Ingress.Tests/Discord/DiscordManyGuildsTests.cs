@@ -13,7 +13,14 @@ public sealed class ToneDiscordServiceFixture : IAsyncLifetime
 {
     public const int GuildCount = 20;
 
+    /// <summary>Guilds for the 20-guild test.</summary>
     public static IReadOnlyList<ulong> Guilds { get; } = [.. Enumerable.Range(0, GuildCount).Select(i => 81_000_000_000_001_000UL + (ulong)i)];
+
+    /// <summary>Guilds of the single-guild tests (one each).</summary>
+    public static IReadOnlyList<ulong> SpareGuilds { get; } = [.. Enumerable.Range(GuildCount, 4).Select(i => 81_000_000_000_001_000UL + (ulong)i)];
+
+    /// <summary>The text channel answers that cannot be spoken go to, per guild.</summary>
+    public static ulong TextChannelOf(ulong guild) => 600_000_000_000_000_000UL + (guild % 10_000);
 
     public DiscordService Service { get; private set; } = null!;
 
@@ -21,7 +28,14 @@ public sealed class ToneDiscordServiceFixture : IAsyncLifetime
 
     public static ulong UserOf(ulong guild) => 500_000_000_000_000_000UL + (guild % 10_000);
 
-    public async ValueTask InitializeAsync() => Service = await DiscordService.StartAsync(Guilds, toneEngines: true);
+    public async ValueTask InitializeAsync() => Service = await DiscordService.StartAsync(
+        [.. Guilds, .. SpareGuilds],
+        toneEngines: true,
+        new Dictionary<string, string?>(SpareGuilds.Select(g => KeyValuePair.Create<string, string?>(
+            $"Discord:FallbackTextChannels:{g}", TextChannelOf(g).ToString(System.Globalization.CultureInfo.InvariantCulture))))
+        {
+            ["Discord:Voice:MoveTimeout"] = "00:00:30",
+        });
 
     public async ValueTask DisposeAsync()
     {

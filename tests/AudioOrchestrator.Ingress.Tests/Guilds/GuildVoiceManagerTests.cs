@@ -169,7 +169,7 @@ public sealed class GuildVoiceManagerTests : IAsyncLifetime
 
         Assert.Equal(GuildVoiceFailure.Timeout, error.Failure);
         Assert.Equal(GuildVoiceState.Disconnected, State);
-        await FakeDiscord.WaitUntilAsync(() => _discord.Gateway.VoiceStateRequests.LastOrDefault()?.ChannelId is null, "op 4 leave");
+        await FakeDiscord.WaitUntilAsync(() => _discord.Gateway.VoiceStateRequests is { Count: 2 } r && r[1].ChannelId is null, "op 4 leave");
     }
 
     [Fact]
@@ -192,8 +192,8 @@ public sealed class GuildVoiceManagerTests : IAsyncLifetime
         Assert.False(await _voice.LeaveAsync(Guild, Ct));
 
         Assert.Equal(GuildVoiceState.Disconnected, State);
+        await FakeDiscord.WaitUntilAsync(() => _discord.Gateway.VoiceStateRequests.Count == 2, "op 4 leave received");
         Assert.Null(_discord.Gateway.VoiceStateRequests[^1].ChannelId);
-        Assert.Equal(2, _discord.Gateway.VoiceStateRequests.Count);
         await FakeDiscord.WaitUntilAsync(() => server.Connections.All(c => c.Ended), "voice socket closed");
         Assert.Contains(_disconnected, d => d.Final);
     }

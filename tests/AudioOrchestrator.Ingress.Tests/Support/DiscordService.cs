@@ -2,6 +2,7 @@ using System.Globalization;
 using AudioOrchestrator.Discord.Guilds;
 using AudioOrchestrator.Ingress.Discord;
 using AudioOrchestrator.Silo.Hosting;
+using AudioOrchestrator.Speech;
 using AudioOrchestrator.Testing;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -16,6 +17,16 @@ namespace AudioOrchestrator.Ingress.Tests.Support;
 /// </summary>
 public sealed class DiscordService : IAsyncDisposable
 {
+    /// <summary>
+    /// espeak-ng is process-global native state: terminating it and initialising it again in the same process hangs
+    /// in <c>espeak_Terminate</c>. The real-engine services of this test process therefore share one client that is
+    /// never disposed (the process exit releases it); registered as an instance (for both service types), the container
+    /// does not dispose it.
+    /// </summary>
+    private static readonly Lazy<EspeakTextToSpeechClient> SharedEspeak = new(() => new EspeakTextToSpeechClient(
+        Microsoft.Extensions.Options.Options.Create(new EspeakOptions { Voice = "en-us", RateWordsPerMinute = 175 }),
+        Microsoft.Extensions.Logging.Abstractions.NullLogger<EspeakTextToSpeechClient>.Instance));
+
     private readonly WebApplication _app;
 
     private DiscordService(WebApplication app, FakeDiscord discord, CapturedLogs logs, HttpClient http)
@@ -84,6 +95,11 @@ public sealed class DiscordService : IAsyncDisposable
             {
                 builder.Services.AddSingleton<ISpeechToTextClient, ToneSpeechToText>();
                 builder.Services.AddSingleton<ITextToSpeechClient, ToneTextToSpeech>();
+            }
+            else
+            {
+                builder.Services.AddSingleton(SharedEspeak.Value);
+                builder.Services.AddSingleton<ITextToSpeechClient>(SharedEspeak.Value);
             }
         });
         await app.StartAsync();
