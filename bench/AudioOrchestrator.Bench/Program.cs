@@ -7,14 +7,17 @@ using AudioOrchestrator.Testing;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 
-// Usage: dotnet run -c Release --project bench/AudioOrchestrator.Bench [-- --turns 100 --embedded-turns 20]
+// Usage: dotnet run -c Release --project bench/AudioOrchestrator.Bench [-- --turns 100 --embedded-turns 20 --barge-ins 20 --only wake,barge-in]
 var turns = IntArg("--turns", 100);
 var embeddedTurns = IntArg("--embedded-turns", 20);
+var bargeIns = IntArg("--barge-ins", 20);
+var only = Array.IndexOf(args, "--only") is var o && o >= 0 && o + 1 < args.Length ? args[o + 1].Split(',') : null;
 var figures = new Dictionary<string, object>();
 var ct = CancellationToken.None;
 
 // 1. Orchestration overhead: instant tone-based engines, so what remains is streams, grains, routing,
 //    persistence, Opus encoding of the answer and the hops back to the ingress.
+if (Runs("overhead"))
 {
     var stt = new ToneSpeechToText();
     // Tones stand in for speech here, so the energy detector segments them (Silero rightly ignores tones).
@@ -50,6 +53,7 @@ var ct = CancellationToken.None;
 }
 
 // 2. Embedded engines: pocketsphinx + espeak-ng, end of utterance to the first answer frame on audio-out.
+if (Runs("embedded"))
 {
     // The questions are spoken by espeak-ng, so pocketsphinx uses the model enrolled to that voice.
     await using var app = await BenchService.StartAsync(acousticModelPath: await EspeakVoiceEnrolment.GetModelAsync(ct));
@@ -80,7 +84,30 @@ var ct = CancellationToken.None;
     Report("embedded_stt_ms_p50", Percentiles.Of(stt, 50));
 }
 
+// 3. Wake phrase spotting: end of the wake phrase to its detection, on espeak-ng speech fed 20 ms at a time.
+if (Runs("wake"))
+{
+    var wake = await WakeProbe.MeasureAsync(await EspeakVoiceEnrolment.GetModelAsync(ct), ct);
+    Report("wake_detect_ms_p50", Percentiles.Of(wake.LatenciesMs, 50));
+    Report("wake_detect_ms_p95", Percentiles.Of(wake.LatenciesMs, 95));
+    Report("wake_detect_missed", wake.Missed);
+    Report("wake_false_detections", wake.FalseDetections);
+    Report("wake_spotting_cpu_ms_per_s", wake.CpuMsPerAudioSecond);
+}
+
+// 4. Barge-in: speech onset (first audio-in packet with speech) to the playback player holding its frames, through the
+//    real service (Silero VAD, embedded engines) and SessionAudioPlayer.
+if (Runs("barge-in"))
+{
+    await using var app = await BenchService.StartAsync(acousticModelPath: await EspeakVoiceEnrolment.GetModelAsync(ct));
+    var (stops, missed) = await new BargeInProbe(app.Services).MeasureAsync(bargeIns, ct);
+    Report("barge_in_stop_ms_p50", Percentiles.Of(stops, 50));
+    Report("barge_in_stop_ms_p95", Percentiles.Of(stops, 95));
+    Report("barge_in_missed", missed);
+}
+
 figures["turns"] = turns;
+figures["barge_ins"] = bargeIns;
 figures["embedded_turns"] = embeddedTurns;
 figures["processors"] = Environment.ProcessorCount;
 Console.WriteLine(JsonSerializer.Serialize(figures));
@@ -92,6 +119,8 @@ void Report(string name, double value)
     figures[name] = rounded;
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-28} {rounded,10:F2}"));
 }
+
+bool Runs(string section) => only is null || only.Contains(section, StringComparer.Ordinal);
 
 int IntArg(string name, int fallback)
 {
