@@ -18,7 +18,7 @@ namespace AudioOrchestrator.Testing.Corpus;
 public static class LabelledCorpusGenerator
 {
     /// <summary>Bump when generation changes so stale caches are not reused.</summary>
-    public const int Version = 1;
+    public const int Version = 2;
 
     public const int MinPhrasePauseMs = 150;
     public const int MaxPhrasePauseMs = 450;
@@ -100,9 +100,16 @@ public static class LabelledCorpusGenerator
         }
 
         var packets = Encode(timeline);
-        var loss = new Random(HashCode.Combine(condition.Seed, 7919) ^ (int)Math.Round(condition.LossPercent * 1000));
-        var withLoss = packets.Select(p => loss.NextDouble() * 100 < condition.LossPercent ? null : p).ToList();
-        return new LabelledCorpus(condition, labels, withLoss);
+        var lost = LossMask(packets.Count, condition);
+        return new LabelledCorpus(condition, labels, packets.Select((p, i) => lost[i] ? null : p).ToList());
+    }
+
+    /// <summary>Which of <paramref name="packets"/> packets the condition loses: seeded only by the condition, the same in every process.</summary>
+    public static bool[] LossMask(int packets, CorpusCondition condition)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        var random = new Random(unchecked((condition.Seed * 7919) + (int)Math.Round(condition.LossPercent * 1000)));
+        return [.. Enumerable.Range(0, packets).Select(_ => random.NextDouble() * 100 < condition.LossPercent)];
     }
 
     private static string Key(CorpusCondition c)
