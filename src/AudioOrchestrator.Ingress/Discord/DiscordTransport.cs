@@ -28,6 +28,8 @@ public sealed partial class DiscordTransport : IHostedService, IGuildVoiceContro
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
+    private readonly ShardLeaseKeeper _leases;
+    private readonly VoiceChannelKeeper _keeper;
     private readonly ConcurrentDictionary<ulong, GuildVoiceLink> _links = new();
     private readonly SemaphoreSlim _linksLock = new(1, 1);
     private int _stopped;
@@ -42,7 +44,9 @@ public sealed partial class DiscordTransport : IHostedService, IGuildVoiceContro
         IOptions<IngressOptions> ingressOptions,
         DiscordIngressMetrics metrics,
         TimeProvider time,
-        ILoggerFactory loggerFactory)
+        ILoggerFactory loggerFactory,
+        IClusterClient cluster,
+        ShardLeaseKeeper leases)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(ingressOptions);
@@ -60,13 +64,19 @@ public sealed partial class DiscordTransport : IHostedService, IGuildVoiceContro
         _voice.FrameSinkFactory = guildId => _links.TryGetValue(guildId, out var link) ? link.Receiver : null;
         _voice.Connected += OnConnected;
         _voice.Disconnected += OnDisconnected;
+        _leases = leases;
+        _keeper = new VoiceChannelKeeper(this, voice, shards, cluster, _options, time, loggerFactory.CreateLogger<VoiceChannelKeeper>());
     }
 
-    /// <summary>Starts the gateway shards (in the background: the service starts even while Discord is unreachable).</summary>
+    /// <summary>
+    /// Starts the gateway shards this process holds a lease on (all of them with leases off), in the background: the
+    /// service starts even while Discord is unreachable. Guilds rejoin their remembered or auto-join channels as they
+    /// become available.
+    /// </summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         LogStarting();
-        await _shards.StartAsync(cancellationToken).ConfigureAwait(false);
+        await _leases.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -76,6 +86,8 @@ public sealed partial class DiscordTransport : IHostedService, IGuildVoiceContro
             return;
         }
 
+        await _keeper.DisposeAsync().ConfigureAwait(false);
+        await _leases.StopAsync().ConfigureAwait(false);
         await _voice.DisposeAsync().ConfigureAwait(false);
         foreach (var link in _links.Values)
         {
@@ -84,6 +96,7 @@ public sealed partial class DiscordTransport : IHostedService, IGuildVoiceContro
 
         _links.Clear();
         await _shards.StopAsync(cancellationToken).ConfigureAwait(false);
+        await _leases.ReleaseAsync().ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
@@ -94,6 +107,11 @@ public sealed partial class DiscordTransport : IHostedService, IGuildVoiceContro
 
     public async Task<GuildVoiceStatus> JoinAsync(ulong guildId, ulong channelId, CancellationToken cancellationToken)
     {
+        if (!IsServedHere(guildId, out var shardId))
+        {
+            throw new GuildVoiceException($"Guild {guildId}: another ingress process holds its shard {shardId}.");
+        }
+
         if (!_voice.IsKnownGuild(guildId))
         {
             throw new GuildVoiceException($"The bot is not in guild {guildId} (or another ingress process holds its shard).");
@@ -109,14 +127,34 @@ public sealed partial class DiscordTransport : IHostedService, IGuildVoiceContro
             throw new GuildVoiceException(ex.Message, ex);
         }
 
+        await _keeper.RememberAsync(guildId, channelId).ConfigureAwait(false);
         return GetStatus(guildId) ?? throw new GuildVoiceException($"Guild {guildId} is no longer available.");
     }
 
-    public Task<bool> LeaveAsync(ulong guildId, CancellationToken cancellationToken) => _voice.LeaveAsync(guildId, cancellationToken);
+    /// <summary>Leaves and forgets the guild's voice channel (no rejoin after a restart); false when not in one or when another process serves the guild.</summary>
+    public async Task<bool> LeaveAsync(ulong guildId, CancellationToken cancellationToken)
+    {
+        if (!IsServedHere(guildId, out _))
+        {
+            return false;
+        }
 
-    public GuildVoiceStatus? GetStatus(ulong guildId) => _voice.GetSnapshot(guildId) is { } snapshot ? ToStatus(snapshot) : null;
+        var left = await _voice.LeaveAsync(guildId, cancellationToken).ConfigureAwait(false);
+        await _keeper.RememberAsync(guildId, null).ConfigureAwait(false);
+        return left;
+    }
 
-    public IReadOnlyList<GuildVoiceStatus> GetGuilds() => [.. _voice.GetSnapshots().Select(ToStatus)];
+    public GuildVoiceStatus? GetStatus(ulong guildId) =>
+        _voice.GetSnapshot(guildId) is { } snapshot && _shards.IsShardRunning(snapshot.ShardId) ? ToStatus(snapshot) : null;
+
+    public IReadOnlyList<GuildVoiceStatus> GetGuilds() => [.. _voice.GetSnapshots().Where(s => _shards.IsShardRunning(s.ShardId)).Select(ToStatus)];
+
+    /// <summary>False when this process does not run the guild's shard (another process holds its lease).</summary>
+    private bool IsServedHere(ulong guildId, out int shardId)
+    {
+        shardId = _shards.ShardCount > 0 ? _shards.ShardIdForGuild(guildId) : 0;
+        return _shards.ShardCount == 0 || _shards.IsShardRunning(shardId);
+    }
 
     private GuildVoiceStatus ToStatus(GuildVoiceSnapshot snapshot) => new(
         snapshot.GuildId,

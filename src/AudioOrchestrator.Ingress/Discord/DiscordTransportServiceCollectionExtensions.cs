@@ -51,6 +51,7 @@ public static class DiscordTransportServiceCollectionExtensions
             sp.GetRequiredService<IOptions<GuildVoiceOptions>>(),
             sp.GetRequiredService<ILoggerFactory>(),
             sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<ShardLeaseKeeper>();
         services.TryAddSingleton<DiscordTransport>();
         services.TryAddSingleton<IGuildVoiceControl>(sp => sp.GetRequiredService<DiscordTransport>());
         services.AddHostedService(sp => sp.GetRequiredService<DiscordTransport>());
