@@ -168,6 +168,45 @@ public sealed class DiscordResilienceTests(ToneDiscordServiceFixture fixture) : 
     }
 
     [Fact]
+    public async Task A_speaker_sending_faster_than_the_stream_takes_loses_the_oldest_frames_and_every_drop_is_counted()
+    {
+        var guild = ToneDiscordServiceFixture.SpareGuilds[2];
+        const ulong user = 500_000_000_000_888_888;
+        const int sent = 2000;
+        var publisher = Service.Services.GetRequiredService<SpeakerAudioPublisher>();
+        var published = 0;
+        var lastSequence = -1L;
+        var handle = await publisher.GetStream(new SpeakerRef(DiscordSessions.SessionId(guild), DiscordSessions.SpeakerId(user))).SubscribeAsync((e, _) =>
+        {
+            if (e is OpusFrameBatch batch)
+            {
+                Interlocked.Add(ref published, batch.Frames.Length);
+                Volatile.Write(ref lastSequence, batch.FirstSequence + batch.Frames.Length - 1);
+            }
+
+            return Task.CompletedTask;
+        });
+        var droppedBefore = Service.Metrics.TotalDropped;
+        var frame = EchoQuestion()[0];
+        var options = new DiscordTransportOptions { SpeakerQueueFrames = 8 };
+        await using (var receiver = new GuildAudioReceiver(guild, publisher, options, 4, TimeProvider.System, Service.Metrics, NullLogger.Instance))
+        {
+            // A burst far faster than real time (the UDP thread never waits for the stream).
+            for (var i = 0; i < sent; i++)
+            {
+                receiver.OnFrame(user, new RtpHeader((ushort)i, (uint)i * 960, 4321), frame);
+            }
+
+            await FakeDiscord.WaitUntilAsync(() => Volatile.Read(ref lastSequence) == sent - 1, "the newest frame published");
+        }
+
+        var dropped = Service.Metrics.TotalDropped - droppedBefore;
+        Assert.True(dropped > 0, "the burst overflowed the queue");
+        Assert.Equal(sent, Volatile.Read(ref published) + dropped);
+        await handle.UnsubscribeAsync();
+    }
+
+    [Fact]
     public async Task The_bot_token_never_appears_in_the_logs()
     {
         var guild = ToneDiscordServiceFixture.SpareGuilds[3];
