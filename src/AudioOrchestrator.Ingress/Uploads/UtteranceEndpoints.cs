@@ -111,7 +111,9 @@ public static class UtteranceEndpoints
             t.Agent,
             t.ResponseText,
             t.AnswerWav is null ? null : AudioUrl(request, result.SessionId, t.TurnId),
-            t.Timings is { } timing ? new ResponseTimings(timing.SttMs, timing.AgentMs, timing.TtsMs, result.TotalMs) : null,
+            t.Timings is { } timing
+                ? new ResponseTimings(timing.SttMs, timing.AgentMs, timing.TtsMs, result.TotalMs, timing.EndOfUtteranceDelayMs, timing.WakeDetectMs)
+                : null,
             t.Error)).ToArray();
         var last = turns[^1];
         var sums = new ResponseTimings(

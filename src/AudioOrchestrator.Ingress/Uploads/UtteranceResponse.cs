@@ -21,5 +21,9 @@ public sealed record TurnResponse(
     ResponseTimings? Timings,
     string? Error);
 
-/// <summary>Milliseconds spent in speech-to-text, the agent, text-to-speech, and the whole request.</summary>
-public sealed record ResponseTimings(double SttMs, double AgentMs, double TtsMs, double TotalMs);
+/// <summary>
+/// Milliseconds spent in speech-to-text, the agent, text-to-speech, and the whole request; per turn also the
+/// end-of-utterance decision delay after the end of speech and the wake phrase detection time after the start of
+/// speech (null when no wake phrase was heard). The turn in the session's history has the full per-stage timings.
+/// </summary>
+public sealed record ResponseTimings(double SttMs, double AgentMs, double TtsMs, double TotalMs, double? EndOfUtteranceDelayMs = null, double? WakeDetectMs = null);
