@@ -139,6 +139,41 @@ public sealed class GuildVoiceManagerTests : IAsyncLifetime
         Assert.NotSame(first, _voice.GetConnection(Guild));
     }
 
+    [Theory]
+    [InlineData(4021)]
+    [InlineData(4022)]
+    [InlineData(4017)]
+    public async Task A_stop_close_disconnects_for_good_and_leaves_with_op_4(int closeCode)
+    {
+        var server = await _discord.VoiceServerAsync(ChannelA);
+        await _voice.JoinAsync(Guild, ChannelA, Ct);
+
+        await server.CloseAsync(Assert.Single(server.Sessions), closeCode, "stop");
+
+        await FakeDiscord.WaitUntilAsync(() => State == GuildVoiceState.Disconnected && _disconnected.Any(d => d.Final), "disconnected for good");
+        await FakeDiscord.WaitUntilAsync(() => _discord.Gateway.VoiceStateRequests is { Count: 2 } r && r[1].ChannelId is null, "op 4 leave");
+        Assert.Single(_connected);
+    }
+
+    [Theory]
+    [InlineData(4015)]
+    [InlineData(1001)]
+    public async Task A_resumable_close_is_resumed_by_the_connection_without_a_new_join(int closeCode)
+    {
+        var server = await _discord.VoiceServerAsync(ChannelA);
+        await _voice.JoinAsync(Guild, ChannelA, Ct);
+        var connection = _voice.GetConnection(Guild)!;
+
+        await server.CloseAsync(Assert.Single(server.Sessions), closeCode, "crashed");
+
+        await FakeDiscord.WaitUntilAsync(() => connection.Statistics.Resumes >= 1 && server.Connections.Count == 2, "resumed");
+        Assert.Same(connection, _voice.GetConnection(Guild));
+        Assert.Equal(GuildVoiceState.Connected, State);
+        Assert.Single(_discord.Gateway.VoiceStateRequests);
+        Assert.Single(_connected);
+        Assert.Empty(_disconnected);
+    }
+
     [Fact]
     public async Task A_null_endpoint_is_waited_for_until_the_server_is_announced()
     {
