@@ -33,6 +33,10 @@ public sealed class DiscordTransportOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00.100", "00:30:00")]
     public TimeSpan ShardLeaseRenewInterval { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>The most shards this process runs (0 = as many as it can get): spreads the shards over several processes.</summary>
+    [Range(0, 100_000)]
+    public int ShardLeaseMaxShards { get; set; }
+
     /// <summary>Voice channels joined once their guild is available (unless the guild's remembered channel differs).</summary>
     public IList<AutoJoinChannel> AutoJoin { get; } = [];
 

@@ -77,7 +77,7 @@ public sealed partial class ShardLeaseKeeper : IAsyncDisposable
         var prepared = await _shards.PrepareShardsAsync(cancellationToken).ConfigureAwait(false);
         _shardCount = prepared.Count;
         var held = new List<int>();
-        for (var id = 0; id < _shardCount; id++)
+        for (var id = 0; id < _shardCount && HasRoom(held.Count); id++)
         {
             if (await TryAcquireAsync(id).ConfigureAwait(false))
             {
@@ -155,7 +155,7 @@ public sealed partial class ShardLeaseKeeper : IAsyncDisposable
                     {
                         await RenewAsync(id, stop).ConfigureAwait(false);
                     }
-                    else if (await TryAcquireAsync(id).ConfigureAwait(false))
+                    else if (HasRoom(_shards.RunningShardIds.Count) && await TryAcquireAsync(id).ConfigureAwait(false))
                     {
                         LogTakenOver(id, LeaseKey(id));
                         await _shards.StartShardAsync(id, stop).ConfigureAwait(false);
@@ -168,6 +168,8 @@ public sealed partial class ShardLeaseKeeper : IAsyncDisposable
             // Stopping.
         }
     }
+
+    private bool HasRoom(int running) => _options.ShardLeaseMaxShards == 0 || running < _options.ShardLeaseMaxShards;
 
     private async Task<bool> TryAcquireAsync(int shardId)
     {
