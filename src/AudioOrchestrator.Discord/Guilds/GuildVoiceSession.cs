@@ -244,6 +244,11 @@ internal sealed partial class GuildVoiceSession : IAsyncDisposable
             if (!connection.Completion.IsCompleted && serverChanged.IsCompletedSuccessfully && await serverChanged.ConfigureAwait(false) is { } moved)
             {
                 LogServerChanged(_guildId, moved.StateChannel!.Value);
+                lock (_gate)
+                {
+                    _desiredChannel = moved.StateChannel;
+                }
+
                 await DropConnectionAsync(final: false, "voice server changed").ConfigureAwait(false);
                 await ReconnectAsync(() => ConnectToAsync(moved, operation, operation), operation).ConfigureAwait(false);
                 return;

@@ -108,6 +108,24 @@ public sealed class GuildVoiceManagerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task New_voice_events_while_connected_move_the_bot_before_any_close()
+    {
+        var serverA = await _discord.VoiceServerAsync(ChannelA);
+        await _discord.VoiceServerAsync(ChannelB);
+        await _voice.JoinAsync(Guild, ChannelA, Ct);
+
+        await _discord.Gateway.SessionForShard(0).MoveBotAsync(Guild, ChannelB);
+
+        await FakeDiscord.WaitUntilAsync(() => _voice.GetSnapshot(Guild) is { State: GuildVoiceState.Connected, ChannelId: ChannelB }, "connected in channel B");
+        await FakeDiscord.WaitUntilAsync(() => serverA.Connections.All(c => c.Ended), "the old voice socket closed");
+        Assert.Single(_discord.Gateway.VoiceStateRequests);
+        Assert.Equal(2, _connected.Count);
+        Assert.DoesNotContain(_disconnected, d => d.Final);
+        await SpeakAsync(ChannelB, Alice, 2);
+        await FakeDiscord.WaitUntilAsync(() => _sink.Frames.Count(f => f.UserId == Alice) == 2, "Alice heard in channel B");
+    }
+
+    [Fact]
     public async Task Close_4014_without_new_voice_events_is_a_disconnect()
     {
         await _voice.DisposeAsync();
