@@ -35,6 +35,9 @@ public class PipelineCluster : IAsyncLifetime
     /// <summary>Configuration of the silo on top of the defaults above.</summary>
     protected virtual IReadOnlyDictionary<string, string?> SiloSettings { get; } = new Dictionary<string, string?>();
 
+    /// <summary>Work before the cluster starts (e.g. enrolling a voice).</summary>
+    protected virtual Task PrepareAsync() => Task.CompletedTask;
+
     /// <summary>Extra silo services (registered after the grains').</summary>
     protected virtual void ConfigureSiloServices(IServiceCollection services)
     {
@@ -42,6 +45,7 @@ public class PipelineCluster : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
+        await PrepareAsync();
         var builder = new InProcessTestClusterBuilder(1);
         builder.ConfigureSiloHost((_, host) =>
         {
