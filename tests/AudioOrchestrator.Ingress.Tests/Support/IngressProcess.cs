@@ -61,7 +61,16 @@ public sealed class IngressProcess : IAsyncDisposable
         builder.Services.AddAudioIngress(builder.Configuration);
         builder.Services.AddDiscordTransport(builder.Configuration);
         var host = builder.Build();
-        await host.StartAsync();
+        try
+        {
+            await host.StartAsync();
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+
         return new IngressProcess(host, logs);
     }
 
