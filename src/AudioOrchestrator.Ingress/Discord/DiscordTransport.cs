@@ -31,6 +31,7 @@ public sealed partial class DiscordTransport : IHostedService, IGuildVoiceContro
     private readonly ShardLeaseKeeper _leases;
     private readonly VoiceChannelKeeper _keeper;
     private readonly ConcurrentDictionary<ulong, GuildVoiceLink> _links = new();
+    private readonly ConcurrentDictionary<ulong, int> _joinsInFlight = new();
     private readonly SemaphoreSlim _linksLock = new(1, 1);
     private int _stopped;
 
@@ -65,7 +66,7 @@ public sealed partial class DiscordTransport : IHostedService, IGuildVoiceContro
         _voice.Connected += OnConnected;
         _voice.Disconnected += OnDisconnected;
         _leases = leases;
-        _keeper = new VoiceChannelKeeper(this, voice, shards, cluster, _options, time, loggerFactory.CreateLogger<VoiceChannelKeeper>());
+        _keeper = new VoiceChannelKeeper(this, IsJoining, voice, shards, cluster, _options, time, loggerFactory.CreateLogger<VoiceChannelKeeper>());
     }
 
     /// <summary>
@@ -118,16 +119,23 @@ public sealed partial class DiscordTransport : IHostedService, IGuildVoiceContro
         }
 
         await GetOrCreateLinkAsync(guildId, cancellationToken).ConfigureAwait(false);
+
+        // Until the channel is remembered, leaving when alone waits: its "forget" must come after this "remember".
+        _joinsInFlight.AddOrUpdate(guildId, 1, (_, n) => n + 1);
         try
         {
             await _voice.JoinAsync(guildId, channelId, cancellationToken).ConfigureAwait(false);
+            await _keeper.RememberAsync(guildId, channelId).ConfigureAwait(false);
         }
         catch (GuildVoiceJoinException ex)
         {
             throw new GuildVoiceException(ex.Message, ex);
         }
+        finally
+        {
+            _joinsInFlight.AddOrUpdate(guildId, 0, (_, n) => n - 1);
+        }
 
-        await _keeper.RememberAsync(guildId, channelId).ConfigureAwait(false);
         return GetStatus(guildId) ?? throw new GuildVoiceException($"Guild {guildId} is no longer available.");
     }
 
@@ -148,6 +156,8 @@ public sealed partial class DiscordTransport : IHostedService, IGuildVoiceContro
         _voice.GetSnapshot(guildId) is { } snapshot && _shards.IsShardRunning(snapshot.ShardId) ? ToStatus(snapshot) : null;
 
     public IReadOnlyList<GuildVoiceStatus> GetGuilds() => [.. _voice.GetSnapshots().Where(s => _shards.IsShardRunning(s.ShardId)).Select(ToStatus)];
+
+    private bool IsJoining(ulong guildId) => _joinsInFlight.TryGetValue(guildId, out var n) && n > 0;
 
     /// <summary>False when this process does not run the guild's shard (another process holds its lease).</summary>
     private bool IsServedHere(ulong guildId, out int shardId)

@@ -19,6 +19,7 @@ public sealed partial class VoiceChannelKeeper : IAsyncDisposable
 {
     private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(60);
     private readonly IGuildVoiceControl _control;
+    private readonly Func<ulong, bool> _isJoining;
     private readonly GuildVoiceManager _voice;
     private readonly DiscordShardManager _shards;
     private readonly IClusterClient _cluster;
@@ -32,6 +33,7 @@ public sealed partial class VoiceChannelKeeper : IAsyncDisposable
 
     public VoiceChannelKeeper(
         IGuildVoiceControl control,
+        Func<ulong, bool> isJoining,
         GuildVoiceManager voice,
         DiscordShardManager shards,
         IClusterClient cluster,
@@ -40,6 +42,7 @@ public sealed partial class VoiceChannelKeeper : IAsyncDisposable
         ILogger<VoiceChannelKeeper> logger)
     {
         _control = control;
+        _isJoining = isJoining;
         _voice = voice;
         _shards = shards;
         _cluster = cluster;
@@ -127,7 +130,7 @@ public sealed partial class VoiceChannelKeeper : IAsyncDisposable
             await _control.JoinAsync(guildId, channelId, timeout.Token).ConfigureAwait(false);
             LogJoined(guildId, channelId, remembered is null ? "auto-join" : "rejoin");
         }
-        catch (Exception ex) when (ex is GuildVoiceException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception ex) when (ex is GuildVoiceException or OperationCanceledException or InvalidOperationException)
         {
             LogJoinFailed(ex, guildId, channelId);
         }
@@ -191,7 +194,12 @@ public sealed partial class VoiceChannelKeeper : IAsyncDisposable
         }
 
         timer.Dispose();
-        if (_disposed == 0 && IsAlone(guildId))
+        if (_disposed == 0 && _isJoining(guildId))
+        {
+            // A join is still being remembered: wait another period rather than forget the channel before that.
+            CheckAlone(guildId);
+        }
+        else if (_disposed == 0 && IsAlone(guildId))
         {
             _ = Task.Run(() => LeaveAloneAsync(guildId), CancellationToken.None);
         }
@@ -204,7 +212,7 @@ public sealed partial class VoiceChannelKeeper : IAsyncDisposable
             LogLeavingAlone(guildId, _options.AloneTimeout);
             await _control.LeaveAsync(guildId, _stop.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is GuildVoiceException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception ex) when (ex is GuildVoiceException or OperationCanceledException or InvalidOperationException)
         {
             LogLeaveFailed(ex, guildId);
         }
