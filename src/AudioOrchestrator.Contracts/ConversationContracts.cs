@@ -54,11 +54,22 @@ public interface ISpeakerGrain : IGrainWithStringKey
     Task<SpeakerStatus> GetStatusAsync();
 }
 
-/// <summary>Synthesises answers and publishes them as Opus on a session's audio-out stream.</summary>
-public interface ISpeechSynthesisGrain : IGrainWithIntegerKey
+/// <summary>
+/// Synthesises answers and publishes them as Opus on a session's audio-out stream. Key: the session id (one activation
+/// per session, so <see cref="StopAsync"/> reaches the activation that is speaking; measured, with a stateless worker
+/// a cancelled <see cref="CancellationToken"/> passed to the call did not reach it).
+/// </summary>
+public interface ISpeechSynthesisGrain : IGrainWithStringKey
 {
-    /// <summary>Speaks <paramref name="request"/>; cancelling stops synthesis and publishing (barge-in).</summary>
-    Task<SynthesisResult> SpeakAsync(SpeechRequest request, CancellationToken cancellationToken = default);
+    /// <summary>Speaks <paramref name="request"/>; <see cref="StopAsync"/> ends it early.</summary>
+    Task<SynthesisResult> SpeakAsync(SpeechRequest request);
+
+    /// <summary>
+    /// Barge-in: stops synthesising and publishing the answer to <paramref name="turnId"/>; interleaves with the
+    /// running <see cref="SpeakAsync"/>, which then fails with <see cref="OperationCanceledException"/>.
+    /// </summary>
+    [AlwaysInterleave]
+    Task StopAsync(string turnId);
 }
 
 [GenerateSerializer, Immutable]

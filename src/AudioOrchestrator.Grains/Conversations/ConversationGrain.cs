@@ -116,8 +116,8 @@ public sealed partial class ConversationGrain(
             SynthesisResult synthesis;
             try
             {
-                synthesis = await GrainFactory.GetGrain<ISpeechSynthesisGrain>(0)
-                    .SpeakAsync(new SpeechRequest(SessionId, turnId, reply.Text, utterance.CorrelationId), playback?.Cancellation.Token ?? CancellationToken.None);
+                synthesis = await GrainFactory.GetGrain<ISpeechSynthesisGrain>(SessionId)
+                    .SpeakAsync(new SpeechRequest(SessionId, turnId, reply.Text, utterance.CorrelationId));
             }
             catch (OperationCanceledException) when (playback?.Cancellation.IsCancellationRequested == true)
             {
@@ -191,6 +191,7 @@ public sealed partial class ConversationGrain(
             playback.Interrupted = true;
             playback.Pausers.Clear();
             await playback.Cancellation.CancelAsync();
+            await GrainFactory.GetGrain<ISpeechSynthesisGrain>(SessionId).StopAsync(playback.TurnId);
             await Output.OnNextAsync(new AnswerInterrupted(playback.TurnId, decision.Speaker.SpeakerId));
             await UpdateTurnAsync(playback.TurnId, t => t with { Interrupted = true });
             LogInterrupted(logger, SessionId, playback.TurnId, decision.Speaker.SpeakerId);

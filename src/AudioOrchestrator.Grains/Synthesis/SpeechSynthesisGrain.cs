@@ -3,19 +3,42 @@ using AudioOrchestrator.Audio;
 using AudioOrchestrator.Contracts;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
-using Orleans.Concurrency;
 
 namespace AudioOrchestrator.Grains.Synthesis;
 
 /// <summary>
 /// Speaks an answer: text-to-speech sentence by sentence, Opus-encodes it and publishes the frames on the
-/// session's audio-out stream as soon as each sentence is ready.
+/// session's audio-out stream as soon as each sentence is ready. One activation per session (placed on the caller's
+/// silo); the session answers one turn at a time, so nothing waits on another session's synthesis.
 /// </summary>
-[StatelessWorker]
+[Orleans.Placement.PreferLocalPlacement]
 public sealed class SpeechSynthesisGrain(ITextToSpeechClient textToSpeech, IOptions<SynthesisOptions> options)
     : Grain, ISpeechSynthesisGrain
 {
-    public async Task<SynthesisResult> SpeakAsync(SpeechRequest request, CancellationToken cancellationToken = default)
+    private readonly Dictionary<string, CancellationTokenSource> _speaking = new(StringComparer.Ordinal);
+
+    public Task StopAsync(string turnId)
+    {
+        ArgumentNullException.ThrowIfNull(turnId);
+        return _speaking.TryGetValue(turnId, out var speaking) ? speaking.CancelAsync() : Task.CompletedTask;
+    }
+
+    public async Task<SynthesisResult> SpeakAsync(SpeechRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        using var stop = new CancellationTokenSource();
+        _speaking[request.TurnId] = stop;
+        try
+        {
+            return await SpeakAsync(request, stop.Token);
+        }
+        finally
+        {
+            _speaking.Remove(request.TurnId);
+        }
+    }
+
+    private async Task<SynthesisResult> SpeakAsync(SpeechRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         using var activity = TelemetryNames.ActivitySource.StartActivity("speech.synthesis");

@@ -1,0 +1,83 @@
+using System.Collections.Concurrent;
+using AudioOrchestrator.Audio;
+using AudioOrchestrator.Contracts;
+using AudioOrchestrator.Ingress.Streams;
+using AudioOrchestrator.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AudioOrchestrator.Grains.Tests.FrontEnd;
+
+/// <summary>An interruption stops the synthesis of the rest of the answer, not only its playback.</summary>
+public sealed class InterruptedSynthesisTests(SlowSynthesisCluster fixture) : IClassFixture<SlowSynthesisCluster>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task The_rest_of_an_interrupted_answer_is_never_synthesised()
+    {
+        var session = "cancel-" + Guid.NewGuid().ToString("N")[..8];
+        var events = new ConcurrentQueue<SessionOutputEvent>();
+        var hub = fixture.ClientServices.GetRequiredService<SessionOutputHub>();
+        var fullAnswerFrames = (int)(ToneTextToSpeech.Speak(PipelineCluster.Phrases[1500]["echo ".Length..]).Duration.TotalMilliseconds / 20);
+
+        await using (await hub.ListenAsync(session, e => { events.Enqueue(e); return Task.CompletedTask; }, Ct))
+        {
+            await SendLiveAsync(session, "alice", TestAudio.Question(1500), 0);
+            var answer = await WaitForAsync<AnswerStarted>(events, a => a.SpeakerId == "alice");
+            await WaitForAsync<AnswerAudio>(events, a => a.TurnId == answer.TurnId);
+
+            await SendLiveAsync(session, "bob", TestAudio.Question(440), 0);
+            await WaitForAsync<AnswerInterrupted>(events, i => i.TurnId == answer.TurnId);
+            var completed = await WaitForAsync<AnswerCompleted>(events, c => c.TurnId == answer.TurnId);
+            var framesAtCompletion = Frames(events, answer.TurnId);
+            await Task.Delay(1500, Ct);
+            var framesInTheEnd = Frames(events, answer.TurnId);
+
+            // The interruption comes about 1-2 s into a 3.4 s synthesis: at least the last second is never made. The
+            // synthesis grain hears of the cancellation a moment after the session: at most the piece in hand follows.
+            Assert.True(framesInTheEnd < fullAnswerFrames - 50, $"{framesInTheEnd} of {fullAnswerFrames} frames were synthesised (text-to-speech cancelled {fixture.TextToSpeech.Cancelled} times)");
+            Assert.Equal(1, fixture.TextToSpeech.Cancelled);
+            Assert.True(framesInTheEnd - framesAtCompletion <= 25, $"{framesInTheEnd - framesAtCompletion} frames after the interruption");
+            Assert.True(completed.Timings.TtsMs < 3200, $"synthesis ran {completed.Timings.TtsMs:F0} ms");
+        }
+
+        var history = (await fixture.Client.GetGrain<IConversationGrain>(session).GetSnapshotAsync())!.History;
+        Assert.True(history.Single(t => t.SpeakerId == "alice").Interrupted);
+    }
+
+    private static int Frames(ConcurrentQueue<SessionOutputEvent> events, string turnId) =>
+        events.OfType<AnswerAudio>().Where(a => a.TurnId == turnId).Sum(a => a.Frames.Length);
+
+    private async Task SendLiveAsync(string session, string speakerId, PcmAudio audio, long firstSequence)
+    {
+        var stream = fixture.ClientServices.GetRequiredService<SpeakerAudioPublisher>().GetStream(new SpeakerRef(session, speakerId));
+        var packets = OpusPacketizer.Encode(audio);
+        var started = DateTimeOffset.UtcNow;
+        for (var i = 0; i < packets.Count; i += 5)
+        {
+            var batch = packets.Skip(i).Take(5).ToArray();
+            await stream.OnNextAsync(new OpusFrameBatch(firstSequence + i, batch, DateTimeOffset.UtcNow));
+            var wait = started + TimeSpan.FromMilliseconds((i + batch.Length) * 20) - DateTimeOffset.UtcNow;
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, Ct);
+            }
+        }
+    }
+
+    private static async Task<T> WaitForAsync<T>(ConcurrentQueue<SessionOutputEvent> events, Func<T, bool> predicate)
+        where T : SessionOutputEvent
+    {
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(20);
+        while (true)
+        {
+            if (events.OfType<T>().FirstOrDefault(predicate) is { } found)
+            {
+                return found;
+            }
+
+            Assert.True(DateTimeOffset.UtcNow < deadline, $"no {typeof(T).Name}; events: {string.Join(", ", events.Select(e => e.GetType().Name).Distinct())}");
+            await Task.Delay(10, Ct);
+        }
+    }
+}
