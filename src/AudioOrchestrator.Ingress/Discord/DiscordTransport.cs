@@ -66,6 +66,7 @@ public sealed partial class DiscordTransport : IHostedService, IGuildVoiceContro
         _voice.Connected += OnConnected;
         _voice.Disconnected += OnDisconnected;
         _leases = leases;
+        _leases.ShardLost += OnShardLost;
         _keeper = new VoiceChannelKeeper(this, IsJoining, voice, shards, cluster, _options, time, loggerFactory.CreateLogger<VoiceChannelKeeper>());
     }
 
@@ -215,6 +216,32 @@ public sealed partial class DiscordTransport : IHostedService, IGuildVoiceContro
         await _fallback.PostAsync(guildId, answer.Text, CancellationToken.None).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// A lost shard's guilds: close their voice connections here without op 4 (the shard is gone) and without forgetting
+    /// the channel, so the process that takes the shard over rejoins it.
+    /// </summary>
+    private void OnShardLost(object? sender, int shardId)
+    {
+        foreach (var snapshot in _voice.GetSnapshots().Where(s => s.ShardId == shardId && s.State != GuildVoiceState.Disconnected))
+        {
+            _ = DropLostGuildAsync(snapshot.GuildId);
+        }
+    }
+
+    private async Task DropLostGuildAsync(ulong guildId)
+    {
+        try
+        {
+            await _voice.LeaveAsync(guildId, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException)
+        {
+            // The op 4 leave cannot go out on a stopped shard (DiscordShardNotRunningException); the connection is closed.
+        }
+
+        LogLostGuildDropped(guildId);
+    }
+
     private void OnConnected(object? sender, GuildVoiceConnected e)
     {
         if (!_links.TryGetValue(e.GuildId, out var link))
@@ -243,6 +270,9 @@ public sealed partial class DiscordTransport : IHostedService, IGuildVoiceContro
         _links.TryRemove(new KeyValuePair<ulong, GuildVoiceLink>(e.GuildId, link));
         _ = link.Schedule(async () => await link.DisposeAsync().ConfigureAwait(false));
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Guild {GuildId}: voice closed here, its shard's lease was lost")]
+    private partial void LogLostGuildDropped(ulong guildId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Discord transport starting")]
     private partial void LogStarting();

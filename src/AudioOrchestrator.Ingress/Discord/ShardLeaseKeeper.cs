@@ -49,6 +49,9 @@ public sealed partial class ShardLeaseKeeper : IAsyncDisposable
         OwnerId = string.Create(CultureInfo.InvariantCulture, $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}");
     }
 
+    /// <summary>A shard stopped because its lease was lost (another process may run it now): drop its guilds' voice here.</summary>
+    public event EventHandler<int>? ShardLost;
+
     /// <summary>This process's owner id in the leases: machine, process id and a random part (unique per start).</summary>
     public string OwnerId { get; }
 
@@ -232,6 +235,7 @@ public sealed partial class ShardLeaseKeeper : IAsyncDisposable
         }
 
         await _shards.StopShardAsync(shardId, stop).ConfigureAwait(false);
+        ShardLost?.Invoke(this, shardId);
     }
 
     private void Hold(int shardId, DateTimeOffset? expiresAt)

@@ -1,4 +1,6 @@
+using System.Globalization;
 using AudioOrchestrator.Contracts;
+using AudioOrchestrator.Discord.Guilds;
 using AudioOrchestrator.Ingress.Discord;
 using AudioOrchestrator.Ingress.Tests.Guilds;
 using AudioOrchestrator.Ingress.Tests.Support;
@@ -106,5 +108,31 @@ public sealed class ShardLeaseTransportTests
         Assert.Equal([0], survivor.Shards.RunningShardIds);
         Assert.Equal(1, IdentifiesOf(cluster, 1));
         Assert.Equal(newcomer.Leases.OwnerId, (await crashedLease.GetAsync()).Holder);
+    }
+
+    [Fact]
+    public async Task A_process_that_loses_a_lease_stops_the_shard_and_closes_its_voice_without_forgetting_the_channel()
+    {
+        const ulong channel = 740_000_000_000_000_001;
+        await using var cluster = await DiscordService.StartAsync([GuildOfShard0], toneEngines: true, discord: false);
+        await cluster.Discord.VoiceServerAsync(channel);
+        await using var ingress = await IngressProcess.StartAsync(cluster, 1, Settings(("Discord:Transport:AloneTimeout", "00:00:00")));
+        await FakeDiscord.WaitUntilAsync(() => ingress.Voice.IsKnownGuild(GuildOfShard0), "the guild is available");
+        await ingress.Control.JoinAsync(GuildOfShard0, channel, Ct);
+
+        // Another owner gets the lease behind the process's back (as after a long partition from the cluster).
+        var lease = ingress.Cluster.GetGrain<IDiscordShardLeaseGrain>(ingress.Leases.LeaseKey(0));
+        Assert.True(await lease.ReleaseAsync(ingress.Leases.OwnerId));
+        Assert.True((await lease.TryAcquireAsync("intruder", TimeSpan.FromMinutes(1))).Granted);
+
+        await FakeDiscord.WaitUntilAsync(() => !ingress.Shards.IsShardRunning(0), "the shard stopped");
+        await FakeDiscord.WaitUntilAsync(() => ingress.Voice.GetSnapshot(GuildOfShard0)?.State == GuildVoiceState.Disconnected, "voice closed here");
+
+        Assert.Null(ingress.Control.GetStatus(GuildOfShard0));
+        Assert.Contains(ingress.Logs.Lines, l => l.Contains("lease lost", StringComparison.Ordinal) && l.Contains("intruder", StringComparison.Ordinal));
+        Assert.DoesNotContain(cluster.Discord.Gateway.VoiceStateRequests, r => r.GuildId == GuildOfShard0 && r.ChannelId is null);
+        var remembered = await ingress.Cluster.GetGrain<IDiscordGuildVoiceChannelGrain>(GuildOfShard0.ToString(CultureInfo.InvariantCulture)).GetAsync();
+        Assert.Equal(channel, remembered);
+        Assert.Equal("intruder", (await lease.GetAsync()).Holder);
     }
 }
