@@ -119,6 +119,32 @@ public sealed class TextToSpeechTests(SpeechFixture fixture, ITestOutputHelper o
         Assert.Equal(phrase, text.Text);
     }
 
+    [Fact]
+    public async Task More_clients_in_one_process_synthesise_and_dispose_without_hanging()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var options = Microsoft.Extensions.Options.Options.Create(new EspeakOptions { Voice = "en-us" });
+
+        // espeak-ng 1.51 hung in espeak_Terminate once a second client had initialised it again in the process.
+        await Task.Run(
+            async () =>
+            {
+                for (var round = 0; round < 2; round++)
+                {
+                    var client = new EspeakTextToSpeechClient(options, Microsoft.Extensions.Logging.Abstractions.NullLogger<EspeakTextToSpeechClient>.Instance);
+                    var audio = await client.SynthesizeAsync("hello world", ct);
+                    Assert.True(audio.Duration.TotalMilliseconds > 300, $"round {round}: {audio.Duration}");
+                    client.Dispose();
+                    await Assert.ThrowsAsync<ObjectDisposedException>(() => client.SynthesizeAsync("hello", ct));
+                }
+            },
+            ct).WaitAsync(TimeSpan.FromSeconds(60), ct);
+
+        // The shared client still works.
+        var still = await fixture.Synthesizer.SynthesizeAsync(Sentence, ct);
+        Assert.True(still.Duration.TotalSeconds > 1);
+    }
+
 }
 
 public sealed class SentenceSplitterTests

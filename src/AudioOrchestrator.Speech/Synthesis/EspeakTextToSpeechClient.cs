@@ -15,9 +15,11 @@ namespace AudioOrchestrator.Speech;
 /// Offline text-to-speech with espeak-ng, producing mono PCM16 WAV at espeak's native rate (22050 Hz).
 /// </summary>
 /// <remarks>
-/// espeak-ng keeps process-global state (one voice, one parameter set, one callback), so an instance serialises every
-/// synthesis with a <see cref="SemaphoreSlim"/> and re-applies voice and parameters for each call. Register it as a
-/// singleton: two instances in one process would not be serialised against each other.
+/// espeak-ng keeps process-global state (one voice, one parameter set, one callback), so every synthesis in the process
+/// is serialised on one process-wide gate (the only static state here: it guards native state that is process-wide
+/// itself) and voice and parameters are re-applied for each call. The engine is never terminated: espeak-ng 1.51 hangs
+/// in <c>espeak_Terminate</c> once it has been initialised a second time in a process (two service hosts in one test
+/// process did), and the operating system reclaims it at exit.
 /// Synthesis runs in espeak's synchronous mode on the thread pool; samples arrive through an
 /// <see cref="UnmanagedCallersOnlyAttribute"/> callback that finds the per-call buffer through a
 /// <see cref="GCHandle"/> passed as espeak's <c>user_data</c>.
@@ -32,7 +34,7 @@ public sealed partial class EspeakTextToSpeechClient : ITextToSpeechClient, IDis
 
     private readonly EspeakOptions _options;
     private readonly ILogger<EspeakTextToSpeechClient> _logger;
-    private readonly SemaphoreSlim _engineLock = new(1, 1);
+    private static readonly SemaphoreSlim EngineGate = new(1, 1);
     private readonly TextToSpeechClientMetadata _metadata;
     private int _sampleRate;
     private bool _disposed;
@@ -99,7 +101,7 @@ public sealed partial class EspeakTextToSpeechClient : ITextToSpeechClient, IDis
         ct.ThrowIfCancellationRequested();
 
         var settings = ResolveSettings(options);
-        await _engineLock.WaitAsync(ct);
+        await EngineGate.WaitAsync(ct);
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -107,7 +109,7 @@ public sealed partial class EspeakTextToSpeechClient : ITextToSpeechClient, IDis
         }
         finally
         {
-            _engineLock.Release();
+            EngineGate.Release();
         }
     }
 
@@ -121,27 +123,17 @@ public sealed partial class EspeakTextToSpeechClient : ITextToSpeechClient, IDis
             : null;
     }
 
-    /// <summary>Terminates espeak-ng once no synthesis is running.</summary>
+    /// <summary>Refuses further synthesis once no synthesis of this client is running; espeak-ng itself stays loaded.</summary>
     public void Dispose()
     {
-        _engineLock.Wait();
+        EngineGate.Wait();
         try
         {
-            if (_disposed)
-            {
-                return;
-            }
-
             _disposed = true;
-            if (_sampleRate > 0)
-            {
-                _ = EspeakNative.Terminate();
-                _sampleRate = 0;
-            }
         }
         finally
         {
-            _engineLock.Release();
+            EngineGate.Release();
         }
     }
 
@@ -155,7 +147,7 @@ public sealed partial class EspeakTextToSpeechClient : ITextToSpeechClient, IDis
         return new SynthesisSettings(voice, rate, pitch, volume);
     }
 
-    // Runs with _engineLock held.
+    // Runs with EngineGate held.
     private unsafe PcmAudio SynthesizeLocked(string text, SynthesisSettings settings, CancellationToken ct)
     {
         EnsureInitialized();
@@ -221,7 +213,7 @@ public sealed partial class EspeakTextToSpeechClient : ITextToSpeechClient, IDis
         }
     }
 
-    // Runs with _engineLock held.
+    // Runs with EngineGate held.
     private unsafe void EnsureInitialized()
     {
         if (_sampleRate > 0)
