@@ -204,6 +204,7 @@ public sealed partial class DiscordVoiceConnection : IAsyncDisposable
                 while (true)
                 {
                     await WaitUntilAsync(start, index * FrameDuration, cancellationToken).ConfigureAwait(false);
+                    Statistics.RecordSendLateness(_time.GetElapsedTime(start) - (index * FrameDuration));
                     if (frames.TryRead(out var frame))
                     {
                         silenceLeft = _options.SilenceFramesOnPause;

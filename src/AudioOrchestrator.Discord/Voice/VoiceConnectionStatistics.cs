@@ -15,6 +15,7 @@ public sealed class VoiceConnectionStatistics
     private long _keepAlives;
     private long _resumes;
     private long _malformedMessages;
+    private readonly SendLatenessHistogram _sendLateness = new();
 
     /// <summary>Received packets per transport result.</summary>
     public long Received(RtpReceiveResult result) => Interlocked.Read(ref _receiveResults[(int)result]);
@@ -48,6 +49,17 @@ public sealed class VoiceConnectionStatistics
 
     /// <summary>Voice gateway messages that could not be parsed; ignored.</summary>
     public long MalformedMessages => Interlocked.Read(ref _malformedMessages);
+
+    /// <summary>
+    /// How late the paced sender woke for a frame relative to its 20 ms schedule (the send-pacing deviation), as the
+    /// <paramref name="percentile"/> (0-100) over every frame sent so far; 0.1 ms resolution.
+    /// </summary>
+    public TimeSpan SendLatenessPercentile(double percentile) => _sendLateness.Percentile(percentile);
+
+    /// <summary>The latest any frame was sent relative to its schedule.</summary>
+    public TimeSpan MaxSendLateness => _sendLateness.Max;
+
+    internal void RecordSendLateness(TimeSpan lateness) => _sendLateness.Record(lateness);
 
     internal void CountReceive(RtpReceiveResult result) => Interlocked.Increment(ref _receiveResults[(int)result]);
 

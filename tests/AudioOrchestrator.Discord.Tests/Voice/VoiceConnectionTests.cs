@@ -164,6 +164,7 @@ public sealed class VoiceConnectionTests : IAsyncLifetime
 
         // 30 packets on 20 ms deadlines: the last leaves at 580 ms.
         Assert.InRange(elapsed.TotalMilliseconds, 575, 1500);
+        Assert.True(bot.Statistics.SendLatenessPercentile(0) > TimeSpan.Zero, "the pacing deviation of each frame is recorded");
         var session = Assert.Single(_server.Sessions);
         await FakeDiscordServer.WaitUntilAsync(() => session.SpeakingUpdates.Count == 2, Timeout, "speaking off");
         Assert.Equal([1, 0], session.SpeakingUpdates);
