@@ -1,6 +1,13 @@
 namespace AudioOrchestrator.Contracts;
 
 /// <summary>What one speaker said, as recognised by speech-to-text.</summary>
+/// <param name="UtteranceId">Unique id; also the id of the turn that answers it.</param>
+/// <param name="Speaker">Who spoke, in which session.</param>
+/// <param name="Transcript">Everything heard, wake phrase included (what the turn records).</param>
+/// <param name="Confidence">Recogniser confidence in 0..1, when known.</param>
+/// <param name="Timings">When the speech happened and what recognising it cost.</param>
+/// <param name="CorrelationId">The upload it came from; null for live audio.</param>
+/// <param name="TextForAgents">What is routed and handed to agents: the transcript without its wake phrase; null = <paramref name="Transcript"/>.</param>
 [GenerateSerializer, Immutable]
 public sealed record Utterance(
     [property: Id(0)] string UtteranceId,
@@ -8,7 +15,8 @@ public sealed record Utterance(
     [property: Id(2)] string Transcript,
     [property: Id(3)] double? Confidence,
     [property: Id(4)] UtteranceTimings Timings,
-    [property: Id(5)] string? CorrelationId);
+    [property: Id(5)] string? CorrelationId,
+    [property: Id(6)] string? TextForAgents = null);
 
 /// <summary>When the speech happened and what recognising it cost.</summary>
 /// <param name="SpeechStartedAt">Start of speech as heard (capture time of the input plus the position in its audio).</param>

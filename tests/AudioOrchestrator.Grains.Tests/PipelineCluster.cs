@@ -26,10 +26,11 @@ public class PipelineCluster : IAsyncLifetime
     /// <summary>The silo's speech-to-text double (its <see cref="ToneSpeechToText.Calls"/> shows what was transcribed).</summary>
     public ToneSpeechToText SpeechToText { get; } = new(Phrases);
 
-    /// <summary>Tone phrases: the defaults, plus 1500 Hz for an answer long enough to be talked over (about 9 s).</summary>
+    /// <summary>Tone phrases: the defaults, plus 1500 Hz for an answer long enough to be talked over (about 9 s) and 1900 Hz for a misheard wake phrase.</summary>
     public static IReadOnlyDictionary<int, string> Phrases { get; } = new Dictionary<int, string>(ToneSpeechToText.DefaultPhrases)
     {
         [1500] = "echo " + string.Join(' ', Enumerable.Repeat("this answer goes on and on", 8)),
+        [1900] = "hey orchestra echo fuzzy wake",
     };
 
     /// <summary>Configuration of the silo on top of the defaults above.</summary>

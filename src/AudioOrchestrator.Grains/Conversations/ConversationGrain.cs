@@ -89,7 +89,7 @@ public sealed partial class ConversationGrain(
         using var scope = logger.BeginScope("Session {SessionId} turn {TurnId} correlation {CorrelationId}", SessionId, turnId, utterance.CorrelationId);
         try
         {
-            var route = router.Route(utterance.Transcript)
+            var route = router.Route(utterance.TextForAgents ?? utterance.Transcript)
                 ?? throw new InvalidOperationException("No agent can answer: no phrase matched and no fallback agent exists.");
             activity?.SetTag("agent", route.Agent.Name);
 

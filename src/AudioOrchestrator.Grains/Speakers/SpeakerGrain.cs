@@ -375,7 +375,7 @@ public sealed partial class SpeakerGrain(
             verdict.WakePhrase,
             (segment.DecidedAt - segment.SpeechEnd).TotalMilliseconds);
         activity?.SetTag("wake.phrase", verdict.WakePhrase);
-        var utterance = new Utterance(Guid.CreateVersion7().ToString("N"), Speaker, verdict.Transcript, confidence, timings, correlationId);
+        var utterance = new Utterance(Guid.CreateVersion7().ToString("N"), Speaker, transcript, confidence, timings, correlationId, verdict.Transcript);
         LogUtterance(
             logger, Speaker.StreamKey, correlationId, verdict.Transcript, sttMs, timings.EndOfUtteranceDelayMs ?? double.NaN,
             verdict.WakePhrase ?? "-", wakeDetectedAt is { } w ? (w - speechStartedAt).TotalMilliseconds : double.NaN);

@@ -15,7 +15,7 @@ public enum AcousticWake
 
 /// <summary>The gate's verdict on an utterance.</summary>
 /// <param name="Accepted">Hand it to the session.</param>
-/// <param name="Transcript">What the agents get (the wake phrase stripped), when accepted.</param>
+/// <param name="Transcript">What the agents get (the wake phrase stripped), when accepted; the turn records the whole transcript.</param>
 /// <param name="WakePhrase">The wake phrase heard, if any.</param>
 /// <param name="Reason">Why it was dropped, when not accepted.</param>
 public sealed record WakeVerdict(bool Accepted, string Transcript, string? WakePhrase, string? Reason);

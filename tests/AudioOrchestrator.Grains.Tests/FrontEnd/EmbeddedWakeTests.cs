@@ -26,7 +26,7 @@ public sealed class EmbeddedWakeTests(EmbeddedWakeCluster fixture) : IClassFixtu
         var ignored = await Uploads.ProcessAsync(session, "espeak-2", await SpeakAsync("echo good morning"), TestContext.Current.CancellationToken);
 
         var turn = Assert.Single(woken.Turns);
-        Assert.Equal(("echo good morning", "good morning"), (turn.Transcript, turn.ResponseText));
+        Assert.Equal(("hey orchestrator echo good morning", "good morning"), (turn.Transcript, turn.ResponseText));
         Assert.True(ignored.NoSpeech);
         var recorded = Assert.Single((await fixture.Client.GetGrain<IConversationGrain>(session).GetSnapshotAsync())!.History);
         Assert.NotNull(recorded.Timings?.WakeDetectMs);

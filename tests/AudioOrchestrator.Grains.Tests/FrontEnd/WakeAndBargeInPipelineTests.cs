@@ -46,14 +46,14 @@ public sealed class WakeAndBargeInPipelineTests(FrontEndCluster fixture) : IClas
         var stranger = await Uploads.ProcessAsync(session, Speaker(), TestAudio.Question(660), Ct);
 
         var turn = Assert.Single(woken.Turns);
-        Assert.Equal(("echo wake words work", "wake words work"), (turn.Transcript, turn.ResponseText));
+        Assert.Equal(("hey orchestrator echo wake words work", "wake words work"), (turn.Transcript, turn.ResponseText));
         Assert.Equal("time", Assert.Single(followUp.Turns).Agent);
         Assert.True(stranger.NoSpeech);
 
         var recorded = (await fixture.Client.GetGrain<IConversationGrain>(session).GetSnapshotAsync())!.History.Single(t => t.TurnId == turn.TurnId);
         var timings = recorded.Timings;
         Assert.NotNull(timings);
-        Assert.Equal("echo wake words work", recorded.Transcript);
+        Assert.Equal("hey orchestrator echo wake words work", recorded.Transcript);
 
         // Question(): 300 ms of silence, then the tone; spotted 200 ms into it (as heard, uploads run faster than real time).
         Assert.NotNull(timings!.WakeDetectMs);
@@ -61,6 +61,18 @@ public sealed class WakeAndBargeInPipelineTests(FrontEndCluster fixture) : IClas
         Assert.InRange(timings.EndOfUtteranceDelayMs!.Value, 0, 5000);
         Assert.True(timings.SpeechStartedAt < timings.SpeechEndedAt);
         Assert.True(timings.TtsMs > 0 && timings.SttMs >= 0);
+    }
+
+    [Fact]
+    public async Task A_misheard_wake_phrase_is_stripped_for_the_agent_and_kept_in_the_turn()
+    {
+        var session = "fuzzy-" + Guid.NewGuid().ToString("N")[..8];
+
+        var result = await Uploads.ProcessAsync(session, Speaker(), TestAudio.Question(1900), Ct);
+
+        // "hey orchestra" is within the fuzzy threshold of "hey orchestrator"; the router alone would not have found "echo".
+        var turn = Assert.Single(result.Turns);
+        Assert.Equal(("echo", "fuzzy wake", "hey orchestra echo fuzzy wake"), (turn.Agent, turn.ResponseText, turn.Transcript));
     }
 
     [Fact]
