@@ -16,9 +16,16 @@ public sealed class EspeakDiscordServiceFixture : IAsyncLifetime
     public const ulong Guild = 81_000_000_000_000_101;
     public const ulong Channel = 700_000_000_000_000_101;
 
+    /// <summary>A guild configured to answer everything it hears (no wake phrase), through the per-guild override.</summary>
+    public const ulong ListeningGuild = 81_000_000_000_000_102;
+    public const ulong ListeningChannel = 700_000_000_000_000_102;
+
     public DiscordService Service { get; private set; } = null!;
 
-    public async ValueTask InitializeAsync() => Service = await DiscordService.StartAsync([Guild], toneEngines: false);
+    public async ValueTask InitializeAsync() => Service = await DiscordService.StartAsync(
+        [Guild, ListeningGuild],
+        toneEngines: false,
+        new Dictionary<string, string?> { [$"WakeWord:Guilds:{ListeningGuild}:Mode"] = "AlwaysListening" });
 
     public async ValueTask DisposeAsync()
     {
@@ -63,7 +70,7 @@ public sealed class DiscordEchoTests(EspeakDiscordServiceFixture fixture) : ICla
         Assert.EndsWith("echo hello world", turn.Transcript, StringComparison.Ordinal);
 
         var guilds = await Service.Http.GetFromJsonAsync<GuildEndpoints.GuildVoiceResponse[]>("/api/v1/guilds", Ct);
-        var status = Assert.Single(guilds!);
+        var status = Assert.Single(guilds!, g => g.GuildId == "81000000000000101");
         Assert.Equal(("Connected", 1), (status.State, status.Speakers));
 
         using var left = await Service.Http.DeleteAsync($"/api/v1/guilds/{guild}/voice", Ct);
@@ -73,6 +80,30 @@ public sealed class DiscordEchoTests(EspeakDiscordServiceFixture fixture) : ICla
 
         Assert.DoesNotContain(Service.Discord.Token, Service.Logs.AllText, StringComparison.Ordinal);
         Assert.Contains(Service.Logs.Lines, l => l.Contains("voice connected to channel", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task In_an_always_listening_guild_plain_echo_hello_world_is_answered()
+    {
+        const ulong guild = EspeakDiscordServiceFixture.ListeningGuild;
+        const ulong bob = 500_000_000_000_000_102;
+        await VoiceUsers.JoinAsync(Service, guild, EspeakDiscordServiceFixture.ListeningChannel, Ct);
+        var user = await VoiceUsers.AddSpeakerAsync(Service, guild, EspeakDiscordServiceFixture.ListeningChannel, bob);
+
+        var question = WavCodec.Decode(await EspeakCli.SayAsync("echo hello world", Ct));
+        await VoiceUsers.SpeakAsync(user, OpusPacketizer.Encode(question, channels: 2), Ct);
+        var answer = await VoiceUsers.HearAnswerAsync(user, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(1.5), Ct);
+
+        var stt = Service.Services.GetRequiredService<ISpeechToTextClient>();
+        using var wav = new MemoryStream(VoiceUsers.ToWav(answer));
+        var heard = await stt.GetTextAsync(wav, cancellationToken: Ct);
+        Assert.Equal("hello world", heard.Text);
+        var snapshot = await Service.Http.GetFromJsonAsync<SessionSnapshot>($"/api/v1/sessions/{DiscordSessions.SessionId(guild)}", Ct);
+        var turn = Assert.Single(snapshot!.History);
+        Assert.Equal(("echo hello world", "echo", "hello world"), (turn.Transcript, turn.Agent, turn.ResponseText));
+
+        using var left = await Service.Http.DeleteAsync($"/api/v1/guilds/{guild}/voice", Ct);
+        Assert.Equal(HttpStatusCode.NoContent, left.StatusCode);
     }
 
     [Theory]
