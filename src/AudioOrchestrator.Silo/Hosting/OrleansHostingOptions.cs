@@ -7,6 +7,16 @@ public sealed class OrleansHostingOptions : IValidatableObject
 {
     public const string SectionName = "Cluster";
 
+    /// <summary>The default role: a silo co-hosting the ingress, the REST API and the Dashboard.</summary>
+    public const string SiloRole = "Silo";
+
+    /// <summary>An ingress process: an Orleans client of an existing cluster running the transports and the REST API.</summary>
+    public const string IngressRole = "Ingress";
+
+    /// <summary><c>Silo</c> (default: silo + ingress + everything) or <c>Ingress</c> (a client of the cluster: transports and REST only).</summary>
+    [AllowedValues(SiloRole, IngressRole)]
+    public string Role { get; set; } = SiloRole;
+
     [Required]
     public string ClusterId { get; set; } = "audio-orchestrator";
 
@@ -34,6 +44,7 @@ public sealed class OrleansHostingOptions : IValidatableObject
     [Range(0, 65535)]
     public int SiloPort { get; set; } = 11111;
 
+    /// <summary>The silo's gateway port; in the <c>Ingress</c> role with Localhost clustering, the port the client connects to.</summary>
     [Range(0, 65535)]
     public int GatewayPort { get; set; } = 30000;
 
@@ -41,6 +52,7 @@ public sealed class OrleansHostingOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00.001", "00:00:01")]
     public TimeSpan StreamPollingPeriod { get; set; } = TimeSpan.FromMilliseconds(2);
 
+    /// <summary>Stream queues; an <c>Ingress</c> process must use the silos' value.</summary>
     [Range(1, 256)]
     public int StreamQueueCount { get; set; } = 4;
 

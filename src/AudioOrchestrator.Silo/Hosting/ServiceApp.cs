@@ -4,19 +4,19 @@ using AudioOrchestrator.Ingress.Discord;
 using AudioOrchestrator.Ingress.Discord.Commands;
 using AudioOrchestrator.Ingress.Uploads;
 using AudioOrchestrator.Silo.Endpoints;
-using AudioOrchestrator.Silo.Health;
-using AudioOrchestrator.Silo.Persistence;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
-using Orleans.Dashboard;
 using Scalar.AspNetCore;
 
 namespace AudioOrchestrator.Silo.Hosting;
 
-/// <summary>Builds the service: co-hosted silo, ingress, REST API, Dashboard, health and telemetry.</summary>
+/// <summary>
+/// Builds the service in its <c>Cluster:Role</c>: <c>Silo</c> (default: co-hosted silo, ingress, REST API, Dashboard)
+/// or <c>Ingress</c> (an Orleans client of an existing cluster: transports and REST API). Both have health, OpenAPI and telemetry.
+/// </summary>
 public static class ServiceApp
 {
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? customize = null)
@@ -27,22 +27,15 @@ public static class ServiceApp
 
         var orleans = configuration.GetSection(OrleansHostingOptions.SectionName).Get<OrleansHostingOptions>() ?? new OrleansHostingOptions();
         builder.Services.AddOptions<OrleansHostingOptions>().Bind(configuration.GetSection(OrleansHostingOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
-        // Before the silo starts (IHostedLifecycleService.StartingAsync): schema of the AdoNet providers.
-        builder.Services.AddOrleansSchemaMigration();
-        builder.UseOrleans(silo => OrleansSiloSetup.Configure(silo, orleans));
+        var role = ServiceRoles.For(orleans);
+        var health = builder.Services.AddHealthChecks();
+        role.AddServices(builder, orleans, health);
 
-        builder.Services.AddAudioOrchestratorGrains(configuration);
-        builder.Services.AddSpeechEngines(configuration);
         builder.Services.AddAudioIngress(configuration);
         builder.Services.AddDiscordTransport(configuration);
         builder.Services.AddDiscordSlashCommands(configuration);
-        builder.Services.AddHostedService<StartupReport>();
-
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
-        builder.Services.AddHealthChecks()
-            .AddCheck<SiloHealthCheck>("orleans", tags: ["ready"])
-            .AddCheck<SpeechEnginesHealthCheck>("speech", tags: ["ready"]);
         AddTelemetry(builder);
 
         var app = builder.Build();
@@ -50,14 +43,13 @@ public static class ServiceApp
         app.UseStatusCodePages();
         app.MapOpenApi();
         app.MapScalarApiReference("/docs");
-        app.MapOrleansDashboard(routePrefix: "/dashboard");
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         app.MapUtteranceEndpoints();
         app.MapSessionEndpoints();
-        app.MapAgentEndpoints();
         app.MapGuildEndpoints();
+        role.MapEndpoints(app);
         app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
         return app;
     }

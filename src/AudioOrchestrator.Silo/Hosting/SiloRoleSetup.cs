@@ -1,0 +1,30 @@
+using AudioOrchestrator.Grains;
+using AudioOrchestrator.Silo.Endpoints;
+using AudioOrchestrator.Silo.Health;
+using AudioOrchestrator.Silo.Persistence;
+using Orleans.Dashboard;
+
+namespace AudioOrchestrator.Silo.Hosting;
+
+/// <summary>The default role: a silo (grains, speech engines, schema migration, Dashboard) co-hosting the ingress.</summary>
+internal sealed class SiloRoleSetup : IServiceRoleSetup
+{
+    public void AddServices(WebApplicationBuilder builder, OrleansHostingOptions cluster, IHealthChecksBuilder health)
+    {
+        // Before the silo starts (IHostedLifecycleService.StartingAsync): schema of the AdoNet providers.
+        builder.Services.AddOrleansSchemaMigration();
+        builder.UseOrleans(silo => OrleansSiloSetup.Configure(silo, cluster));
+        builder.Services.AddAudioOrchestratorGrains(builder.Configuration);
+        builder.Services.AddSpeechEngines(builder.Configuration);
+        builder.Services.AddHostedService<StartupReport>();
+        health.AddCheck<SiloHealthCheck>("orleans", tags: ["ready"])
+            .AddCheck<SpeechEnginesHealthCheck>("speech", tags: ["ready"]);
+    }
+
+    public void MapEndpoints(WebApplication app)
+    {
+        app.MapOrleansDashboard(routePrefix: "/dashboard");
+        // The catalog comes from the silo's grain classes: only a silo has it.
+        app.MapAgentEndpoints();
+    }
+}
