@@ -93,6 +93,25 @@ public sealed class IngressRoleTests(ServiceFixture service)
         await ingress.StopAsync(Ct);
     }
 
+    [Fact]
+    public async Task An_ingress_process_with_a_discord_token_has_every_service_the_transport_and_commands_need()
+    {
+        // Development validates the container at build: a service only a silo registers would fail here.
+        await using var ingress = ServiceApp.Build(["--environment", "Development"], builder =>
+        {
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Cluster:Role"] = "Ingress",
+                ["Discord:Token"] = "test-token",
+            });
+        });
+
+        Assert.Equal("Development", ingress.Environment.EnvironmentName);
+        Assert.NotNull(ingress.Services.GetService<AudioOrchestrator.Ingress.Discord.IGuildVoiceControl>());
+        Assert.NotNull(ingress.Services.GetService<AudioOrchestrator.Ingress.Discord.Commands.SlashCommandService>());
+    }
+
     [Theory]
     [InlineData("Worker")]
     [InlineData("ingress")]
