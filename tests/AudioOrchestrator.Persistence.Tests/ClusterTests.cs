@@ -14,7 +14,7 @@ public sealed class ClusterTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task Two_silos_form_one_cluster_and_serve_the_same_session_and_clients_find_the_gateways()
+    public async Task Two_silos_form_one_cluster_and_serve_the_same_session_and_clients_and_ingress_processes_find_the_gateways()
     {
         await using var db = await TestDatabase.CreateAsync(Ct);
         var id = Guid.NewGuid().ToString("N")[..8];
@@ -66,6 +66,24 @@ public sealed class ClusterTests
         finally
         {
             await clientHost.StopAsync(CancellationToken.None);
+        }
+
+        // A separate ingress process (Cluster:Role=Ingress) finds the cluster through the same membership table and
+        // takes uploads that the silos answer.
+        var ingressSettings = new Dictionary<string, string?>(settings) { ["Cluster:Role"] = "Ingress" };
+        await using (var ingress = await TestService.StartAsync(ingressSettings))
+        {
+            Assert.Null(ingress.Services.GetService<IManagementGrain>());
+            using var ready = await ingress.Http.GetAsync("/health/ready", Ct);
+            Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+            using (var posted = await ingress.AskEchoAsync(session))
+            {
+                Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
+            }
+
+            var viaIngress = await ingress.Http.GetFromJsonAsync<SessionSnapshot>($"/api/v1/sessions/{session}", Ct);
+            Assert.Equal(3, viaIngress!.History.Count);
+            Assert.Contains(ingress.Logs, l => l.Contains("Role: Ingress", StringComparison.Ordinal));
         }
 
         // Leaving the cluster hands stream pub-sub state over between silos: it must read back (no serializer mismatch).
