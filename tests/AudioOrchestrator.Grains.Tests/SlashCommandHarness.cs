@@ -26,6 +26,7 @@ internal sealed class SlashCommandHarness : IAsyncDisposable
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 
     private readonly ServiceProvider _services;
+    private int _awaitedAnswers;
 
     private SlashCommandHarness(FakeDiscordServer fake, DiscordShardManager shards, ServiceProvider services, TestLogs logs, TestGuildVoiceControl voice)
     {
@@ -94,10 +95,20 @@ internal sealed class SlashCommandHarness : IAsyncDisposable
 
     public static Task WaitUntilAsync(Func<bool> condition, string what) => FakeDiscordServer.WaitUntilAsync(condition, Timeout, what);
 
-    /// <summary>Waits until the interaction got its final answer: an edited original, a type 4 message or an ephemeral followup.</summary>
-    public Task WaitForAnswerAsync(FakeInteraction interaction) => WaitUntilAsync(
-        () => (interaction.CallbackType == 4) || interaction.Followups.Count > 0 || (interaction.CallbackType == 5 && interaction.OriginalContent is not null),
-        "the answer to interaction " + interaction.Id);
+    /// <summary>
+    /// Waits until the interaction got its final answer (an edited original, a type 4 message or an ephemeral followup)
+    /// and the handler has counted its outcome (it does so once Discord acknowledged the answer, a moment later).
+    /// </summary>
+    public async Task WaitForAnswerAsync(FakeInteraction interaction)
+    {
+        var awaited = Interlocked.Increment(ref _awaitedAnswers);
+        await WaitUntilAsync(
+            () => (interaction.CallbackType == 4) || interaction.Followups.Count > 0 || (interaction.CallbackType == 5 && interaction.OriginalContent is not null),
+            "the answer to interaction " + interaction.Id);
+        await WaitUntilAsync(
+            () => Statistics.Answered + Statistics.Rejected + Statistics.Failed + Statistics.Unanswerable >= awaited,
+            "the outcome of interaction " + interaction.Id + " to be counted");
+    }
 
     public async ValueTask DisposeAsync()
     {

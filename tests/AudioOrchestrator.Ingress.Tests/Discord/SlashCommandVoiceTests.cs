@@ -63,7 +63,9 @@ public sealed class SlashCommandVoiceTests
         await AnsweredAsync(textOnly);
         Assert.Equal("hello world", textOnly.OriginalContent);
 
+        // The handler counts an answer once Discord has acknowledged the edit, a moment after the fake recorded it.
         var statistics = service.Services.GetRequiredService<SlashCommandStatistics>();
+        await FakeDiscord.WaitUntilAsync(() => statistics.Answered == 5, "five answers counted");
         Assert.Equal((5, 0, 0), (statistics.Answered, statistics.Rejected, statistics.Failed));
         Assert.Empty(rest.ChannelMessages); // every answer was spoken or given in the interaction's reply
         Assert.DoesNotContain(service.Discord.Token, service.Logs.AllText, StringComparison.Ordinal);
