@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
@@ -9,6 +10,7 @@ using System.Threading.Channels;
 using AudioOrchestrator.Dave.Frames;
 using AudioOrchestrator.Dave.Session;
 using AudioOrchestrator.Discord.Voice.Crypto;
+using AudioOrchestrator.Discord.Voice.Pacing;
 using AudioOrchestrator.Discord.Voice.Udp;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -31,6 +33,7 @@ public sealed partial class DiscordVoiceConnection : IAsyncDisposable
     private readonly VoiceConnectionOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private PacingThread? _pacer;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly SemaphoreSlim _playLock = new(1, 1);
@@ -282,6 +285,7 @@ public sealed partial class DiscordVoiceConnection : IAsyncDisposable
         _lifetime.Dispose();
         _sendLock.Dispose();
         _playLock.Dispose();
+        _pacer?.Dispose();
     }
 
     /// <summary>Drops the voice WebSocket without a close frame (tests; the connection resumes).</summary>
@@ -291,7 +295,18 @@ public sealed partial class DiscordVoiceConnection : IAsyncDisposable
     {
         // Absolute deadlines from one start timestamp: a late wake-up never shifts later frames.
         var remaining = offset - _time.GetElapsedTime(start);
-        if (remaining > TimeSpan.Zero)
+        if (remaining <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        if (ReferenceEquals(_time, TimeProvider.System))
+        {
+            // The real clock: wake on the connection's own pacing thread, not through the timer queue and thread pool.
+            _pacer ??= new PacingThread($"voice pacing {_join.GuildId}");
+            await _pacer.WaitUntilAsync(start + (long)(offset.TotalSeconds * Stopwatch.Frequency), cancellationToken).ConfigureAwait(false);
+        }
+        else
         {
             await Task.Delay(remaining, _time, cancellationToken).ConfigureAwait(false);
         }

@@ -1,0 +1,77 @@
+namespace AudioOrchestrator.Discord.Voice.Pacing;
+
+/// <summary>
+/// A dedicated thread that completes one paced sender's waits at their deadlines. The awaiting code continues inline
+/// on this thread (no thread-pool hop), so a busy pool cannot delay a frame; between deadlines the thread sleeps.
+/// One waiter at a time (the connection's playback is serialised).
+/// </summary>
+internal sealed class PacingThread : IDisposable
+{
+    private readonly Thread _thread;
+    private readonly SemaphoreSlim _requests = new(0);
+    private readonly CancellationTokenSource _stop = new();
+    private TaskCompletionSource? _waiter;
+    private long _deadline;
+
+    public PacingThread(string name)
+    {
+        _thread = new Thread(Run) { IsBackground = true, Name = name };
+        _thread.Start();
+    }
+
+    /// <summary>Completes at <paramref name="deadline"/> (a <see cref="System.Diagnostics.Stopwatch"/> timestamp) on the pacing thread.</summary>
+    public Task WaitUntilAsync(long deadline, CancellationToken cancellationToken)
+    {
+        // Synchronous continuations on purpose: the sender runs on the pacing thread right after the wake-up.
+        var waiter = new TaskCompletionSource();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled(cancellationToken);
+        }
+
+        _deadline = deadline;
+        Volatile.Write(ref _waiter, waiter);
+        _requests.Release();
+        return cancellationToken.CanBeCanceled ? WaitCancellableAsync(waiter, cancellationToken) : waiter.Task;
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _requests.Release();
+        if (Thread.CurrentThread != _thread)
+        {
+            _thread.Join(TimeSpan.FromSeconds(1));
+        }
+
+        Volatile.Read(ref _waiter)?.TrySetCanceled();
+        _stop.Dispose();
+        _requests.Dispose();
+    }
+
+    private static async Task WaitCancellableAsync(TaskCompletionSource waiter, CancellationToken cancellationToken)
+    {
+        using (cancellationToken.UnsafeRegister(static state => ((TaskCompletionSource)state!).TrySetCanceled(), waiter))
+        {
+            await waiter.Task.ConfigureAwait(false);
+        }
+    }
+
+    private void Run()
+    {
+        while (true)
+        {
+            try
+            {
+                _requests.Wait(_stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            MonotonicSleep.For(System.Diagnostics.Stopwatch.GetElapsedTime(System.Diagnostics.Stopwatch.GetTimestamp(), _deadline));
+            Interlocked.Exchange(ref _waiter, null)?.TrySetResult();
+        }
+    }
+}

@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using AudioOrchestrator.Discord.Voice.Pacing;
+
+namespace AudioOrchestrator.Discord.Tests.Voice;
+
+public sealed class PacingThreadTests
+{
+    [Fact]
+    public async Task Waits_complete_at_their_deadline_and_continue_on_the_pacing_thread()
+    {
+        using var pacer = new PacingThread("pacing test");
+
+        var wakeUps = await PaceAsync(pacer, 5, TestContext.Current.CancellationToken);
+
+        Assert.All(wakeUps, w => Assert.True(w.At >= w.Deadline, "a wait completed before its deadline"));
+        Assert.All(wakeUps, w => Assert.Equal("pacing test", w.Thread));
+    }
+
+    // Outside the test method: the sender's code continues without a synchronization context, as in the connection.
+    private static async Task<List<(long Deadline, long At, string? Thread)>> PaceAsync(PacingThread pacer, int count, CancellationToken ct)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var wakeUps = new List<(long, long, string?)>();
+        for (var i = 1; i <= count; i++)
+        {
+            var deadline = start + (i * Stopwatch.Frequency / 100); // every 10 ms
+            await pacer.WaitUntilAsync(deadline, ct).ConfigureAwait(false);
+            wakeUps.Add((deadline, Stopwatch.GetTimestamp(), Thread.CurrentThread.Name));
+        }
+
+        return wakeUps;
+    }
+
+    [Fact]
+    public async Task A_cancelled_wait_throws_and_the_next_one_still_completes()
+    {
+        using var pacer = new PacingThread("pacing test");
+        using var cancel = new CancellationTokenSource();
+        var far = pacer.WaitUntilAsync(Stopwatch.GetTimestamp() + (10 * Stopwatch.Frequency), cancel.Token);
+
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => far);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pacer.WaitUntilAsync(Stopwatch.GetTimestamp(), cancel.Token));
+    }
+
+    [Fact]
+    public void Disposing_cancels_a_pending_wait()
+    {
+        var pacer = new PacingThread("pacing test");
+        var pending = pacer.WaitUntilAsync(Stopwatch.GetTimestamp() + (10 * Stopwatch.Frequency), CancellationToken.None);
+
+        pacer.Dispose();
+
+        Assert.True(pending.IsCanceled || pending.IsCompletedSuccessfully, "a pending wait must not hang after dispose");
+    }
+}
