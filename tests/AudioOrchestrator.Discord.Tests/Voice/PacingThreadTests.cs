@@ -53,5 +53,24 @@ public sealed class PacingThreadTests
         pacer.Dispose();
 
         Assert.True(pending.IsCanceled || pending.IsCompletedSuccessfully, "a pending wait must not hang after dispose");
+        Assert.True(pacer.WaitUntilAsync(Stopwatch.GetTimestamp(), CancellationToken.None).IsCanceled, "a wait after dispose is cancelled");
+        pacer.Dispose();
+    }
+
+    [Fact]
+    public async Task A_sender_disposing_its_pacer_from_the_pacing_thread_neither_deadlocks_nor_crashes()
+    {
+        var pacer = new PacingThread("pacing test");
+
+        await DisposeInlineAsync(pacer);
+
+        Assert.True(pacer.WaitUntilAsync(Stopwatch.GetTimestamp(), CancellationToken.None).IsCanceled);
+    }
+
+    private static async Task DisposeInlineAsync(PacingThread pacer)
+    {
+        await pacer.WaitUntilAsync(Stopwatch.GetTimestamp() + (Stopwatch.Frequency / 100), CancellationToken.None).ConfigureAwait(false);
+        pacer.Dispose(); // on the pacing thread itself, as a connection disposed by its own sender would
+        await Task.Delay(50, CancellationToken.None).ConfigureAwait(false); // the thread ends on its own meanwhile
     }
 }

@@ -9,9 +9,9 @@ internal sealed class PacingThread : IDisposable
 {
     private readonly Thread _thread;
     private readonly SemaphoreSlim _requests = new(0);
-    private readonly CancellationTokenSource _stop = new();
     private TaskCompletionSource? _waiter;
     private long _deadline;
+    private volatile bool _stopped;
 
     public PacingThread(string name)
     {
@@ -29,24 +29,41 @@ internal sealed class PacingThread : IDisposable
             return Task.FromCanceled(cancellationToken);
         }
 
+        if (_stopped)
+        {
+            return Task.FromCanceled(new CancellationToken(canceled: true));
+        }
+
         _deadline = deadline;
         Volatile.Write(ref _waiter, waiter);
+        if (_stopped)
+        {
+            // Disposed meanwhile: the thread may be gone, so nobody else would complete the wait.
+            waiter.TrySetCanceled();
+            return waiter.Task;
+        }
+
         _requests.Release();
         return cancellationToken.CanBeCanceled ? WaitCancellableAsync(waiter, cancellationToken) : waiter.Task;
     }
 
     public void Dispose()
     {
-        _stop.Cancel();
-        _requests.Release();
-        if (Thread.CurrentThread != _thread)
+        if (_stopped)
         {
-            _thread.Join(TimeSpan.FromSeconds(1));
+            return;
         }
 
+        _stopped = true;
+        _requests.Release();
         Volatile.Read(ref _waiter)?.TrySetCanceled();
-        _stop.Dispose();
-        _requests.Dispose();
+
+        // From the pacing thread itself (a sender disposing its connection inline) the thread ends on its own after
+        // this call returns; the semaphore is then left to the garbage collector (it holds no handle).
+        if (Thread.CurrentThread != _thread && _thread.Join(TimeSpan.FromSeconds(1)))
+        {
+            _requests.Dispose();
+        }
     }
 
     private static async Task WaitCancellableAsync(TaskCompletionSource waiter, CancellationToken cancellationToken)
@@ -61,16 +78,19 @@ internal sealed class PacingThread : IDisposable
     {
         while (true)
         {
-            try
-            {
-                _requests.Wait(_stop.Token);
-            }
-            catch (OperationCanceledException)
+            _requests.Wait();
+            if (_stopped)
             {
                 return;
             }
 
             MonotonicSleep.For(System.Diagnostics.Stopwatch.GetElapsedTime(System.Diagnostics.Stopwatch.GetTimestamp(), _deadline));
+            if (_stopped)
+            {
+                Interlocked.Exchange(ref _waiter, null)?.TrySetCanceled();
+                return;
+            }
+
             Interlocked.Exchange(ref _waiter, null)?.TrySetResult();
         }
     }
