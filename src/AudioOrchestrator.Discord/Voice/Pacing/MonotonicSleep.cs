@@ -5,7 +5,7 @@ namespace AudioOrchestrator.Discord.Voice.Pacing;
 
 /// <summary>
 /// Sleeps the calling thread for a span with sub-millisecond precision: <c>clock_nanosleep</c> on CLOCK_MONOTONIC
-/// (Linux), else <see cref="Thread.Sleep(TimeSpan)"/> (whole milliseconds).
+/// (glibc Linux), else <see cref="Thread.Sleep(TimeSpan)"/> (whole milliseconds).
 /// </summary>
 internal static partial class MonotonicSleep
 {
@@ -35,7 +35,18 @@ internal static partial class MonotonicSleep
             }
 
             var request = new TimeSpec(left.Ticks / TimeSpan.TicksPerSecond, left.Ticks % TimeSpan.TicksPerSecond * 100);
-            var result = ClockNanosleep(ClockMonotonic, 0, in request, IntPtr.Zero);
+            int result;
+            try
+            {
+                result = ClockNanosleep(ClockMonotonic, 0, in request, IntPtr.Zero);
+            }
+            catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+            {
+                // Not glibc (e.g. musl): millisecond sleeps.
+                Thread.Sleep(left);
+                return;
+            }
+
             if (result != Interrupted)
             {
                 return;
@@ -43,7 +54,7 @@ internal static partial class MonotonicSleep
         }
     }
 
-    [LibraryImport("libc", EntryPoint = "clock_nanosleep")]
+    [LibraryImport("libc.so.6", EntryPoint = "clock_nanosleep")]
     private static partial int ClockNanosleep(int clockId, int flags, in TimeSpec request, IntPtr remaining);
 
     [StructLayout(LayoutKind.Sequential)]
