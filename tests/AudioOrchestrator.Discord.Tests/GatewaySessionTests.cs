@@ -93,10 +93,16 @@ public sealed class GatewaySessionTests
         await session.DispatchAsync("VOICE_STATE_UPDATE", VoiceStateJson(GuildId, ChannelId, 22));
 
         await h.WaitUntilAsync(() => !h.Resumes.IsEmpty, "Resumed");
-        await h.WaitUntilAsync(() => first.ClientCloseStatus is not null, "the fake to see the client's close frame");
+        // The client sends a resumable close code and drops the socket at once (the peer is dead). The fake usually
+        // reads that close frame, but the reset that follows can overtake it on a loaded machine (seen once in ~10
+        // runs), so a connection that simply ended is accepted; the accepted Resume below proves the session stayed valid.
+        await h.WaitUntilAsync(() => first.ClientCloseStatus is not null || first.Ended, "the first connection to end");
         Assert.Equal(1, h.Client.Statistics.ZombieConnections);
-        Assert.NotEqual(1000, first.ClientCloseStatus);
-        Assert.NotEqual(1001, first.ClientCloseStatus);
+        if (first.ClientCloseStatus is { } closeStatus)
+        {
+            Assert.NotEqual(1000, closeStatus);
+            Assert.NotEqual(1001, closeStatus);
+        }
 
         var second = h.Fake.Connections[1];
         Assert.Equal("/resume", second.Path);

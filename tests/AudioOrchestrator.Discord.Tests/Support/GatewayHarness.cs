@@ -59,7 +59,9 @@ internal sealed class GatewayHarness : IAsyncDisposable
         ReconnectMaxDelay = TimeSpan.FromMilliseconds(200),
         InvalidSessionMinDelay = TimeSpan.FromMilliseconds(50),
         InvalidSessionMaxDelay = TimeSpan.FromMilliseconds(100),
-        IdentifyWindow = TimeSpan.FromMilliseconds(150),
+        // The client counts its window from taking the slot (before connecting), the fake from receiving Identify: a
+        // cold first connection can arrive 50+ ms after its slot, so keep a wide margin over the fake's 100 ms.
+        IdentifyWindow = TimeSpan.FromMilliseconds(250),
         ConnectTimeout = TimeSpan.FromSeconds(5),
     };
 
