@@ -59,33 +59,20 @@ internal sealed class PocketSphinxDecoder : IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
 
-        // Defaults only (argc = 0, so no argv strings are referenced by the configuration), then typed setters,
-        // which copy their values. This replaces the variadic cmd_ln_init.
-        var config = PocketSphinxNative.CmdLnParse(0, PocketSphinxNative.PsArgs(), 0, 0, 0);
-        if (config.IsInvalid)
+        var (config, decoder) = PocketSphinxStartup.Start(options, settings =>
         {
-            config.Dispose();
-            throw new InvalidOperationException("pocketsphinx: could not create a configuration.");
-        }
-
-        try
-        {
-            PocketSphinxNative.CmdLnSetString(config, "-hmm", options.ResolvedAcousticModelPath);
-            PocketSphinxNative.CmdLnSetString(config, "-dict", options.ResolvedDictionaryPath);
-            PocketSphinxNative.CmdLnSetString(config, "-lm", options.ResolvedLanguageModelPath);
-            PocketSphinxNative.CmdLnSetString(config, "-logfn", options.NativeLogFile);
-            PocketSphinxNative.CmdLnSetFloat(config, "-samprate", 16000);
+            PocketSphinxNative.CmdLnSetString(settings, "-lm", options.ResolvedLanguageModelPath);
 
             // Normalise cepstra over the whole utterance instead of carrying a running mean from earlier utterances:
             // pooled decoders then give the same result for the same audio regardless of what they decoded before.
-            PocketSphinxNative.CmdLnSetString(config, "-cmn", "current");
+            PocketSphinxNative.CmdLnSetString(settings, "-cmn", "current");
 
             // The spectral noise estimate also carries over between utterances; measured: with it enabled, the same
             // audio was recognised differently depending on what the pooled decoder had decoded before.
-            PocketSphinxNative.CmdLnSetInt(config, "-remove_noise", new CLong(0));
+            PocketSphinxNative.CmdLnSetInt(settings, "-remove_noise", new CLong(0));
             foreach (var (name, value) in options.NativeParameters)
             {
-                if (PocketSphinxNative.CmdLnExists(config, name) == 0)
+                if (PocketSphinxNative.CmdLnExists(settings, name) == 0)
                 {
                     throw new ArgumentException($"pocketsphinx has no parameter '{name}'.", nameof(options));
                 }
@@ -93,37 +80,23 @@ internal sealed class PocketSphinxDecoder : IDisposable
                 switch (value)
                 {
                     case string text:
-                        PocketSphinxNative.CmdLnSetString(config, name, text);
+                        PocketSphinxNative.CmdLnSetString(settings, name, text);
                         break;
                     case bool flag:
-                        PocketSphinxNative.CmdLnSetInt(config, name, new CLong(flag ? 1 : 0));
+                        PocketSphinxNative.CmdLnSetInt(settings, name, new CLong(flag ? 1 : 0));
                         break;
                     case int number:
-                        PocketSphinxNative.CmdLnSetInt(config, name, new CLong(number));
+                        PocketSphinxNative.CmdLnSetInt(settings, name, new CLong(number));
                         break;
                     case double number:
-                        PocketSphinxNative.CmdLnSetFloat(config, name, number);
+                        PocketSphinxNative.CmdLnSetFloat(settings, name, number);
                         break;
                     default:
                         throw new ArgumentException($"Unsupported value type for pocketsphinx parameter '{name}'.", nameof(options));
                 }
             }
-
-            var decoder = PocketSphinxNative.PsInit(config);
-            if (decoder.IsInvalid)
-            {
-                decoder.Dispose();
-                throw new InvalidOperationException(
-                    $"pocketsphinx: ps_init failed for model '{options.ResolvedAcousticModelPath}' (see {options.NativeLogFile}).");
-            }
-
-            return new PocketSphinxDecoder(config, decoder);
-        }
-        catch
-        {
-            config.Dispose();
-            throw;
-        }
+        });
+        return new PocketSphinxDecoder(config, decoder);
     }
 
     /// <summary>Whether the dictionary has a pronunciation for <paramref name="word"/>.</summary>

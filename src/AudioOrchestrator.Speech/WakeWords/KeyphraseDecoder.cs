@@ -27,38 +27,22 @@ internal sealed class KeyphraseDecoder : IDisposable
 
     public static KeyphraseDecoder Create(PocketSphinxOptions model, WakePhraseSpotterOptions spotting, IReadOnlyDictionary<string, string> pronunciations)
     {
-        var config = PocketSphinxNative.CmdLnParse(0, PocketSphinxNative.PsArgs(), 0, 0, 0);
-        if (config.IsInvalid)
+        var (config, decoder) = PocketSphinxStartup.Start(model, settings =>
         {
-            config.Dispose();
-            throw new InvalidOperationException("pocketsphinx: could not create a configuration.");
-        }
-
+            // Audio arrives 20 ms at a time: normalise cepstra with a running estimate, not over the whole utterance.
+            PocketSphinxNative.CmdLnSetString(settings, "-cmn", "prior");
+            PocketSphinxNative.CmdLnSetInt(settings, "-remove_noise", new CLong(0));
+            PocketSphinxNative.CmdLnSetInt(settings, "-kws_delay", new CLong(spotting.ReportDelayFrames));
+        });
+        var result = new KeyphraseDecoder(config, decoder, spotting.KeyphraseThreshold);
         try
         {
-            PocketSphinxNative.CmdLnSetString(config, "-hmm", model.ResolvedAcousticModelPath);
-            PocketSphinxNative.CmdLnSetString(config, "-dict", model.ResolvedDictionaryPath);
-            PocketSphinxNative.CmdLnSetString(config, "-logfn", model.NativeLogFile);
-            PocketSphinxNative.CmdLnSetFloat(config, "-samprate", 16000);
-
-            // Audio arrives 20 ms at a time: normalise cepstra with a running estimate, not over the whole utterance.
-            PocketSphinxNative.CmdLnSetString(config, "-cmn", "prior");
-            PocketSphinxNative.CmdLnSetInt(config, "-remove_noise", new CLong(0));
-            PocketSphinxNative.CmdLnSetInt(config, "-kws_delay", new CLong(spotting.ReportDelayFrames));
-            var decoder = PocketSphinxNative.PsInit(config);
-            if (decoder.IsInvalid)
-            {
-                decoder.Dispose();
-                throw new InvalidOperationException($"pocketsphinx: ps_init failed for model '{model.ResolvedAcousticModelPath}' (see {model.NativeLogFile}).");
-            }
-
-            var result = new KeyphraseDecoder(config, decoder, spotting.KeyphraseThreshold);
             result.AddPronunciations(pronunciations);
             return result;
         }
         catch
         {
-            config.Dispose();
+            result.Dispose();
             throw;
         }
     }
