@@ -72,12 +72,19 @@ public interface ISpeechSynthesisGrain : IGrainWithStringKey
     Task StopAsync(string turnId);
 }
 
+/// <summary>One sentence of an answer to speak.</summary>
+/// <param name="SessionId">The session whose audio-out carries it.</param>
+/// <param name="TurnId">The turn it belongs to.</param>
+/// <param name="Text">Speakable text (markdown already removed).</param>
+/// <param name="CorrelationId">The request the turn answers; null for live audio.</param>
+/// <param name="FirstSequence">The sequence number of its first frame (the frames of the turn's earlier sentences come first).</param>
 [GenerateSerializer, Immutable]
 public sealed record SpeechRequest(
     [property: Id(0)] string SessionId,
     [property: Id(1)] string TurnId,
     [property: Id(2)] string Text,
-    [property: Id(3)] string? CorrelationId);
+    [property: Id(3)] string? CorrelationId,
+    [property: Id(4)] long FirstSequence = 0);
 
 /// <summary>Milliseconds to the first published frame and to the end of synthesis.</summary>
 [GenerateSerializer, Immutable]
@@ -104,6 +111,17 @@ public sealed record SessionSnapshot(
     [property: Id(4)] IReadOnlyList<ConversationTurn> History);
 
 /// <summary>One answered utterance.</summary>
+/// <param name="TurnId">The turn (the utterance's id).</param>
+/// <param name="SpeakerId">Who spoke.</param>
+/// <param name="Transcript">Everything heard, wake phrase included.</param>
+/// <param name="Agent">The agent that answered.</param>
+/// <param name="ResponseText">The answer; for an interrupted answer only what was spoken before the interruption.</param>
+/// <param name="SpeechStartedAt">Start of speech as heard.</param>
+/// <param name="AnsweredAt">When the turn was recorded.</param>
+/// <param name="Interrupted">The answer was talked over and cut short.</param>
+/// <param name="Timings">Per-stage timings.</param>
+/// <param name="Route">Why the agent was chosen.</param>
+/// <param name="Error">Why the agent failed (the answer is then an apology); null when it answered.</param>
 [GenerateSerializer, Immutable]
 public sealed record ConversationTurn(
     [property: Id(0)] string TurnId,
@@ -114,4 +132,6 @@ public sealed record ConversationTurn(
     [property: Id(5)] DateTimeOffset SpeechStartedAt,
     [property: Id(6)] DateTimeOffset AnsweredAt,
     [property: Id(7)] bool Interrupted = false,
-    [property: Id(8)] TurnTimings? Timings = null);
+    [property: Id(8)] TurnTimings? Timings = null,
+    [property: Id(9)] TurnRoute? Route = null,
+    [property: Id(10)] string? Error = null);

@@ -9,14 +9,20 @@ public abstract record SessionOutputEvent
     public string? CorrelationId { get; init; }
 }
 
-/// <summary>A turn was routed and answered in text; audio follows.</summary>
+/// <summary>A turn was routed to an agent; its text (<see cref="AnswerDelta"/>) and audio (<see cref="AnswerAudio"/>) follow as they are produced.</summary>
 [GenerateSerializer, Immutable]
 public sealed record AnswerStarted(
     [property: Id(0)] string TurnId,
     [property: Id(1)] string SpeakerId,
     [property: Id(2)] string Transcript,
     [property: Id(3)] string Agent,
-    [property: Id(4)] string ResponseText) : SessionOutputEvent;
+    [property: Id(4)] TurnRoute Route) : SessionOutputEvent;
+
+/// <summary>The next piece of the answer's text, as the agent produced it (markdown and all).</summary>
+[GenerateSerializer, Immutable]
+public sealed record AnswerDelta(
+    [property: Id(0)] string TurnId,
+    [property: Id(1)] string Text) : SessionOutputEvent;
 
 /// <summary>20 ms Opus packets of the spoken answer (48 kHz stereo, ready for Discord).</summary>
 [GenerateSerializer, Immutable]
@@ -25,17 +31,31 @@ public sealed record AnswerAudio(
     [property: Id(1)] long FirstSequence,
     [property: Id(2)] byte[][] Frames) : SessionOutputEvent;
 
-/// <summary>The answer has been fully published.</summary>
+/// <summary>
+/// The answer has been fully published (its audio is on the stream before this event).
+/// </summary>
+/// <param name="TurnId">The turn.</param>
+/// <param name="Timings">Per-stage timings.</param>
+/// <param name="ResponseText">The whole answer text (when the agent failed: what it said, then the apology that was spoken).</param>
+/// <param name="Error">Why the agent failed (the answer is then an apology); null when it answered.</param>
 [GenerateSerializer, Immutable]
 public sealed record AnswerCompleted(
     [property: Id(0)] string TurnId,
-    [property: Id(1)] TurnTimings Timings) : SessionOutputEvent;
+    [property: Id(1)] TurnTimings Timings,
+    [property: Id(2)] string ResponseText,
+    [property: Id(3)] string? Error = null) : SessionOutputEvent;
 
-/// <summary>The turn could not be answered; no audio follows.</summary>
+/// <summary>The turn could not be answered at all (not even an apology could be spoken); no more of it follows.</summary>
 [GenerateSerializer, Immutable]
 public sealed record TurnFailed(
     [property: Id(0)] string TurnId,
     [property: Id(1)] string Reason) : SessionOutputEvent;
+
+/// <summary>The agent asked for an action (e.g. leaving the voice channel), to be taken once the turn's audio has been played.</summary>
+[GenerateSerializer, Immutable]
+public sealed record AgentActionRequested(
+    [property: Id(0)] string TurnId,
+    [property: Id(1)] AgentAction Action) : SessionOutputEvent;
 
 /// <summary>A speaker's input was fully processed; <paramref name="TurnCount"/> turns were started for it.</summary>
 [GenerateSerializer, Immutable]
@@ -45,8 +65,8 @@ public sealed record InputCompleted(
 
 /// <summary>Per-stage timings of one turn, in milliseconds, and when its speech was heard.</summary>
 /// <param name="SttMs">Speech-to-text time.</param>
-/// <param name="AgentMs">Agent time.</param>
-/// <param name="TtsMs">Synthesis time (0 until the answer has been spoken).</param>
+/// <param name="AgentMs">Agent time: asked to its last update (the whole streamed answer).</param>
+/// <param name="TtsMs">Synthesis time of all sentences (0 until the answer has been spoken).</param>
 /// <param name="EndOfUtteranceToFirstAudioMs">End-of-utterance decision to the first published answer frame (0 until spoken).</param>
 /// <param name="AudioMs">Length of the recognised audio.</param>
 /// <param name="EndOfUtteranceDelayMs">End of speech (as heard) to the end-of-utterance decision.</param>
@@ -55,6 +75,7 @@ public sealed record InputCompleted(
 /// <param name="SpeechEndedAt">End of speech as heard.</param>
 /// <param name="EndOfUtteranceAt">When the end of the utterance was decided.</param>
 /// <param name="WakeDetectedAt">When the wake phrase was detected; null when none was heard.</param>
+/// <param name="AgentFirstTextMs">Agent asked to its first text (a language model's time to first token, plus routing); null when it produced none.</param>
 [GenerateSerializer, Immutable]
 public sealed record TurnTimings(
     [property: Id(0)] double SttMs,
@@ -67,7 +88,26 @@ public sealed record TurnTimings(
     [property: Id(7)] DateTimeOffset? SpeechStartedAt = null,
     [property: Id(8)] DateTimeOffset? SpeechEndedAt = null,
     [property: Id(9)] DateTimeOffset? EndOfUtteranceAt = null,
-    [property: Id(10)] DateTimeOffset? WakeDetectedAt = null);
+    [property: Id(10)] DateTimeOffset? WakeDetectedAt = null,
+    [property: Id(11)] double? AgentFirstTextMs = null);
+
+/// <summary>Why a turn went to its agent.</summary>
+/// <param name="Reason"><see cref="Phrase"/>, <see cref="Classifier"/> or <see cref="Fallback"/>.</param>
+/// <param name="Detail">The phrase matched, the classifier and intent class, or why the fallback answered.</param>
+[GenerateSerializer, Immutable]
+public sealed record TurnRoute(
+    [property: Id(0)] string Reason,
+    [property: Id(1)] string? Detail = null)
+{
+    /// <summary>A phrase of the agent matched the utterance.</summary>
+    public const string Phrase = "phrase";
+
+    /// <summary>The intent classifier (a language model, or keywords without one) chose the agent.</summary>
+    public const string Classifier = "classifier";
+
+    /// <summary>Nothing else applied: the fallback agent answered.</summary>
+    public const string Fallback = "fallback";
+}
 
 /// <summary>
 /// Barge-in candidate: a person started speaking in the session. A player that is playing an answer holds it at once

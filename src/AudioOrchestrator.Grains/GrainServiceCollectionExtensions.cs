@@ -1,5 +1,7 @@
 using AudioOrchestrator.Audio;
+using AudioOrchestrator.Grains.Agents;
 using AudioOrchestrator.Grains.BargeIn;
+using AudioOrchestrator.Grains.Conversations;
 using AudioOrchestrator.Grains.FrontEnd;
 using AudioOrchestrator.Grains.Routing;
 using AudioOrchestrator.Grains.Speakers;
@@ -16,13 +18,25 @@ namespace AudioOrchestrator.Grains;
 public static class GrainServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers what the grains need besides the speech engines: validated options, the agent catalog
-    /// and router, the speech vocabulary built from the agents, and metrics.
+    /// Registers what the grains need besides the speech engines: validated options, the agent catalog, router, intent
+    /// classifier and agent invoker, the language models (<c>Llm</c>), the speech vocabulary built from the agents,
+    /// and metrics.
     /// </summary>
     public static IServiceCollection AddAudioOrchestratorGrains(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<ConversationOptions>().Bind(configuration.GetSection(ConversationOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SummaryOptions>().Bind(configuration.GetSection(SummaryOptions.SectionName)).Configure(o =>
+        {
+            // A configured list replaces the default (binding would append to it).
+            var phrases = configuration.GetSection($"{SummaryOptions.SectionName}:{nameof(SummaryOptions.TriggerPhrases)}").GetChildren().Select(c => c.Value ?? "").ToArray();
+            if (phrases.Length > 0)
+            {
+                o.TriggerPhrases = phrases;
+            }
+        }).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<IntentOptions>().Bind(configuration.GetSection(IntentOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddLanguageModels().Bind(configuration.GetSection(LlmOptions.SectionName));
         services.AddGuildOverridable<SpeakerOptions>(configuration.GetSection(SpeakerOptions.SectionName));
         services.AddGuildOverridable<WakeWordOptions>(configuration.GetSection(WakeWordOptions.SectionName), ApplyWakeSection);
         services.AddGuildOverridable<BargeInOptions>(configuration.GetSection(BargeInOptions.SectionName));
@@ -34,6 +48,17 @@ public static class GrainServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<AgentCatalog>();
         services.TryAddSingleton<AgentRouter>();
+        services.TryAddSingleton<IntentClasses>();
+        services.TryAddSingleton<KeywordIntentClassifier>();
+        services.TryAddSingleton<IIntentClassifier>(sp => sp.GetRequiredService<ILanguageModels>().GetChatClient(ModelIntentClassifier.ModelName) is { } chat
+            ? ActivatorUtilities.CreateInstance<ModelIntentClassifier>(sp, chat)
+            : sp.GetRequiredService<KeywordIntentClassifier>());
+        services.TryAddSingleton<IAgentInvoker, GrainAgentInvoker>();
+        services.TryAddSingleton<ConversationAgent>();
+        services.TryAddSingleton<SummarizationAgent>();
+        services.TryAddSingleton<RunningSummary>();
+        services.TryAddSingleton<TurnServices>();
+        services.AddHostedService<AgentStartupCheck>();
         services.TryAddSingleton<ISpeechVocabularySource, AgentVocabularySource>();
         services.TryAddSingleton<PipelineMetrics>();
         services.TryAddSingleton<VoiceActivityDetectors>();

@@ -21,11 +21,12 @@ public sealed class PipelineMetrics
         ArgumentNullException.ThrowIfNull(meterFactory);
         var meter = meterFactory.Create(TelemetryNames.MeterName);
         SttDuration = meter.CreateHistogram<double>("audioorchestrator.stt.duration", "ms", "Speech-to-text time per utterance.");
-        AgentDuration = meter.CreateHistogram<double>("audioorchestrator.agent.duration", "ms", "Agent time per turn.");
+        AgentDuration = meter.CreateHistogram<double>("audioorchestrator.agent.duration", "ms", "Agent time per turn (asked to the end of its streamed answer).");
+        AgentFirstText = meter.CreateHistogram<double>("audioorchestrator.agent.first_text", "ms", "Agent asked to its first text (a language model's time to first token).");
         TtsFirstAudio = meter.CreateHistogram<double>("audioorchestrator.tts.first_audio", "ms", "Text-to-speech time to the first published frame.");
         EndOfUtteranceToFirstAudio = meter.CreateHistogram<double>("audioorchestrator.turn.eou_to_first_audio", "ms", "End of utterance to the first answer frame on audio-out.");
-        Turns = meter.CreateCounter<long>("audioorchestrator.turns", description: "Turns answered.");
-        FailedTurns = meter.CreateCounter<long>("audioorchestrator.turns.failed", description: "Turns that could not be answered.");
+        Turns = meter.CreateCounter<long>("audioorchestrator.turns", description: "Turns answered (apologies included).");
+        FailedTurns = meter.CreateCounter<long>("audioorchestrator.turns.failed", description: "Turns whose agent failed (answered with an apology) or that could not be answered at all.");
         CorruptFrames = meter.CreateCounter<long>("audioorchestrator.opus.corrupt_frames", description: "Opus packets that failed to decode and were skipped.");
         RateLimitedFrames = meter.CreateCounter<long>("audioorchestrator.opus.rate_limited_frames", description: "Live Opus packets dropped (oldest first) because a speaker sent faster than real time.");
         FramesReceived = meter.CreateCounter<long>("audioorchestrator.opus.frames_received", description: "Opus packets received from speakers.");
@@ -37,6 +38,7 @@ public sealed class PipelineMetrics
 
     public Histogram<double> SttDuration { get; }
     public Histogram<double> AgentDuration { get; }
+    public Histogram<double> AgentFirstText { get; }
     public Histogram<double> TtsFirstAudio { get; }
     public Histogram<double> EndOfUtteranceToFirstAudio { get; }
     public Counter<long> Turns { get; }

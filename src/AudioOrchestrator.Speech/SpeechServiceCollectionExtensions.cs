@@ -55,4 +55,17 @@ public static class SpeechServiceCollectionExtensions
         services.TryAddSingleton<ITextToSpeechClient>(sp => sp.GetRequiredService<EspeakTextToSpeechClient>());
         return services.AddOptions<EspeakOptions>().ValidateOnStart();
     }
+
+    /// <summary>
+    /// Registers <see cref="ILanguageModels"/> (the chat models behind the agents) from the <c>Llm</c> section, validated
+    /// at start-up. With <c>Llm:Provider=None</c> (the default) no model is used.
+    /// </summary>
+    public static OptionsBuilder<LlmOptions> AddLanguageModels(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LlmOptions>, LlmOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ILanguageModels, LanguageModels>();
+        return services.AddOptions<LlmOptions>().ValidateDataAnnotations().ValidateOnStart();
+    }
 }

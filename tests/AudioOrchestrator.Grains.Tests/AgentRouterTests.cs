@@ -1,3 +1,4 @@
+using AudioOrchestrator.Contracts;
 using AudioOrchestrator.Grains.Agents;
 using AudioOrchestrator.Grains.Routing;
 using Microsoft.Extensions.Options;
@@ -7,7 +8,7 @@ namespace AudioOrchestrator.Grains.Tests;
 public sealed class AgentRouterTests
 {
     private static readonly AgentCatalog Catalog = AgentCatalog.FromClasses(
-        [typeof(EchoAgentGrain), typeof(TimeAgentGrain), typeof(HelpAgentGrain), typeof(SlowAgentGrain), typeof(string)]);
+        [typeof(EchoAgentGrain), typeof(TimeAgentGrain), typeof(HelpAgentGrain), typeof(SlowAgentGrain), typeof(ConversationAgentGrain), typeof(string)]);
 
     private static AgentRouter Router(string? fallback = null) =>
         new(Catalog, Options.Create(new ConversationOptions { FallbackAgent = fallback }));
@@ -15,8 +16,10 @@ public sealed class AgentRouterTests
     [Fact]
     public void Catalog_finds_agent_grains_by_attribute()
     {
-        Assert.Equal(["echo", "help", "slow", "time"], Catalog.Agents.Select(a => a.Name));
-        Assert.True(Catalog.Find("help")!.IsFallback);
+        Assert.Equal(["conversation", "echo", "help", "slow", "time"], Catalog.Agents.Select(a => a.Name));
+        Assert.True(Catalog.Find("conversation")!.IsFallback);
+        Assert.True(Catalog.Find("conversation")!.UsesLanguageModel);
+        Assert.False(Catalog.Find("echo")!.UsesLanguageModel);
     }
 
     [Theory]
@@ -26,8 +29,8 @@ public sealed class AgentRouterTests
     [InlineData("what time is it", "time", null)]
     [InlineData("time", "time", null)]
     [InlineData("help", "help", null)]
-    [InlineData("something else entirely", "help", null)]
-    [InlineData("echo", "help", null)]
+    [InlineData("something else entirely", "conversation", null)]
+    [InlineData("echo", "conversation", null)]
     public void Routes_by_phrase(string transcript, string agent, string? text)
     {
         var route = Router().Route(transcript);
@@ -35,6 +38,37 @@ public sealed class AgentRouterTests
         Assert.NotNull(route);
         Assert.Equal(agent, route!.Agent.Name);
         Assert.Equal(text, route.Slots.GetValueOrDefault("text"));
+    }
+
+    [Fact]
+    public void The_route_says_why_the_agent_was_chosen()
+    {
+        var phrase = Router().Route("echo hi")!.Route;
+        var fallback = Router().Route("tell me a story")!.Route;
+
+        Assert.Equal((TurnRoute.Phrase, "echo {text}"), (phrase.Reason, phrase.Detail));
+        Assert.Equal(TurnRoute.Fallback, fallback.Reason);
+        Assert.Null(Router().MatchPhrase("tell me a story").Decision);
+    }
+
+    [Fact]
+    public void Summary_trigger_phrases_from_configuration_replace_the_agents_own()
+    {
+        var catalog = AgentCatalog.FromClasses([typeof(SummarizationAgentGrain), typeof(ConversationAgentGrain)], ["recap please", "give me the minutes"]);
+
+        Assert.Equal(["recap please", "give me the minutes"], catalog.Find("summarization")!.Phrases.Select(p => p.Text));
+        Assert.Equal("summarization", new AgentRouter(catalog, Options.Create(new ConversationOptions())).Route("give me the minutes")!.Agent.Name);
+    }
+
+    [Fact]
+    public void An_agent_with_several_activations_per_silo_stops_start_up_with_the_fix()
+    {
+        // Checked on the streaming probes: an agent class placed wrongly would stop the test silo itself.
+        AgentCatalog.RequireStreamingPlacement(typeof(OneWorkerStreamingGrain));
+        var error = Assert.Throws<InvalidOperationException>(() => AgentCatalog.RequireStreamingPlacement(typeof(ManyWorkersStreamingGrain)));
+
+        Assert.Contains("[StatelessWorker(1, removeIdleWorkers: false)]", error.Message, StringComparison.Ordinal);
+        Assert.Contains(nameof(ManyWorkersStreamingGrain), error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -61,3 +95,4 @@ public sealed class AgentRouterTests
     public void Malformed_phrases_are_rejected(string phrase) =>
         Assert.ThrowsAny<ArgumentException>(() => PhrasePattern.Parse(phrase));
 }
+

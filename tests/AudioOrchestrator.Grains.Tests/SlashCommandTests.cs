@@ -250,11 +250,11 @@ public sealed class SlashCommandTests(PipelineCluster cluster) : IClassFixture<P
     {
         await using var h = await SlashCommandHarness.StartAsync(cluster);
         var hub = cluster.ClientServices.GetRequiredService<SessionOutputHub>();
-        // As the voice transport's player does with no output: every answer started goes to the text fallback, and
+        // As the voice transport's player does with no output: every answer completed goes to the text fallback, and
         // this listener is ahead of the /ask's own on the session stream.
         await using var player = await hub.ListenAsync(
             DiscordSessions.SessionId(SlashCommandHarness.GuildId),
-            e => e is AnswerStarted started ? h.TextFallback.PostAsync(SlashCommandHarness.GuildId, started.ResponseText, CancellationToken.None) : Task.CompletedTask,
+            e => e is AnswerCompleted completed ? h.TextFallback.PostAsync(SlashCommandHarness.GuildId, completed.ResponseText, CancellationToken.None) : Task.CompletedTask,
             CancellationToken.None);
 
         var ask = await h.CommandAsync("ask", Question);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using AudioOrchestrator.Contracts;
 using Orleans.Concurrency;
 
@@ -5,15 +6,15 @@ namespace AudioOrchestrator.Grains.Tests;
 
 /// <summary>
 /// An agent that lives only in the test assembly: proves agents are discovered without registration, and
-/// lets tests exceed the agent timeout.
+/// lets tests exceed the agent timeout (it ignores cancellation on purpose).
 /// </summary>
-[StatelessWorker]
+[StatelessWorker(1, removeIdleWorkers: false)]
 [Agent("slow", "slow {text}", Description = "Answers too late.")]
 public sealed class SlowAgentGrain : Grain, IAgentGrain
 {
-    public async Task<AgentReply> RespondAsync(AgentRequest request, CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<AgentUpdate> RespondAsync(AgentRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await Task.Delay(TimeSpan.FromSeconds(3), CancellationToken.None);
-        return new AgentReply("too late");
+        yield return new AgentUpdate("too late");
     }
 }

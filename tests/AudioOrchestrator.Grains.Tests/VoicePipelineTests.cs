@@ -1,5 +1,6 @@
 using AudioOrchestrator.Audio;
 using AudioOrchestrator.Contracts;
+using AudioOrchestrator.Grains.Conversations;
 using AudioOrchestrator.Ingress.Streams;
 using AudioOrchestrator.Ingress.Uploads;
 using AudioOrchestrator.Testing;
@@ -69,13 +70,16 @@ public sealed class VoicePipelineTests(PipelineCluster fixture) : IClassFixture<
     }
 
     [Fact]
-    public async Task Unmatched_speech_is_answered_by_the_fallback_agent()
+    public async Task Unmatched_speech_goes_to_the_conversation_agent_which_says_honestly_what_it_can_do_without_a_model()
     {
         var result = await Uploads.ProcessAsync(NewSession(), "dave", TestAudio.Question(880), TestContext.Current.CancellationToken);
 
         var turn = Assert.Single(result.Turns);
-        Assert.Equal("help", turn.Agent);
-        Assert.Contains("did not understand \"sing me a song\"", turn.ResponseText, StringComparison.Ordinal);
+        Assert.Equal("conversation", turn.Agent);
+        Assert.Equal(TurnRoute.Fallback, turn.Route!.Reason);
+        Assert.StartsWith("I can't hold a free conversation: no language model is configured.", turn.ResponseText, StringComparison.Ordinal);
+        Assert.Contains("echo something", turn.ResponseText, StringComparison.Ordinal);
+        Assert.Null(turn.Error);
     }
 
     [Fact]
@@ -89,15 +93,19 @@ public sealed class VoicePipelineTests(PipelineCluster fixture) : IClassFixture<
     }
 
     [Fact]
-    public async Task Agent_from_another_assembly_is_found_and_its_timeout_fails_only_that_turn()
+    public async Task Agent_from_another_assembly_is_found_and_its_timeout_ends_only_that_turn_with_a_spoken_apology()
     {
         var session = NewSession();
 
         var result = await Uploads.ProcessAsync(session, "frank", TestAudio.Question(1100), TestContext.Current.CancellationToken);
 
         var turn = Assert.Single(result.Turns);
-        Assert.Contains("did not answer within", turn.Error, StringComparison.Ordinal);
-        Assert.Null(turn.AnswerWav);
+        Assert.Equal("slow", turn.Agent);
+        Assert.Contains("did not finish its answer within the turn's deadline", turn.Error, StringComparison.Ordinal);
+        Assert.Equal(TurnPipeline.Apology, turn.ResponseText);
+        Assert.NotNull(turn.AnswerWav);
+        var recorded = Assert.Single((await fixture.Client.GetGrain<IConversationGrain>(session).GetSnapshotAsync())!.History);
+        Assert.Equal((turn.Error, TurnPipeline.Apology), (recorded.Error, recorded.ResponseText));
 
         // The session still works afterwards.
         var next = await Uploads.ProcessAsync(session, "frank", TestAudio.Question(440), TestContext.Current.CancellationToken);
@@ -138,7 +146,7 @@ public sealed class VoicePipelineTests(PipelineCluster fixture) : IClassFixture<
         var outputs = fixture.ClientServices.GetRequiredService<SessionOutputHub>();
         var packets = OpusPacketizer.Encode(TestAudio.Concat(TestAudio.Silence(200), TestAudio.Tone(440, 800)));
         var answered = new TaskCompletionSource<AnswerStarted>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var completed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var completed = new TaskCompletionSource<AnswerCompleted>(TaskCreationOptions.RunContinuationsAsynchronously);
 
         await using (await outputs.ListenAsync(session, e =>
         {
@@ -146,9 +154,9 @@ public sealed class VoicePipelineTests(PipelineCluster fixture) : IClassFixture<
             {
                 answered.TrySetResult(started);
             }
-            else if (e is AnswerCompleted)
+            else if (e is AnswerCompleted done)
             {
-                completed.TrySetResult();
+                completed.TrySetResult(done);
             }
 
             return Task.CompletedTask;
@@ -161,8 +169,8 @@ public sealed class VoicePipelineTests(PipelineCluster fixture) : IClassFixture<
             }
 
             var started = await answered.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
-            await completed.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
-            Assert.Equal(("live-user", "echo hello world", "hello world"), (started.SpeakerId, started.Transcript, started.ResponseText));
+            var done = await completed.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+            Assert.Equal(("live-user", "echo hello world", "hello world"), (started.SpeakerId, started.Transcript, done.ResponseText));
         }
     }
 

@@ -50,7 +50,7 @@ public sealed class OperationsTests(ServiceFixture service)
         using var agents = JsonDocument.Parse(await service.Http.GetStringAsync("/api/v1/agents", Ct));
 
         var names = agents.RootElement.EnumerateArray().Select(a => a.GetProperty("name").GetString()).ToArray();
-        Assert.Equal(["echo", "help", "time"], names);
+        Assert.Equal(["conversation", "echo", "help", "leave", "summarization", "time"], names);
     }
 
     [Fact]

@@ -4,27 +4,28 @@ using Orleans.Concurrency;
 
 namespace AudioOrchestrator.Grains.Agents;
 
-/// <summary>Lists what the assistant can do; also answers utterances no other agent matches.</summary>
-[StatelessWorker]
-[Agent("help", "help", "what can you do", "help me", Description = "Lists what I can do.", IsFallback = true)]
+/// <summary>Lists what the assistant can do.</summary>
+[StatelessWorker(1, removeIdleWorkers: false)]
+[Agent("help", "help", "what can you do", "help me", Description = "Lists what I can do.")]
 public sealed class HelpAgentGrain(AgentCatalog catalog) : Grain, IAgentGrain
 {
-    public Task<AgentReply> RespondAsync(AgentRequest request, CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<AgentUpdate> RespondAsync(AgentRequest request, CancellationToken cancellationToken = default) =>
+        AgentAnswers.Say("I am your voice assistant." + Capabilities.Offer(catalog));
+}
+
+/// <summary>What the assistant can do, said as examples of its agents' phrases.</summary>
+public static class Capabilities
+{
+    /// <summary>" You can say: echo something, or what time is it, ..." (empty without agents to offer).</summary>
+    public static string Offer(AgentCatalog catalog)
     {
-        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(catalog);
         var examples = catalog.Agents
-            .Where(a => a.Name != "help")
+            .Where(a => a.Name != "help" && !a.IsFallback && a.Phrases.Count > 0)
             .Select(a => Example(a.Phrases[0]))
             .ToArray();
-        var offer = examples.Length == 0 ? "" : $" You can say: {string.Join(", or ", examples)}.";
-        var asked = request.Slots.Count == 0 && request.Text is { Length: > 0 } text && !IsHelpRequest(text)
-            ? $"I did not understand \"{text}\"."
-            : "I am your voice assistant.";
-        return Task.FromResult(new AgentReply(asked + offer));
+        return examples.Length == 0 ? "" : $" You can say: {string.Join(", or ", examples)}.";
     }
-
-    private bool IsHelpRequest(string text) =>
-        catalog.Find("help")?.Phrases.Any(p => p.Match(TextNormalizer.Words(text)) is not null) ?? false;
 
     private static string Example(PhrasePattern phrase) =>
         phrase.SlotName is null ? string.Join(' ', phrase.Literals) : $"{string.Join(' ', phrase.Literals)} something";

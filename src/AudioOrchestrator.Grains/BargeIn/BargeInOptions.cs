@@ -17,4 +17,11 @@ public sealed class BargeInOptions
     /// <summary>Continuous silence after which speech shorter than <see cref="MinSpeechMs"/> is settled as a backchannel.</summary>
     [Range(20, 5000)]
     public int ResumeAfterSilenceMs { get; set; } = 300;
+
+    /// <summary>
+    /// A speech onset while the agent is still writing its answer stops the writing at once (the language model's
+    /// request is aborted): what the speaker says next will usually change the answer. A backchannel then resumes the
+    /// sentences already synthesised, and the answer ends there. False: writing stops only on an interruption.
+    /// </summary>
+    public bool StopGenerationOnPause { get; set; } = true;
 }

@@ -1,38 +1,40 @@
-using System.Diagnostics;
 using AudioOrchestrator.Contracts;
-using AudioOrchestrator.Grains.Routing;
+using AudioOrchestrator.Grains.BargeIn;
+using AudioOrchestrator.Grains.FrontEnd;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Orleans.Streams;
 
 namespace AudioOrchestrator.Grains.Conversations;
 
 /// <summary>
-/// One session: routes each utterance to an agent, records the turn in the persisted history, and has the
-/// answer spoken onto the session's audio-out stream.
+/// One session: answers its utterances one at a time in arrival order (each one a <see cref="TurnPipeline"/>), records
+/// every answered turn in the persisted history before announcing it (<see cref="AnswerCompleted"/>), folds turns that
+/// left the window agents see into a running summary, and handles barge-in on its live answer (<see cref="BargeInState"/>).
 /// </summary>
 /// <remarks>
-/// Barge-in: the session knows what it is saying. While a live answer is being synthesised or is estimated to be still
-/// playing (first frame + frames x 20 ms, extended by pauses), a speaker's speech onset pauses it
-/// (<see cref="PlaybackPaused"/>); the speaker then settles the pause: <see cref="PlaybackResumed"/> for a backchannel
-/// (once no speaker holds a pause), or <see cref="AnswerInterrupted"/>, which cancels the rest of the synthesis and
-/// records the turn as interrupted. Answers to uploads (with a correlation id) are never paused.
+/// Forgetting the session (<see cref="DeleteAsync"/>) while a turn is in flight cancels it, drops the queue, and the
+/// turn's end neither records nor publishes anything: the session stays deleted.
 /// </remarks>
 public sealed partial class ConversationGrain(
     [PersistentState("session", StorageNames.Sessions)] IPersistentState<SessionState> session,
-    AgentRouter router,
-    IOptions<ConversationOptions> options,
-    PipelineMetrics metrics,
-    TimeProvider clock,
+    TurnServices services,
+    RunningSummary runningSummary,
+    GuildOptions<BargeInOptions> bargeInOptions,
     ILogger<ConversationGrain> logger)
-    : Grain, IConversationGrain
+    : Grain, IConversationGrain, ITurnSink
 {
     private readonly Queue<Utterance> _pending = new();
+    private readonly SemaphoreSlim _writing = new(1, 1);
+    private BargeInState? _bargeIn;
     private IAsyncStream<SessionOutputEvent>? _output;
     private Task? _answering;
-    private LivePlayback? _playback;
+    private Task? _folding;
+    private TurnPipeline? _current;
+    private int _epoch;
 
     private string SessionId => this.GetPrimaryKeyString();
+
+    private BargeInState BargeIn => _bargeIn ??= new BargeInState(services.Clock);
 
     private IAsyncStream<SessionOutputEvent> Output => _output ??= this.GetStreamProvider(StreamNames.Provider)
         .GetStream<SessionOutputEvent>(StreamId.Create(StreamNames.AudioOut, SessionId));
@@ -55,14 +57,18 @@ public sealed partial class ConversationGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_answering is { } answering)
+        foreach (var running in new[] { _answering, _folding })
         {
-            await answering.WaitAsync(cancellationToken);
+            if (running is not null)
+            {
+                await running.WaitAsync(cancellationToken);
+            }
         }
-
-        _playback?.Cancellation.Dispose();
-        _playback = null;
     }
+
+    Task ITurnSink.PublishAsync(SessionOutputEvent item) => Output.OnNextAsync(item);
+
+    Task<SynthesisResult> ITurnSink.SpeakAsync(SpeechRequest request) => GrainFactory.GetGrain<ISpeechSynthesisGrain>(SessionId).SpeakAsync(request);
 
     private async Task AnswerPendingAsync()
     {
@@ -81,97 +87,68 @@ public sealed partial class ConversationGrain(
 
     private async Task AnswerAsync(Utterance utterance)
     {
-        var turnId = utterance.UtteranceId;
-        using var activity = TelemetryNames.ActivitySource.StartActivity("conversation.turn");
-        activity?.SetTag("session.id", SessionId);
-        activity?.SetTag("turn.id", turnId);
-        activity?.SetTag("correlation.id", utterance.CorrelationId);
-        using var scope = logger.BeginScope("Session {SessionId} turn {TurnId} correlation {CorrelationId}", SessionId, turnId, utterance.CorrelationId);
+        var epoch = _epoch;
+        var live = utterance.CorrelationId is null;
+        var state = session.State;
+        var spoken = new SpokenAnswer();
+        var guildId = DiscordSessions.TryGetGuildId(SessionId, out var guild) ? guild.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
+        using var pipeline = new TurnPipeline(services, this, new TurnRequest(
+            utterance, SessionId, guildId, state.History.ToArray(), new Dictionary<string, string>(state.Context, StringComparer.Ordinal), spoken));
+        _current = pipeline;
+        if (live)
+        {
+            BargeIn.Begin(pipeline.TurnId, spoken);
+        }
+
+        TurnOutcome outcome;
         try
         {
-            var route = router.Route(utterance.TextForAgents ?? utterance.Transcript)
-                ?? throw new InvalidOperationException("No agent can answer: no phrase matched and no fallback agent exists.");
-            activity?.SetTag("agent", route.Agent.Name);
-
-            var agentStarted = Stopwatch.GetTimestamp();
-            var reply = await AskAgentAsync(route, utterance, turnId);
-            var agentMs = Stopwatch.GetElapsedTime(agentStarted).TotalMilliseconds;
-            metrics.AgentDuration.Record(agentMs, new KeyValuePair<string, object?>("agent", route.Agent.Name));
-
-            var heard = StageTimings(utterance.Timings, agentMs);
-            await RecordTurnAsync(new ConversationTurn(
-                turnId, utterance.Speaker.SpeakerId, utterance.Transcript, route.Agent.Name, reply.Text,
-                utterance.Timings.SpeechStartedAt, clock.GetUtcNow(), Timings: heard), route.Agent.Name);
-            LogTurn(
-                logger, SessionId, route.Agent.Name, utterance.Transcript, reply.Text, heard.SttMs, heard.AgentMs,
-                heard.EndOfUtteranceDelayMs ?? double.NaN, heard.WakeDetectMs ?? double.NaN, utterance.Timings.SpeechStartedAt, utterance.Timings.SpeechEndedAt);
-
-            await Output.OnNextAsync(new AnswerStarted(turnId, utterance.Speaker.SpeakerId, utterance.Transcript, route.Agent.Name, reply.Text)
-            {
-                CorrelationId = utterance.CorrelationId,
-            });
-
-            var synthesisStartedAt = clock.GetUtcNow();
-            var playback = utterance.CorrelationId is null ? StartPlayback(turnId) : null;
-            SynthesisResult synthesis;
-            try
-            {
-                synthesis = await GrainFactory.GetGrain<ISpeechSynthesisGrain>(SessionId)
-                    .SpeakAsync(new SpeechRequest(SessionId, turnId, reply.Text, utterance.CorrelationId));
-            }
-            catch (OperationCanceledException) when (playback?.Cancellation.IsCancellationRequested == true)
-            {
-                // Barge-in: the rest of the answer is not synthesised.
-                var spent = (clock.GetUtcNow() - synthesisStartedAt).TotalMilliseconds;
-                synthesis = new SynthesisResult(spent, spent, 0);
-            }
-
-            if (playback is not null)
-            {
-                // Played from (about) the first frame for as long as the frames last; pauses extend it.
-                playback.EndsAt = synthesisStartedAt + TimeSpan.FromMilliseconds(synthesis.FirstAudioMs + (synthesis.FrameCount * 20.0)) + playback.PausedFor;
-            }
-
-            var eouToFirstAudio = (synthesisStartedAt - utterance.Timings.EndOfUtteranceAt).TotalMilliseconds + synthesis.FirstAudioMs;
-            metrics.TtsFirstAudio.Record(synthesis.FirstAudioMs);
-            metrics.EndOfUtteranceToFirstAudio.Record(eouToFirstAudio);
-            metrics.Turns.Add(1, new KeyValuePair<string, object?>("agent", route.Agent.Name));
-
-            var timings = heard with { TtsMs = synthesis.TotalMs, EndOfUtteranceToFirstAudioMs = eouToFirstAudio };
-            await UpdateTurnAsync(turnId, t => t with { Timings = timings });
-            await Output.OnNextAsync(new AnswerCompleted(turnId, timings) { CorrelationId = utterance.CorrelationId });
+            outcome = await pipeline.RunAsync();
         }
-#pragma warning disable CA1031 // A one-way turn must end in a TurnFailed event, whatever went wrong.
-        catch (Exception ex)
-#pragma warning restore CA1031
+        finally
         {
-            metrics.FailedTurns.Add(1);
-            LogTurnFailed(logger, ex, SessionId, turnId);
-            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
-            await Output.OnNextAsync(new TurnFailed(turnId, ex.Message) { CorrelationId = utterance.CorrelationId });
+            _current = null;
+            BargeIn.Finish(pipeline.TurnId);
         }
-    }
 
-    /// <summary>The live answer now being spoken replaces the previous one (whose synthesis has finished).</summary>
-    private LivePlayback StartPlayback(string turnId)
-    {
-        _playback?.Cancellation.Dispose();
-        _playback = new LivePlayback(turnId, new CancellationTokenSource());
-        return _playback;
+        if (epoch != _epoch)
+        {
+            return; // the session was forgotten meanwhile: it stays forgotten
+        }
+
+        if (outcome.Turn is not { } turn)
+        {
+            await Output.OnNextAsync(new TurnFailed(pipeline.TurnId, outcome.FailureReason ?? "The turn failed.") { CorrelationId = utterance.CorrelationId });
+            return;
+        }
+
+        await RecordTurnAsync(turn);
+        foreach (var action in outcome.Actions)
+        {
+            await Output.OnNextAsync(new AgentActionRequested(turn.TurnId, action) { CorrelationId = utterance.CorrelationId });
+        }
+
+        await Output.OnNextAsync(new AnswerCompleted(turn.TurnId, turn.Timings!, turn.ResponseText, turn.Error) { CorrelationId = utterance.CorrelationId });
+        FoldIfDue();
     }
 
     public async Task<bool> SpeechStartedAsync(SpeechOnset onset)
     {
         ArgumentNullException.ThrowIfNull(onset);
-        var now = clock.GetUtcNow();
-        if (_playback is not { } playback || playback.Interrupted || (playback.Pausers.Count == 0 && playback.EndsAt is { } end && now >= end))
+        var outcome = BargeIn.Pause(onset.Speaker.SpeakerId);
+        if (outcome == PauseOutcome.NotSpeaking)
         {
             return false;
         }
 
-        if (playback.Pausers.Add(onset.Speaker.SpeakerId) && playback.Pausers.Count == 1)
+        if (outcome == PauseOutcome.Paused)
         {
-            playback.PausedAt = now;
+            if (_current is { IsGenerating: true } generating && bargeInOptions.For(SessionId).StopGenerationOnPause)
+            {
+                generating.StopGeneration();
+                LogGenerationStopped(logger, SessionId, generating.TurnId, onset.Speaker.SpeakerId);
+            }
+
             await Output.OnNextAsync(new PlaybackPaused(onset.Speaker.SpeakerId, onset.SpeechStartedAt));
         }
 
@@ -181,28 +158,29 @@ public sealed partial class ConversationGrain(
     public async Task SettleBargeInAsync(BargeInDecision decision)
     {
         ArgumentNullException.ThrowIfNull(decision);
-        if (_playback is not { } playback || playback.Interrupted || !playback.Pausers.Remove(decision.Speaker.SpeakerId))
+        if (BargeIn.Settle(decision.Speaker.SpeakerId, decision.Interrupt) is not { } settled)
         {
             return;
         }
 
-        if (decision.Interrupt)
+        if (settled.Interrupted)
         {
-            playback.Interrupted = true;
-            playback.Pausers.Clear();
-            await playback.Cancellation.CancelAsync();
-            await GrainFactory.GetGrain<ISpeechSynthesisGrain>(SessionId).StopAsync(playback.TurnId);
-            await Output.OnNextAsync(new AnswerInterrupted(playback.TurnId, decision.Speaker.SpeakerId));
-            await UpdateTurnAsync(playback.TurnId, t => t with { Interrupted = true });
-            LogInterrupted(logger, SessionId, playback.TurnId, decision.Speaker.SpeakerId);
+            var running = _current?.TurnId == settled.TurnId ? _current : null;
+            running?.Cancel();
+            await GrainFactory.GetGrain<ISpeechSynthesisGrain>(SessionId).StopAsync(settled.TurnId);
+            await Output.OnNextAsync(new AnswerInterrupted(settled.TurnId, decision.Speaker.SpeakerId));
+            if (running is null)
+            {
+                // Already recorded as fully answered: keep only what was heard.
+                await UpdateTurnAsync(settled.TurnId, t => t with { Interrupted = true, ResponseText = settled.SpokenText ?? "" });
+            }
+
+            LogInterrupted(logger, SessionId, settled.TurnId, decision.Speaker.SpeakerId);
             return;
         }
 
-        if (playback.Pausers.Count == 0)
+        if (settled.Resumed)
         {
-            var paused = clock.GetUtcNow() - playback.PausedAt;
-            playback.PausedFor += paused;
-            playback.EndsAt += paused;
             await Output.OnNextAsync(new PlaybackResumed(decision.Speaker.SpeakerId));
         }
     }
@@ -232,36 +210,25 @@ public sealed partial class ConversationGrain(
 
     public async Task DeleteAsync()
     {
-        await session.ClearStateAsync();
-        session.State = new SessionState();
+        _epoch++;
+        _pending.Clear();
+        _current?.Cancel();
+        BargeIn.Clear();
+        await _writing.WaitAsync();
+        try
+        {
+            await session.ClearStateAsync();
+            session.State = new SessionState();
+        }
+        finally
+        {
+            _writing.Release();
+        }
+
         DeactivateOnIdle();
     }
 
-    private async Task<AgentReply> AskAgentAsync(RouteDecision route, Utterance utterance, string turnId)
-    {
-        var recent = session.State.History
-            .Skip(Math.Max(0, session.State.History.Count - options.Value.RecentTurnsForAgents))
-            .ToArray();
-        var request = new AgentRequest(utterance.Speaker, route.Text, route.Slots, recent, turnId);
-        var agent = GrainFactory.GetGrain<IAgentGrain>(route.Agent.Name, route.Agent.GrainClass.FullName);
-        using var timeout = new CancellationTokenSource(options.Value.AgentTimeout);
-        try
-        {
-            return await agent.RespondAsync(request, timeout.Token).WaitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
-        {
-            throw new TimeoutException($"Agent '{route.Agent.Name}' did not answer within {options.Value.AgentTimeout.TotalSeconds:F1} s.");
-        }
-    }
-
-    private static TurnTimings StageTimings(UtteranceTimings heard, double agentMs) => new(
-        heard.SttMs, agentMs, 0, 0, heard.AudioMs,
-        heard.EndOfUtteranceDelayMs,
-        heard.WakeDetectedAt is { } wake ? (wake - heard.SpeechStartedAt).TotalMilliseconds : null,
-        heard.SpeechStartedAt, heard.SpeechEndedAt, heard.EndOfUtteranceAt, heard.WakeDetectedAt);
-
-    /// <summary>Rewrites a recorded turn (timings after speaking, the interrupted flag) and persists the history.</summary>
+    /// <summary>Rewrites a recorded turn (an interruption after it was recorded) and persists the history.</summary>
     private async Task UpdateTurnAsync(string turnId, Func<ConversationTurn, ConversationTurn> update)
     {
         var history = session.State.History;
@@ -272,14 +239,14 @@ public sealed partial class ConversationGrain(
         }
 
         history[index] = update(history[index]);
-        session.State.UpdatedAt = clock.GetUtcNow();
-        await session.WriteStateAsync();
+        session.State.UpdatedAt = services.Clock.GetUtcNow();
+        await PersistAsync();
     }
 
-    private async Task RecordTurnAsync(ConversationTurn turn, string agent)
+    private async Task RecordTurnAsync(ConversationTurn turn)
     {
         var state = session.State;
-        var now = clock.GetUtcNow();
+        var now = services.Clock.GetUtcNow();
         if (!session.RecordExists && state.History.Count == 0)
         {
             state.CreatedAt = now;
@@ -287,45 +254,86 @@ public sealed partial class ConversationGrain(
 
         state.UpdatedAt = now;
         state.History.Add(turn);
-        var excess = state.History.Count - options.Value.MaxHistoryTurns;
+        var excess = state.History.Count - services.Options.Value.MaxHistoryTurns;
         if (excess > 0)
         {
             state.History.RemoveRange(0, excess);
         }
 
-        state.Context["lastAgent"] = agent;
-        state.Context["lastSpeaker"] = turn.SpeakerId;
-        state.Context["turnCount"] = (int.TryParse(state.Context.GetValueOrDefault("turnCount"), out var n) ? n + 1 : 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        await session.WriteStateAsync();
+        state.Context[SessionContextKeys.LastAgent] = turn.Agent;
+        state.Context[SessionContextKeys.LastSpeaker] = turn.SpeakerId;
+        state.Context[SessionContextKeys.TurnCount] = (int.TryParse(state.Context.GetValueOrDefault(SessionContextKeys.TurnCount), out var n) ? n + 1 : 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await PersistAsync();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: {Agent} answered \"{Transcript}\" with \"{Response}\" (stt {SttMs:F1} ms, agent {AgentMs:F1} ms, end-of-utterance decision {EouDelayMs:F0} ms after speech, wake detected {WakeDetectMs:F0} ms after speech start; speech heard {SpeechStartedAt:O} to {SpeechEndedAt:O})")]
-    private static partial void LogTurn(
-        ILogger logger, string sessionId, string agent, string transcript, string response, double sttMs, double agentMs,
-        double eouDelayMs, double wakeDetectMs, DateTimeOffset speechStartedAt, DateTimeOffset speechEndedAt);
+    /// <summary>
+    /// Writes the state, one write at a time: the answering loop, barge-in and the summary fold interleave on this
+    /// activation, and two overlapping writes would race on the storage's etag.
+    /// </summary>
+    private async Task PersistAsync()
+    {
+        await _writing.WaitAsync();
+        try
+        {
+            await session.WriteStateAsync();
+        }
+        finally
+        {
+            _writing.Release();
+        }
+    }
+
+    /// <summary>Folds turns that left the agents' window into the running summary, in the background (one fold at a time).</summary>
+    private void FoldIfDue()
+    {
+        if (_folding is not null)
+        {
+            return;
+        }
+
+        var state = session.State;
+        var due = ConversationMemory.DueForSummary(state.History, state.Context.GetValueOrDefault(SessionContextKeys.SummarizedThrough), services.Options.Value.MaxHistoryMessages);
+        if (due.Count == 0)
+        {
+            return;
+        }
+
+        _folding = FoldAsync(due, _epoch);
+    }
+
+    private async Task FoldAsync(IReadOnlyList<ConversationTurn> due, int epoch)
+    {
+        try
+        {
+            var summary = await runningSummary.FoldAsync(
+                session.State.Context.GetValueOrDefault(SessionContextKeys.Summary), ConversationMemory.Exchanges(due), CancellationToken.None);
+            if (epoch != _epoch)
+            {
+                return;
+            }
+
+            session.State.Context[SessionContextKeys.Summary] = summary;
+            session.State.Context[SessionContextKeys.SummarizedThrough] = due[^1].TurnId;
+            await PersistAsync();
+        }
+#pragma warning disable CA1031 // A failed fold is retried after the next turn; the session keeps working.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogFoldFailed(logger, ex, SessionId);
+        }
+        finally
+        {
+            _folding = null;
+        }
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: the answer of turn {TurnId} was interrupted by {SpeakerId}")]
     private static partial void LogInterrupted(ILogger logger, string sessionId, string turnId, string speakerId);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Session {SessionId}: turn {TurnId} failed")]
-    private static partial void LogTurnFailed(ILogger logger, Exception exception, string sessionId, string turnId);
-}
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: {SpeakerId} started speaking while turn {TurnId} was being written; the writing was stopped")]
+    private static partial void LogGenerationStopped(ILogger logger, string sessionId, string turnId, string speakerId);
 
-/// <summary>The live answer the session is speaking (or has spoken and is estimated to be still playing).</summary>
-internal sealed class LivePlayback(string turnId, CancellationTokenSource cancellation)
-{
-    public string TurnId { get; } = turnId;
-
-    public CancellationTokenSource Cancellation { get; } = cancellation;
-
-    /// <summary>Estimated end of playback; null while synthesis is still running.</summary>
-    public DateTimeOffset? EndsAt { get; set; }
-
-    public HashSet<string> Pausers { get; } = new(StringComparer.Ordinal);
-
-    public DateTimeOffset PausedAt { get; set; }
-
-    public TimeSpan PausedFor { get; set; }
-
-    public bool Interrupted { get; set; }
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: folding old turns into the running summary failed; retried after the next turn")]
+    private static partial void LogFoldFailed(ILogger logger, Exception exception, string sessionId);
 }

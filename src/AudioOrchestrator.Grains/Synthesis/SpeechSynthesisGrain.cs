@@ -7,9 +7,10 @@ using Microsoft.Extensions.Options;
 namespace AudioOrchestrator.Grains.Synthesis;
 
 /// <summary>
-/// Speaks an answer: text-to-speech sentence by sentence, Opus-encodes it and publishes the frames on the
-/// session's audio-out stream as soon as each sentence is ready. One activation per session (placed on the caller's
-/// silo); the session answers one turn at a time, so nothing waits on another session's synthesis.
+/// Speaks one sentence of an answer: text-to-speech, Opus-encodes it and publishes the frames on the session's
+/// audio-out stream batch by batch, numbered on from <see cref="SpeechRequest.FirstSequence"/>. One activation per
+/// session (placed on the caller's silo); the session answers one turn at a time, so nothing waits on another
+/// session's synthesis.
 /// </summary>
 [Orleans.Placement.PreferLocalPlacement]
 public sealed class SpeechSynthesisGrain(ITextToSpeechClient textToSpeech, IOptions<SynthesisOptions> options)
@@ -47,7 +48,7 @@ public sealed class SpeechSynthesisGrain(ITextToSpeechClient textToSpeech, IOpti
             .GetStream<SessionOutputEvent>(StreamId.Create(StreamNames.AudioOut, request.SessionId));
         var started = Stopwatch.GetTimestamp();
         double? firstAudioMs = null;
-        long sequence = 0;
+        var sequence = request.FirstSequence;
         var frames = new List<byte[]>();
         var batchSize = options.Value.FramesPerEvent;
         using var writer = new OpusFrameWriter(options.Value.Channels);
@@ -88,6 +89,6 @@ public sealed class SpeechSynthesisGrain(ITextToSpeechClient textToSpeech, IOpti
         }
 
         var totalMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        return new SynthesisResult(firstAudioMs ?? totalMs, totalMs, (int)sequence);
+        return new SynthesisResult(firstAudioMs ?? totalMs, totalMs, (int)(sequence - request.FirstSequence));
     }
 }

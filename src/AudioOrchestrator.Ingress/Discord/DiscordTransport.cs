@@ -193,7 +193,8 @@ public sealed partial class DiscordTransport : IHostedService, IGuildVoiceContro
                 DiscordSessions.SessionId(guildId),
                 _options.PlaybackQueueFrames,
                 answer => FallBackToTextAsync(guildId, answer),
-                _loggerFactory.CreateLogger<SessionAudioPlayer>());
+                _loggerFactory.CreateLogger<SessionAudioPlayer>(),
+                action => TakeActionAsync(guildId, action));
             await player.StartAsync(_hub, cancellationToken).ConfigureAwait(false);
             var link = new GuildVoiceLink(guildId, receiver, player, logger);
             _links[guildId] = link;
@@ -214,6 +215,16 @@ public sealed partial class DiscordTransport : IHostedService, IGuildVoiceContro
 
         _metrics.FallbackAnswers.Add(1);
         await _fallback.PostAsync(guildId, answer.Text, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>An agent's action for the guild, once its answer has been played: leaving the voice channel.</summary>
+    private async Task TakeActionAsync(ulong guildId, AgentAction action)
+    {
+        if (action.Kind == AgentAction.LeaveVoiceChannel)
+        {
+            LogLeavingOnRequest(guildId);
+            await LeaveAsync(guildId, CancellationToken.None).ConfigureAwait(false);
+        }
     }
 
     /// <summary>
@@ -273,6 +284,9 @@ public sealed partial class DiscordTransport : IHostedService, IGuildVoiceContro
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Guild {GuildId}: voice closed here, its shard's lease was lost")]
     private partial void LogLostGuildDropped(ulong guildId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Guild {GuildId}: leaving the voice channel, as asked")]
+    private partial void LogLeavingOnRequest(ulong guildId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Discord transport starting")]
     private partial void LogStarting();

@@ -7,7 +7,7 @@ namespace AudioOrchestrator.Ingress.Playback;
 
 /// <summary>An answer that could not be played (no output connected, or the output went away mid-answer).</summary>
 /// <param name="TurnId">The turn.</param>
-/// <param name="Text">The answer text from <see cref="AnswerStarted.ResponseText"/> (null when the start was not seen).</param>
+/// <param name="Text">The answer text (<see cref="AnswerCompleted.ResponseText"/>, or the deltas seen so far; null when none was seen).</param>
 public sealed record UndeliverableAnswer(string TurnId, string? Text);
 
 /// <summary>
@@ -16,7 +16,9 @@ public sealed record UndeliverableAnswer(string TurnId, string? Text);
 /// <see cref="Frames"/>. The reader only gives a frame when it may leave now, so barge-in takes effect within one
 /// frame: <see cref="PlaybackPaused"/> holds every further frame, <see cref="PlaybackResumed"/> continues where it
 /// stopped, <see cref="AnswerInterrupted"/> drops the rest of that turn (including audio still to come). Answers that
-/// cannot be played (see <see cref="SetOutputAvailable"/>) are reported to the undeliverable callback with their text.
+/// cannot be played (see <see cref="SetOutputAvailable"/>) are reported to the undeliverable callback with their text,
+/// once that text is complete. An agent's actions (<see cref="AgentActionRequested"/>, e.g. leaving the channel) are
+/// handed to the action callback once the turn's audio has been played (or could not be).
 /// </summary>
 /// <remarks>
 /// The stream listener never waits for the output: a paused output must not hold back the stream that carries the
@@ -29,6 +31,7 @@ public sealed partial class SessionAudioPlayer : IAsyncDisposable
     private readonly Dictionary<string, TurnState> _turns = new(StringComparer.Ordinal);
     private readonly int _maxQueuedFrames;
     private readonly Func<UndeliverableAnswer, Task> _onUndeliverable;
+    private readonly Func<AgentAction, Task> _onAction;
     private readonly ILogger _logger;
     private TaskCompletionSource<bool>? _waiter;
     private IAsyncDisposable? _subscription;
@@ -42,8 +45,10 @@ public sealed partial class SessionAudioPlayer : IAsyncDisposable
     /// <param name="maxQueuedFrames">Frames kept waiting for the output at most (oldest dropped beyond it).</param>
     /// <param name="onUndeliverable">Called (outside any lock) for each answer that cannot be played.</param>
     /// <param name="logger">Logger.</param>
-    public SessionAudioPlayer(string sessionId, int maxQueuedFrames, Func<UndeliverableAnswer, Task> onUndeliverable, ILogger<SessionAudioPlayer> logger)
+    /// <param name="onAction">Called (outside any lock) for each action of a turn once its audio has been played; null = actions are ignored.</param>
+    public SessionAudioPlayer(string sessionId, int maxQueuedFrames, Func<UndeliverableAnswer, Task> onUndeliverable, ILogger<SessionAudioPlayer> logger, Func<AgentAction, Task>? onAction = null)
     {
+        _onAction = onAction ?? (_ => Task.CompletedTask);
         ArgumentException.ThrowIfNullOrEmpty(sessionId);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxQueuedFrames, 1);
         SessionId = sessionId;
@@ -112,7 +117,10 @@ public sealed partial class SessionAudioPlayer : IAsyncDisposable
                     if (!turn.Dropped && (!turn.Completed || turn.Queued > 0))
                     {
                         turn.Undeliverable = true;
-                        lost.Add(new UndeliverableAnswer(turnId, turn.Text));
+                        if (turn.Completed)
+                        {
+                            lost.Add(Report(turnId, turn)); // its text is complete; otherwise reported on completion
+                        }
                     }
                 }
 
@@ -129,27 +137,39 @@ public sealed partial class SessionAudioPlayer : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(item);
         UndeliverableAnswer? lost = null;
+        List<AgentAction>? actions = null;
         lock (_gate)
         {
             switch (item)
             {
                 case AnswerStarted started:
                     var turn = Turn(started.TurnId);
-                    turn.Text = started.ResponseText;
                     if (!_outputAvailable && !turn.Dropped)
                     {
-                        turn.Undeliverable = true;
-                        lost = new UndeliverableAnswer(started.TurnId, started.ResponseText);
+                        turn.Undeliverable = true; // reported once its text is complete
                     }
 
                     break;
+                case AnswerDelta delta:
+                    Turn(delta.TurnId).Text += delta.Text;
+                    break;
                 case AnswerAudio audio:
                     Enqueue(audio);
+                    break;
+                case AgentActionRequested requested:
+                    Turn(requested.TurnId).Actions.Add(requested.Action);
                     break;
                 case AnswerCompleted completed:
                     if (_turns.TryGetValue(completed.TurnId, out var done))
                     {
                         done.Completed = true;
+                        done.Text = completed.ResponseText;
+                        if (done.Undeliverable && !done.Interrupted && !done.Reported)
+                        {
+                            lost = Report(completed.TurnId, done);
+                        }
+
+                        actions = TakeActionsIfPlayed(done);
                     }
 
                     ForgetFinishedTurns();
@@ -185,6 +205,7 @@ public sealed partial class SessionAudioPlayer : IAsyncDisposable
             }
         }
 
+        RunActions(actions);
         return lost is null ? Task.CompletedTask : ReportAsync([lost]);
     }
 
@@ -201,6 +222,51 @@ public sealed partial class SessionAudioPlayer : IAsyncDisposable
         {
             await _subscription.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    private static UndeliverableAnswer Report(string turnId, TurnState turn)
+    {
+        turn.Reported = true;
+        return new UndeliverableAnswer(turnId, turn.Text);
+    }
+
+    /// <summary>The turn's actions, once its audio is over (played, dropped or undeliverable); each is taken once.</summary>
+    private static List<AgentAction>? TakeActionsIfPlayed(TurnState turn)
+    {
+        if (!turn.Completed || turn.Queued > 0 || turn.Actions.Count == 0)
+        {
+            return null;
+        }
+
+        var actions = new List<AgentAction>(turn.Actions);
+        turn.Actions.Clear();
+        return actions;
+    }
+
+    /// <summary>Runs actions off the caller's thread (the output's sender, or the stream listener).</summary>
+    private void RunActions(List<AgentAction>? actions)
+    {
+        if (actions is null)
+        {
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            foreach (var action in actions)
+            {
+                try
+                {
+                    await _onAction(action).ConfigureAwait(false);
+                }
+#pragma warning disable CA1031 // A failed action must not break playback of later answers.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    LogActionFailed(ex, SessionId, action.Kind);
+                }
+            }
+        });
     }
 
     private TurnState Turn(string turnId)
@@ -278,6 +344,7 @@ public sealed partial class SessionAudioPlayer : IAsyncDisposable
 
     private bool TryDequeue(out ReadOnlyMemory<byte> frame)
     {
+        List<AgentAction>? actions = null;
         lock (_gate)
         {
             if (_paused || _closed || _queue.First is not { } first)
@@ -290,12 +357,14 @@ public sealed partial class SessionAudioPlayer : IAsyncDisposable
             first.Value.Turn.Queued--;
             if (first.Value.Turn is { Completed: true, Queued: 0 })
             {
+                actions = TakeActionsIfPlayed(first.Value.Turn);
                 ForgetFinishedTurns();
             }
 
             frame = first.Value.Frame;
         }
 
+        RunActions(actions);
         Interlocked.Increment(ref _playedFrames);
         return true;
     }
@@ -356,6 +425,9 @@ public sealed partial class SessionAudioPlayer : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: answer {TurnId} cannot be played (no voice output); handing it to the text fallback")]
     private partial void LogUndeliverable(string sessionId, string turnId);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "Session {SessionId}: action {Action} failed")]
+    private partial void LogActionFailed(Exception exception, string sessionId, string action);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "Session {SessionId}: the text fallback failed for answer {TurnId}")]
     private partial void LogFallbackFailed(Exception exception, string sessionId, string turnId);
 
@@ -370,6 +442,10 @@ public sealed partial class SessionAudioPlayer : IAsyncDisposable
         public bool Interrupted { get; set; }
 
         public bool Undeliverable { get; set; }
+
+        public bool Reported { get; set; }
+
+        public List<AgentAction> Actions { get; } = [];
 
         public bool Dropped => Interrupted || Undeliverable;
     }

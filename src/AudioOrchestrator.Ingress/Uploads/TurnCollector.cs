@@ -104,10 +104,11 @@ public sealed class TurnCollector(string correlationId)
                 TurnId,
                 Started?.Transcript ?? "",
                 Started?.Agent,
-                Started?.ResponseText,
+                Completed?.ResponseText,
                 Completed?.Timings,
                 wav,
-                Failed?.Reason);
+                Failed?.Reason ?? Completed?.Error,
+                Started?.Route);
         }
     }
 }

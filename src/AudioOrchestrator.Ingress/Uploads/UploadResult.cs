@@ -9,6 +9,14 @@ public sealed record UploadResult(string SessionId, string CorrelationId, IReadO
 }
 
 /// <summary>One answered (or failed) turn of an upload, with the answer audio as a WAV file.</summary>
+/// <param name="TurnId">The turn.</param>
+/// <param name="Transcript">What was heard.</param>
+/// <param name="Agent">The agent that answered; null when the turn failed before routing.</param>
+/// <param name="ResponseText">The answer (an apology when the agent failed).</param>
+/// <param name="Timings">Per-stage timings; null when the turn failed.</param>
+/// <param name="AnswerWav">The spoken answer; null when nothing was spoken.</param>
+/// <param name="Error">Why the agent failed (then the answer is an apology) or why the turn could not be answered.</param>
+/// <param name="Route">Why the agent was chosen.</param>
 public sealed record UploadedTurn(
     string TurnId,
     string Transcript,
@@ -16,4 +24,5 @@ public sealed record UploadedTurn(
     string? ResponseText,
     TurnTimings? Timings,
     byte[]? AnswerWav,
-    string? Error);
+    string? Error,
+    TurnRoute? Route = null);

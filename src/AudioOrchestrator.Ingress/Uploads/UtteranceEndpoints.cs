@@ -114,14 +114,15 @@ public static class UtteranceEndpoints
             t.Timings is { } timing
                 ? new ResponseTimings(timing.SttMs, timing.AgentMs, timing.TtsMs, result.TotalMs, timing.EndOfUtteranceDelayMs, timing.WakeDetectMs)
                 : null,
-            t.Error)).ToArray();
+            t.Error,
+            t.Route)).ToArray();
         var last = turns[^1];
         var sums = new ResponseTimings(
             turns.Sum(t => t.Timings?.SttMs ?? 0),
             turns.Sum(t => t.Timings?.AgentMs ?? 0),
             turns.Sum(t => t.Timings?.TtsMs ?? 0),
             result.TotalMs);
-        return new UtteranceResponse(result.SessionId, result.CorrelationId, last.Transcript, last.Agent, last.ResponseText, last.ResponseAudioUrl, sums, turns);
+        return new UtteranceResponse(result.SessionId, result.CorrelationId, last.Transcript, last.Agent, last.ResponseText, last.ResponseAudioUrl, sums, turns, last.Route, last.Error);
     }
 
     private static string AudioUrl(HttpRequest request, string sessionId, string turnId) =>

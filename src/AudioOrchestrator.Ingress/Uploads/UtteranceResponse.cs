@@ -1,3 +1,5 @@
+using AudioOrchestrator.Contracts;
+
 namespace AudioOrchestrator.Ingress.Uploads;
 
 /// <summary>The answer to <c>POST /api/v1/sessions/{sessionId}/utterances</c>: the last turn, plus every turn heard.</summary>
@@ -9,9 +11,19 @@ public sealed record UtteranceResponse(
     string? ResponseText,
     string? ResponseAudioUrl,
     ResponseTimings Timings,
-    IReadOnlyList<TurnResponse> Turns);
+    IReadOnlyList<TurnResponse> Turns,
+    TurnRoute? Route = null,
+    string? Error = null);
 
 /// <summary>One turn of an upload.</summary>
+/// <param name="TurnId">The turn.</param>
+/// <param name="Transcript">What was heard.</param>
+/// <param name="Agent">The agent that answered.</param>
+/// <param name="ResponseText">The answer (an apology when the agent failed).</param>
+/// <param name="ResponseAudioUrl">Where to download the spoken answer.</param>
+/// <param name="Timings">Milliseconds per stage.</param>
+/// <param name="Error">Why the agent failed (the answer is then an apology) or why the turn failed.</param>
+/// <param name="Route">Why the agent was chosen: <c>phrase</c>, <c>classifier</c> or <c>fallback</c>, with a detail.</param>
 public sealed record TurnResponse(
     string TurnId,
     string Transcript,
@@ -19,7 +31,8 @@ public sealed record TurnResponse(
     string? ResponseText,
     string? ResponseAudioUrl,
     ResponseTimings? Timings,
-    string? Error);
+    string? Error,
+    TurnRoute? Route = null);
 
 /// <summary>
 /// Milliseconds spent in speech-to-text, the agent, text-to-speech, and the whole request; per turn also the

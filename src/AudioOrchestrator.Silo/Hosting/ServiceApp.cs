@@ -4,6 +4,7 @@ using AudioOrchestrator.Ingress.Discord;
 using AudioOrchestrator.Ingress.Discord.Commands;
 using AudioOrchestrator.Ingress.Uploads;
 using AudioOrchestrator.Silo.Endpoints;
+using AudioOrchestrator.Speech;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
@@ -59,12 +60,12 @@ public static class ServiceApp
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("audio-orchestrator"))
             .WithMetrics(metrics => metrics
-                .AddMeter(TelemetryNames.MeterName, "Microsoft.Orleans")
+                .AddMeter(TelemetryNames.MeterName, "Microsoft.Orleans", LanguageModels.TelemetrySourceName)
                 .AddAspNetCoreInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddPrometheusExporter())
             .WithTracing(tracing => tracing
-                .AddSource(TelemetryNames.ActivitySourceName, IngressTelemetry.ActivitySourceName, "Microsoft.Orleans.Application")
+                .AddSource(TelemetryNames.ActivitySourceName, IngressTelemetry.ActivitySourceName, "Microsoft.Orleans.Application", LanguageModels.TelemetrySourceName)
                 .AddAspNetCoreInstrumentation(o => o.Filter = ctx => !ctx.Request.Path.StartsWithSegments("/health", StringComparison.Ordinal)));
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {

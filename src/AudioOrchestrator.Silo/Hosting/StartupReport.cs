@@ -1,5 +1,7 @@
 using AudioOrchestrator.Audio;
+using AudioOrchestrator.Grains.Routing;
 using AudioOrchestrator.Grains.Speakers;
+using AudioOrchestrator.Speech;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 
@@ -11,6 +13,9 @@ public sealed partial class StartupReport(
     IOptions<SpeechEngineOptions> speech,
     IServiceProvider services,
     VoiceActivityDetectors detectors,
+    AgentCatalog agents,
+    ILanguageModels models,
+    IIntentClassifier classifier,
     ILogger<StartupReport> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
@@ -29,6 +34,19 @@ public sealed partial class StartupReport(
             LogMemoryStorage(logger);
         }
 
+        foreach (var agent in agents.Agents.Where(a => a.UsesLanguageModel))
+        {
+            if (models.Describe(agent.Name) is { } model)
+            {
+                LogAgentModel(logger, agent.Name, model.Provider, model.Model, model.Endpoint);
+            }
+            else
+            {
+                LogAgentWithoutModel(logger, agent.Name);
+            }
+        }
+
+        LogIntentClassifier(logger, classifier.UsesModel ? "the language model" : "keywords (no language model)");
         return Task.CompletedTask;
     }
 
@@ -36,6 +54,15 @@ public sealed partial class StartupReport(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Clustering: {Clustering}; grain storage: {Storage}; speech-to-text: {Stt}; text-to-speech: {Tts}")]
     private static partial void LogParts(ILogger logger, string clustering, string storage, string stt, string tts);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Agent {Agent}: language model {Model} ({Provider} at {Endpoint})")]
+    private static partial void LogAgentModel(ILogger logger, string agent, string provider, string model, string endpoint);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Agent {Agent}: no language model (Llm:Provider=None); it answers with its rule-based behaviour")]
+    private static partial void LogAgentWithoutModel(ILogger logger, string agent);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Free speech that no phrase matches is classified by {Classifier}")]
+    private static partial void LogIntentClassifier(ILogger logger, string classifier);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sessions are kept in MEMORY storage: they are lost when the service stops. Set Cluster:GrainStorage=AdoNet for PostgreSQL.")]
     private static partial void LogMemoryStorage(ILogger logger);

@@ -115,9 +115,10 @@ public sealed class WakeAndBargeInPipelineTests(FrontEndCluster fixture) : IClas
             var paused = await WaitForAsync<PlaybackPaused>(events, p => p.SpeakerId == bob);
             var interrupted = await WaitForAsync<AnswerInterrupted>(events, i => i.SpeakerId == bob);
             var bobsAnswer = await WaitForAsync<AnswerStarted>(events, a => a.SpeakerId == bob);
+            var bobsCompleted = await WaitForAsync<AnswerCompleted>(events, c => c.TurnId == bobsAnswer.TurnId);
 
             Assert.Equal(answer.TurnId, interrupted.TurnId);
-            Assert.Equal("hello world", bobsAnswer.ResponseText);
+            Assert.Equal("hello world", bobsCompleted.ResponseText);
             Assert.DoesNotContain(events, e => e is PlaybackResumed);
             Assert.True(player.DroppedFrames > 0, "the rest of the interrupted answer was dropped by the player");
             Assert.True(paused.SpeechStartedAt <= DateTimeOffset.UtcNow);

@@ -72,7 +72,13 @@ public sealed class DiscordResilienceTests(ToneDiscordServiceFixture fixture) : 
 
         Assert.InRange(answer.Count(f => !VoiceUsers.IsSilence(f)), 15, 40);
         var snapshot = await WaitForTurnsAsync(guild, 2);
-        Assert.All(snapshot.History, t => Assert.Equal(("echo", "hello world"), (t.Agent, t.ResponseText)));
+        Assert.All(snapshot.History, t => Assert.Equal("echo", t.Agent));
+        Assert.Equal("hello world", snapshot.History[^1].ResponseText);
+        // Her second question may have started while the first answer was (by the session's estimate) still playing:
+        // then the first turn keeps only what had been said by then.
+        Assert.True(
+            snapshot.History[0] is { Interrupted: false, ResponseText: "hello world" } || (snapshot.History[0].Interrupted && "hello world".StartsWith(snapshot.History[0].ResponseText.TrimEnd('…'), StringComparison.Ordinal)),
+            $"first turn: {snapshot.History[0]}");
         Assert.Equal(1, Service.Discord.Gateway.VoiceStateRequests.Count(r => r.GuildId == guild));
         await Service.Http.DeleteAsync($"/api/v1/guilds/{guild}/voice", Ct);
     }

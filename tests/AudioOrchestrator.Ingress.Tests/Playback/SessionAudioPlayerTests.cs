@@ -1,5 +1,6 @@
 using AudioOrchestrator.Contracts;
 using AudioOrchestrator.Ingress.Playback;
+using AudioOrchestrator.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AudioOrchestrator.Ingress.Tests.Playback;
@@ -8,6 +9,7 @@ namespace AudioOrchestrator.Ingress.Tests.Playback;
 public sealed class SessionAudioPlayerTests : IAsyncDisposable
 {
     private readonly List<UndeliverableAnswer> _undeliverable = [];
+    private readonly List<AgentAction> _actions = [];
     private readonly SessionAudioPlayer _player;
 
     public SessionAudioPlayerTests()
@@ -20,7 +22,15 @@ public sealed class SessionAudioPlayerTests : IAsyncDisposable
             }
 
             return Task.CompletedTask;
-        }, NullLogger<SessionAudioPlayer>.Instance);
+        }, NullLogger<SessionAudioPlayer>.Instance, action =>
+        {
+            lock (_actions)
+            {
+                _actions.Add(action);
+            }
+
+            return Task.CompletedTask;
+        });
     }
 
     public ValueTask DisposeAsync() => _player.DisposeAsync();
@@ -30,7 +40,9 @@ public sealed class SessionAudioPlayerTests : IAsyncDisposable
     private static AnswerAudio Audio(string turn, int first, int count) =>
         new(turn, first, [.. Enumerable.Range(first, count).Select(i => Frame(turn, i))]);
 
-    private static AnswerStarted Started(string turn, string text = "hello world") => new(turn, "42", "echo " + text, "echo", text);
+    private static AnswerStarted Started(string turn, string text = "hello world") => new(turn, "42", "echo " + text, "echo", new TurnRoute(TurnRoute.Phrase, "echo {text}"));
+
+    private static AnswerCompleted Completed(string turn, string text = "hello world") => new(turn, new TurnTimings(1, 1, 1, 1, 1), text);
 
     private List<byte[]> ReadAvailable()
     {
@@ -99,7 +111,7 @@ public sealed class SessionAudioPlayerTests : IAsyncDisposable
 
         await _player.OnEventAsync(new AnswerInterrupted("t1", "7"));
         await _player.OnEventAsync(Audio("t1", 6, 3));
-        await _player.OnEventAsync(new AnswerCompleted("t1", new TurnTimings(1, 1, 1, 1, 1)));
+        await _player.OnEventAsync(Completed("t1"));
         await StartTurnAsync("t2", 2);
 
         Assert.False(_player.IsPaused);
@@ -108,11 +120,14 @@ public sealed class SessionAudioPlayerTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task An_answer_without_an_output_goes_to_the_fallback_with_its_text_and_its_audio_is_dropped()
+    public async Task An_answer_without_an_output_goes_to_the_fallback_with_its_whole_text_and_its_audio_is_dropped()
     {
         await _player.OnEventAsync(Started("t1", "the answer"));
+        await _player.OnEventAsync(new AnswerDelta("t1", "the "));
         await _player.OnEventAsync(Audio("t1", 0, 4));
-        await _player.OnEventAsync(new AnswerCompleted("t1", new TurnTimings(1, 1, 1, 1, 1)));
+        Assert.Empty(_undeliverable); // not before the text is complete
+        await _player.OnEventAsync(new AnswerDelta("t1", "answer"));
+        await _player.OnEventAsync(Completed("t1", "the answer"));
 
         Assert.Equal([new UndeliverableAnswer("t1", "the answer")], _undeliverable);
         Assert.Empty(ReadAvailable());
@@ -124,7 +139,7 @@ public sealed class SessionAudioPlayerTests : IAsyncDisposable
     {
         await _player.SetOutputAvailable(true);
         await StartTurnAsync("done", 1);
-        await _player.OnEventAsync(new AnswerCompleted("done", new TurnTimings(1, 1, 1, 1, 1)));
+        await _player.OnEventAsync(Completed("done"));
         Assert.Single(ReadAvailable());
         await _player.OnEventAsync(Started("t1", "first"));
         await _player.OnEventAsync(Audio("t1", 0, 3));
@@ -134,6 +149,8 @@ public sealed class SessionAudioPlayerTests : IAsyncDisposable
         await _player.SetOutputAvailable(false);
         await _player.OnEventAsync(Audio("t1", 3, 2));
         await _player.SetOutputAvailable(false);
+        await _player.OnEventAsync(Completed("t1", "first"));
+        await _player.OnEventAsync(Completed("t2", "second"));
 
         Assert.Equal([new UndeliverableAnswer("t1", "first"), new UndeliverableAnswer("t2", "second")], _undeliverable);
         Assert.Equal(0, _player.QueuedFrames);
@@ -193,5 +210,31 @@ public sealed class SessionAudioPlayerTests : IAsyncDisposable
 
         Assert.True(player.Frames.TryRead(out var frame));
         Assert.Equal(Frame("t2", 0), frame.ToArray());
+    }
+
+    [Fact]
+    public async Task An_action_runs_once_the_answer_has_been_played_and_only_once()
+    {
+        await _player.SetOutputAvailable(true);
+        await StartTurnAsync("t1", 2);
+        await _player.OnEventAsync(new AgentActionRequested("t1", new AgentAction(AgentAction.LeaveVoiceChannel)));
+        await _player.OnEventAsync(Completed("t1", "Goodbye."));
+        Assert.True(_player.Frames.TryRead(out _));
+        lock (_actions)
+        {
+            Assert.Empty(_actions); // one frame is still to play: nothing was even scheduled
+        }
+
+        Assert.True(_player.Frames.TryRead(out _));
+        await TestWait.UntilAsync(
+            () =>
+            {
+                lock (_actions)
+                {
+                    return _actions.Count == 1;
+                }
+            },
+            "the action after the last frame");
+        Assert.Equal(AgentAction.LeaveVoiceChannel, _actions[0].Kind);
     }
 }

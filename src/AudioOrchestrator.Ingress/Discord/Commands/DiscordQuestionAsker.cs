@@ -28,7 +28,7 @@ public sealed class DiscordQuestionException : Exception
 
 /// <summary>
 /// Puts a typed question to the guild's session (<c>discord-{guildId}</c>) as a text turn of the asking user and
-/// waits for its <see cref="AnswerStarted"/> (or <see cref="TurnFailed"/>) on the session's audio-out stream, matched
+/// waits for its <see cref="AnswerCompleted"/> (or <see cref="TurnFailed"/>) on the session's audio-out stream, matched
 /// by correlation id. The session speaks the answer on audio-out as for any turn: when the bot is in a voice channel
 /// of the guild, the voice transport plays it.
 /// </summary>
@@ -41,13 +41,21 @@ public sealed class DiscordQuestionAsker(IClusterClient client, SessionOutputHub
         var sessionId = DiscordSessions.SessionId(guildId);
         var correlationId = "discord-ask-" + interactionId.ToString(CultureInfo.InvariantCulture);
         var outcome = new TaskCompletionSource<SessionOutputEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
+        string? agent = null;
         await using var listening = await output.ListenAsync(
             sessionId,
             item =>
             {
-                if (string.Equals(item.CorrelationId, correlationId, StringComparison.Ordinal) && item is AnswerStarted or TurnFailed)
+                if (string.Equals(item.CorrelationId, correlationId, StringComparison.Ordinal))
                 {
-                    outcome.TrySetResult(item);
+                    if (item is AnswerStarted started)
+                    {
+                        Volatile.Write(ref agent, started.Agent);
+                    }
+                    else if (item is AnswerCompleted or TurnFailed)
+                    {
+                        outcome.TrySetResult(item);
+                    }
                 }
 
                 return Task.CompletedTask;
@@ -76,7 +84,7 @@ public sealed class DiscordQuestionAsker(IClusterClient client, SessionOutputHub
 
         return result switch
         {
-            AnswerStarted started => new DiscordAnswer(started.ResponseText, started.Agent, started.TurnId),
+            AnswerCompleted completed => new DiscordAnswer(completed.ResponseText, Volatile.Read(ref agent) ?? "", completed.TurnId),
             TurnFailed failed => throw new DiscordQuestionException("The assistant could not answer: " + failed.Reason),
             _ => throw new DiscordQuestionException("Unexpected answer event."),
         };

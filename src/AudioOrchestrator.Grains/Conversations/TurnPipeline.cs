@@ -1,0 +1,414 @@
+using System.Diagnostics;
+using System.Text;
+using System.Threading.Channels;
+using AudioOrchestrator.Contracts;
+using AudioOrchestrator.Grains.Routing;
+using AudioOrchestrator.Speech;
+using Microsoft.Extensions.Logging;
+
+namespace AudioOrchestrator.Grains.Conversations;
+
+/// <summary>What a turn is about: the utterance, the session it belongs to and what the session remembers.</summary>
+/// <param name="Utterance">What was said.</param>
+/// <param name="SessionId">The session.</param>
+/// <param name="GuildId">The session's Discord guild, when it has one.</param>
+/// <param name="History">The session's recorded turns, oldest first.</param>
+/// <param name="Context">The session's context.</param>
+/// <param name="Spoken">Where the audible sentences are recorded (shared with the session's barge-in state).</param>
+public sealed record TurnRequest(
+    Utterance Utterance,
+    string SessionId,
+    string? GuildId,
+    IReadOnlyList<ConversationTurn> History,
+    IReadOnlyDictionary<string, string> Context,
+    SpokenAnswer Spoken);
+
+/// <summary>How a turn ended.</summary>
+/// <param name="Turn">The turn to record; null when it could not be answered at all (<paramref name="FailureReason"/> says why).</param>
+/// <param name="Actions">Actions the agent asked for (none when the answer was interrupted).</param>
+/// <param name="FailureReason">Why nothing could be answered (a <see cref="TurnFailed"/> is due).</param>
+public sealed record TurnOutcome(ConversationTurn? Turn, IReadOnlyList<AgentAction> Actions, string? FailureReason);
+
+/// <summary>
+/// One turn, from transcript to spoken answer: routes it (phrase, else intent classification, else the fallback agent;
+/// with a language model classifying, the fallback agent starts answering meanwhile and is kept when the classifier
+/// agrees), streams the agent's answer, publishes its text as <see cref="AnswerDelta"/>s, cuts it into sentences
+/// (<see cref="SentenceAssembler"/>) and has each sentence spoken as soon as it is complete, so the first sentence is
+/// heard while the model still writes. A failing agent gets a short spoken apology and the turn records why; an empty
+/// answer likewise. <see cref="StopGeneration"/> ends the agent's writing (its request is aborted) and keeps the
+/// complete sentences; <see cref="Cancel"/> (interruption, deleted session) stops everything.
+/// </summary>
+/// <remarks>Runs on the session grain's scheduler: no <c>ConfigureAwait(false)</c>, no thread pool hops.</remarks>
+public sealed partial class TurnPipeline : IDisposable
+{
+    /// <summary>Said when the agent fails before saying anything.</summary>
+    public const string Apology = "Sorry, I can't answer that right now.";
+
+    /// <summary>Said when the agent fails after it started answering.</summary>
+    public const string ApologyMidAnswer = "Sorry, I lost my train of thought.";
+
+    /// <summary>Said when the agent answers nothing.</summary>
+    public const string NoAnswer = "Sorry, I have no answer to that.";
+
+    private readonly TurnServices _services;
+    private readonly ITurnSink _sink;
+    private readonly TurnRequest _request;
+    private readonly CancellationTokenSource _generation = new();
+    private readonly CancellationTokenSource _turn = new();
+    private readonly List<AgentAction> _actions = [];
+    private AgentStreamPump? _answering;
+    private bool _routing;
+
+    public TurnPipeline(TurnServices services, ITurnSink sink, TurnRequest request)
+    {
+        _services = services ?? throw new ArgumentNullException(nameof(services));
+        _sink = sink ?? throw new ArgumentNullException(nameof(sink));
+        _request = request ?? throw new ArgumentNullException(nameof(request));
+    }
+
+    public string TurnId => _request.Utterance.UtteranceId;
+
+    /// <summary>True while the turn is being routed or its agent is still writing.</summary>
+    public bool IsGenerating => _answering is { } pump ? pump.EndedAt is null : _routing;
+
+    /// <summary>
+    /// Ends the agent's writing now (its request is aborted): what it had written is still read, its complete sentences
+    /// are spoken, an unfinished last sentence is dropped.
+    /// </summary>
+    public void StopGeneration() => _generation.Cancel();
+
+    /// <summary>Stops the turn: no more writing and no more speaking.</summary>
+    public void Cancel()
+    {
+        _turn.Cancel();
+        _generation.Cancel();
+    }
+
+    public void Dispose()
+    {
+        _generation.Dispose();
+        _turn.Dispose();
+    }
+
+    public async Task<TurnOutcome> RunAsync()
+    {
+        var utterance = _request.Utterance;
+        var options = _services.Options.Value;
+        using var activity = TelemetryNames.ActivitySource.StartActivity("conversation.turn");
+        activity?.SetTag("session.id", _request.SessionId);
+        activity?.SetTag("turn.id", TurnId);
+        activity?.SetTag("correlation.id", utterance.CorrelationId);
+        using var scope = _services.Logger.BeginScope("Session {SessionId} turn {TurnId} correlation {CorrelationId}", _request.SessionId, TurnId, utterance.CorrelationId);
+
+        AgentStreamPump? pump = null;
+        try
+        {
+            var heard = utterance.TextForAgents ?? utterance.Transcript;
+            if (heard.Length > options.MaxInputCharacters)
+            {
+                heard = heard[..options.MaxInputCharacters];
+                LogInputCut(_services.Logger, _request.SessionId, options.MaxInputCharacters);
+            }
+
+            var (phrase, text, _) = _services.Router.MatchPhrase(heard);
+            var messages = ConversationMemory.Messages(
+                _request.History, _request.Context.GetValueOrDefault(SessionContextKeys.SummarizedThrough), options.MaxHistoryMessages, utterance.Speaker.SpeakerId, text);
+            var deadline = _services.Clock.GetUtcNow() + options.AgentTimeout;
+            AgentRequest Ask(IReadOnlyDictionary<string, string> slots) =>
+                new(utterance.Speaker, text, slots, messages, _request.Context, TurnId, deadline, _request.GuildId);
+
+            RouteDecision decision;
+            _routing = true;
+            (decision, pump) = phrase is not null
+                ? (phrase, Start(phrase.Agent, Ask(phrase.Slots)))
+                : await ClassifyAsync(text, messages, Ask);
+            _answering = pump;
+            _routing = false;
+            activity?.SetTag("agent", decision.Agent.Name);
+            activity?.SetTag("route", decision.Route.Reason);
+
+            await _sink.PublishAsync(new AnswerStarted(TurnId, utterance.Speaker.SpeakerId, utterance.Transcript, decision.Agent.Name, decision.Route)
+            {
+                CorrelationId = utterance.CorrelationId,
+            });
+            return await AnswerAsync(decision, pump, activity);
+        }
+        catch (OperationCanceledException) when (_turn.IsCancellationRequested)
+        {
+            return new TurnOutcome(null, [], "The turn was cancelled.");
+        }
+        catch (OperationCanceledException) when (_generation.IsCancellationRequested)
+        {
+            return new TurnOutcome(null, [], "The speaker went on talking before the answer began.");
+        }
+#pragma warning disable CA1031 // A turn must end in an outcome, whatever went wrong.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            LogTurnFailed(_services.Logger, ex, _request.SessionId, TurnId);
+            return new TurnOutcome(null, [], ex.Message);
+        }
+        finally
+        {
+            _routing = false;
+            if (pump is not null)
+            {
+                await pump.DisposeAsync();
+            }
+        }
+    }
+
+    private AgentStreamPump Start(AgentDescriptor agent, AgentRequest request) =>
+        new(agent.Name, _services.Agents.InvokeAsync(agent.Name, request, _generation.Token), _services.Clock, _generation.Token);
+
+    /// <summary>
+    /// Free speech: the classifier picks the agent. When it asks a model, the fallback agent starts answering at the same
+    /// time (nothing of it is published yet) and is kept if the classifier agrees, so classification costs no latency.
+    /// </summary>
+    private async Task<(RouteDecision, AgentStreamPump)> ClassifyAsync(
+        string text, IReadOnlyList<Microsoft.Extensions.AI.ChatMessage> messages, Func<IReadOnlyDictionary<string, string>, AgentRequest> ask)
+    {
+        var fallback = _services.Router.Fallback;
+        var speculative = _services.Classifier.UsesModel && fallback is not null ? Start(fallback, ask(new Dictionary<string, string>())) : null;
+        try
+        {
+            var intent = await _services.Classifier.ClassifyAsync(text, messages, _generation.Token);
+            var agent = intent.Class?.Agent ?? fallback
+                ?? throw new InvalidOperationException("No agent can answer: no phrase matched, no intent was recognised and no fallback agent exists.");
+            var route = intent.Class is null ? new TurnRoute(TurnRoute.Fallback, intent.Detail) : new TurnRoute(TurnRoute.Classifier, intent.Detail);
+            var slots = intent.Class is null ? new Dictionary<string, string>() : AgentRouter.SlotsFor(agent, text);
+            var decision = new RouteDecision(agent, text, slots, false, route);
+            if (speculative is not null && agent == fallback)
+            {
+                var kept = speculative;
+                speculative = null;
+                return (decision, kept);
+            }
+
+            return (decision, Start(agent, ask(slots)));
+        }
+        finally
+        {
+            if (speculative is not null)
+            {
+                await speculative.DisposeAsync(); // the classifier chose another agent: abort the speculative answer
+            }
+        }
+    }
+
+    private async Task<TurnOutcome> AnswerAsync(RouteDecision decision, AgentStreamPump pump, Activity? activity)
+    {
+        var utterance = _request.Utterance;
+        var options = _services.Options.Value;
+        var sentences = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var speaking = SpeakAsync(sentences.Reader);
+        var assembler = new SentenceAssembler();
+        var answer = new StringBuilder();
+        string? error = null;
+        var stopped = false;
+        try
+        {
+            // Reads what the agent wrote even after a stop: the stop cancels the agent, and its buffer then ends.
+            await foreach (var update in pump.Updates.ReadAllAsync(_turn.Token))
+            {
+                if (update.Action is { } action)
+                {
+                    _actions.Add(action);
+                }
+
+                if (update.Text is not { Length: > 0 } piece)
+                {
+                    continue;
+                }
+
+                var room = options.MaxAnswerCharacters - answer.Length;
+                var truncated = piece.Length > room;
+                if (truncated)
+                {
+                    piece = piece[..room];
+                }
+
+                answer.Append(piece);
+                await _sink.PublishAsync(new AnswerDelta(TurnId, piece) { CorrelationId = utterance.CorrelationId });
+                foreach (var sentence in assembler.Append(piece))
+                {
+                    sentences.Writer.TryWrite(sentence);
+                }
+
+                if (truncated)
+                {
+                    LogAnswerCut(_services.Logger, _request.SessionId, decision.Agent.Name, options.MaxAnswerCharacters);
+                    break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_generation.IsCancellationRequested)
+        {
+            stopped = true; // stopped by a barge-in (or the turn was cancelled)
+        }
+#pragma warning disable CA1031 // Any agent failure ends in an apology and a recorded reason.
+        catch (Exception thrown)
+#pragma warning restore CA1031
+        {
+            var ex = thrown is ChannelClosedException { InnerException: { } inner } ? inner : thrown;
+            error = ex is TimeoutException or LanguageModelException or Agents.AgentInvocationException
+                ? ex.Message
+                : $"Agent '{decision.Agent.Name}' failed: {ex.Message}";
+            LogAgentFailed(_services.Logger, ex, _request.SessionId, decision.Agent.Name);
+        }
+        finally
+        {
+            await pump.DisposeAsync();
+        }
+
+        if (!stopped)
+        {
+            foreach (var sentence in assembler.Complete())
+            {
+                sentences.Writer.TryWrite(sentence);
+            }
+        }
+
+        var spokenApology = error is not null ? (answer.Length == 0 ? Apology : ApologyMidAnswer) : null;
+        if (error is null && !stopped && !SpeakableText.HasWords(answer.ToString()))
+        {
+            error = $"Agent '{decision.Agent.Name}' answered with no text.";
+            spokenApology = NoAnswer;
+        }
+
+        if (spokenApology is not null)
+        {
+            sentences.Writer.TryWrite(spokenApology);
+        }
+
+        sentences.Writer.TryComplete();
+        var synthesis = await speaking;
+        var interrupted = _request.Spoken.InterruptedText is not null;
+        if (_turn.IsCancellationRequested && !interrupted)
+        {
+            return new TurnOutcome(null, [], "The turn was cancelled.");
+        }
+
+        var responseText = interrupted
+            ? _request.Spoken.InterruptedText!
+            : stopped ? _request.Spoken.Text : spokenApology is null ? answer.ToString() : (answer.Length > 0 ? answer + " " : "") + spokenApology;
+        var timings = Timings(pump, synthesis);
+        RecordMetrics(decision.Agent.Name, timings, synthesis, error);
+        LogTurn(
+            _services.Logger, _request.SessionId, decision.Agent.Name, decision.Route.Reason, utterance.Transcript, responseText, timings.SttMs, timings.AgentMs,
+            timings.AgentFirstTextMs ?? double.NaN, timings.EndOfUtteranceDelayMs ?? double.NaN, timings.WakeDetectMs ?? double.NaN,
+            utterance.Timings.SpeechStartedAt, utterance.Timings.SpeechEndedAt);
+        if (error is not null)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, error);
+        }
+
+        var turn = new ConversationTurn(
+            TurnId, utterance.Speaker.SpeakerId, utterance.Transcript, decision.Agent.Name, responseText,
+            utterance.Timings.SpeechStartedAt, _services.Clock.GetUtcNow(), interrupted, timings, decision.Route, error);
+        return new TurnOutcome(turn, interrupted ? [] : _actions, null);
+    }
+
+    /// <summary>Speaks the sentences in order as they come, each continuing the frame numbering of the one before.</summary>
+    private async Task<SynthesisTotals> SpeakAsync(ChannelReader<string> sentences)
+    {
+        var totals = new SynthesisTotals();
+        await foreach (var sentence in sentences.ReadAllAsync())
+        {
+            if (_turn.IsCancellationRequested)
+            {
+                continue; // drain: nothing more is said
+            }
+
+            var started = _services.Clock.GetUtcNow();
+            SynthesisResult result;
+            try
+            {
+                result = await _sink.SpeakAsync(new SpeechRequest(_request.SessionId, TurnId, sentence, _request.Utterance.CorrelationId, totals.Frames));
+            }
+            catch (OperationCanceledException) when (_turn.IsCancellationRequested)
+            {
+                continue;
+            }
+
+            var firstAudioAt = started + TimeSpan.FromMilliseconds(result.FirstAudioMs);
+            totals.FirstSentenceFirstAudioMs ??= result.FirstAudioMs;
+            totals.FirstAudioAt ??= firstAudioAt;
+            totals.Frames += result.FrameCount;
+            totals.TotalMs += result.TotalMs;
+            _request.Spoken.Add(sentence, result.FrameCount, firstAudioAt);
+        }
+
+        return totals;
+    }
+
+    private TurnTimings Timings(AgentStreamPump pump, SynthesisTotals synthesis)
+    {
+        var heard = _request.Utterance.Timings;
+        var agentMs = ((pump.EndedAt ?? _services.Clock.GetUtcNow()) - pump.StartedAt).TotalMilliseconds;
+        return new TurnTimings(
+            heard.SttMs,
+            agentMs,
+            synthesis.TotalMs,
+            synthesis.FirstAudioAt is { } first ? (first - heard.EndOfUtteranceAt).TotalMilliseconds : 0,
+            heard.AudioMs,
+            heard.EndOfUtteranceDelayMs,
+            heard.WakeDetectedAt is { } wake ? (wake - heard.SpeechStartedAt).TotalMilliseconds : null,
+            heard.SpeechStartedAt,
+            heard.SpeechEndedAt,
+            heard.EndOfUtteranceAt,
+            heard.WakeDetectedAt,
+            pump.FirstTextAt is { } text ? (text - pump.StartedAt).TotalMilliseconds : null);
+    }
+
+    private void RecordMetrics(string agent, TurnTimings timings, SynthesisTotals synthesis, string? error)
+    {
+        var tag = new KeyValuePair<string, object?>("agent", agent);
+        _services.Metrics.AgentDuration.Record(timings.AgentMs, tag);
+        if (timings.AgentFirstTextMs is { } firstText)
+        {
+            _services.Metrics.AgentFirstText.Record(firstText, tag);
+        }
+
+        if (synthesis.FirstSentenceFirstAudioMs is { } firstAudio)
+        {
+            _services.Metrics.TtsFirstAudio.Record(firstAudio);
+            _services.Metrics.EndOfUtteranceToFirstAudio.Record(timings.EndOfUtteranceToFirstAudioMs);
+        }
+
+        _services.Metrics.Turns.Add(1, tag);
+        if (error is not null)
+        {
+            _services.Metrics.FailedTurns.Add(1, tag);
+        }
+    }
+
+    private sealed class SynthesisTotals
+    {
+        public long Frames { get; set; }
+
+        public double TotalMs { get; set; }
+
+        public double? FirstSentenceFirstAudioMs { get; set; }
+
+        public DateTimeOffset? FirstAudioAt { get; set; }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: {Agent} ({Route}) answered \"{Transcript}\" with \"{Response}\" (stt {SttMs:F1} ms, agent {AgentMs:F1} ms, first text {FirstTextMs:F1} ms, end-of-utterance decision {EouDelayMs:F0} ms after speech, wake detected {WakeDetectMs:F0} ms after speech start; speech heard {SpeechStartedAt:O} to {SpeechEndedAt:O})")]
+    private static partial void LogTurn(
+        ILogger logger, string sessionId, string agent, string route, string transcript, string response, double sttMs, double agentMs,
+        double firstTextMs, double eouDelayMs, double wakeDetectMs, DateTimeOffset speechStartedAt, DateTimeOffset speechEndedAt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: agent {Agent} failed; the turn ends with an apology")]
+    private static partial void LogAgentFailed(ILogger logger, Exception exception, string sessionId, string agent);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Session {SessionId}: turn {TurnId} failed")]
+    private static partial void LogTurnFailed(ILogger logger, Exception exception, string sessionId, string turnId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: the utterance was cut to {Max} characters (Conversation:MaxInputCharacters)")]
+    private static partial void LogInputCut(ILogger logger, string sessionId, int max);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: {Agent}'s answer was cut at {Max} characters (Conversation:MaxAnswerCharacters)")]
+    private static partial void LogAnswerCut(ILogger logger, string sessionId, string agent, int max);
+}

@@ -1,0 +1,19 @@
+namespace AudioOrchestrator.Speech;
+
+/// <summary>A language model did not answer (after its retries); <see cref="Exception.Message"/> says why, in words for the turn record.</summary>
+public sealed class LanguageModelException : Exception
+{
+    public LanguageModelException()
+    {
+    }
+
+    public LanguageModelException(string message)
+        : base(message)
+    {
+    }
+
+    public LanguageModelException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
