@@ -238,7 +238,9 @@ public sealed partial class TurnPipeline : IDisposable
 
                 if (truncated)
                 {
+                    // Like a stop: the complete sentences are said, the one cut in half is not.
                     LogAnswerCut(_services.Logger, _request.SessionId, decision.Agent.Name, options.MaxAnswerCharacters);
+                    stopped = true;
                     break;
                 }
             }

@@ -72,7 +72,7 @@ public sealed partial class ResilientChatClient : DelegatingChatClient
         {
             using var timer = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
-            var updates = base.GetStreamingResponseAsync(history, options, linked.Token).GetAsyncEnumerator(linked.Token);
+            IAsyncEnumerator<ChatResponseUpdate>? updates = null;
             var held = new List<ChatResponseUpdate>();
             var started = false;
             Failure? failure = null;
@@ -81,7 +81,7 @@ public sealed partial class ResilientChatClient : DelegatingChatClient
                 while (true)
                 {
                     timer.CancelAfter(started ? _settings.ChunkTimeout : _settings.FirstTokenTimeout);
-                    var (moved, error) = await TryMoveNextAsync(updates).ConfigureAwait(false);
+                    var (moved, error) = await TryMoveNextAsync(() => updates ??= base.GetStreamingResponseAsync(history, options, linked.Token).GetAsyncEnumerator(linked.Token)).ConfigureAwait(false);
                     if (error is not null)
                     {
                         if (cancellationToken.IsCancellationRequested || !IsFailure(error))
@@ -108,7 +108,7 @@ public sealed partial class ResilientChatClient : DelegatingChatClient
                         yield break;
                     }
 
-                    var current = updates.Current;
+                    var current = updates!.Current;
                     if (!started && !HasContent(current))
                     {
                         held.Add(current); // role-only or empty chunks do not count as the answer having started
@@ -132,7 +132,10 @@ public sealed partial class ResilientChatClient : DelegatingChatClient
             }
             finally
             {
-                await updates.DisposeAsync().ConfigureAwait(false);
+                if (updates is not null)
+                {
+                    await updates.DisposeAsync().ConfigureAwait(false);
+                }
             }
 
             var failed = failure!;
@@ -165,11 +168,12 @@ public sealed partial class ResilientChatClient : DelegatingChatClient
         await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<(bool Moved, Exception? Error)> TryMoveNextAsync(IAsyncEnumerator<ChatResponseUpdate> updates)
+    /// <summary>Moves to the next update, starting the request on the first call; failures are returned, not thrown.</summary>
+    private static async Task<(bool Moved, Exception? Error)> TryMoveNextAsync(Func<IAsyncEnumerator<ChatResponseUpdate>> updates)
     {
         try
         {
-            return (await updates.MoveNextAsync().ConfigureAwait(false), null);
+            return (await updates().MoveNextAsync().ConfigureAwait(false), null);
         }
 #pragma warning disable CA1031 // Classified by the caller: retried, wrapped or rethrown.
         catch (Exception ex)

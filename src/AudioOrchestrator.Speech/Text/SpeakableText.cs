@@ -33,6 +33,7 @@ public static partial class SpeakableText
         s = UnderscoreEmphasis().Replace(s, "$2");
         s = Strikethrough().Replace(s, "$1");
         s = StrayMarkup().Replace(s, "");
+        s = TableRow().Replace(s, m => string.Join(", ", m.Groups[1].Value.Split('|').Select(c => c.Trim()).Where(c => c.Length > 0)));
         s = TablePipe().Replace(s, ", ");
         s = WithoutEmoji(s);
         return Whitespace().Replace(s, " ").Trim().Trim(',').Trim();
@@ -115,6 +116,9 @@ public static partial class SpeakableText
 
     [GeneratedRegex(@"\*+|`+|~~|(?<!\w)_{2,}|_{2,}(?!\w)", RegexOptions.CultureInvariant)]
     private static partial Regex StrayMarkup();
+
+    [GeneratedRegex(@"(?m)^[ \t]*\|(.*)\|[ \t]*$", RegexOptions.CultureInvariant)]
+    private static partial Regex TableRow();
 
     [GeneratedRegex(@"\s*\|\s*", RegexOptions.CultureInvariant)]
     private static partial Regex TablePipe();
