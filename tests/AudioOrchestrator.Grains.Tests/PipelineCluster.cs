@@ -26,11 +26,16 @@ public class PipelineCluster : IAsyncLifetime
     /// <summary>The silo's speech-to-text double (its <see cref="ToneSpeechToText.Calls"/> shows what was transcribed).</summary>
     public ToneSpeechToText SpeechToText { get; } = new(Phrases);
 
-    /// <summary>Tone phrases: the defaults, plus 1500 Hz for an answer long enough to be talked over (about 9 s) and 1900 Hz for a misheard wake phrase.</summary>
+    /// <summary>
+    /// Tone phrases: the defaults, plus 1500 Hz for an answer long enough to be talked over (about 9 s), 1900 Hz for a
+    /// misheard wake phrase, 1700 Hz asking for a summary and 2100 Hz a free question.
+    /// </summary>
     public static IReadOnlyDictionary<int, string> Phrases { get; } = new Dictionary<int, string>(ToneSpeechToText.DefaultPhrases)
     {
         [1500] = "echo " + string.Join(' ', Enumerable.Repeat("this answer goes on and on", 8)),
+        [1700] = "summarize our conversation",
         [1900] = "hey orchestra echo fuzzy wake",
+        [2100] = "hey orchestrator what is the capital of france",
     };
 
     /// <summary>Configuration of the silo on top of the defaults above.</summary>
@@ -86,11 +91,13 @@ public class PipelineCluster : IAsyncLifetime
         await Cluster.DeployAsync();
     }
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         if (Cluster is not null)
         {
             await Cluster.DisposeAsync();
         }
+
+        GC.SuppressFinalize(this);
     }
 }
