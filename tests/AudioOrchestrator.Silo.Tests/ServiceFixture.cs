@@ -10,7 +10,7 @@ namespace AudioOrchestrator.Silo.Tests;
 /// <summary>
 /// The real service (co-hosted silo, embedded pocketsphinx and espeak-ng, Kestrel) on free loopback ports.
 /// </summary>
-public sealed class ServiceFixture : IAsyncLifetime
+public class ServiceFixture : IAsyncLifetime
 {
     public const long UploadLimit = 1024 * 1024;
 
@@ -25,19 +25,29 @@ public sealed class ServiceFixture : IAsyncLifetime
     /// <summary>The acoustic model enrolled to espeak-ng's voice, which speaks every question in these tests.</summary>
     public string AcousticModelPath { get; private set; } = "";
 
+    /// <summary>Settings on top of the fixture's (e.g. a language model); read once, before the service starts.</summary>
+    protected virtual Task<IReadOnlyDictionary<string, string?>> SettingsAsync() =>
+        Task.FromResult<IReadOnlyDictionary<string, string?>>(new Dictionary<string, string?>());
+
     public async ValueTask InitializeAsync()
     {
         AcousticModelPath = await EspeakVoiceEnrolment.GetModelAsync(CancellationToken.None);
+        var settings = new Dictionary<string, string?>
+        {
+            ["Cluster:SiloPort"] = LoopbackPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Cluster:GatewayPort"] = LoopbackPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Ingress:MaxUploadBytes"] = UploadLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Speech:PocketSphinx:AcousticModelPath"] = AcousticModelPath,
+        };
+        foreach (var (key, value) in await SettingsAsync())
+        {
+            settings[key] = value;
+        }
+
         _app = ServiceApp.Build([], builder =>
         {
             builder.WebHost.UseUrls("http://127.0.0.1:0");
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Cluster:SiloPort"] = LoopbackPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["Cluster:GatewayPort"] = LoopbackPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["Ingress:MaxUploadBytes"] = UploadLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["Speech:PocketSphinx:AcousticModelPath"] = AcousticModelPath,
-            });
+            builder.Configuration.AddInMemoryCollection(settings);
             builder.Logging.AddProvider(Logs);
         });
         await _app.StartAsync();
@@ -45,7 +55,7 @@ public sealed class ServiceFixture : IAsyncLifetime
         Http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(60) };
     }
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         Http?.Dispose();
         if (_app is not null)
@@ -53,6 +63,8 @@ public sealed class ServiceFixture : IAsyncLifetime
             await _app.StopAsync();
             await _app.DisposeAsync();
         }
+
+        GC.SuppressFinalize(this);
     }
 
 }

@@ -74,6 +74,20 @@ public sealed class SpokenQuestionTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task Without_a_language_model_free_speech_gets_an_honest_answer_from_the_conversation_agent()
+    {
+        using var response = await PostWavAsync("nomodel-" + Guid.NewGuid().ToString("N")[..8], await EspeakCli.SayAsync("hey orchestrator what is the capital of france", Ct));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<UtteranceResponse>(Ct);
+        Assert.Equal("conversation", body!.Agent);
+        Assert.StartsWith("I can't hold a free conversation: no language model is configured.", body.ResponseText, StringComparison.Ordinal);
+        Assert.Null(body.Error);
+        using var agents = await service.Http.GetAsync("/api/v1/agents", Ct);
+        Assert.Contains("\"usesLanguageModel\":true,\"model\":null", await agents.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Session_can_be_read_and_deleted()
     {
         var session = "del-" + Guid.NewGuid().ToString("N")[..8];
