@@ -16,6 +16,7 @@ public sealed class ToneSpeechToText(IReadOnlyDictionary<int, string> phrasesByH
         [880] = "sing me a song",
         [1100] = "slow down please",
         [1320] = "hey orchestrator echo wake words work",
+        [2400] = "leave the channel",
     };
 
     public ToneSpeechToText()
