@@ -7,8 +7,9 @@ using AudioOrchestrator.Testing;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 
-// Usage: dotnet run -c Release --project bench/AudioOrchestrator.Bench [-- --turns 100 --embedded-turns 20 --barge-ins 20 --only wake,barge-in]
+// Usage: dotnet run -c Release --project bench/AudioOrchestrator.Bench [-- --turns 100 --embedded-turns 20 --barge-ins 20 --llm-turns 50 --only wake,barge-in,llm]
 var turns = IntArg("--turns", 100);
+var llmTurns = IntArg("--llm-turns", 50);
 var embeddedTurns = IntArg("--embedded-turns", 20);
 var bargeIns = IntArg("--barge-ins", 20);
 var only = Array.IndexOf(args, "--only") is var o && o >= 0 && o + 1 < args.Length ? args[o + 1].Split(',') : null;
@@ -104,6 +105,30 @@ if (Runs("barge-in"))
     Report("barge_in_stop_ms_p50", Percentiles.Of(stops, 50));
     Report("barge_in_stop_ms_p95", Percentiles.Of(stops, 95));
     Report("barge_in_missed", missed);
+}
+
+// 5. Language model: the fake OpenAI-compatible server with a fixed time to first token (200 ms) and 50 tokens/s,
+//    instant tone speech engines. What the service adds to a model's answer, and how fast talking over it aborts it.
+if (Runs("llm"))
+{
+    await using var model = await AudioOrchestrator.Testing.OpenAi.FakeOpenAiServer.StartAsync(LlmProbe.Answer);
+    var questions = new ToneSpeechToText(new Dictionary<int, string>(ToneSpeechToText.DefaultPhrases) { [2100] = "what is the capital of france" });
+    await using var app = await BenchService.StartAsync(questions, new ToneTextToSpeech(), voiceActivityDetector: "Energy", settings: new Dictionary<string, string?>
+    {
+        ["Llm:Provider"] = "OpenAI",
+        ["Llm:Endpoint"] = model.BaseUrl.ToString(),
+        ["Llm:Model"] = "fake-model",
+        ["WakeWord:Mode"] = "AlwaysListening",
+    });
+    var probe = new LlmProbe(model, app.Services);
+    var overhead = await probe.FirstAudioOverheadAsync(llmTurns, ct);
+    Report("llm_turn_first_audio_overhead_ms_p50", Percentiles.Of(overhead, 50));
+    Report("llm_turn_first_audio_overhead_ms_p99", Percentiles.Of(overhead, 99));
+    var (aborts, abortMissed) = await probe.BargeInAbortAsync(bargeIns, ct);
+    Report("barge_in_generation_abort_ms_p50", Percentiles.Of(aborts, 50));
+    Report("barge_in_generation_abort_ms_p95", Percentiles.Of(aborts, 95));
+    Report("barge_in_generation_abort_missed", abortMissed);
+    figures["llm_turns"] = llmTurns;
 }
 
 figures["turns"] = turns;

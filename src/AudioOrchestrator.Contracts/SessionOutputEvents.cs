@@ -76,6 +76,7 @@ public sealed record InputCompleted(
 /// <param name="EndOfUtteranceAt">When the end of the utterance was decided.</param>
 /// <param name="WakeDetectedAt">When the wake phrase was detected; null when none was heard.</param>
 /// <param name="AgentFirstTextMs">Agent asked to its first text (a language model's time to first token, plus routing); null when it produced none.</param>
+/// <param name="TtsFirstAudioMs">The first sentence's synthesis: asked to its first published frame; null when nothing was spoken.</param>
 [GenerateSerializer, Immutable]
 public sealed record TurnTimings(
     [property: Id(0)] double SttMs,
@@ -89,7 +90,8 @@ public sealed record TurnTimings(
     [property: Id(8)] DateTimeOffset? SpeechEndedAt = null,
     [property: Id(9)] DateTimeOffset? EndOfUtteranceAt = null,
     [property: Id(10)] DateTimeOffset? WakeDetectedAt = null,
-    [property: Id(11)] double? AgentFirstTextMs = null);
+    [property: Id(11)] double? AgentFirstTextMs = null,
+    [property: Id(12)] double? TtsFirstAudioMs = null);
 
 /// <summary>Why a turn went to its agent.</summary>
 /// <param name="Reason"><see cref="Phrase"/>, <see cref="Classifier"/> or <see cref="Fallback"/>.</param>

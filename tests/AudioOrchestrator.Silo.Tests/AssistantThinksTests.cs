@@ -119,8 +119,8 @@ public sealed class AssistantThinksTests(LlmServiceFixture service) : IDisposabl
     [Fact]
     public async Task Talking_over_the_answer_aborts_the_model_and_the_history_keeps_only_what_was_said()
     {
-        var session = "discord-" + Random.Shared.NextInt64(1, long.MaxValue); // a live channel, as Discord's
-        var guildSession = session;
+        // A live session that answers what it hears (no wake phrase): the speakers below send live audio as Discord users do.
+        var guildSession = "live-" + Guid.NewGuid().ToString("N")[..8];
         var longAnswer = string.Join(' ', Enumerable.Range(1, 30).Select(i => $"Point number {i} is worth hearing."));
         service.Converse = r => r.LastUser.Contains("story", StringComparison.Ordinal)
             ? new FakeChatReply { Text = longAnswer, TokensPerSecond = 10 }
@@ -134,11 +134,11 @@ public sealed class AssistantThinksTests(LlmServiceFixture service) : IDisposabl
         var output = PlayAsync(player, stopOutput.Token);
         await using (await Hub.ListenAsync(guildSession, e => { events.Enqueue(e); return Task.CompletedTask; }, Ct))
         {
-            await SpeakLiveAsync(publisher, new SpeakerRef(guildSession, "1001"), "hey orchestrator tell me a long story");
+            await SpeakLiveAsync(publisher, new SpeakerRef(guildSession, "1001"), "tell me a long story");
             var request = await service.Server.WaitForRequestAsync(r => r.ReceivedAt >= _since && !LlmServiceFixture.IsClassification(r) && r.LastUser.Contains("story", StringComparison.Ordinal), "the model to be asked");
             await TestWait.UntilAsync(() => player.PlayedFrames > 60, "the answer to be playing");
 
-            await SpeakLiveAsync(publisher, new SpeakerRef(guildSession, "1002"), "hey orchestrator echo hello world");
+            await SpeakLiveAsync(publisher, new SpeakerRef(guildSession, "1002"), "echo hello world");
             await TestWait.UntilAsync(() => request.Aborted, "the model request to be aborted");
             await TestWait.UntilAsync(() => events.OfType<AnswerInterrupted>().Any(), "the interruption");
             await TestWait.UntilAsync(() => events.OfType<AnswerCompleted>().Any(c => c.ResponseText == "hello world"), "the second speaker's answer");

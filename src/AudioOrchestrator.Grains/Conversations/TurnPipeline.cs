@@ -361,7 +361,8 @@ public sealed partial class TurnPipeline : IDisposable
             heard.SpeechEndedAt,
             heard.EndOfUtteranceAt,
             heard.WakeDetectedAt,
-            pump.FirstTextAt is { } text ? (text - pump.StartedAt).TotalMilliseconds : null);
+            pump.FirstTextAt is { } text ? (text - pump.StartedAt).TotalMilliseconds : null,
+            synthesis.FirstSentenceFirstAudioMs);
     }
 
     private void RecordMetrics(string agent, TurnTimings timings, SynthesisTotals synthesis, string? error)

@@ -10,7 +10,8 @@ namespace AudioOrchestrator.Speech;
 /// <remarks>
 /// A sentence ends at <c>.</c>, <c>!</c>, <c>?</c> or <c>…</c> followed by white space (not in "3.5", "e.g.", "Dr.",
 /// initials or a list number), at a line break, or, when it grows past the length limit without one, at the last
-/// comma or space before the limit. A terminator at the very end of what has arrived waits for the next piece.
+/// comma or space before the limit. A sentence whose terminator is the last character that has arrived is released at
+/// once when it cannot be anything else ("Paris." is, "3." waits for the next piece).
 /// Not thread-safe: one per answer.
 /// </remarks>
 public sealed class SentenceAssembler
@@ -146,8 +147,10 @@ public sealed class SentenceAssembler
 
             if (end >= text.Length)
             {
-                // The next piece decides ("3." may become "3.5").
-                return final && end <= limit ? end : -1;
+                // At the end of what has arrived: "!" and "?" end a sentence, and so does "." after a word (not after a
+                // digit, which may become "3.5", nor after an abbreviation or a single letter); otherwise the next piece decides.
+                var ends = final || c is '!' or '?' or '…' || (c == '.' && EndsAWord(text, start, i));
+                return ends && end <= limit ? end : -1;
             }
 
             if (!char.IsWhiteSpace(text[end]))
@@ -164,6 +167,17 @@ public sealed class SentenceAssembler
         }
 
         return -1;
+    }
+
+    private static bool EndsAWord(string text, int start, int dot)
+    {
+        var wordStart = dot;
+        while (wordStart > start && char.IsLetter(text[wordStart - 1]))
+        {
+            wordStart--;
+        }
+
+        return dot - wordStart >= 2 && (wordStart == start || text[wordStart - 1] != '.') && !IsAbbreviation(text, start, dot);
     }
 
     private static bool IsAbbreviation(string text, int start, int dot)

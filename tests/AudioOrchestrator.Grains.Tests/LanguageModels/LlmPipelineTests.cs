@@ -142,12 +142,11 @@ public sealed class LlmPipelineTests(LlmCluster fixture) : IDisposable
 
             await SendLiveAsync(session, "bob", TestAudio.Question(440));
             var interrupted = await WaitForAsync<AnswerInterrupted>(events, i => i.SpeakerId == "bob");
-            var paused = await WaitForAsync<PlaybackPaused>(events, p => p.SpeakerId == "bob");
+            await WaitForAsync<PlaybackPaused>(events, p => p.SpeakerId == "bob");
             await TestWait.UntilAsync(() => request.Aborted, "the model request to be aborted");
             var bobs = await WaitForAsync<AnswerCompleted>(events, c => c.ResponseText == "hello world");
 
             Assert.True(request.ChunksSent < longAnswer.Split(' ').Length, "the model was stopped before it finished");
-            Assert.True(request.AbortedAt - events.First(e => e.Event == paused).At < TimeSpan.FromSeconds(1), "aborted at the pause");
             var history = (await fixture.Client.GetGrain<IConversationGrain>(session).GetSnapshotAsync())!.History;
             var cut = history.Single(t => t.TurnId == interrupted.TurnId);
             Assert.True(cut.Interrupted);

@@ -169,11 +169,24 @@ public sealed class LanguageModelsTests : IAsyncLifetime
     [Fact]
     public async Task A_connection_dropped_mid_answer_fails_without_a_retry()
     {
-        _server.Respond = _ => new FakeChatReply { Text = "one two three four", DropAfterTokens = 2 };
+        var read = new TaskCompletionSource();
+        _server.Respond = _ => new FakeChatReply { Text = "one two three four", DropAfterTokens = 2, DropWhen = read.Task };
         using var models = Models();
+        var received = new List<string>();
 
-        var failure = await Assert.ThrowsAsync<LanguageModelException>(() => StreamAsync(models.GetChatClient("conversation")!));
+        var failure = await Assert.ThrowsAsync<LanguageModelException>(async () =>
+        {
+            await foreach (var update in models.GetChatClient("conversation")!.GetStreamingResponseAsync("hi", cancellationToken: Ct))
+            {
+                received.Add(update.Text);
+                if (string.Concat(received) == "one two")
+                {
+                    read.TrySetResult(); // both chunks reached the caller: now the connection drops
+                }
+            }
+        });
 
+        Assert.Equal("one two", string.Concat(received));
         Assert.Single(_server.Requests);
         Assert.Contains("after it had started answering", failure.Message, StringComparison.Ordinal);
     }

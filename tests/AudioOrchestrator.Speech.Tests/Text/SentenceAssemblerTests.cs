@@ -11,15 +11,25 @@ public sealed class SentenceAssemblerTests
     }
 
     [Fact]
-    public void A_sentence_is_released_as_soon_as_the_next_piece_shows_it_ended()
+    public void A_sentence_is_released_as_soon_as_its_end_has_arrived()
     {
         var (afterEach, atEnd) = Feed("Paris", ".", " It is", " lovely", " in spring", ".");
 
         Assert.Empty(afterEach[0]);
-        Assert.Empty(afterEach[1]); // "." at the very end could still become "3.5"
-        Assert.Equal(["Paris."], afterEach[2]);
-        Assert.Empty(afterEach[3]);
-        Assert.Equal(["It is lovely in spring."], atEnd);
+        Assert.Equal(["Paris."], afterEach[1]);
+        Assert.Empty(afterEach[2]);
+        Assert.Equal(["It is lovely in spring."], afterEach[5]);
+        Assert.Empty(atEnd);
+    }
+
+    [Fact]
+    public void A_dot_that_may_still_be_part_of_something_waits_for_the_next_piece()
+    {
+        var (afterEach, _) = Feed("It costs 3", ".", "5 euros", ". ", "Ask Dr", ".", " Smith");
+
+        Assert.Empty(afterEach[1]); // "3." may become "3.5"
+        Assert.Equal(["It costs 3.5 euros."], afterEach[3]);
+        Assert.Empty(afterEach[5]); // "Dr." is not the end of a sentence
     }
 
     [Theory]
@@ -32,10 +42,27 @@ public sealed class SentenceAssemblerTests
     [InlineData("He said \"stop.\" Then quiet.", new[] { "He said \"stop.\"", "Then quiet." })]
     public void Sentences_end_where_a_reader_would_stop(string text, string[] expected)
     {
-        var (afterEach, atEnd) = Feed([.. text.Select(c => c.ToString())]);
+        // Word by word, as language models stream.
+        var (afterEach, atEnd) = Feed([.. System.Text.RegularExpressions.Regex.Split(text, "(?= )")]);
 
         Assert.Equal(expected, afterEach.SelectMany(s => s).Concat(atEnd));
     }
+
+    [Theory]
+    [InlineData("It costs 3.5 euros. Cheap!")]
+    [InlineData("He said \"stop.\" Then quiet.")]
+    [InlineData("Really?! Wow... ok")]
+    [InlineData("**Paris** is big. 🎉 Done.")]
+    public void Character_by_character_every_word_is_said_once_in_order(string text)
+    {
+        var (afterEach, atEnd) = Feed([.. text.Select(c => c.ToString())]);
+        var said = string.Join(' ', afterEach.SelectMany(s => s).Concat(atEnd));
+
+        Assert.Equal(Words(SpeakableText.FromMarkdown(text)), Words(said));
+    }
+
+    private static string[] Words(string text) =>
+        text.Split([' ', '.', '!', '?', '"', '…'], StringSplitOptions.RemoveEmptyEntries);
 
     [Fact]
     public void Code_blocks_are_skipped_even_when_their_fences_arrive_in_pieces()

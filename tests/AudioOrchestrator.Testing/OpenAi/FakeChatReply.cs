@@ -39,8 +39,14 @@ public sealed record FakeChatReply
     /// <summary>After this many chunks, send nothing more until the client gives up.</summary>
     public int? StallAfterTokens { get; init; }
 
-    /// <summary>After this many chunks, drop the connection.</summary>
+    /// <summary>After this many chunks, drop the connection (once <see cref="DropWhen"/> has completed).</summary>
     public int? DropAfterTokens { get; init; }
+
+    /// <summary>
+    /// What the drop waits for, e.g. the client having read the chunks: a reset connection may discard data the client
+    /// has not read yet, so a test that needs them read says when.
+    /// </summary>
+    public Task DropWhen { get; init; } = Task.CompletedTask;
 
     /// <summary>Tool calls to make after the text.</summary>
     public IReadOnlyList<FakeToolCall> ToolCalls { get; init; } = [];

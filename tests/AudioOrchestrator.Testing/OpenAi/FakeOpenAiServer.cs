@@ -169,6 +169,7 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
 
             if (reply.DropAfterTokens == i)
             {
+                await reply.DropWhen.WaitAsync(aborted);
                 context.Abort();
                 return;
             }
@@ -191,6 +192,7 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
 
         if (reply.DropAfterTokens == chunks.Count)
         {
+            await reply.DropWhen.WaitAsync(aborted);
             context.Abort();
             return;
         }
