@@ -107,6 +107,28 @@ public sealed class LlmPipelineTests(LlmCluster fixture) : IDisposable
         Assert.Equal([failed.Error, null], history.Select(t => t.Error));
     }
 
+    [Theory]
+    [InlineData("empty")]
+    [InlineData("html")]
+    [InlineData("json error in a 200")]
+    public async Task A_model_that_answers_nothing_or_garbage_gets_a_short_spoken_answer_and_a_failed_turn(string kind)
+    {
+        var session = NewSession();
+        fixture.Converse = _ => kind switch
+        {
+            "empty" => FakeChatReply.Say(""),
+            "html" => new FakeChatReply { RawBody = "<html><body><h1>502 Bad Gateway</h1></body></html>", RawContentType = "text/html" },
+            _ => new FakeChatReply { RawBody = "{\"error\":{\"message\":\"overloaded\"}}" },
+        };
+
+        var turn = Assert.Single((await Uploads.ProcessAsync(session, "alice", TestAudio.Question(880), Ct)).Turns);
+
+        Assert.Contains(turn.ResponseText, new[] { TurnPipeline.NoAnswer, TurnPipeline.Apology });
+        Assert.NotNull(turn.Error);
+        Assert.NotNull(turn.AnswerWav);
+        Assert.Equal("hello world", Assert.Single((await Uploads.ProcessAsync(session, "alice", TestAudio.Question(440), Ct)).Turns).ResponseText);
+    }
+
     [Fact]
     public async Task A_model_that_stalls_mid_answer_ends_the_turn_with_what_was_said_and_an_apology()
     {
