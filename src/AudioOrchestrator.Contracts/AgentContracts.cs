@@ -35,6 +35,10 @@ public interface IAgentGrain : IGrainWithStringKey
 /// <param name="Deadline">When the answer must be complete; the invoker cancels the agent then.</param>
 /// <param name="GuildId">The Discord guild of the session, when it has one (per-guild prompts and settings).</param>
 /// <param name="Depth">0 for the agent the session asked; one more for every agent an agent calls.</param>
+/// <param name="Preemptive">
+/// The answer is being prepared before the speaker has surely finished: nothing of it is spoken until the turn is
+/// committed, and a tool with side effects must wait for <see cref="ITurnCommitGrain"/> (it may be discarded).
+/// </param>
 [GenerateSerializer, Immutable]
 public sealed record AgentRequest(
     [property: Id(0)] SpeakerRef Speaker,
@@ -45,15 +49,38 @@ public sealed record AgentRequest(
     [property: Id(5)] string TurnId,
     [property: Id(6)] DateTimeOffset Deadline,
     [property: Id(7)] string? GuildId = null,
-    [property: Id(8)] int Depth = 0);
+    [property: Id(8)] int Depth = 0,
+    [property: Id(9)] bool Preemptive = false);
 
-/// <summary>One piece of an agent's answer: text to append, an action to take, or both.</summary>
-/// <param name="Text">Text to append to the answer (a delta); null when the update carries only an action.</param>
-/// <param name="Action">Something the assistant should do besides speaking, e.g. leave the voice channel.</param>
+/// <summary>One piece of an agent's answer: text to append, an action to take, a tool call, or several of these.</summary>
+/// <param name="Text">Text to append to the answer (a delta); null when the update carries none.</param>
+/// <param name="Action">Something the assistant should do besides speaking, e.g. leave the voice channel (taken when the turn is committed).</param>
+/// <param name="ToolCall">A tool call the agent started (not yet <see cref="ToolCallRecord.Completed"/>) or finished.</param>
 [GenerateSerializer, Immutable]
 public sealed record AgentUpdate(
     [property: Id(0)] string? Text,
-    [property: Id(1)] AgentAction? Action = null);
+    [property: Id(1)] AgentAction? Action = null,
+    [property: Id(2)] ToolCallRecord? ToolCall = null);
+
+/// <summary>A tool call made while answering, as the turn records it.</summary>
+/// <param name="CallId">The model's id of the call.</param>
+/// <param name="Name">The tool.</param>
+/// <param name="Arguments">Its arguments as the model wrote them (JSON, cut at 1,000 characters).</param>
+/// <param name="StartedAt">When it was called.</param>
+/// <param name="Completed">False in the update sent when the call starts, true once it has a result.</param>
+/// <param name="DurationMs">How long it took (0 until completed).</param>
+/// <param name="ResultCharacters">Size of the result handed to the model.</param>
+/// <param name="Error">Why it failed (unknown tool, invalid arguments, timeout, the tool's error); null when it succeeded.</param>
+[GenerateSerializer, Immutable]
+public sealed record ToolCallRecord(
+    [property: Id(0)] string CallId,
+    [property: Id(1)] string Name,
+    [property: Id(2)] string Arguments,
+    [property: Id(3)] DateTimeOffset StartedAt,
+    [property: Id(4)] bool Completed,
+    [property: Id(5)] double DurationMs = 0,
+    [property: Id(6)] int ResultCharacters = 0,
+    [property: Id(7)] string? Error = null);
 
 /// <summary>An action an agent asks the transport to take once the answer has been spoken.</summary>
 /// <param name="Kind">What to do, e.g. <see cref="LeaveVoiceChannel"/>.</param>
@@ -65,6 +92,12 @@ public sealed record AgentAction(
 {
     /// <summary>Leave the voice channel of the session's guild (Discord), after the answer has been played.</summary>
     public const string LeaveVoiceChannel = "voice.leave";
+
+    /// <summary>Remember a fact in the session's context (arguments <c>name</c>, <c>value</c>); the session applies it when the turn is committed.</summary>
+    public const string RememberFact = "context.remember";
+
+    /// <summary>Forget a fact of the session's context (argument <c>name</c>); applied when the turn is committed.</summary>
+    public const string ForgetFact = "context.forget";
 }
 
 /// <summary>Helpers that keep rule-based agents one-liners.</summary>
@@ -116,6 +149,9 @@ public static class SessionContextKeys
 
     /// <summary>How many turns the session has answered (a decimal number).</summary>
     public const string TurnCount = "turnCount";
+
+    /// <summary>Prefix of the facts the session was asked to remember: <c>fact:{name}</c>.</summary>
+    public const string FactPrefix = "fact:";
 }
 
 /// <summary>Declares an agent grain: its name and the phrases that route to it.</summary>

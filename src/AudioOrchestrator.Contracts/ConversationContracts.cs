@@ -122,6 +122,7 @@ public sealed record SessionSnapshot(
 /// <param name="Timings">Per-stage timings.</param>
 /// <param name="Route">Why the agent was chosen.</param>
 /// <param name="Error">Why the agent failed (the answer is then an apology); null when it answered.</param>
+/// <param name="ToolCalls">Tools the agent called while answering (name, arguments, result size, duration, error).</param>
 [GenerateSerializer, Immutable]
 public sealed record ConversationTurn(
     [property: Id(0)] string TurnId,
@@ -134,4 +135,21 @@ public sealed record ConversationTurn(
     [property: Id(7)] bool Interrupted = false,
     [property: Id(8)] TurnTimings? Timings = null,
     [property: Id(9)] TurnRoute? Route = null,
-    [property: Id(10)] string? Error = null);
+    [property: Id(10)] string? Error = null,
+    [property: Id(11)] IReadOnlyList<ToolCallRecord>? ToolCalls = null);
+
+/// <summary>
+/// Whether a turn answered ahead of time (preemptively, before the end of the utterance was certain) was kept or
+/// discarded. Key: the turn id. A tool with side effects called by such an answer waits here, so it never runs for an
+/// answer that is thrown away.
+/// </summary>
+public interface ITurnCommitGrain : IGrainWithStringKey
+{
+    /// <summary>True once the turn is committed, false once it is discarded; waits until one of them happens.</summary>
+    [AlwaysInterleave]
+    Task<bool> WaitAsync();
+
+    /// <summary>Decides the turn: <paramref name="committed"/> true keeps it, false discards it. The first decision stands.</summary>
+    [AlwaysInterleave]
+    Task DecideAsync(bool committed);
+}

@@ -28,14 +28,6 @@ public sealed class ConversationOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan AgentTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Longest utterance text handed to agents, in characters (longer transcripts are cut, and say so).</summary>
-    [Range(10, 1_000_000)]
-    public int MaxInputCharacters { get; set; } = 4000;
-
-    /// <summary>Longest answer, in characters: the agent is stopped there and what it wrote so far is spoken.</summary>
-    [Range(10, 1_000_000)]
-    public int MaxAnswerCharacters { get; set; } = 2000;
-
     /// <summary>How deep agents may call agents (the session's call is depth 0).</summary>
     [Range(0, 10)]
     public int MaxAgentDepth { get; set; } = 3;

@@ -3,9 +3,11 @@ using AudioOrchestrator.Grains.Agents;
 using AudioOrchestrator.Grains.BargeIn;
 using AudioOrchestrator.Grains.Conversations;
 using AudioOrchestrator.Grains.FrontEnd;
+using AudioOrchestrator.Grains.Guardrails;
 using AudioOrchestrator.Grains.Routing;
 using AudioOrchestrator.Grains.Speakers;
 using AudioOrchestrator.Grains.Synthesis;
+using AudioOrchestrator.Grains.Tools;
 using AudioOrchestrator.Grains.WakeWords;
 using AudioOrchestrator.Speech;
 using Microsoft.Extensions.Configuration;
@@ -36,6 +38,19 @@ public static class GrainServiceCollectionExtensions
             }
         }).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<IntentOptions>().Bind(configuration.GetSection(IntentOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ToolOptions>().Bind(configuration.GetSection(ToolOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<McpOptions>().Bind(configuration.GetSection(McpOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<McpOptions>, McpOptionsValidator>();
+        services.AddOptions<PrivacyOptions>().Bind(configuration.GetSection(PrivacyOptions.SectionName));
+        services.AddGuildOverridable<GuardrailOptions>(configuration.GetSection(GuardrailOptions.SectionName), (section, o) =>
+        {
+            var topics = section.GetSection(nameof(GuardrailOptions.BlockedTopics)).GetChildren().Select(c => c.Value ?? "").ToArray();
+            if (topics.Length > 0)
+            {
+                o.BlockedTopics = topics;
+            }
+        });
+        services.TryAddSingleton(_ => new SecretValues(SecretValuesIn(configuration)));
         services.AddLanguageModels().Bind(configuration.GetSection(LlmOptions.SectionName));
         services.AddGuildOverridable<SpeakerOptions>(configuration.GetSection(SpeakerOptions.SectionName));
         services.AddGuildOverridable<WakeWordOptions>(configuration.GetSection(WakeWordOptions.SectionName), ApplyWakeSection);
@@ -57,6 +72,11 @@ public static class GrainServiceCollectionExtensions
         services.TryAddSingleton<ConversationAgent>();
         services.TryAddSingleton<SummarizationAgent>();
         services.TryAddSingleton<RunningSummary>();
+        services.TryAddSingleton<IModerationHook, BlockedTopicsModeration>();
+        services.TryAddSingleton<BuiltInTools>();
+        services.TryAddSingleton<McpToolCatalog>();
+        services.AddHostedService(sp => sp.GetRequiredService<McpToolCatalog>());
+        services.TryAddSingleton<IAgentToolbox, AgentToolbox>();
         services.TryAddSingleton<TurnServices>();
         services.AddHostedService<AgentStartupCheck>();
         services.TryAddSingleton<ISpeechVocabularySource, AgentVocabularySource>();
@@ -65,6 +85,17 @@ public static class GrainServiceCollectionExtensions
         services.TryAddSingleton(sp => new SileroVadModel(sp.GetRequiredService<IOptions<SpeakerOptions>>().Value.Silero));
         return services;
     }
+
+    /// <summary>
+    /// Configuration values that must never reach a model or a log: every key named like a token, key, secret or
+    /// password (e.g. <c>Discord:Token</c>, <c>Llm:ApiKey</c>, <c>Llm:Fallbacks:0:ApiKey</c>) and every MCP server header.
+    /// </summary>
+    internal static IEnumerable<string?> SecretValuesIn(IConfiguration configuration) =>
+        configuration.AsEnumerable()
+            .Where(pair => pair.Value is { Length: > 0 }
+                && (System.Text.RegularExpressions.Regex.IsMatch(pair.Key, @"(token|apikey|api_key|secret|password|connectionstring)$", System.Text.RegularExpressions.RegexOptions.IgnoreCase)
+                    || pair.Key.Contains(":Headers:", StringComparison.OrdinalIgnoreCase)))
+            .Select(pair => pair.Value);
 
     /// <summary>
     /// A configured phrase list replaces the default (binding would append to it); inside a guild override, <c>Mode</c>
@@ -118,5 +149,35 @@ internal sealed class WakeWordOptionsValidator : IValidateOptions<WakeWordOption
         return empty.Length == 0 && options.Phrases.Length > 0
             ? ValidateOptionsResult.Success
             : ValidateOptionsResult.Fail($"{WakeWordOptions.SectionName} ({name}): every wake phrase needs at least one word, and at least one phrase is needed.");
+    }
+}
+
+/// <summary>Checks that every MCP server names either a program (stdio) or an http(s) URL.</summary>
+internal sealed class McpOptionsValidator : IValidateOptions<McpOptions>
+{
+    public ValidateOptionsResult Validate(string? name, McpOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var problems = new List<string>();
+        foreach (var (server, settings) in options.Servers)
+        {
+            var hasCommand = !string.IsNullOrWhiteSpace(settings.Command);
+            var hasUrl = !string.IsNullOrWhiteSpace(settings.Url);
+            if (hasCommand == hasUrl)
+            {
+                problems.Add($"Mcp:Servers:{server} needs either Command (stdio) or Url (streamable HTTP), not both or neither.");
+            }
+            else if (hasUrl && (!Uri.TryCreate(settings.Url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
+            {
+                problems.Add($"Mcp:Servers:{server}:Url '{settings.Url}' is not an http(s) URL.");
+            }
+
+            if (settings.CallTimeout is { } timeout && timeout <= TimeSpan.Zero)
+            {
+                problems.Add($"Mcp:Servers:{server}:CallTimeout must be positive.");
+            }
+        }
+
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }

@@ -1,6 +1,7 @@
 using AudioOrchestrator.Contracts;
 using AudioOrchestrator.Grains.BargeIn;
 using AudioOrchestrator.Grains.FrontEnd;
+using AudioOrchestrator.Speech;
 using Microsoft.Extensions.Logging;
 using Orleans.Streams;
 
@@ -20,6 +21,7 @@ public sealed partial class ConversationGrain(
     TurnServices services,
     RunningSummary runningSummary,
     GuildOptions<BargeInOptions> bargeInOptions,
+    Microsoft.Extensions.Options.IOptions<Guardrails.PrivacyOptions> privacy,
     ILogger<ConversationGrain> logger)
     : Grain, IConversationGrain, ITurnSink
 {
@@ -122,8 +124,8 @@ public sealed partial class ConversationGrain(
             return;
         }
 
-        await RecordTurnAsync(turn);
-        foreach (var action in outcome.Actions)
+        await RecordTurnAsync(turn, outcome.Actions);
+        foreach (var action in outcome.Actions.Where(a => !IsContextAction(a)))
         {
             await Output.OnNextAsync(new AgentActionRequested(turn.TurnId, action) { CorrelationId = utterance.CorrelationId });
         }
@@ -243,9 +245,36 @@ public sealed partial class ConversationGrain(
         await PersistAsync();
     }
 
-    private async Task RecordTurnAsync(ConversationTurn turn)
+    private static bool IsContextAction(AgentAction action) => action.Kind is AgentAction.RememberFact or AgentAction.ForgetFact;
+
+    /// <summary>Records the turn and applies its context actions (remembered and forgotten facts) in one write.</summary>
+    private async Task RecordTurnAsync(ConversationTurn turn, IReadOnlyList<AgentAction> actions)
     {
+        if (privacy.Value.RedactHistory)
+        {
+            turn = turn with { Transcript = PiiRedactor.Redact(turn.Transcript), ResponseText = PiiRedactor.Redact(turn.ResponseText) };
+        }
+
         var state = session.State;
+        foreach (var action in actions.Where(IsContextAction))
+        {
+            var name = action.Arguments?.GetValueOrDefault("name");
+            if (name is null || !name.StartsWith(SessionContextKeys.FactPrefix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            if (action.Kind == AgentAction.ForgetFact)
+            {
+                state.Context.Remove(name);
+            }
+            else if (action.Arguments!.GetValueOrDefault("value") is { } value
+                && (state.Context.ContainsKey(name) || state.Context.Keys.Count(k => k.StartsWith(SessionContextKeys.FactPrefix, StringComparison.Ordinal)) < Tools.BuiltInTools.MaxFacts))
+            {
+                state.Context[name] = privacy.Value.RedactHistory ? PiiRedactor.Redact(value) : value;
+            }
+        }
+
         var now = services.Clock.GetUtcNow();
         if (!session.RecordExists && state.History.Count == 0)
         {

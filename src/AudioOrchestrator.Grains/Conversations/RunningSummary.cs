@@ -21,12 +21,21 @@ public sealed class RunningSummary(ILanguageModels models, IOptions<SummaryOptio
     {
         ArgumentNullException.ThrowIfNull(exchanges);
         var chat = models.GetChatClient(SummarizationAgent.Name);
-        var summary = chat is null
-            ? ExtractiveSummarizer.Summarize(earlier, exchanges, count: 2)
-            : (await chat.GetResponseAsync(
-                [new ChatMessage(ChatRole.System, Instructions), new ChatMessage(ChatRole.User, SummarizationAgent.Document(earlier, exchanges))],
-                new ChatOptions { MaxOutputTokens = 200 },
-                cancellationToken)).Text;
+        string summary;
+        try
+        {
+            summary = chat is null
+                ? ExtractiveSummarizer.Summarize(earlier, exchanges, count: 2)
+                : (await chat.GetResponseAsync(
+                    [new ChatMessage(ChatRole.System, Instructions), new ChatMessage(ChatRole.User, SummarizationAgent.Document(earlier, exchanges))],
+                    new ChatOptions { MaxOutputTokens = 200 },
+                    cancellationToken)).Text;
+        }
+        catch (LanguageModelException ex) when (ex.NoProviderAvailable)
+        {
+            summary = ExtractiveSummarizer.Summarize(earlier, exchanges, count: 2); // every provider is down
+        }
+
         return Cap(summary.Trim(), options.Value.MaxRunningSummaryCharacters);
     }
 

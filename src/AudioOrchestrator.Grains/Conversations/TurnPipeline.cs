@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Text;
 using System.Threading.Channels;
 using AudioOrchestrator.Contracts;
+using AudioOrchestrator.Grains.Guardrails;
 using AudioOrchestrator.Grains.Routing;
+using AudioOrchestrator.Grains.Tools;
 using AudioOrchestrator.Speech;
 using Microsoft.Extensions.Logging;
 
@@ -56,7 +58,11 @@ public sealed partial class TurnPipeline : IDisposable
     private readonly CancellationTokenSource _generation = new();
     private readonly CancellationTokenSource _turn = new();
     private readonly List<AgentAction> _actions = [];
+    private readonly List<ToolCallRecord> _toolCalls = [];
+    private readonly HashSet<string> _runningTools = new(StringComparer.Ordinal);
     private AgentStreamPump? _answering;
+    private bool _fillerSpoken;
+    private int _sentencesPending;
     private bool _routing;
 
     public TurnPipeline(TurnServices services, ITurnSink sink, TurnRequest request)
@@ -103,11 +109,18 @@ public sealed partial class TurnPipeline : IDisposable
         AgentStreamPump? pump = null;
         try
         {
+            var guard = _services.Guardrails.For(_request.SessionId);
             var heard = utterance.TextForAgents ?? utterance.Transcript;
-            if (heard.Length > options.MaxInputCharacters)
+            if (heard.Length > guard.MaxInputCharacters)
             {
-                heard = heard[..options.MaxInputCharacters];
-                LogInputCut(_services.Logger, _request.SessionId, options.MaxInputCharacters);
+                heard = heard[..guard.MaxInputCharacters];
+                LogInputCut(_services.Logger, _request.SessionId, guard.MaxInputCharacters);
+            }
+
+            var verdict = await _services.Moderation.CheckInputAsync(heard, _request.SessionId, _turn.Token);
+            if (!verdict.Allowed)
+            {
+                return await RefuseAsync(guard, verdict.Reason ?? "blocked by moderation", activity);
             }
 
             var (phrase, text, _) = _services.Router.MatchPhrase(heard);
@@ -131,7 +144,7 @@ public sealed partial class TurnPipeline : IDisposable
             {
                 CorrelationId = utterance.CorrelationId,
             });
-            return await AnswerAsync(decision, pump, activity);
+            return await AnswerAsync(decision, pump, guard, activity);
         }
         catch (OperationCanceledException) when (_turn.IsCancellationRequested)
         {
@@ -197,15 +210,70 @@ public sealed partial class TurnPipeline : IDisposable
         }
     }
 
-    private async Task<TurnOutcome> AnswerAsync(RouteDecision decision, AgentStreamPump pump, Activity? activity)
+    /// <summary>The moderation blocked what was said: the refusal is spoken, no agent is asked.</summary>
+    private async Task<TurnOutcome> RefuseAsync(GuardrailOptions guard, string reason, Activity? activity)
     {
         var utterance = _request.Utterance;
-        var options = _services.Options.Value;
-        var sentences = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var route = new TurnRoute(GuardrailRoute, reason);
+        activity?.SetTag("route", route.Reason);
+        await _sink.PublishAsync(new AnswerStarted(TurnId, utterance.Speaker.SpeakerId, utterance.Transcript, GuardrailRoute, route) { CorrelationId = utterance.CorrelationId });
+        var sentences = Channel.CreateUnbounded<string>();
+        var speaking = SpeakAsync(sentences.Reader);
+        Write(sentences, guard.BlockedAnswer);
+        sentences.Writer.TryComplete();
+        var synthesis = await speaking;
+        LogRefused(_services.Logger, _request.SessionId, reason);
+        var started = _services.Clock.GetUtcNow();
+        var timings = Timings(started, started, null, synthesis);
+        return new TurnOutcome(
+            new ConversationTurn(TurnId, utterance.Speaker.SpeakerId, utterance.Transcript, GuardrailRoute, guard.BlockedAnswer, utterance.Timings.SpeechStartedAt, _services.Clock.GetUtcNow(), false, timings, route, $"blocked by moderation: {reason}"),
+            [],
+            null);
+    }
+
+    /// <summary>The name under which a turn refused by the guardrails is recorded (no agent answered it).</summary>
+    public const string GuardrailRoute = "guardrail";
+
+    private void Write(Channel<string> sentences, string sentence)
+    {
+        Interlocked.Increment(ref _sentencesPending);
+        sentences.Writer.TryWrite(sentence);
+    }
+
+    /// <summary>After <see cref="ToolOptions.FillerAfter"/>, speaks the filler once per turn if the tool still runs and nothing is waiting to be said.</summary>
+    private async Task SpeakFillerIfSlowAsync(string callId, Channel<string> sentences)
+    {
+        var tools = _services.Tools.Value;
+        if (_fillerSpoken || string.IsNullOrWhiteSpace(tools.Filler))
+        {
+            return;
+        }
+
+        try
+        {
+            await Task.Delay(tools.FillerAfter, _services.Clock, _generation.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        if (!_fillerSpoken && _runningTools.Contains(callId) && Volatile.Read(ref _sentencesPending) == 0)
+        {
+            _fillerSpoken = true;
+            Write(sentences, tools.Filler);
+        }
+    }
+
+    private async Task<TurnOutcome> AnswerAsync(RouteDecision decision, AgentStreamPump pump, GuardrailOptions guard, Activity? activity)
+    {
+        var utterance = _request.Utterance;
+        var sentences = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
         var speaking = SpeakAsync(sentences.Reader);
         var assembler = new SentenceAssembler();
         var answer = new StringBuilder();
         string? error = null;
+        string? blocked = null;
         var stopped = false;
         try
         {
@@ -217,12 +285,17 @@ public sealed partial class TurnPipeline : IDisposable
                     _actions.Add(action);
                 }
 
+                if (update.ToolCall is { } call)
+                {
+                    OnToolCall(call, sentences);
+                }
+
                 if (update.Text is not { Length: > 0 } piece)
                 {
                     continue;
                 }
 
-                var room = options.MaxAnswerCharacters - answer.Length;
+                var room = guard.MaxAnswerCharacters - answer.Length;
                 var truncated = piece.Length > room;
                 if (truncated)
                 {
@@ -233,13 +306,27 @@ public sealed partial class TurnPipeline : IDisposable
                 await _sink.PublishAsync(new AnswerDelta(TurnId, piece) { CorrelationId = utterance.CorrelationId });
                 foreach (var sentence in assembler.Append(piece))
                 {
-                    sentences.Writer.TryWrite(sentence);
+                    var verdict = await _services.Moderation.CheckOutputAsync(sentence, _request.SessionId, _turn.Token);
+                    if (!verdict.Allowed)
+                    {
+                        blocked = verdict.Reason ?? "blocked by moderation";
+                        break;
+                    }
+
+                    Write(sentences, sentence);
+                }
+
+                if (blocked is not null)
+                {
+                    // The sentence is not said; nothing more of the answer is.
+                    stopped = true;
+                    break;
                 }
 
                 if (truncated)
                 {
                     // Like a stop: the complete sentences are said, the one cut in half is not.
-                    LogAnswerCut(_services.Logger, _request.SessionId, decision.Agent.Name, options.MaxAnswerCharacters);
+                    LogAnswerCut(_services.Logger, _request.SessionId, decision.Agent.Name, guard.MaxAnswerCharacters);
                     stopped = true;
                     break;
                 }
@@ -268,12 +355,25 @@ public sealed partial class TurnPipeline : IDisposable
         {
             foreach (var sentence in assembler.Complete())
             {
-                sentences.Writer.TryWrite(sentence);
+                var verdict = await _services.Moderation.CheckOutputAsync(sentence, _request.SessionId, _turn.Token);
+                if (!verdict.Allowed)
+                {
+                    blocked = verdict.Reason ?? "blocked by moderation";
+                    stopped = true;
+                    break;
+                }
+
+                Write(sentences, sentence);
             }
         }
 
-        var spokenApology = error is not null ? (answer.Length == 0 ? Apology : ApologyMidAnswer) : null;
-        if (error is null && !stopped && !SpeakableText.HasWords(answer.ToString()))
+        var spokenApology = blocked is not null ? guard.BlockedAnswer : error is not null ? (answer.Length == 0 ? Apology : ApologyMidAnswer) : null;
+        if (blocked is not null)
+        {
+            error = $"blocked by moderation: {blocked}";
+            LogRefused(_services.Logger, _request.SessionId, blocked);
+        }
+        else if (error is null && !stopped && !SpeakableText.HasWords(answer.ToString()))
         {
             error = $"Agent '{decision.Agent.Name}' answered with no text.";
             spokenApology = NoAnswer;
@@ -281,7 +381,7 @@ public sealed partial class TurnPipeline : IDisposable
 
         if (spokenApology is not null)
         {
-            sentences.Writer.TryWrite(spokenApology);
+            Write(sentences, spokenApology);
         }
 
         sentences.Writer.TryComplete();
@@ -294,11 +394,14 @@ public sealed partial class TurnPipeline : IDisposable
 
         var responseText = interrupted
             ? _request.Spoken.InterruptedText!
-            : stopped ? _request.Spoken.Text : spokenApology is null ? answer.ToString() : (answer.Length > 0 ? answer + " " : "") + spokenApology;
-        var timings = Timings(pump, synthesis);
+            : stopped ? WithoutFiller(_request.Spoken.Text) : spokenApology is null ? answer.ToString() : (answer.Length > 0 ? answer + " " : "") + spokenApology;
+        var timings = Timings(pump.StartedAt, pump.EndedAt, pump.FirstTextAt, synthesis);
         RecordMetrics(decision.Agent.Name, timings, synthesis, error);
+        var redact = _services.Privacy.Value.RedactLogs;
         LogTurn(
-            _services.Logger, _request.SessionId, decision.Agent.Name, decision.Route.Reason, utterance.Transcript, responseText, timings.SttMs, timings.AgentMs,
+            _services.Logger, _request.SessionId, decision.Agent.Name, decision.Route.Reason,
+            redact ? PiiRedactor.Redact(utterance.Transcript) : utterance.Transcript, redact ? PiiRedactor.Redact(responseText) : responseText,
+            timings.SttMs, timings.AgentMs,
             timings.AgentFirstTextMs ?? double.NaN, timings.EndOfUtteranceDelayMs ?? double.NaN, timings.WakeDetectMs ?? double.NaN,
             utterance.Timings.SpeechStartedAt, utterance.Timings.SpeechEndedAt);
         if (error is not null)
@@ -308,9 +411,30 @@ public sealed partial class TurnPipeline : IDisposable
 
         var turn = new ConversationTurn(
             TurnId, utterance.Speaker.SpeakerId, utterance.Transcript, decision.Agent.Name, responseText,
-            utterance.Timings.SpeechStartedAt, _services.Clock.GetUtcNow(), interrupted, timings, decision.Route, error);
+            utterance.Timings.SpeechStartedAt, _services.Clock.GetUtcNow(), interrupted, timings, decision.Route, error,
+            _toolCalls.Count == 0 ? null : [.. _toolCalls]);
         return new TurnOutcome(turn, interrupted ? [] : _actions, null);
     }
+
+    /// <summary>A tool call started (arm the filler) or ended (record it).</summary>
+    private void OnToolCall(ToolCallRecord call, Channel<string> sentences)
+    {
+        if (!call.Completed)
+        {
+            _runningTools.Add(call.CallId);
+            _ = SpeakFillerIfSlowAsync(call.CallId, sentences);
+            return;
+        }
+
+        _runningTools.Remove(call.CallId);
+        _toolCalls.Add(call);
+        LogToolCall(_services.Logger, _request.SessionId, call.Name, call.DurationMs, call.ResultCharacters, call.Error ?? "-");
+    }
+
+    private string WithoutFiller(string spoken) =>
+        _fillerSpoken && _services.Tools.Value.Filler is { Length: > 0 } filler
+            ? spoken.Replace(filler, "", StringComparison.Ordinal).Replace("  ", " ", StringComparison.Ordinal).Trim()
+            : spoken;
 
     /// <summary>Speaks the sentences in order as they come, each continuing the frame numbering of the one before.</summary>
     private async Task<SynthesisTotals> SpeakAsync(ChannelReader<string> sentences)
@@ -334,6 +458,7 @@ public sealed partial class TurnPipeline : IDisposable
                 continue;
             }
 
+            Interlocked.Decrement(ref _sentencesPending);
             var firstAudioAt = started + TimeSpan.FromMilliseconds(result.FirstAudioMs);
             totals.FirstSentenceFirstAudioMs ??= result.FirstAudioMs;
             totals.FirstAudioAt ??= firstAudioAt;
@@ -345,10 +470,10 @@ public sealed partial class TurnPipeline : IDisposable
         return totals;
     }
 
-    private TurnTimings Timings(AgentStreamPump pump, SynthesisTotals synthesis)
+    private TurnTimings Timings(DateTimeOffset agentStartedAt, DateTimeOffset? agentEndedAt, DateTimeOffset? firstTextAt, SynthesisTotals synthesis)
     {
         var heard = _request.Utterance.Timings;
-        var agentMs = ((pump.EndedAt ?? _services.Clock.GetUtcNow()) - pump.StartedAt).TotalMilliseconds;
+        var agentMs = ((agentEndedAt ?? _services.Clock.GetUtcNow()) - agentStartedAt).TotalMilliseconds;
         return new TurnTimings(
             heard.SttMs,
             agentMs,
@@ -361,7 +486,7 @@ public sealed partial class TurnPipeline : IDisposable
             heard.SpeechEndedAt,
             heard.EndOfUtteranceAt,
             heard.WakeDetectedAt,
-            pump.FirstTextAt is { } text ? (text - pump.StartedAt).TotalMilliseconds : null,
+            firstTextAt is { } text ? (text - agentStartedAt).TotalMilliseconds : null,
             synthesis.FirstSentenceFirstAudioMs);
     }
 
@@ -409,9 +534,15 @@ public sealed partial class TurnPipeline : IDisposable
     [LoggerMessage(Level = LogLevel.Error, Message = "Session {SessionId}: turn {TurnId} failed")]
     private static partial void LogTurnFailed(ILogger logger, Exception exception, string sessionId, string turnId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: the utterance was cut to {Max} characters (Conversation:MaxInputCharacters)")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: tool {Tool} took {DurationMs:F1} ms, {ResultCharacters} characters, error {Error}")]
+    private static partial void LogToolCall(ILogger logger, string sessionId, string tool, double durationMs, int resultCharacters, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: the guardrails refused the turn ({Reason})")]
+    private static partial void LogRefused(ILogger logger, string sessionId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: the utterance was cut to {Max} characters (Guardrails:MaxInputCharacters)")]
     private static partial void LogInputCut(ILogger logger, string sessionId, int max);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: {Agent}'s answer was cut at {Max} characters (Conversation:MaxAnswerCharacters)")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: {Agent}'s answer was cut at {Max} characters (Guardrails:MaxAnswerCharacters)")]
     private static partial void LogAnswerCut(ILogger logger, string sessionId, string agent, int max);
 }

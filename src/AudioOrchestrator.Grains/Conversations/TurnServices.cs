@@ -1,5 +1,8 @@
 using AudioOrchestrator.Grains.Agents;
+using AudioOrchestrator.Grains.FrontEnd;
+using AudioOrchestrator.Grains.Guardrails;
 using AudioOrchestrator.Grains.Routing;
+using AudioOrchestrator.Grains.Tools;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -11,6 +14,10 @@ public sealed record TurnServices(
     IIntentClassifier Classifier,
     IAgentInvoker Agents,
     IOptions<ConversationOptions> Options,
+    GuildOptions<GuardrailOptions> Guardrails,
+    IModerationHook Moderation,
+    IOptions<ToolOptions> Tools,
+    IOptions<PrivacyOptions> Privacy,
     PipelineMetrics Metrics,
     TimeProvider Clock,
     ILogger<TurnPipeline> Logger);

@@ -3,11 +3,13 @@ using AudioOrchestrator.Audio;
 using AudioOrchestrator.Contracts;
 using AudioOrchestrator.Grains.BargeIn;
 using AudioOrchestrator.Grains.FrontEnd;
+using AudioOrchestrator.Grains.Guardrails;
 using AudioOrchestrator.Grains.WakeWords;
 using AudioOrchestrator.Speech;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Streams;
 using Orleans.Streams.Core;
 
@@ -33,6 +35,7 @@ public sealed partial class SpeakerGrain(
     IServiceProvider services,
     PipelineMetrics metrics,
     TimeProvider clock,
+    IOptions<PrivacyOptions> privacy,
     ILogger<SpeakerGrain> logger)
     : Grain, ISpeakerGrain, IStreamSubscriptionObserver, IAsyncObserver<SpeakerStreamEvent>
 {
@@ -377,7 +380,7 @@ public sealed partial class SpeakerGrain(
         activity?.SetTag("wake.phrase", verdict.WakePhrase);
         var utterance = new Utterance(Guid.CreateVersion7().ToString("N"), Speaker, transcript, confidence, timings, correlationId, verdict.Transcript);
         LogUtterance(
-            logger, Speaker.StreamKey, correlationId, verdict.Transcript, sttMs, timings.EndOfUtteranceDelayMs ?? double.NaN,
+            logger, Speaker.StreamKey, correlationId, privacy.Value.RedactLogs ? PiiRedactor.Redact(verdict.Transcript) : verdict.Transcript, sttMs, timings.EndOfUtteranceDelayMs ?? double.NaN,
             verdict.WakePhrase ?? "-", wakeDetectedAt is { } w ? (w - speechStartedAt).TotalMilliseconds : double.NaN);
         await GetConversation().SubmitUtteranceAsync(utterance);
     }

@@ -16,4 +16,7 @@ public sealed class LanguageModelException : Exception
         : base(message, innerException)
     {
     }
+
+    /// <summary>True when no provider could even be asked: every one failed or is kept out by its circuit breaker.</summary>
+    public bool NoProviderAvailable { get; init; }
 }

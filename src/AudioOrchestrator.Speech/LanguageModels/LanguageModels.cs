@@ -1,6 +1,7 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using Azure.AI.OpenAI;
 using Azure.Identity;
 using Microsoft.Extensions.AI;
@@ -11,7 +12,11 @@ using OpenAI;
 namespace AudioOrchestrator.Speech;
 
 /// <summary>What answers an agent's chat requests, as the API and the start-up log show it (never the key).</summary>
-public sealed record LanguageModelDescription(string Provider, string Model, string Endpoint);
+/// <param name="Provider">The first provider.</param>
+/// <param name="Model">Its model (deployment for Azure OpenAI).</param>
+/// <param name="Endpoint">Its base URL.</param>
+/// <param name="Fallbacks">The providers that take over, in order, as "Provider model at endpoint".</param>
+public sealed record LanguageModelDescription(string Provider, string Model, string Endpoint, IReadOnlyList<string>? Fallbacks = null);
 
 /// <summary>The language models behind the agents, from configuration only.</summary>
 public interface ILanguageModels
@@ -33,10 +38,12 @@ public interface ILanguageModels
 }
 
 /// <summary>
-/// Builds one <see cref="IChatClient"/> per distinct model endpoint: OpenAI or any OpenAI-compatible server through
-/// <see cref="OpenAIClient"/>, Azure OpenAI through <see cref="AzureOpenAIClient"/> (API key, or Entra ID with
-/// <see cref="DefaultAzureCredential"/>), each wrapped in the library's middleware (OpenTelemetry: spans and time to
-/// first chunk; logging) and <see cref="ResilientChatClient"/>. The SDKs' own retries are off: one retry policy.
+/// Builds one <see cref="IChatClient"/> per distinct chain of providers (an agent's model, then <c>Llm:Fallbacks</c>):
+/// OpenAI or any OpenAI-compatible server through <see cref="OpenAIClient"/>, Azure OpenAI through
+/// <see cref="AzureOpenAIClient"/> (API key, or Entra ID with <see cref="DefaultAzureCredential"/>). Each provider is
+/// wrapped in <see cref="ResilientChatClient"/> and the library's OpenTelemetry and logging middleware; the chain in
+/// <see cref="CircuitBreakingFailoverChatClient"/>; the whole in the library's function invocation (tools) and
+/// <see cref="SecretScrubbingChatClient"/>. The SDKs' own retries are off: one retry policy.
 /// </summary>
 public sealed class LanguageModels : ILanguageModels, IDisposable
 {
@@ -46,26 +53,31 @@ public sealed class LanguageModels : ILanguageModels, IDisposable
     private readonly LlmOptions _options;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
-    private readonly ConcurrentDictionary<LlmEndpointOptions, IChatClient> _clients = new(EndpointComparer.Instance);
+    private readonly IMeterFactory _meters;
+    private readonly SecretValues _secrets;
+    private readonly ConcurrentDictionary<string, IChatClient> _clients = new(StringComparer.Ordinal);
+    private readonly ConcurrentBag<IDisposable> _owned = [];
 
-    public LanguageModels(IOptions<LlmOptions> options, TimeProvider time, ILoggerFactory loggers)
+    public LanguageModels(IOptions<LlmOptions> options, TimeProvider time, ILoggerFactory loggers, IMeterFactory meters, SecretValues? secrets = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _loggers = loggers ?? throw new ArgumentNullException(nameof(loggers));
+        _meters = meters ?? throw new ArgumentNullException(nameof(meters));
+        _secrets = secrets ?? new SecretValues([_options.ApiKey, .. _options.Fallbacks.Select(f => f.ApiKey), .. _options.Agents.Values.Select(a => a.ApiKey)]);
     }
 
     public bool IsConfigured => _options.Provider != LlmProvider.None;
 
     public IChatClient? GetChatClient(string agent)
     {
-        var endpoint = EndpointFor(agent);
-        return endpoint is null ? null : _clients.GetOrAdd(endpoint, Create);
+        var chain = ChainFor(agent);
+        return chain.Count == 0 ? null : _clients.GetOrAdd(string.Join('|', chain.Select(Key)), _ => Create(chain));
     }
 
-    public LanguageModelDescription? Describe(string agent) => EndpointFor(agent) is { } endpoint
-        ? new LanguageModelDescription(endpoint.Provider.ToString(), endpoint.Model ?? "", DisplayEndpoint(endpoint))
+    public LanguageModelDescription? Describe(string agent) => ChainFor(agent) is [var first, .. var rest]
+        ? new LanguageModelDescription(first.Provider.ToString(), first.Model ?? "", DisplayEndpoint(first), rest.Count == 0 ? null : [.. rest.Select(Name)])
         : null;
 
     public string SystemPrompt(string? guildId) =>
@@ -82,7 +94,25 @@ public sealed class LanguageModels : ILanguageModels, IDisposable
             client.Dispose();
         }
 
+        foreach (var owned in _owned)
+        {
+            owned.Dispose();
+        }
+
         _clients.Clear();
+    }
+
+    /// <summary>The agent's endpoint (if it has a provider), then the fallbacks that have one.</summary>
+    internal List<LlmEndpointOptions> ChainFor(string agent)
+    {
+        var chain = new List<LlmEndpointOptions>();
+        if (EndpointFor(agent) is { } first)
+        {
+            chain.Add(first);
+            chain.AddRange(_options.Fallbacks.Where(f => f.Provider != LlmProvider.None));
+        }
+
+        return chain;
     }
 
     /// <summary>The default endpoint with the agent's overrides on top; null when the result has no provider.</summary>
@@ -109,7 +139,29 @@ public sealed class LanguageModels : ILanguageModels, IDisposable
     private static string DisplayEndpoint(LlmEndpointOptions endpoint) =>
         string.IsNullOrWhiteSpace(endpoint.Endpoint) ? "https://api.openai.com/v1" : endpoint.Endpoint;
 
-    private IChatClient Create(LlmEndpointOptions endpoint)
+    private static string Key(LlmEndpointOptions e) => string.Join('\u001f', e.Provider, e.Endpoint, e.Model, e.ApiKey);
+
+    private static string Name(LlmEndpointOptions e) => $"{e.Provider} {e.Model} at {DisplayEndpoint(e)}";
+
+    private IChatClient Create(List<LlmEndpointOptions> chain)
+    {
+        // With fallbacks, a failing provider hands the request on at once; only the last one retries.
+        var providers = chain
+            .Select((endpoint, i) => new ChatProvider(Name(endpoint), CreateProvider(endpoint, i == chain.Count - 1 ? _options.MaxRetries : 0)))
+            .ToArray();
+        var failover = new CircuitBreakingFailoverChatClient(providers, _options.CircuitBreaker, _time, _meters, _loggers.CreateLogger<CircuitBreakingFailoverChatClient>());
+        return new ChatClientBuilder(failover)
+            .UseFunctionInvocation(_loggers, invoking =>
+            {
+                invoking.MaximumIterationsPerRequest = 5;
+                invoking.MaximumConsecutiveErrorsPerRequest = 3;
+                invoking.AllowConcurrentInvocation = true;
+            })
+            .Use(client => new SecretScrubbingChatClient(client, _secrets))
+            .Build();
+    }
+
+    private IChatClient CreateProvider(LlmEndpointOptions endpoint, int retries)
     {
         var inner = endpoint.Provider switch
         {
@@ -117,11 +169,13 @@ public sealed class LanguageModels : ILanguageModels, IDisposable
             LlmProvider.AzureOpenAI => CreateAzureOpenAI(endpoint),
             _ => throw new InvalidOperationException($"No chat client for provider {endpoint.Provider}."),
         };
-        return new ChatClientBuilder(inner)
-            .Use(client => new ResilientChatClient(client, ChatResilience.From(_options), _time, _loggers.CreateLogger<ResilientChatClient>()))
+        var provider = new ChatClientBuilder(inner)
+            .Use(client => new ResilientChatClient(client, ChatResilience.From(_options) with { MaxRetries = retries }, _time, _loggers.CreateLogger<ResilientChatClient>()))
             .UseOpenTelemetry(_loggers, TelemetrySourceName)
             .UseLogging(_loggers)
             .Build();
+        _owned.Add(provider);
+        return provider;
     }
 
     private static IChatClient CreateOpenAI(LlmEndpointOptions endpoint)
@@ -145,18 +199,5 @@ public sealed class LanguageModels : ILanguageModels, IDisposable
             ? new AzureOpenAIClient(uri, new DefaultAzureCredential(), options)
             : new AzureOpenAIClient(uri, new ApiKeyCredential(endpoint.ApiKey), options);
         return client.GetChatClient(endpoint.Model).AsIChatClient();
-    }
-
-    private sealed class EndpointComparer : IEqualityComparer<LlmEndpointOptions>
-    {
-        public static readonly EndpointComparer Instance = new();
-
-        public bool Equals(LlmEndpointOptions? x, LlmEndpointOptions? y) =>
-            x is not null && y is not null && x.Provider == y.Provider
-            && string.Equals(x.Endpoint, y.Endpoint, StringComparison.Ordinal)
-            && string.Equals(x.Model, y.Model, StringComparison.Ordinal)
-            && string.Equals(x.ApiKey, y.ApiKey, StringComparison.Ordinal);
-
-        public int GetHashCode(LlmEndpointOptions obj) => HashCode.Combine(obj.Provider, obj.Endpoint, obj.Model, obj.ApiKey);
     }
 }

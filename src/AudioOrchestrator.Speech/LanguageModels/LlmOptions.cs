@@ -30,6 +30,19 @@ public class LlmEndpointOptions
     public string? ApiKey { get; set; }
 }
 
+/// <summary>
+/// A provider that fails <see cref="FailureThreshold"/> requests in a row is skipped for <see cref="BreakDuration"/>; then
+/// one request probes it: success closes the circuit, failure opens it again. Section <c>Llm:CircuitBreaker</c>.
+/// </summary>
+public sealed class CircuitBreakerOptions
+{
+    [Range(1, 100)]
+    public int FailureThreshold { get; set; } = 3;
+
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
+    public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(30);
+}
+
 /// <summary>A model for one agent, on top of the default (section <c>Llm:Agents:{agent}</c>); unset keys inherit.</summary>
 public sealed class LlmAgentOptions
 {
@@ -87,6 +100,16 @@ public sealed class LlmOptions : LlmEndpointOptions
     /// <summary>Longest wait before a retry; a longer <c>retry-after</c> fails the request at once.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Providers that take over, in order, when the ones before fail, time out or are rate limited before their first
+    /// chunk (<c>Llm:Fallbacks:{n}:Provider</c>, <c>Endpoint</c>, <c>Model</c>, <c>ApiKey</c>). With fallbacks, a provider
+    /// that fails hands the request on at once; only the last one retries (<see cref="MaxRetries"/>).
+    /// </summary>
+    public List<LlmEndpointOptions> Fallbacks { get; set; } = [];
+
+    /// <summary>How long a failing provider is kept out of the chain (see <see cref="CircuitBreakerOptions"/>).</summary>
+    public CircuitBreakerOptions CircuitBreaker { get; set; } = new();
 
     /// <summary>A model per agent (e.g. a small one for <c>intent</c>): <c>Llm:Agents:{agent}:Model</c>.</summary>
     public Dictionary<string, LlmAgentOptions> Agents { get; set; } = new(StringComparer.OrdinalIgnoreCase);

@@ -22,6 +22,21 @@ internal sealed class LlmOptionsValidator : IValidateOptions<LlmOptions>
             Check($"Llm:Agents:{agent}", merged, problems);
         }
 
+        for (var i = 0; i < options.Fallbacks.Count; i++)
+        {
+            if (options.Fallbacks[i].Provider == LlmProvider.None)
+            {
+                problems.Add($"Llm:Fallbacks:{i}:Provider must be OpenAI or AzureOpenAI.");
+            }
+
+            Check($"Llm:Fallbacks:{i}", options.Fallbacks[i], problems);
+        }
+
+        if (options.Fallbacks.Count > 0 && options.Provider == LlmProvider.None)
+        {
+            problems.Add("Llm:Fallbacks need Llm:Provider: the fallbacks take over from it.");
+        }
+
         if (string.IsNullOrWhiteSpace(options.SystemPrompt))
         {
             problems.Add("Llm:SystemPrompt must not be empty.");

@@ -30,7 +30,7 @@ public sealed class ConversationAgentTests
     [Fact]
     public async Task Without_a_model_it_says_honestly_what_it_can_do()
     {
-        var answer = await AnswerAsync(new ConversationAgent(new NoModels(), TurnTestServices.Catalog), Request([ConversationMemory.User("alice", "tell me a story")]));
+        var answer = await AnswerAsync(new ConversationAgent(new NoModels(), TurnTestServices.Catalog, NoTools.Instance, TimeProvider.System), Request([ConversationMemory.User("alice", "tell me a story")]));
 
         Assert.StartsWith("I can't hold a free conversation: no language model is configured. You can say:", answer, StringComparison.Ordinal);
         Assert.Contains("echo something", answer, StringComparison.Ordinal);
@@ -47,7 +47,7 @@ public sealed class ConversationAgentTests
             ConversationMemory.User("bob", "what is the capital of france"),
         };
 
-        var answer = await AnswerAsync(new ConversationAgent(new OneModel(chat), TurnTestServices.Catalog), Request(messages, guild: "42", summary: "They said hi."));
+        var answer = await AnswerAsync(new ConversationAgent(new OneModel(chat), TurnTestServices.Catalog, NoTools.Instance, TimeProvider.System), Request(messages, guild: "42", summary: "They said hi."));
 
         Assert.Equal("Paris.", answer);
         var sent = Assert.Single(chat.Requests);
@@ -67,7 +67,7 @@ public sealed class ConversationAgentTests
         };
         var messages = Enumerable.Range(0, 30).Select(i => ConversationMemory.User("alice", $"long message {i}")).ToArray();
 
-        var answer = await AnswerAsync(new ConversationAgent(new OneModel(chat), TurnTestServices.Catalog), Request(messages));
+        var answer = await AnswerAsync(new ConversationAgent(new OneModel(chat), TurnTestServices.Catalog, NoTools.Instance, TimeProvider.System), Request(messages));
 
         Assert.Equal("Short answer.", answer);
         Assert.Equal([31, 2], chat.Requests.Select(r => r.Count));
@@ -94,4 +94,13 @@ public sealed class ConversationAgentTests
         {
         }
     }
+}
+
+/// <summary>A toolbox that offers nothing.</summary>
+internal sealed class NoTools : AudioOrchestrator.Grains.Tools.IAgentToolbox
+{
+    public static readonly NoTools Instance = new();
+
+    public AudioOrchestrator.Grains.Tools.ToolSet For(AgentRequest request) =>
+        new([], new AudioOrchestrator.Grains.Tools.ToolContext(request, _ => Task.FromResult(true)));
 }

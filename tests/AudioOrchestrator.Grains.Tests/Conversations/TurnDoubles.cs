@@ -4,7 +4,10 @@ using System.Runtime.CompilerServices;
 using AudioOrchestrator.Contracts;
 using AudioOrchestrator.Grains.Agents;
 using AudioOrchestrator.Grains.Conversations;
+using AudioOrchestrator.Grains.FrontEnd;
+using AudioOrchestrator.Grains.Guardrails;
 using AudioOrchestrator.Grains.Routing;
+using AudioOrchestrator.Grains.Tools;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -137,19 +140,38 @@ internal static class TurnTestServices
 
     public static IntentClasses Classes(AgentRouter router) => new(Catalog, router, Options.Create(new IntentOptions()));
 
-    public static TurnServices Create(IAgentInvoker agents, IIntentClassifier? classifier = null, ConversationOptions? options = null)
+    public static TurnServices Create(
+        IAgentInvoker agents, IIntentClassifier? classifier = null, ConversationOptions? options = null, GuardrailOptions? guardrails = null, ToolOptions? tools = null)
     {
         options ??= new ConversationOptions();
         var router = Router(options);
         var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
+        var guards = Guild(guardrails ?? new GuardrailOptions());
         return new TurnServices(
             router,
             classifier ?? new KeywordIntentClassifier(Classes(router)),
             agents,
             Options.Create(options),
+            guards,
+            new BlockedTopicsModeration(guards),
+            Options.Create(tools ?? new ToolOptions()),
+            Options.Create(new PrivacyOptions()),
             new PipelineMetrics(meters),
             TimeProvider.System,
             NullLogger<TurnPipeline>.Instance);
+    }
+
+    /// <summary>Options the same for every session (no guild overrides).</summary>
+    public static GuildOptions<T> Guild<T>(T value)
+        where T : class => new(new FixedOptionsMonitor<T>(value), new GuildOverrideSet<T>(new HashSet<ulong>()));
+
+    private sealed class FixedOptionsMonitor<T>(T value) : IOptionsMonitor<T>
+    {
+        public T CurrentValue => value;
+
+        public T Get(string? name) => value;
+
+        public IDisposable? OnChange(Action<T, string?> listener) => null;
     }
 
     public static TurnRequest Request(string transcript, SpokenAnswer? spoken = null, string? correlationId = "test", IReadOnlyList<ConversationTurn>? history = null) =>

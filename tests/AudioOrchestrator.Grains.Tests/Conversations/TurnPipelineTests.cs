@@ -1,6 +1,8 @@
 using AudioOrchestrator.Contracts;
 using AudioOrchestrator.Grains.Agents;
 using AudioOrchestrator.Grains.Conversations;
+using AudioOrchestrator.Grains.Guardrails;
+using AudioOrchestrator.Grains.Tools;
 using AudioOrchestrator.Speech;
 using AudioOrchestrator.Testing;
 
@@ -12,8 +14,8 @@ public sealed class TurnPipelineTests
     private readonly ScriptedAgents _agents = new();
     private readonly RecordingSink _sink = new();
 
-    private TurnPipeline Pipeline(string transcript, ConversationOptions? options = null, SpokenAnswer? spoken = null, Routing.IIntentClassifier? classifier = null) =>
-        new(TurnTestServices.Create(_agents, classifier, options), _sink, TurnTestServices.Request(transcript, spoken));
+    private TurnPipeline Pipeline(string transcript, GuardrailOptions? guardrails = null, SpokenAnswer? spoken = null, Routing.IIntentClassifier? classifier = null, ToolOptions? tools = null) =>
+        new(TurnTestServices.Create(_agents, classifier, guardrails: guardrails, tools: tools), _sink, TurnTestServices.Request(transcript, spoken));
 
     [Fact]
     public async Task The_first_sentence_is_spoken_while_the_agent_is_still_writing()
@@ -101,7 +103,7 @@ public sealed class TurnPipelineTests
     {
         var cancelled = new TaskCompletionSource();
         _agents.Scripts["conversation"] = (_, ct) => ScriptedAgents.Gated([.. Enumerable.Repeat("Blah blah. ", 100)], new TaskCompletionSource().Task, [], cancelled, ct);
-        using var pipeline = Pipeline("tell me everything", new ConversationOptions { MaxAnswerCharacters = 50 });
+        using var pipeline = Pipeline("tell me everything", new GuardrailOptions { MaxAnswerCharacters = 50 });
 
         var outcome = await pipeline.RunAsync();
 
@@ -117,7 +119,7 @@ public sealed class TurnPipelineTests
     {
         _agents.Scripts["conversation"] = (r, _) => AgentAnswers.Say($"{r.Text.Length / 100} hundred characters.");
         var transcript = string.Join(' ', Enumerable.Repeat("word", 10_000));
-        using var pipeline = Pipeline(transcript, new ConversationOptions { MaxInputCharacters = 4000 });
+        using var pipeline = Pipeline(transcript, new GuardrailOptions { MaxInputCharacters = 4000 });
 
         var outcome = await pipeline.RunAsync();
 

@@ -1,6 +1,8 @@
+using System.Diagnostics.Metrics;
 using AudioOrchestrator.Testing;
 using AudioOrchestrator.Testing.OpenAi;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -9,6 +11,8 @@ namespace AudioOrchestrator.Speech.Tests.LanguageModels;
 /// <summary>The real OpenAI and Azure OpenAI clients, configured as a user would, against the local fake server over HTTP.</summary>
 public sealed class LanguageModelsTests : IAsyncLifetime
 {
+    private static readonly IMeterFactory Meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
+
     private FakeOpenAiServer _server = null!;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -30,7 +34,7 @@ public sealed class LanguageModelsTests : IAsyncLifetime
             MaxRetryDelay = TimeSpan.FromSeconds(2),
         };
         configure?.Invoke(options);
-        return new AudioOrchestrator.Speech.LanguageModels(Options.Create(options), TimeProvider.System, NullLoggerFactory.Instance);
+        return new AudioOrchestrator.Speech.LanguageModels(Options.Create(options), TimeProvider.System, NullLoggerFactory.Instance, Meters);
     }
 
     private static async Task<List<string>> StreamAsync(IChatClient chat, string question = "What is the capital of France?")
@@ -96,7 +100,7 @@ public sealed class LanguageModelsTests : IAsyncLifetime
     [Fact]
     public void Without_a_provider_there_is_no_model()
     {
-        using var models = new AudioOrchestrator.Speech.LanguageModels(Options.Create(new LlmOptions()), TimeProvider.System, NullLoggerFactory.Instance);
+        using var models = new AudioOrchestrator.Speech.LanguageModels(Options.Create(new LlmOptions()), TimeProvider.System, NullLoggerFactory.Instance, Meters);
 
         Assert.False(models.IsConfigured);
         Assert.Null(models.GetChatClient("conversation"));

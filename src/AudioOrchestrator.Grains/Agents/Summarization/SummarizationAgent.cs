@@ -43,13 +43,45 @@ public sealed class SummarizationAgent(ILanguageModels models, IOptions<SummaryO
         }
 
         var document = Document(earlier, exchanges);
-        await foreach (var update in AgentAnswers.FromChat(
+        var updates = AgentAnswers.FromChat(
             chat.GetStreamingResponseAsync([new ChatMessage(ChatRole.System, Instructions), new ChatMessage(ChatRole.User, document)], models.CreateOptions(), cancellationToken),
-            cancellationToken))
+            cancellationToken).GetAsyncEnumerator(cancellationToken);
+        try
         {
-            yield return update;
+            var first = true;
+            while (true)
+            {
+                bool moved;
+                try
+                {
+                    moved = await updates.MoveNextAsync();
+                }
+                catch (LanguageModelException ex) when (first && ex.NoProviderAvailable)
+                {
+                    moved = false;
+                    first = false;
+                    await updates.DisposeAsync();
+                    updates = Extractive(earlier, exchanges).GetAsyncEnumerator(cancellationToken); // every provider is down
+                    continue;
+                }
+
+                if (!moved)
+                {
+                    yield break;
+                }
+
+                first = false;
+                yield return updates.Current;
+            }
+        }
+        finally
+        {
+            await updates.DisposeAsync();
         }
     }
+
+    private static IAsyncEnumerable<AgentUpdate> Extractive(string? earlier, IReadOnlyList<Exchange> exchanges) =>
+        AgentAnswers.Say(ExtractiveSummarizer.Summarize(earlier, exchanges));
 
     /// <summary>The exchanges of a conversation (user message, then the assistant's answer), summaries themselves left out.</summary>
     public static IReadOnlyList<Exchange> Exchanges(IReadOnlyList<ChatMessage> conversation)
