@@ -24,6 +24,7 @@ public sealed partial class McpServerConnection : IAsyncDisposable
     private Task? _running;
     private McpClient? _client;
     private volatile IReadOnlyList<McpClientTool> _tools = [];
+    private int _disposed;
 
     public McpServerConnection(string name, McpServerOptions options, TimeSpan reconnectDelay, TimeProvider clock, ILoggerFactory loggers)
     {
@@ -56,6 +57,11 @@ public sealed partial class McpServerConnection : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync();
         if (_running is not null)
         {

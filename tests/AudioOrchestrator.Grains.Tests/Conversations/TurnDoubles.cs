@@ -141,7 +141,7 @@ internal static class TurnTestServices
     public static IntentClasses Classes(AgentRouter router) => new(Catalog, router, Options.Create(new IntentOptions()));
 
     public static TurnServices Create(
-        IAgentInvoker agents, IIntentClassifier? classifier = null, ConversationOptions? options = null, GuardrailOptions? guardrails = null, ToolOptions? tools = null)
+        IAgentInvoker agents, IIntentClassifier? classifier = null, ConversationOptions? options = null, GuardrailOptions? guardrails = null, ToolOptions? tools = null, TimeProvider? clock = null)
     {
         options ??= new ConversationOptions();
         var router = Router(options);
@@ -157,7 +157,7 @@ internal static class TurnTestServices
             Options.Create(tools ?? new ToolOptions()),
             Options.Create(new PrivacyOptions()),
             new PipelineMetrics(meters),
-            TimeProvider.System,
+            clock ?? TimeProvider.System,
             NullLogger<TurnPipeline>.Instance);
     }
 

@@ -14,8 +14,9 @@ public sealed class TurnPipelineTests
     private readonly ScriptedAgents _agents = new();
     private readonly RecordingSink _sink = new();
 
-    private TurnPipeline Pipeline(string transcript, GuardrailOptions? guardrails = null, SpokenAnswer? spoken = null, Routing.IIntentClassifier? classifier = null, ToolOptions? tools = null) =>
-        new(TurnTestServices.Create(_agents, classifier, guardrails: guardrails, tools: tools), _sink, TurnTestServices.Request(transcript, spoken));
+    private TurnPipeline Pipeline(
+        string transcript, GuardrailOptions? guardrails = null, SpokenAnswer? spoken = null, Routing.IIntentClassifier? classifier = null, ToolOptions? tools = null, TimeProvider? clock = null) =>
+        new(TurnTestServices.Create(_agents, classifier, guardrails: guardrails, tools: tools, clock: clock), _sink, TurnTestServices.Request(transcript, spoken));
 
     [Fact]
     public async Task The_first_sentence_is_spoken_while_the_agent_is_still_writing()
@@ -237,5 +238,65 @@ public sealed class TurnPipelineTests
 
         Assert.Equal(("summarization", TurnRoute.Classifier), (outcome.Turn!.Agent, outcome.Turn.Route!.Reason));
         Assert.StartsWith("keywords:", outcome.Turn.Route.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_blocked_topic_is_refused_without_asking_any_agent()
+    {
+        using var pipeline = Pipeline("tell me about the election results", new GuardrailOptions { BlockedTopics = ["election"], BlockedAnswer = "Not here." });
+
+        var outcome = await pipeline.RunAsync();
+
+        Assert.Equal((TurnPipeline.GuardrailRoute, "Not here.", "blocked by moderation: blocked topic \"election\""), (outcome.Turn!.Agent, outcome.Turn.ResponseText, outcome.Turn.Error));
+        Assert.Equal(TurnPipeline.GuardrailRoute, outcome.Turn.Route!.Reason);
+        Assert.Empty(_agents.Asked);
+        Assert.Equal(["Not here."], _sink.Spoken.Select(s => s.Text));
+    }
+
+    [Fact]
+    public async Task A_sentence_on_a_blocked_topic_is_not_said_and_the_answer_ends_there()
+    {
+        var cancelled = new TaskCompletionSource();
+        _agents.Scripts["conversation"] = (_, ct) => ScriptedAgents.Gated(["Fine weather today. ", "Now about the election. ", "More"], new TaskCompletionSource().Task, [], cancelled, ct);
+        using var pipeline = Pipeline("what is new", new GuardrailOptions { BlockedTopics = ["election"], BlockedAnswer = "Not here." });
+
+        var outcome = await pipeline.RunAsync();
+
+        Assert.Equal(["Fine weather today.", "Not here."], _sink.Spoken.Select(s => s.Text));
+        Assert.Equal("Fine weather today. Not here.", outcome.Turn!.ResponseText);
+        Assert.StartsWith("blocked by moderation", outcome.Turn.Error, StringComparison.Ordinal);
+        await TestWait.ForAsync(cancelled.Task.ContinueWith(_ => true, TaskScheduler.Default), "the agent to be stopped");
+    }
+
+    [Fact]
+    public async Task A_slow_tool_call_gets_the_filler_once_and_the_calls_are_recorded()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var toolDone = new TaskCompletionSource();
+        var started = new ToolCallRecord("c1", "web_slow_lookup", "{}", clock.GetUtcNow(), Completed: false);
+        _agents.Scripts["conversation"] = (_, ct) => ToolThenText(started, toolDone.Task, ct);
+        using var pipeline = Pipeline("look it up", tools: new ToolOptions { FillerAfter = TimeSpan.FromMilliseconds(700), Filler = "One moment." }, clock: clock);
+
+        var running = pipeline.RunAsync();
+        await TestWait.UntilAsync(() => _agents.Calls("conversation") == 1, "the agent");
+        await Task.Delay(50, TestContext.Current.CancellationToken);
+        Assert.Empty(_sink.Spoken); // 700 ms have not passed on the turn's clock
+        clock.Advance(TimeSpan.FromMilliseconds(700));
+        await TestWait.UntilAsync(() => _sink.Spoken.Count == 1, "the filler");
+        toolDone.SetResult();
+        var outcome = await running;
+
+        Assert.Equal(["One moment.", "Found it."], _sink.Spoken.Select(s => s.Text));
+        Assert.Equal("Found it.", outcome.Turn!.ResponseText);
+        var call = Assert.Single(outcome.Turn.ToolCalls!);
+        Assert.Equal(("web_slow_lookup", true, 900.0), (call.Name, call.Completed, call.DurationMs));
+    }
+
+    private static async IAsyncEnumerable<AgentUpdate> ToolThenText(ToolCallRecord started, Task done, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        yield return new AgentUpdate(null, ToolCall: started);
+        await done.WaitAsync(cancellationToken);
+        yield return new AgentUpdate(null, ToolCall: started with { Completed = true, DurationMs = 900, ResultCharacters = 10 });
+        yield return new AgentUpdate("Found it.");
     }
 }

@@ -29,6 +29,7 @@ public sealed class LlmPipelineTests(LlmCluster fixture) : IDisposable
 
     public void Dispose()
     {
+        fixture.FallbackConverse = _ => FakeChatReply.Say(LlmCluster.FallbackAnswer);
         fixture.Converse = _ => FakeChatReply.Say("I am the model.");
         fixture.Classify = _ => FakeChatReply.Say("general");
     }
@@ -94,14 +95,16 @@ public sealed class LlmPipelineTests(LlmCluster fixture) : IDisposable
     {
         var session = NewSession();
         fixture.Converse = _ => new FakeChatReply { Status = 500 };
+        fixture.FallbackConverse = _ => new FakeChatReply { Status = 500 };
 
         var failed = Assert.Single((await Uploads.ProcessAsync(session, "alice", TestAudio.Question(880), Ct)).Turns);
         var next = Assert.Single((await Uploads.ProcessAsync(session, "alice", TestAudio.Question(440), Ct)).Turns);
 
         Assert.Equal(TurnPipeline.Apology, failed.ResponseText);
-        Assert.Contains("server error (500) (2 attempts)", failed.Error, StringComparison.Ordinal);
+        Assert.Contains("server error (500) (2 attempts)", failed.Error, StringComparison.Ordinal); // the fallback, retried once
         Assert.NotNull(failed.AnswerWav);
-        Assert.Equal(2, ConversationRequests("sing me a song").Length);
+        Assert.Single(ConversationRequests("sing me a song")); // the first provider hands over at once
+        Assert.Equal(2, fixture.Fallback.Requests.Count(r => r.ReceivedAt >= _since && r.LastUser.Contains("sing me a song", StringComparison.Ordinal) && !LlmCluster.IsClassification(r)));
         Assert.Equal("hello world", next.ResponseText);
         var history = (await fixture.Client.GetGrain<IConversationGrain>(session).GetSnapshotAsync())!.History;
         Assert.Equal([failed.Error, null], history.Select(t => t.Error));
