@@ -11,6 +11,17 @@ public interface IConversationGrain : IGrainWithStringKey
     /// </summary>
     Task SubmitUtteranceAsync(Utterance utterance);
 
+    /// <summary>
+    /// Preemptive answering: starts answering <paramref name="utterance"/> before the end of the live utterance is
+    /// certain (a short silence was heard). Nothing of the answer is published or spoken, and no tool with side effects
+    /// runs, until <see cref="SubmitUtteranceAsync"/> brings the same utterance id (the speaker really stopped);
+    /// <see cref="DiscardPreparedAsync"/> throws the work away (the speaker went on).
+    /// </summary>
+    Task PrepareUtteranceAsync(Utterance utterance);
+
+    /// <summary>Throws a prepared answer away: its model request is aborted, its tools with side effects never run.</summary>
+    Task DiscardPreparedAsync(string utteranceId);
+
     /// <summary>Announces on audio-out that a speaker's input was fully processed.</summary>
     [OneWay]
     Task CompleteInputAsync(InputCompletion completion);

@@ -240,4 +240,48 @@ public sealed class UtteranceSegmenterTests
             return rule(frame.ToArray());
         }
     }
+
+    [Fact]
+    public void After_a_short_silence_the_open_utterance_is_offered_tentatively_until_speech_resumes_or_it_ends()
+    {
+        var segmenter = new UtteranceSegmenter(new UtteranceSegmenterOptions { PreemptiveSilenceMs = 200, EndOfUtteranceSilenceMs = 500 });
+        var completed = new List<SegmentedUtterance>();
+        var signal = new SignalBuilder().Quiet(300).Tone(400);
+
+        segmenter.Push(signal.ToArray(), completed);
+        segmenter.Push(new short[Rate * 180 / 1000], completed);
+        Assert.Null(segmenter.Tentative); // 180 ms of silence: not yet
+
+        segmenter.Push(new short[Rate * 40 / 1000], completed);
+        var tentative = segmenter.Tentative;
+        Assert.NotNull(tentative);
+        Assert.Empty(completed);
+        AssertNear(TimeSpan.FromMilliseconds(700), tentative!.SpeechEnd, "tentative speech end");
+
+        segmenter.Push(new SignalBuilder().Tone(200).ToArray(), completed);
+        Assert.Null(segmenter.Tentative); // the speaker went on
+
+        segmenter.Push(new short[Rate * 250 / 1000], completed);
+        var again = segmenter.Tentative;
+        Assert.NotNull(again);
+        segmenter.Push(new short[Rate * 300 / 1000], completed);
+
+        var final = Assert.Single(completed);
+        Assert.Null(segmenter.Tentative);
+        Assert.Equal(again!.SpeechEnd, final.SpeechEnd); // what was offered is what ended
+        Assert.Equal(again.Samples, final.Samples.AsSpan(0, again.Samples.Length).ToArray());
+    }
+
+    [Fact]
+    public void Without_a_preemptive_silence_nothing_is_offered_and_a_bad_one_is_refused()
+    {
+        var segmenter = new UtteranceSegmenter(new UtteranceSegmenterOptions());
+        var completed = new List<SegmentedUtterance>();
+        segmenter.Push(new SignalBuilder().Tone(400).Quiet(450).ToArray(), completed);
+
+        Assert.Null(segmenter.Tentative);
+        Assert.Contains(new UtteranceSegmenterOptions { PreemptiveSilenceMs = 500 }.Validate(), p => p.StartsWith("PreemptiveSilenceMs", StringComparison.Ordinal));
+        Assert.Contains(new UtteranceSegmenterOptions { PreemptiveSilenceMs = 5 }.Validate(), p => p.StartsWith("PreemptiveSilenceMs", StringComparison.Ordinal));
+        Assert.Empty(new UtteranceSegmenterOptions { PreemptiveSilenceMs = 200 }.Validate());
+    }
 }

@@ -59,6 +59,9 @@ public sealed class SpeakerFrontEnd : IDisposable
     /// <summary>True while an open utterance already holds at least the minimum speech.</summary>
     public bool InSpeech => _segmenter.InSpeech;
 
+    /// <summary>The open utterance offered for a preemptive answer (see <see cref="UtteranceSegmenter.Tentative"/>).</summary>
+    public SegmentedUtterance? Tentative => _segmenter.Tentative;
+
     /// <summary>Duration of the 16 kHz audio handed to the segmenter so far.</summary>
     public TimeSpan Position => _segmenter.Position;
 

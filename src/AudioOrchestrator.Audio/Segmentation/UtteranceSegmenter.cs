@@ -5,7 +5,10 @@ namespace AudioOrchestrator.Audio;
 /// (default: <see cref="EnergyVoiceActivityDetector"/>). An utterance opens on the first speech frame, closes after
 /// <see cref="UtteranceSegmenterOptions.EndOfUtteranceSilenceMs"/> of non-speech or when
 /// <see cref="UtteranceSegmenterOptions.MaxUtteranceMs"/> have passed since its speech started, and is emitted only if
-/// it contained at least <see cref="UtteranceSegmenterOptions.MinSpeechMs"/> of speech. One instance per stream; not thread-safe.
+/// it contained at least <see cref="UtteranceSegmenterOptions.MinSpeechMs"/> of speech. With
+/// <see cref="UtteranceSegmenterOptions.PreemptiveSilenceMs"/> set, the open utterance is offered as <see cref="Tentative"/>
+/// once that much silence followed its speech, until speech resumes or the utterance closes. One instance per stream;
+/// not thread-safe.
 /// </summary>
 public sealed class UtteranceSegmenter
 {
@@ -14,6 +17,7 @@ public sealed class UtteranceSegmenter
     private readonly int _frameSamples;
     private readonly long _minSpeechSamples;
     private readonly long _endSilenceSamples;
+    private readonly long _preemptiveSilenceSamples;
     private readonly long _maxUtteranceSamples;
     private readonly short[] _partialFrame;
     private readonly PreRollBuffer _preRoll;
@@ -35,6 +39,7 @@ public sealed class UtteranceSegmenter
         _detector = detector ?? new EnergyVoiceActivityDetector(options);
         _minSpeechSamples = MillisecondsToSamples(options.MinSpeechMs);
         _endSilenceSamples = MillisecondsToSamples(options.EndOfUtteranceSilenceMs);
+        _preemptiveSilenceSamples = MillisecondsToSamples(options.PreemptiveSilenceMs);
         _maxUtteranceSamples = MillisecondsToSamples(options.MaxUtteranceMs);
         _partialFrame = new short[_frameSamples];
         var preRollSamples = (int)MillisecondsToSamples(options.PreRollMs);
@@ -44,6 +49,12 @@ public sealed class UtteranceSegmenter
 
     /// <summary>True while an open utterance already holds at least MinSpeechMs of speech.</summary>
     public bool InSpeech => _open && _speechSamples >= _minSpeechSamples;
+
+    /// <summary>
+    /// The open utterance as heard so far, once <see cref="UtteranceSegmenterOptions.PreemptiveSilenceMs"/> of silence
+    /// followed its speech: what it will be if nothing more is said. Null again when speech resumes or it closes.
+    /// </summary>
+    public SegmentedUtterance? Tentative { get; private set; }
 
     /// <summary>Stream position: duration of all samples pushed so far.</summary>
     public TimeSpan Position => ToTime(_processedSamples + _partialCount);
@@ -113,6 +124,7 @@ public sealed class UtteranceSegmenter
             _speechSamples += frame.Length;
             _speechEnd = _processedSamples;
             _silenceSamples = 0;
+            Tentative = null; // the speaker goes on
         }
         else
         {
@@ -120,6 +132,10 @@ public sealed class UtteranceSegmenter
         }
 
         var endOfUtterance = _silenceSamples >= _endSilenceSamples;
+        if (!endOfUtterance && Tentative is null && _preemptiveSilenceSamples > 0 && _silenceSamples >= _preemptiveSilenceSamples && _speechSamples >= _minSpeechSamples)
+        {
+            Tentative = new SegmentedUtterance(_utterance.ToArray(), _sampleRate, ToTime(_speechStart), ToTime(_speechEnd), ToTime(_processedSamples));
+        }
         var tooLong = _processedSamples - _speechStart >= _maxUtteranceSamples;
         if ((endOfUtterance || tooLong) && Close() is { } utterance)
         {
@@ -150,6 +166,7 @@ public sealed class UtteranceSegmenter
 
         _utterance.Close();
         _open = false;
+        Tentative = null;
         return utterance;
     }
 

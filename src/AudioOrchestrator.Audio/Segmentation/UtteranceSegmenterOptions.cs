@@ -18,6 +18,13 @@ public sealed class UtteranceSegmenterOptions
     /// </summary>
     public int EndOfUtteranceSilenceMs { get; set; } = 500;
 
+    /// <summary>
+    /// Silence after speech at which the utterance is offered as <see cref="UtteranceSegmenter.Tentative"/>, so its
+    /// answer can be prepared before the end of the utterance is certain (preemptive answering); 0 = never. Must be
+    /// shorter than <see cref="EndOfUtteranceSilenceMs"/>.
+    /// </summary>
+    public int PreemptiveSilenceMs { get; set; }
+
     /// <summary>Audio before the first speech frame prepended to the utterance.</summary>
     public int PreRollMs { get; set; } = 300;
 
@@ -46,6 +53,11 @@ public sealed class UtteranceSegmenterOptions
         if (EndOfUtteranceSilenceMs < AudioFormat.FrameMilliseconds)
         {
             problems.Add($"{nameof(EndOfUtteranceSilenceMs)} must be at least {AudioFormat.FrameMilliseconds} ms (was {EndOfUtteranceSilenceMs}).");
+        }
+
+        if (PreemptiveSilenceMs != 0 && (PreemptiveSilenceMs < AudioFormat.FrameMilliseconds || PreemptiveSilenceMs >= EndOfUtteranceSilenceMs))
+        {
+            problems.Add($"{nameof(PreemptiveSilenceMs)} must be 0 (off) or between {AudioFormat.FrameMilliseconds} ms and {nameof(EndOfUtteranceSilenceMs)} ({EndOfUtteranceSilenceMs} ms), exclusive (was {PreemptiveSilenceMs}).");
         }
 
         if (PreRollMs is < 0 or > 10_000)

@@ -27,6 +27,7 @@ public sealed partial class ConversationGrain(
 {
     private readonly Queue<Utterance> _pending = new();
     private readonly SemaphoreSlim _writing = new(1, 1);
+    private readonly Dictionary<string, PreparedTurn> _prepared = new(StringComparer.Ordinal);
     private BargeInState? _bargeIn;
     private IAsyncStream<SessionOutputEvent>? _output;
     private Task? _answering;
@@ -57,8 +58,55 @@ public sealed partial class ConversationGrain(
         return Task.CompletedTask;
     }
 
+    public Task PrepareUtteranceAsync(Utterance utterance)
+    {
+        ArgumentNullException.ThrowIfNull(utterance);
+
+        // A speaker has one utterance in the making: an older prepared one of theirs is obsolete.
+        foreach (var stale in _prepared.Values.Where(p => p.Utterance.Speaker == utterance.Speaker).ToArray())
+        {
+            Discard(stale);
+        }
+
+        var state = session.State;
+        var sink = new HeldTurnSink(this);
+        var spoken = new SpokenAnswer();
+        var pipeline = new TurnPipeline(services, sink, new TurnRequest(
+            utterance, SessionId, GuildId, state.History.ToArray(), new Dictionary<string, string>(state.Context, StringComparer.Ordinal), spoken, Preemptive: true));
+        _prepared[utterance.UtteranceId] = new PreparedTurn(utterance, pipeline, sink, spoken, pipeline.RunAsync());
+        LogPrepared(logger, SessionId, utterance.UtteranceId);
+        return Task.CompletedTask;
+    }
+
+    public Task DiscardPreparedAsync(string utteranceId)
+    {
+        if (_prepared.GetValueOrDefault(utteranceId) is { } prepared)
+        {
+            Discard(prepared);
+            LogDiscarded(logger, SessionId, utteranceId);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private void Discard(PreparedTurn prepared)
+    {
+        _prepared.Remove(prepared.Utterance.UtteranceId);
+        prepared.Sink.Discard();
+        prepared.Pipeline.Cancel(); // the model request is aborted
+        _ = GrainFactory.GetGrain<ITurnCommitGrain>(prepared.Utterance.UtteranceId).DecideAsync(false);
+        _ = prepared.Running.ContinueWith(_ => prepared.Pipeline.Dispose(), TaskScheduler.Current);
+    }
+
+    private string? GuildId => DiscordSessions.TryGetGuildId(SessionId, out var guild) ? guild.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
+
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        foreach (var prepared in _prepared.Values.ToArray())
+        {
+            Discard(prepared);
+        }
+
         foreach (var running in new[] { _answering, _folding })
         {
             if (running is not null)
@@ -92,10 +140,10 @@ public sealed partial class ConversationGrain(
         var epoch = _epoch;
         var live = utterance.CorrelationId is null;
         var state = session.State;
-        var spoken = new SpokenAnswer();
-        var guildId = DiscordSessions.TryGetGuildId(SessionId, out var guild) ? guild.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
-        using var pipeline = new TurnPipeline(services, this, new TurnRequest(
-            utterance, SessionId, guildId, state.History.ToArray(), new Dictionary<string, string>(state.Context, StringComparer.Ordinal), spoken));
+        var prepared = _prepared.Remove(utterance.UtteranceId, out var ahead) ? ahead : null;
+        var spoken = prepared?.Spoken ?? new SpokenAnswer();
+        using var pipeline = prepared?.Pipeline ?? new TurnPipeline(services, this, new TurnRequest(
+            utterance, SessionId, GuildId, state.History.ToArray(), new Dictionary<string, string>(state.Context, StringComparer.Ordinal), spoken));
         _current = pipeline;
         if (live)
         {
@@ -105,7 +153,16 @@ public sealed partial class ConversationGrain(
         TurnOutcome outcome;
         try
         {
-            outcome = await pipeline.RunAsync();
+            if (prepared is not null)
+            {
+                // Answered ahead while the speaker's silence was still short: keep it, with the real end of the utterance.
+                pipeline.Commit(utterance);
+                await GrainFactory.GetGrain<ITurnCommitGrain>(utterance.UtteranceId).DecideAsync(true);
+                await prepared.Sink.CommitAsync();
+                LogCommitted(logger, SessionId, utterance.UtteranceId);
+            }
+
+            outcome = await (prepared?.Running ?? pipeline.RunAsync());
         }
         finally
         {
@@ -215,6 +272,11 @@ public sealed partial class ConversationGrain(
         _epoch++;
         _pending.Clear();
         _current?.Cancel();
+        foreach (var prepared in _prepared.Values.ToArray())
+        {
+            Discard(prepared);
+        }
+
         BargeIn.Clear();
         await _writing.WaitAsync();
         try
@@ -357,6 +419,15 @@ public sealed partial class ConversationGrain(
         }
     }
 
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Session {SessionId}: answering turn {TurnId} ahead (preemptively)")]
+    private static partial void LogPrepared(ILogger logger, string sessionId, string turnId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: the answer prepared ahead for turn {TurnId} was discarded: the speaker went on")]
+    private static partial void LogDiscarded(ILogger logger, string sessionId, string turnId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Session {SessionId}: the answer prepared ahead for turn {TurnId} is kept")]
+    private static partial void LogCommitted(ILogger logger, string sessionId, string turnId);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: the answer of turn {TurnId} was interrupted by {SpeakerId}")]
     private static partial void LogInterrupted(ILogger logger, string sessionId, string turnId, string speakerId);
 
@@ -366,3 +437,6 @@ public sealed partial class ConversationGrain(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: folding old turns into the running summary failed; retried after the next turn")]
     private static partial void LogFoldFailed(ILogger logger, Exception exception, string sessionId);
 }
+
+/// <summary>An answer started ahead of its utterance's certain end.</summary>
+internal sealed record PreparedTurn(Utterance Utterance, TurnPipeline Pipeline, HeldTurnSink Sink, SpokenAnswer Spoken, Task<TurnOutcome> Running);

@@ -17,13 +17,15 @@ namespace AudioOrchestrator.Grains.Conversations;
 /// <param name="History">The session's recorded turns, oldest first.</param>
 /// <param name="Context">The session's context.</param>
 /// <param name="Spoken">Where the audible sentences are recorded (shared with the session's barge-in state).</param>
+/// <param name="Preemptive">Answered before the end of the utterance was certain (see <see cref="AgentRequest.Preemptive"/>).</param>
 public sealed record TurnRequest(
     Utterance Utterance,
     string SessionId,
     string? GuildId,
     IReadOnlyList<ConversationTurn> History,
     IReadOnlyDictionary<string, string> Context,
-    SpokenAnswer Spoken);
+    SpokenAnswer Spoken,
+    bool Preemptive = false);
 
 /// <summary>How a turn ended.</summary>
 /// <param name="Turn">The turn to record; null when it could not be answered at all (<paramref name="FailureReason"/> says why).</param>
@@ -54,7 +56,7 @@ public sealed partial class TurnPipeline : IDisposable
 
     private readonly TurnServices _services;
     private readonly ITurnSink _sink;
-    private readonly TurnRequest _request;
+    private TurnRequest _request;
     private readonly CancellationTokenSource _generation = new();
     private readonly CancellationTokenSource _turn = new();
     private readonly List<AgentAction> _actions = [];
@@ -73,6 +75,16 @@ public sealed partial class TurnPipeline : IDisposable
     }
 
     public string TurnId => _request.Utterance.UtteranceId;
+
+    /// <summary>
+    /// A preemptive turn is committed with the utterance as finally heard (same audio and transcript, the real end of
+    /// utterance): its timings are measured from there.
+    /// </summary>
+    public void Commit(Utterance heard)
+    {
+        ArgumentNullException.ThrowIfNull(heard);
+        _request = _request with { Utterance = heard };
+    }
 
     /// <summary>True while the turn is being routed or its agent is still writing.</summary>
     public bool IsGenerating => _answering is { } pump ? pump.EndedAt is null : _routing;
@@ -128,7 +140,7 @@ public sealed partial class TurnPipeline : IDisposable
                 _request.History, _request.Context.GetValueOrDefault(SessionContextKeys.SummarizedThrough), options.MaxHistoryMessages, utterance.Speaker.SpeakerId, text);
             var deadline = _services.Clock.GetUtcNow() + options.AgentTimeout;
             AgentRequest Ask(IReadOnlyDictionary<string, string> slots) =>
-                new(utterance.Speaker, text, slots, messages, _request.Context, TurnId, deadline, _request.GuildId);
+                new(utterance.Speaker, text, slots, messages, _request.Context, TurnId, deadline, _request.GuildId, Preemptive: _request.Preemptive);
 
             RouteDecision decision;
             _routing = true;

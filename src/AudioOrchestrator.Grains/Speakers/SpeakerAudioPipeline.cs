@@ -35,6 +35,9 @@ public sealed class SpeakerAudioPipeline : IDisposable
 
     public bool InSpeech => _frontEnd.InSpeech;
 
+    /// <summary>The open utterance as heard so far, after a short silence: what a preemptive answer is prepared for.</summary>
+    public SegmentedUtterance? Tentative => _frontEnd.Tentative;
+
     /// <summary>The DSP chain itself (counters, jitter statistics, stream position).</summary>
     public SpeakerFrontEnd FrontEnd => _frontEnd;
 

@@ -250,17 +250,90 @@ public sealed partial class SpeakerGrain(
 
     private async Task HandleCompletedAsync(InputState input, string? correlationId)
     {
-        if (_completed.Count == 0)
-        {
-            return;
-        }
-
         var utterances = _completed.ToArray();
         _completed.Clear();
         foreach (var segment in utterances)
         {
-            await RecognizeAsync(input, segment, correlationId);
+            if (input.Prepared is { } prepared && prepared.SpeechEnd == segment.SpeechEnd)
+            {
+                // The speaker really stopped where the answer was prepared: keep it, with the real end of the utterance.
+                input.Prepared = null;
+                await SubmitAsync(input, Finalized(prepared.Heard, segment), correlationId);
+                continue;
+            }
+
+            await DiscardPreparedAsync(input);
+            if (await RecognizeAsync(input, segment, correlationId, ahead: false) is { } heard)
+            {
+                await SubmitAsync(input, heard, correlationId);
+            }
         }
+
+        if (input.FrontEnd.IsLive)
+        {
+            await PrepareAheadAsync(input);
+        }
+    }
+
+    /// <summary>
+    /// Preemptive answering: once a short silence followed the speech (<c>Speaker:Segmenter:PreemptiveSilenceMs</c>), the
+    /// utterance heard so far is transcribed and the session starts answering it; if the speaker goes on, that answer is
+    /// discarded.
+    /// </summary>
+    private async Task PrepareAheadAsync(InputState input)
+    {
+        var tentative = input.Pipeline.Tentative;
+        if (input.Prepared is { } prepared && tentative?.SpeechEnd != prepared.SpeechEnd)
+        {
+            await DiscardPreparedAsync(input); // the speaker went on
+        }
+
+        if (tentative is null || input.TriedAhead == tentative.SpeechEnd)
+        {
+            return;
+        }
+
+        input.TriedAhead = tentative.SpeechEnd;
+        if (await RecognizeAsync(input, tentative, correlationId: null, ahead: true) is { } heard)
+        {
+            input.Prepared = new PreparedUtterance(heard, tentative.SpeechEnd);
+            await GetConversation().PrepareUtteranceAsync(heard.Utterance);
+        }
+    }
+
+    private async Task DiscardPreparedAsync(InputState input)
+    {
+        if (input.Prepared is { } prepared)
+        {
+            input.Prepared = null;
+            await GetConversation().DiscardPreparedAsync(prepared.Heard.Utterance.UtteranceId);
+        }
+    }
+
+    /// <summary>A prepared utterance as finally decided: the same audio and transcript, the real end-of-utterance decision.</summary>
+    private HeardUtterance Finalized(HeardUtterance heard, SegmentedUtterance segment) => heard with
+    {
+        Utterance = heard.Utterance with
+        {
+            Timings = heard.Utterance.Timings with
+            {
+                EndOfUtteranceAt = clock.GetUtcNow(),
+                AudioMs = segment.ToPcmAudio().Duration.TotalMilliseconds,
+                EndOfUtteranceDelayMs = (segment.DecidedAt - segment.SpeechEnd).TotalMilliseconds,
+            },
+        },
+    };
+
+    private async Task SubmitAsync(InputState input, HeardUtterance heard, string? correlationId)
+    {
+        input.Utterances++;
+        _utterances++;
+        var timings = heard.Utterance.Timings;
+        LogUtterance(
+            logger, Speaker.StreamKey, correlationId, privacy.Value.RedactLogs ? PiiRedactor.Redact(heard.TextForAgents) : heard.TextForAgents, timings.SttMs,
+            timings.EndOfUtteranceDelayMs ?? double.NaN, timings.WakePhrase ?? "-",
+            timings.WakeDetectedAt is { } w ? (w - timings.SpeechStartedAt).TotalMilliseconds : double.NaN);
+        await GetConversation().SubmitUtteranceAsync(heard.Utterance);
     }
 
     /// <summary>Sends the barge-in steps the front-end decided during the last push to the session.</summary>
@@ -307,7 +380,11 @@ public sealed partial class SpeakerGrain(
         }
     }
 
-    private async Task RecognizeAsync(InputState input, SegmentedUtterance segment, string? correlationId)
+    /// <summary>
+    /// Wake gate, speech-to-text and the utterance's timings; null when the utterance is dropped. Ahead of the end of an
+    /// utterance (<paramref name="ahead"/>) drops are neither counted nor logged: the final decision will be.
+    /// </summary>
+    private async Task<HeardUtterance?> RecognizeAsync(InputState input, SegmentedUtterance segment, string? correlationId, bool ahead)
     {
         var decidedAt = clock.GetUtcNow();
         var speechStartedAt = input.StartedAt + segment.SpeechStart;
@@ -317,9 +394,13 @@ public sealed partial class SpeakerGrain(
         if (!_wakeGate.NeedsTranscript(settings.WakeMode, speechStartedAt, acoustic))
         {
             // Wake required, none spotted at the start of the utterance: not addressed to the assistant. No STT spent.
-            metrics.WakeDropped.Add(1, new KeyValuePair<string, object?>("stage", "acoustic"));
-            LogNotAddressed(logger, Speaker.StreamKey, correlationId, "no wake phrase was heard", segment.ToPcmAudio().Duration.TotalMilliseconds);
-            return;
+            if (!ahead)
+            {
+                metrics.WakeDropped.Add(1, new KeyValuePair<string, object?>("stage", "acoustic"));
+                LogNotAddressed(logger, Speaker.StreamKey, correlationId, "no wake phrase was heard", segment.ToPcmAudio().Duration.TotalMilliseconds);
+            }
+
+            return null;
         }
 
         ActivityContext.TryParse(input.TraceParent, null, out var parent);
@@ -343,21 +424,27 @@ public sealed partial class SpeakerGrain(
         activity?.SetTag("transcript", transcript);
         if (transcript.Length == 0)
         {
-            metrics.EmptyTranscripts.Add(1);
-            LogEmptyTranscript(logger, Speaker.StreamKey, correlationId, audio.Duration.TotalMilliseconds);
-            return;
+            if (!ahead)
+            {
+                metrics.EmptyTranscripts.Add(1);
+                LogEmptyTranscript(logger, Speaker.StreamKey, correlationId, audio.Duration.TotalMilliseconds);
+            }
+
+            return null;
         }
 
         var verdict = _wakeGate.Judge(transcript, settings.WakeMode, WakeMatcher, settings.Wake.ConversationWindow, speechStartedAt, clock.GetUtcNow(), acoustic);
         if (!verdict.Accepted)
         {
-            metrics.WakeDropped.Add(1, new KeyValuePair<string, object?>("stage", "transcript"));
-            LogNotAddressed(logger, Speaker.StreamKey, correlationId, verdict.Reason ?? "", audio.Duration.TotalMilliseconds);
-            return;
+            if (!ahead)
+            {
+                metrics.WakeDropped.Add(1, new KeyValuePair<string, object?>("stage", "transcript"));
+                LogNotAddressed(logger, Speaker.StreamKey, correlationId, verdict.Reason ?? "", audio.Duration.TotalMilliseconds);
+            }
+
+            return null;
         }
 
-        input.Utterances++;
-        _utterances++;
         var confidence = response.AdditionalProperties?.TryGetValue("confidence", out var value) == true && value is double c ? c : (double?)null;
 
         // Acoustic detection when the spotter heard it; otherwise the wake phrase was found on the transcript.
@@ -378,11 +465,8 @@ public sealed partial class SpeakerGrain(
             verdict.WakePhrase,
             (segment.DecidedAt - segment.SpeechEnd).TotalMilliseconds);
         activity?.SetTag("wake.phrase", verdict.WakePhrase);
-        var utterance = new Utterance(Guid.CreateVersion7().ToString("N"), Speaker, transcript, confidence, timings, correlationId, verdict.Transcript);
-        LogUtterance(
-            logger, Speaker.StreamKey, correlationId, privacy.Value.RedactLogs ? PiiRedactor.Redact(verdict.Transcript) : verdict.Transcript, sttMs, timings.EndOfUtteranceDelayMs ?? double.NaN,
-            verdict.WakePhrase ?? "-", wakeDetectedAt is { } w ? (w - speechStartedAt).TotalMilliseconds : double.NaN);
-        await GetConversation().SubmitUtteranceAsync(utterance);
+        activity?.SetTag("ahead", ahead);
+        return new HeardUtterance(new Utterance(Guid.CreateVersion7().ToString("N"), Speaker, transcript, confidence, timings, correlationId, verdict.Transcript), verdict.Transcript);
     }
 
     private IConversationGrain GetConversation() => GrainFactory.GetGrain<IConversationGrain>(Speaker.SessionId);
@@ -398,6 +482,12 @@ public sealed partial class SpeakerGrain(
 
         /// <summary>The session paused its answer for this input's speech and waits for the barge-in to be settled.</summary>
         public bool PauseHeld { get; set; }
+
+        /// <summary>The utterance whose answer the session prepares ahead, and where its speech ended.</summary>
+        public PreparedUtterance? Prepared { get; set; }
+
+        /// <summary>The end of speech of the last utterance prepared ahead (or tried: dropped ones are not tried again).</summary>
+        public TimeSpan? TriedAhead { get; set; }
 
         public void Dispose()
         {
@@ -442,3 +532,9 @@ public sealed partial class SpeakerGrain(
     [LoggerMessage(Level = LogLevel.Error, Message = "Audio stream error for {Speaker}")]
     private static partial void LogStreamError(ILogger logger, Exception exception, string speaker);
 }
+
+/// <summary>An utterance that passed the wake gate and speech-to-text, with the text agents get.</summary>
+internal sealed record HeardUtterance(Utterance Utterance, string TextForAgents);
+
+/// <summary>An utterance handed to the session ahead of its certain end, and where its speech ended.</summary>
+internal sealed record PreparedUtterance(HeardUtterance Heard, TimeSpan SpeechEnd);

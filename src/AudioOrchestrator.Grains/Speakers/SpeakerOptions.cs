@@ -9,7 +9,7 @@ public sealed class SpeakerOptions
     public const string SectionName = "Speaker";
 
     /// <summary>Utterance segmentation: silence that ends an utterance, pre-roll, forced cut, energy thresholds.</summary>
-    public UtteranceSegmenterOptions Segmenter { get; set; } = new();
+    public UtteranceSegmenterOptions Segmenter { get; set; } = new() { PreemptiveSilenceMs = 200 };
 
     /// <summary><c>Silero</c> (Silero VAD v5 on ONNX Runtime, the default) or <c>Energy</c> (level above an adaptive noise floor).</summary>
     [AllowedValues("Silero", "Energy")]
