@@ -7,7 +7,7 @@ using AudioOrchestrator.Testing;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 
-// Usage: dotnet run -c Release --project bench/AudioOrchestrator.Bench [-- --turns 100 --embedded-turns 20 --barge-ins 20 --llm-turns 50 --only wake,barge-in,llm]
+// Usage: dotnet run -c Release --project bench/AudioOrchestrator.Bench [-- --turns 100 --embedded-turns 20 --barge-ins 20 --llm-turns 50 --only wake,barge-in,llm,acting]
 var turns = IntArg("--turns", 100);
 var llmTurns = IntArg("--llm-turns", 50);
 var embeddedTurns = IntArg("--embedded-turns", 20);
@@ -129,6 +129,57 @@ if (Runs("llm"))
     Report("barge_in_generation_abort_ms_p95", Percentiles.Of(aborts, 95));
     Report("barge_in_generation_abort_missed", abortMissed);
     figures["llm_turns"] = llmTurns;
+}
+
+// 6. Acting: preemptive answering (live questions, off and on), a provider failing 30 % of the time with a fallback,
+//    and a local tool call's cost inside a turn.
+if (Runs("acting"))
+{
+    var questions = new ToneSpeechToText(new Dictionary<int, string>(ToneSpeechToText.DefaultPhrases) { [2100] = "what is the capital of france" });
+    await using var model = await AudioOrchestrator.Testing.OpenAi.FakeOpenAiServer.StartAsync(LlmProbe.Answer);
+    await using var fallback = await AudioOrchestrator.Testing.OpenAi.FakeOpenAiServer.StartAsync(LlmProbe.Answer);
+    var modelSettings = new Dictionary<string, string?>
+    {
+        ["Llm:Provider"] = "OpenAI",
+        ["Llm:Endpoint"] = model.BaseUrl.ToString(),
+        ["Llm:Model"] = "fake-model",
+        ["Llm:Fallbacks:0:Provider"] = "OpenAI",
+        ["Llm:Fallbacks:0:Endpoint"] = fallback.BaseUrl.ToString(),
+        ["Llm:Fallbacks:0:Model"] = "fallback-model",
+        ["WakeWord:Mode"] = "AlwaysListening",
+    };
+    Task<Microsoft.AspNetCore.Builder.WebApplication> StartWithModel(IReadOnlyDictionary<string, string?> extra) =>
+        BenchService.StartAsync(questions, new ToneTextToSpeech(), voiceActivityDetector: "Energy", settings: new Dictionary<string, string?>(modelSettings.Concat(extra)));
+    var modelQuestion = TestAudio.Concat(TestAudio.Silence(100), TestAudio.Tone(2100, 600));
+    var (off, on) = await ActingProbe.PreemptiveAsync(StartWithModel, [modelQuestion], llmTurns / 2, ct);
+    Report("preemptive_off_first_audio_ms_p50", Percentiles.Of(off, 50));
+    Report("preemptive_on_first_audio_ms_p50", Percentiles.Of(on, 50));
+    Report("preemptive_saving_ms_p50", Percentiles.Of(off, 50) - Percentiles.Of(on, 50));
+
+    var acousticModel = await EspeakVoiceEnrolment.GetModelAsync(ct);
+    var espeakQuestions = new List<PcmAudio>();
+    foreach (var q in new[] { "echo hello world", "what time is it", "echo good morning" })
+    {
+        espeakQuestions.Add(WavCodec.Decode(await EspeakCli.SayAsync(q, ct)));
+    }
+
+    var (embeddedOff, embeddedOn) = await ActingProbe.PreemptiveAsync(
+        extra => BenchService.StartAsync(acousticModelPath: acousticModel, settings: extra), espeakQuestions, embeddedTurns, ct);
+    Report("preemptive_embedded_off_first_audio_ms_p50", Percentiles.Of(embeddedOff, 50));
+    Report("preemptive_embedded_on_first_audio_ms_p50", Percentiles.Of(embeddedOn, 50));
+    Report("preemptive_saving_embedded_ms_p50", Percentiles.Of(embeddedOff, 50) - Percentiles.Of(embeddedOn, 50));
+
+    await using (var app = await StartWithModel(new Dictionary<string, string?>()))
+    {
+        var faultyTurns = Math.Max(20, llmTurns);
+        var (answered, firstAudio) = await ActingProbe.FaultyProviderAsync(app.Services, model, faultyTurns, ct);
+        Report("faulty_provider_turns_answered_ratio", answered / (double)faultyTurns);
+        Report("faulty_provider_first_audio_ms_p99", Percentiles.Of(firstAudio, 99));
+
+        var tool = await ActingProbe.ToolCallOverheadAsync(app.Services, model, llmTurns, ct);
+        Report("tool_call_overhead_ms_p50", Percentiles.Of(tool, 50));
+        Report("tool_call_overhead_ms_p99", Percentiles.Of(tool, 99));
+    }
 }
 
 figures["turns"] = turns;
