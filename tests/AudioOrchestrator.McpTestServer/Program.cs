@@ -7,5 +7,5 @@ using Microsoft.Extensions.Logging;
 var builder = Host.CreateApplicationBuilder(args);
 builder.Logging.ClearProviders();
 builder.Services.AddSingleton<PizzaOrders>();
-builder.Services.AddMcpServer().WithStdioServerTransport().WithTools<TestMcpTools>();
+builder.Services.AddMcpServer().WithStdioServerTransport().WithTools<TestMcpTools>().WithTools([typeof(StdioOnlyTools)]);
 await builder.Build().RunAsync();

@@ -153,14 +153,30 @@ public sealed partial class McpServerConnection : IAsyncDisposable
         {
             NotificationHandlers =
             [
-                new(NotificationMethods.ToolListChangedNotification, async (_, cancellationToken) =>
+                new(NotificationMethods.ToolListChangedNotification, (_, _) =>
                 {
-                    await RefreshAsync(cancellationToken);
-                    LogToolsChanged(_logger, Name, _tools.Count);
+                    // Not awaited: the handler runs on the connection's message loop, which must stay free to deliver the list.
+                    _ = RefreshAfterChangeAsync();
+                    return ValueTask.CompletedTask;
                 }),
             ],
         },
     };
+
+    private async Task RefreshAfterChangeAsync()
+    {
+        try
+        {
+            await RefreshAsync(_stopping.Token);
+            LogToolsChanged(_logger, Name, _tools.Count);
+        }
+#pragma warning disable CA1031 // A failed refresh keeps the previous list; the next change or reconnect lists again.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogRefreshFailed(_logger, ex, Name);
+        }
+    }
 
     private async Task RefreshAsync(CancellationToken cancellationToken)
     {
@@ -211,6 +227,9 @@ public sealed partial class McpServerConnection : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "MCP server {Server} changed its tools: now {Tools}")]
     private static partial void LogToolsChanged(ILogger logger, string server, int tools);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "MCP server {Server}: listing its changed tools failed; the previous list stays")]
+    private static partial void LogRefreshFailed(ILogger logger, Exception exception, string server);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "MCP server {Server} disconnected; reconnecting")]
     private static partial void LogDisconnected(ILogger logger, string server);

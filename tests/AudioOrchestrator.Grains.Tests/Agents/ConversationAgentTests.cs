@@ -73,6 +73,16 @@ public sealed class ConversationAgentTests
         Assert.Equal([31, 2], chat.Requests.Select(r => r.Count));
     }
 
+    [Fact]
+    public async Task When_every_provider_is_down_it_answers_the_rule_based_way()
+    {
+        var chat = new RecordingChatClient("x") { FailOnCall = _ => new LanguageModelException("No language model is available.") { NoProviderAvailable = true } };
+
+        var answer = await AnswerAsync(new ConversationAgent(new OneModel(chat), TurnTestServices.Catalog, NoTools.Instance, TimeProvider.System), Request([ConversationMemory.User("alice", "hi")]));
+
+        Assert.StartsWith("I can't reach my language model right now. You can say:", answer, StringComparison.Ordinal);
+    }
+
     /// <summary>A minimal HTTP response for a <see cref="ClientResultException"/>.</summary>
     private sealed class FakeResponse(int status) : PipelineResponse
     {
