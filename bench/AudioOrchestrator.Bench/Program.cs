@@ -7,7 +7,7 @@ using AudioOrchestrator.Testing;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 
-// Usage: dotnet run -c Release --project bench/AudioOrchestrator.Bench [-- --turns 100 --embedded-turns 20 --barge-ins 20 --llm-turns 50 --only wake,barge-in,llm,acting]
+// Usage: dotnet run -c Release --project bench/AudioOrchestrator.Bench [-- --turns 100 --embedded-turns 20 --barge-ins 20 --llm-turns 50 --only overhead,embedded,wake,barge-in,llm,acting,text]
 var turns = IntArg("--turns", 100);
 var llmTurns = IntArg("--llm-turns", 50);
 var embeddedTurns = IntArg("--embedded-turns", 20);
@@ -180,6 +180,25 @@ if (Runs("acting"))
         Report("tool_call_overhead_ms_p50", Percentiles.Of(tool, 50));
         Report("tool_call_overhead_ms_p99", Percentiles.Of(tool, 99));
     }
+}
+
+// 7. Text turns: POST .../messages over loopback HTTP with an instant agent (echo), nothing spoken. Streamed and JSON
+//    answers, the same turn without HTTP, and a plain HTTP round trip, measured in turn under the same load, in
+//    conversations of 20 turns; a conversation's opening message (the session activated first) is reported apart.
+if (Runs("text"))
+{
+    await using var app = await BenchService.StartAsync(new ToneSpeechToText(), new ToneTextToSpeech(), voiceActivityDetector: "Energy");
+    using var probe = new TextTurnProbe(app);
+    var text = await probe.MeasureAsync(turns, ct);
+    Report("text_turn_overhead_ms_p50", Percentiles.Of(text.FirstDelta, 50));
+    Report("text_turn_overhead_ms_p99", Percentiles.Of(text.FirstDelta, 99));
+    Report("text_turn_json_ms_p50", Percentiles.Of(text.JsonAnswer, 50));
+    Report("text_turn_json_ms_p99", Percentiles.Of(text.JsonAnswer, 99));
+    Report("text_turn_in_cluster_ms_p50", Percentiles.Of(text.InCluster, 50));
+    Report("text_turn_in_cluster_ms_p99", Percentiles.Of(text.InCluster, 99));
+    Report("http_round_trip_ms_p50", Percentiles.Of(text.HttpRoundTrip, 50));
+    Report("http_round_trip_ms_p99", Percentiles.Of(text.HttpRoundTrip, 99));
+    Report("text_turn_new_session_ms_p50", Percentiles.Of(text.NewSessionFirstDelta, 50));
 }
 
 figures["turns"] = turns;

@@ -12,6 +12,17 @@ public interface IConversationGrain : IGrainWithStringKey
     Task SubmitUtteranceAsync(Utterance utterance);
 
     /// <summary>
+    /// Asks and follows the answer: queues <paramref name="utterance"/> as <see cref="SubmitUtteranceAsync"/> does and
+    /// yields its turn's events (<see cref="AnswerStarted"/>, <see cref="AnswerDelta"/>..., <see cref="AgentActionRequested"/>,
+    /// then <see cref="AnswerCompleted"/> or <see cref="TurnFailed"/>) straight from the session as they are published,
+    /// without the audio-out stream's delivery delay. They go on audio-out as well; answer audio only goes there. The
+    /// enumeration ends early, with no completion, when the session is forgotten meanwhile.
+    /// </summary>
+    /// <param name="utterance">The question; its <see cref="Utterance.CorrelationId"/> is required and names the answer's events.</param>
+    /// <param name="cancellationToken">Stops following the answer (the turn itself goes on).</param>
+    IAsyncEnumerable<SessionOutputEvent> AskAsync(Utterance utterance, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Preemptive answering: starts answering <paramref name="utterance"/> before the end of the live utterance is
     /// certain (a short silence was heard). Nothing of the answer is published or spoken, and no tool with side effects
     /// runs, until <see cref="SubmitUtteranceAsync"/> brings the same utterance id (the speaker really stopped);
@@ -134,6 +145,7 @@ public sealed record SessionSnapshot(
 /// <param name="Route">Why the agent was chosen.</param>
 /// <param name="Error">Why the agent failed (the answer is then an apology); null when it answered.</param>
 /// <param name="ToolCalls">Tools the agent called while answering (name, arguments, result size, duration, error).</param>
+/// <param name="Source">How the words came: <c>voice</c> or <c>text</c>.</param>
 [GenerateSerializer, Immutable]
 public sealed record ConversationTurn(
     [property: Id(0)] string TurnId,
@@ -147,7 +159,8 @@ public sealed record ConversationTurn(
     [property: Id(8)] TurnTimings? Timings = null,
     [property: Id(9)] TurnRoute? Route = null,
     [property: Id(10)] string? Error = null,
-    [property: Id(11)] IReadOnlyList<ToolCallRecord>? ToolCalls = null);
+    [property: Id(11)] IReadOnlyList<ToolCallRecord>? ToolCalls = null,
+    [property: Id(12)] string Source = TurnSources.Voice);
 
 /// <summary>
 /// Whether a turn answered ahead of time (preemptively, before the end of the utterance was certain) was kept or

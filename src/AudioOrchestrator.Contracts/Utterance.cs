@@ -8,6 +8,8 @@ namespace AudioOrchestrator.Contracts;
 /// <param name="Timings">When the speech happened and what recognising it cost.</param>
 /// <param name="CorrelationId">The upload it came from; null for live audio.</param>
 /// <param name="TextForAgents">What is routed and handed to agents: the transcript without its wake phrase; null = <paramref name="Transcript"/>.</param>
+/// <param name="Source">How it came: <see cref="TurnSources.Voice"/> (heard) or <see cref="TurnSources.Text"/> (typed: REST messages, <c>/ask</c>).</param>
+/// <param name="Speak">Whether the answer is spoken (synthesised onto audio-out); a text turn may ask for text only.</param>
 [GenerateSerializer, Immutable]
 public sealed record Utterance(
     [property: Id(0)] string UtteranceId,
@@ -16,7 +18,19 @@ public sealed record Utterance(
     [property: Id(3)] double? Confidence,
     [property: Id(4)] UtteranceTimings Timings,
     [property: Id(5)] string? CorrelationId,
-    [property: Id(6)] string? TextForAgents = null);
+    [property: Id(6)] string? TextForAgents = null,
+    [property: Id(7)] string Source = TurnSources.Voice,
+    [property: Id(8)] bool Speak = true);
+
+/// <summary>Where a turn's words came from.</summary>
+public static class TurnSources
+{
+    /// <summary>Heard: speech-to-text of a speaker's audio.</summary>
+    public const string Voice = "voice";
+
+    /// <summary>Typed: a text message (REST, the console's text box, Discord's <c>/ask</c>).</summary>
+    public const string Text = "text";
+}
 
 /// <summary>When the speech happened and what recognising it cost.</summary>
 /// <param name="SpeechStartedAt">Start of speech as heard (capture time of the input plus the position in its audio).</param>

@@ -15,7 +15,11 @@ public sealed class IngressOptions
     [Range(1024, 1L << 31)]
     public long MaxUploadBytes { get; set; } = 10 * 1024 * 1024;
 
-    /// <summary>How long an upload may wait for its answers.</summary>
+    /// <summary>Longest text of a text message (<c>POST .../messages</c>), in characters.</summary>
+    [Range(1, 100_000)]
+    public int MaxTextCharacters { get; set; } = 4000;
+
+    /// <summary>How long an upload or a text message may wait for its answers.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:30:00")]
     public TimeSpan TurnTimeout { get; set; } = TimeSpan.FromSeconds(60);
 

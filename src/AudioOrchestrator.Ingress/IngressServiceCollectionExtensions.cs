@@ -1,4 +1,5 @@
 using AudioOrchestrator.Ingress.Streams;
+using AudioOrchestrator.Ingress.Text;
 using AudioOrchestrator.Ingress.Uploads;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -8,7 +9,7 @@ namespace AudioOrchestrator.Ingress;
 
 public static class IngressServiceCollectionExtensions
 {
-    /// <summary>Registers the AudioIngress gateway's services (stream publisher, output hub, REST/file transport).</summary>
+    /// <summary>Registers the AudioIngress gateway's services (stream publisher, output hub, REST/file transport, text turns).</summary>
     public static IServiceCollection AddAudioIngress(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
@@ -21,6 +22,7 @@ public static class IngressServiceCollectionExtensions
         services.TryAddSingleton<SessionOutputHub>();
         services.TryAddSingleton<AnswerAudioStore>();
         services.TryAddSingleton<UtteranceUploadProcessor>();
+        services.TryAddSingleton<TextTurnSender>();
         return services;
     }
 }

@@ -113,6 +113,67 @@ public sealed class BadInputTests(ServiceFixture service)
         Assert.Equal(HttpStatusCode.NotFound, unknownAudio.StatusCode);
     }
 
+    public static TheoryData<string, string, string> BadTextMessages() => new()
+    {
+        { "missing text", """{"speaker":"ana"}""", "Missing text" },
+        { "text of the wrong type", """{"text":5}""", "Invalid JSON" },
+        { "speak of the wrong type", """{"text":"hello","speak":"yes"}""", "Invalid JSON" },
+        { "not JSON", "text=hello", "Invalid JSON" },
+        { "truncated JSON", """{"text":"hel""", "Invalid JSON" },
+        { "JSON null", "null", "Missing body" },
+        { "empty body", "", "Missing body" },
+        { "empty text", """{"text":""}""", "Empty text" },
+        { "whitespace only", """{"text":"  \n\t "}""", "Empty text" },
+        { "oversized", "{\"text\":\"" + new string('a', 4001) + "\"}", "Text too long" },
+        { "invalid speaker", """{"text":"hello","speaker":"bad speaker"}""", "Invalid speaker id" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadTextMessages))]
+    public async Task A_bad_text_message_is_400_with_a_reason_and_the_session_is_unchanged(string label, string json, string title)
+    {
+        var session = "badtext-" + Guid.NewGuid().ToString("N")[..8];
+
+        using var response = await PostTextAsync(session, json, "application/json");
+
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{label}: {response.StatusCode}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<ProblemDetails>(Ct);
+        Assert.Equal(title, problem!.Title);
+        Assert.False(string.IsNullOrWhiteSpace(problem.Detail));
+        await AssertSessionUnknownAsync(session);
+    }
+
+    [Fact]
+    public async Task A_text_message_with_a_bad_session_id_content_type_or_size_is_refused()
+    {
+        using (var invalidId = await PostTextAsync("bad%20id", """{"text":"echo hi"}""", "application/json"))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, invalidId.StatusCode);
+            Assert.Equal("Invalid session id", (await invalidId.Content.ReadFromJsonAsync<ProblemDetails>(Ct))!.Title);
+        }
+
+        using (var plain = await PostTextAsync("ct-text", "echo hi", "text/plain"))
+        {
+            Assert.Equal(HttpStatusCode.UnsupportedMediaType, plain.StatusCode);
+        }
+
+        using (var huge = await PostTextAsync("huge-text", "{\"text\":\"" + new string('a', 100_000) + "\"}", "application/json"))
+        {
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, huge.StatusCode);
+        }
+
+        await AssertSessionUnknownAsync("ct-text");
+        await AssertSessionUnknownAsync("huge-text");
+    }
+
+    private async Task<HttpResponseMessage> PostTextAsync(string sessionId, string json, string contentType)
+    {
+        using var content = new StringContent(json, Encoding.UTF8);
+        content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+        return await service.Http.PostAsync($"/api/v1/sessions/{sessionId}/messages", content, Ct);
+    }
+
     private async Task<HttpResponseMessage> PostAsync(string sessionId, byte[] body, string contentType)
     {
         using var content = new ByteArrayContent(body);

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 using AudioOrchestrator.Contracts;
 using AudioOrchestrator.Grains.BargeIn;
 using AudioOrchestrator.Grains.FrontEnd;
@@ -28,6 +30,7 @@ public sealed partial class ConversationGrain(
     private readonly Queue<Utterance> _pending = new();
     private readonly SemaphoreSlim _writing = new(1, 1);
     private readonly Dictionary<string, PreparedTurn> _prepared = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ChannelWriter<SessionOutputEvent>> _askers = new(StringComparer.Ordinal);
     private BargeInState? _bargeIn;
     private IAsyncStream<SessionOutputEvent>? _output;
     private Task? _answering;
@@ -56,6 +59,46 @@ public sealed partial class ConversationGrain(
         }
 
         return Task.CompletedTask;
+    }
+
+    public async IAsyncEnumerable<SessionOutputEvent> AskAsync(Utterance utterance, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(utterance);
+        var correlationId = utterance.CorrelationId ?? throw new ArgumentException("A question needs a correlation id to follow its answer.", nameof(utterance));
+        if (_askers.ContainsKey(correlationId))
+        {
+            throw new ArgumentException($"A question with correlation id '{correlationId}' is already being answered.", nameof(utterance));
+        }
+
+        var answer = Channel.CreateUnbounded<SessionOutputEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        _askers[correlationId] = answer.Writer;
+        try
+        {
+            await SubmitUtteranceAsync(utterance);
+            await foreach (var item in answer.Reader.ReadAllAsync(cancellationToken))
+            {
+                yield return item;
+                if (item is AnswerCompleted or TurnFailed)
+                {
+                    yield break;
+                }
+            }
+        }
+        finally
+        {
+            _askers.Remove(correlationId);
+        }
+    }
+
+    /// <summary>Publishes on audio-out, and hands an event of a question being followed (<see cref="AskAsync"/>) to its asker first.</summary>
+    private Task PublishAsync(SessionOutputEvent item)
+    {
+        if (item.CorrelationId is { } correlationId && _askers.TryGetValue(correlationId, out var asker))
+        {
+            asker.TryWrite(item);
+        }
+
+        return Output.OnNextAsync(item);
     }
 
     public Task PrepareUtteranceAsync(Utterance utterance)
@@ -116,7 +159,7 @@ public sealed partial class ConversationGrain(
         }
     }
 
-    Task ITurnSink.PublishAsync(SessionOutputEvent item) => Output.OnNextAsync(item);
+    Task ITurnSink.PublishAsync(SessionOutputEvent item) => PublishAsync(item);
 
     Task<SynthesisResult> ITurnSink.SpeakAsync(SpeechRequest request) => GrainFactory.GetGrain<ISpeechSynthesisGrain>(SessionId).SpeakAsync(request);
 
@@ -177,17 +220,17 @@ public sealed partial class ConversationGrain(
 
         if (outcome.Turn is not { } turn)
         {
-            await Output.OnNextAsync(new TurnFailed(pipeline.TurnId, outcome.FailureReason ?? "The turn failed.") { CorrelationId = utterance.CorrelationId });
+            await PublishAsync(new TurnFailed(pipeline.TurnId, outcome.FailureReason ?? "The turn failed.") { CorrelationId = utterance.CorrelationId });
             return;
         }
 
         await RecordTurnAsync(turn, outcome.Actions);
         foreach (var action in outcome.Actions.Where(a => !IsContextAction(a)))
         {
-            await Output.OnNextAsync(new AgentActionRequested(turn.TurnId, action) { CorrelationId = utterance.CorrelationId });
+            await PublishAsync(new AgentActionRequested(turn.TurnId, action) { CorrelationId = utterance.CorrelationId });
         }
 
-        await Output.OnNextAsync(new AnswerCompleted(turn.TurnId, turn.Timings!, turn.ResponseText, turn.Error) { CorrelationId = utterance.CorrelationId });
+        await PublishAsync(new AnswerCompleted(turn.TurnId, turn.Timings!, turn.ResponseText, turn.Error) { CorrelationId = utterance.CorrelationId });
         FoldIfDue();
     }
 
@@ -272,6 +315,11 @@ public sealed partial class ConversationGrain(
         _epoch++;
         _pending.Clear();
         _current?.Cancel();
+        foreach (var asker in _askers.Values)
+        {
+            asker.TryComplete(); // forgotten: the answers being followed end without completing
+        }
+
         foreach (var prepared in _prepared.Values.ToArray())
         {
             Discard(prepared);

@@ -238,7 +238,7 @@ public sealed partial class TurnPipeline : IDisposable
         var started = _services.Clock.GetUtcNow();
         var timings = Timings(started, started, null, synthesis);
         return new TurnOutcome(
-            new ConversationTurn(TurnId, utterance.Speaker.SpeakerId, utterance.Transcript, GuardrailRoute, guard.BlockedAnswer, utterance.Timings.SpeechStartedAt, _services.Clock.GetUtcNow(), false, timings, route, $"blocked by moderation: {reason}"),
+            new ConversationTurn(TurnId, utterance.Speaker.SpeakerId, utterance.Transcript, GuardrailRoute, guard.BlockedAnswer, utterance.Timings.SpeechStartedAt, _services.Clock.GetUtcNow(), false, timings, route, $"blocked by moderation: {reason}", Source: utterance.Source),
             [],
             null);
     }
@@ -256,9 +256,9 @@ public sealed partial class TurnPipeline : IDisposable
     private async Task SpeakFillerIfSlowAsync(string callId, Channel<string> sentences)
     {
         var tools = _services.Tools.Value;
-        if (_fillerSpoken || string.IsNullOrWhiteSpace(tools.Filler))
+        if (_fillerSpoken || string.IsNullOrWhiteSpace(tools.Filler) || !_request.Utterance.Speak)
         {
-            return;
+            return; // a text-only turn has nobody listening for a filler
         }
 
         try
@@ -424,7 +424,7 @@ public sealed partial class TurnPipeline : IDisposable
         var turn = new ConversationTurn(
             TurnId, utterance.Speaker.SpeakerId, utterance.Transcript, decision.Agent.Name, responseText,
             utterance.Timings.SpeechStartedAt, _services.Clock.GetUtcNow(), interrupted, timings, decision.Route, error,
-            _toolCalls.Count == 0 ? null : [.. _toolCalls]);
+            _toolCalls.Count == 0 ? null : [.. _toolCalls], utterance.Source);
         return new TurnOutcome(turn, interrupted ? [] : _actions, null);
     }
 
@@ -457,6 +457,12 @@ public sealed partial class TurnPipeline : IDisposable
             if (_turn.IsCancellationRequested)
             {
                 continue; // drain: nothing more is said
+            }
+
+            if (!_request.Utterance.Speak)
+            {
+                Interlocked.Decrement(ref _sentencesPending); // a text turn that asked for text only: nothing is synthesised
+                continue;
             }
 
             var started = _services.Clock.GetUtcNow();

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 
@@ -29,6 +30,13 @@ public sealed class AnswerAudioStore : IDisposable
         _cache.TryGetValue(Key(sessionId, turnId), out byte[]? wav) ? wav : null;
 
     public void Dispose() => _cache.Dispose();
+
+    /// <summary>The download address of a turn's answer audio, on the host the request came to.</summary>
+    public static string Url(HttpRequest request, string sessionId, string turnId)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return $"{request.Scheme}://{request.Host}{request.PathBase}/api/v1/sessions/{Uri.EscapeDataString(sessionId)}/turns/{Uri.EscapeDataString(turnId)}/audio";
+    }
 
     private static string Key(string sessionId, string turnId) => string.Concat(sessionId, "/", turnId);
 

@@ -94,7 +94,7 @@ public sealed class TurnCollector(string correlationId)
         public UploadedTurn ToUploadedTurn()
         {
             byte[]? wav = null;
-            if (Completed is not null)
+            if (Completed is not null && Audio.Count > 0)
             {
                 var packets = Audio.OrderBy(a => a.FirstSequence).SelectMany(a => a.Frames).Select(f => (ReadOnlyMemory<byte>)f);
                 wav = WavCodec.Encode(OpusPacketizer.Decode(packets, channels: 1));

@@ -61,7 +61,7 @@ public static class UtteranceEndpoints
             return TooLarge(limit);
         }
 
-        var body = await ReadBoundedAsync(request.Body, limit, cancellationToken);
+        var body = await BoundedRequestBody.ReadAsync(request.Body, limit, cancellationToken);
         if (body is null)
         {
             return TooLarge(limit);
@@ -110,7 +110,7 @@ public static class UtteranceEndpoints
             t.Transcript,
             t.Agent,
             t.ResponseText,
-            t.AnswerWav is null ? null : AudioUrl(request, result.SessionId, t.TurnId),
+            t.AnswerWav is null ? null : AnswerAudioStore.Url(request, result.SessionId, t.TurnId),
             t.Timings is { } timing
                 ? new ResponseTimings(timing.SttMs, timing.AgentMs, timing.TtsMs, result.TotalMs, timing.EndOfUtteranceDelayMs, timing.WakeDetectMs)
                 : null,
@@ -125,30 +125,8 @@ public static class UtteranceEndpoints
         return new UtteranceResponse(result.SessionId, result.CorrelationId, last.Transcript, last.Agent, last.ResponseText, last.ResponseAudioUrl, sums, turns, last.Route, last.Error);
     }
 
-    private static string AudioUrl(HttpRequest request, string sessionId, string turnId) =>
-        $"{request.Scheme}://{request.Host}{request.PathBase}/api/v1/sessions/{Uri.EscapeDataString(sessionId)}/turns/{Uri.EscapeDataString(turnId)}/audio";
-
     private static bool IsWav(string? contentType) =>
         contentType is not null && WavMediaTypes.Any(t => contentType.StartsWith(t, StringComparison.OrdinalIgnoreCase));
-
-    /// <summary>Reads the body, or returns null as soon as it exceeds <paramref name="limit"/> bytes.</summary>
-    private static async Task<byte[]?> ReadBoundedAsync(Stream body, long limit, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > limit)
-            {
-                return null;
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
-    }
 
     private static ProblemHttpResult TooLarge(long limit) =>
         Problem(StatusCodes.Status413PayloadTooLarge, "Recording too large", $"Uploads are limited to {limit} bytes.");

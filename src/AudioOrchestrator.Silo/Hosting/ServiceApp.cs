@@ -2,6 +2,7 @@ using AudioOrchestrator.Grains;
 using AudioOrchestrator.Ingress;
 using AudioOrchestrator.Ingress.Discord;
 using AudioOrchestrator.Ingress.Discord.Commands;
+using AudioOrchestrator.Ingress.Text;
 using AudioOrchestrator.Ingress.Uploads;
 using AudioOrchestrator.Silo.Endpoints;
 using AudioOrchestrator.Speech;
@@ -48,6 +49,7 @@ public static class ServiceApp
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         app.MapUtteranceEndpoints();
+        app.MapTextMessageEndpoints();
         app.MapSessionEndpoints();
         app.MapGuildEndpoints();
         role.MapEndpoints(app);

@@ -1,4 +1,7 @@
 using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using AudioOrchestrator.Contracts;
 using AudioOrchestrator.Discord.Fakes;
 using AudioOrchestrator.Ingress.Discord.Commands;
 using AudioOrchestrator.Ingress.Tests.Guilds;
@@ -53,6 +56,21 @@ public sealed class SlashCommandVoiceTests
         Assert.StartsWith($"Voice: Connected in <#{channel}> since <t:", status.OriginalContent, StringComparison.Ordinal);
         Assert.Contains("End-to-end encryption (DAVE): on.", status.OriginalContent, StringComparison.Ordinal);
         Assert.EndsWith($"Session discord-{Guild}: 1 turns recorded.", status.OriginalContent, StringComparison.Ordinal);
+
+        // A REST text message to the guild's session with speak: true is played in the channel too.
+        using (var typed = await service.Http.PostAsJsonAsync($"/api/v1/sessions/discord-{Guild}/messages", new { text = "echo good morning", speak = true }, Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, typed.StatusCode);
+        }
+
+        var heardTyped = await VoiceUsers.HearAnswerAsync(alice, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(1.5), Ct);
+        using (var typedWav = new MemoryStream(VoiceUsers.ToWav(heardTyped)))
+        {
+            Assert.Equal("good morning", (await service.Services.GetRequiredService<ISpeechToTextClient>().GetTextAsync(typedWav, cancellationToken: Ct)).Text);
+        }
+
+        var history = (await service.Http.GetFromJsonAsync<SessionSnapshot>($"/api/v1/sessions/discord-{Guild}", Ct))!.History;
+        Assert.Equal([("echo hello world", TurnSources.Text), ("echo good morning", TurnSources.Text)], history.Select(t => (t.Transcript, t.Source)));
 
         var leave = await rest.SendSlashCommandAsync(Guild, TextChannel, Alice, "leave");
         await AnsweredAsync(leave);

@@ -1,5 +1,6 @@
 using AudioOrchestrator.Discord;
 using AudioOrchestrator.Discord.Rest;
+using AudioOrchestrator.Ingress.Text;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -44,6 +45,7 @@ public static class SlashCommandServiceCollectionExtensions
         services.TryAddSingleton<DiscordTextChannels>();
         services.TryAddSingleton<TextAnswerLedger>();
         services.TryAddSingleton<SlashCommandStatistics>();
+        services.TryAddSingleton<TextTurnSender>(); // /ask is a text turn, as POST .../messages
         services.TryAddSingleton<DiscordQuestionAsker>();
         services.TryAddSingleton<SlashCommandHandler>();
         services.TryAddSingleton<SlashCommandService>();
