@@ -31,6 +31,11 @@ public sealed class OperationsTests(ServiceFixture service)
         Assert.True(paths.TryGetProperty("/api/v1/sessions/{sessionId}", out var session));
         Assert.True(session.TryGetProperty("get", out _) && session.TryGetProperty("delete", out _));
         Assert.True(paths.TryGetProperty("/api/v1/agents", out _));
+
+        var messages = paths.GetProperty("/api/v1/sessions/{sessionId}/messages").GetProperty("post");
+        Assert.True(messages.GetProperty("requestBody").GetProperty("content").TryGetProperty("application/json", out _));
+        var ok = messages.GetProperty("responses").GetProperty("200").GetProperty("content");
+        Assert.True(ok.TryGetProperty("application/json", out _) && ok.TryGetProperty("text/event-stream", out _));
     }
 
     [Theory]

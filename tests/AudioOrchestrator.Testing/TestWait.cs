@@ -22,6 +22,22 @@ public static class TestWait
         }
     }
 
+    /// <summary>Returns once the asynchronous <paramref name="condition"/> holds (asked every 100 ms); throws <see cref="TimeoutException"/> naming <paramref name="what"/> otherwise.</summary>
+    public static async Task UntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        var deadline = DateTime.UtcNow + (timeout ?? DefaultTimeout);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Timed out waiting for {what}.");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
     /// <summary>Waits for <paramref name="task"/>, failing with <paramref name="what"/> after the timeout.</summary>
     public static async Task<T> ForAsync<T>(Task<T> task, string what, TimeSpan? timeout = null)
     {

@@ -29,8 +29,7 @@ public static class TextMessageEndpoints
                 + "With speak: true the answer is also synthesised: downloadable from responseAudioUrl and played where the session is heard (a Discord voice channel). "
                 + "Server-Sent Events: 'started' (turnId, agent, route), 'delta' (text, as the agent produces it), then 'completed' (the JSON answer) or 'failed' (problem details).")
             .Accepts<TextMessageRequest>("application/json")
-            .Produces<TextMessageResponse>()
-            .Produces(StatusCodes.Status200OK, contentType: EventStream)
+            .Produces<TextMessageResponse>(StatusCodes.Status200OK, "application/json", EventStream)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)

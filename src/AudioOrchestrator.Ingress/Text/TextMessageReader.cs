@@ -37,7 +37,7 @@ public static class TextMessageReader
         }
         catch (JsonException ex)
         {
-            return Refused("Invalid JSON", ex.Path is { } path ? $"{path}: {ex.Message}" : ex.Message);
+            return Refused("Invalid JSON", Explain(ex));
         }
 
         if (message is null)
@@ -67,6 +67,17 @@ public static class TextMessageReader
 
         return new TextMessageReadResult(message);
     }
+
+    /// <summary>What was wrong, in the client's terms (the field and what it must be), without the service's type names.</summary>
+    private static string Explain(JsonException ex) => ex.Path switch
+    {
+        "$.text" => "'text' must be a string.",
+        "$.speaker" => "'speaker' must be a string.",
+        "$.speak" => "'speak' must be true or false.",
+        _ when ex.LineNumber is { } line && ex.BytePositionInLine is { } position =>
+            $"The body is not a JSON object of the expected shape (line {line + 1}, byte {position + 1}). Send {{ \"text\": \"...\", \"speaker\": \"ana\", \"speak\": false }}.",
+        _ => "The body is not a JSON object of the expected shape. Send { \"text\": \"...\", \"speaker\": \"ana\", \"speak\": false }.",
+    };
 
     private static TextMessageReadResult Refused(string title, string detail) => new(null, new TextMessageProblem(title, detail));
 }

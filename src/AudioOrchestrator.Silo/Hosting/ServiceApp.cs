@@ -26,6 +26,7 @@ public static class ServiceApp
         var builder = WebApplication.CreateBuilder(args);
         customize?.Invoke(builder);
         var configuration = builder.Configuration;
+        ListenOnLoopbackUnlessConfigured(builder);
 
         var orleans = configuration.GetSection(OrleansHostingOptions.SectionName).Get<OrleansHostingOptions>() ?? new OrleansHostingOptions();
         builder.Services.AddOptions<OrleansHostingOptions>().Bind(configuration.GetSection(OrleansHostingOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
@@ -55,6 +56,27 @@ public static class ServiceApp
         role.MapEndpoints(app);
         app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
         return app;
+    }
+
+    /// <summary>The address used when none is configured: loopback only, so a first start exposes nothing.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:5000";
+
+    /// <summary>
+    /// Listens on <see cref="DefaultUrl"/> unless an address is configured the usual ways: <c>ASPNETCORE_URLS</c>,
+    /// <c>ASPNETCORE_HTTP_PORTS</c>, <c>Urls</c> (appsettings, environment, <c>--urls</c>) or <c>Kestrel:Endpoints</c>.
+    /// (A default in appsettings.json would override <c>ASPNETCORE_URLS</c>, which is read before it.)
+    /// </summary>
+    private static void ListenOnLoopbackUnlessConfigured(WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var configured = !string.IsNullOrWhiteSpace(configuration[WebHostDefaults.ServerUrlsKey])
+            || !string.IsNullOrWhiteSpace(configuration[WebHostDefaults.HttpPortsKey])
+            || !string.IsNullOrWhiteSpace(configuration[WebHostDefaults.HttpsPortsKey])
+            || configuration.GetSection("Kestrel:Endpoints").Exists();
+        if (!configured)
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
     }
 
     private static void AddTelemetry(WebApplicationBuilder builder)
