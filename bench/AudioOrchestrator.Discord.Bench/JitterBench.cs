@@ -7,7 +7,7 @@ using AudioOrchestrator.Discord.Voice;
 namespace AudioOrchestrator.Discord.Bench;
 
 /// <summary>
-/// <see cref="DiscordVoiceConnection.PlayAsync"/> of N queued frames through the fake relay to a fake user; the user's
+/// <see cref="DiscordVoiceConnection.PlayAsync(System.Threading.Channels.ChannelReader{ReadOnlyMemory{byte}}, CancellationToken)"/> of N queued frames through the fake relay to a fake user; the user's
 /// frames are time-stamped on a dedicated thread as they come out of its receive channel. Deviation of frame i =
 /// arrival(i) − 20 ms·i, minus the median of those (the constant path latency); the figure is |deviation| p99.
 /// Optionally one thread spins at full speed throughout (the machine has 2 cores).

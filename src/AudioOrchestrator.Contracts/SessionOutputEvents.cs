@@ -25,11 +25,16 @@ public sealed record AnswerDelta(
     [property: Id(1)] string Text) : SessionOutputEvent;
 
 /// <summary>20 ms Opus packets of the spoken answer (48 kHz stereo, ready for Discord).</summary>
+/// <param name="TurnId">The turn.</param>
+/// <param name="FirstSequence">The number of the first frame in the answer (frames are numbered across its sentences).</param>
+/// <param name="Frames">The packets.</param>
+/// <param name="EndsSentence">The last batch of a sentence: a gap after it is a pause; a gap before it means frames are late.</param>
 [GenerateSerializer, Immutable]
 public sealed record AnswerAudio(
     [property: Id(0)] string TurnId,
     [property: Id(1)] long FirstSequence,
-    [property: Id(2)] byte[][] Frames) : SessionOutputEvent;
+    [property: Id(2)] byte[][] Frames,
+    [property: Id(3)] bool EndsSentence = false) : SessionOutputEvent;
 
 /// <summary>
 /// The answer has been fully published (its audio is on the stream before this event).

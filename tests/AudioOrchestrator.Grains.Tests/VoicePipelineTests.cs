@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using AudioOrchestrator.Audio;
 using AudioOrchestrator.Contracts;
 using AudioOrchestrator.Grains.Conversations;
@@ -137,9 +138,53 @@ public sealed class VoicePipelineTests(PipelineCluster fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task Live_packets_that_stall_mid_speech_are_late_not_silence_and_the_utterance_stays_whole()
+    {
+        // Two speakers say the same; one's packets stall for 400 ms in the middle of the tone (a busy network or host),
+        // then arrive in a burst. Both are heard as one utterance of the same length: no silence is inserted.
+        var session = NewSession();
+        var question = TestAudio.Question(440);
+        var outputs = fixture.ClientServices.GetRequiredService<SessionOutputHub>();
+        var completed = new ConcurrentQueue<AnswerCompleted>();
+        await using (await outputs.ListenAsync(session, e =>
+        {
+            if (e is AnswerCompleted done)
+            {
+                completed.Enqueue(done);
+            }
+
+            return Task.CompletedTask;
+        }, TestContext.Current.CancellationToken))
+        {
+            await LiveSpeaker.SendAsync(fixture.ClientServices, new SpeakerRef(session, "steady"), question, 0, TestContext.Current.CancellationToken);
+            await TestWait.UntilAsync(() => !completed.IsEmpty, "the steady speaker's answer");
+            var stream = fixture.ClientServices.GetRequiredService<SpeakerAudioPublisher>().GetStream(new SpeakerRef(session, "stalled"));
+            await LiveAudio.SendAsync(
+                async (sequence, packets) =>
+                {
+                    if (sequence == 35)
+                    {
+                        await Task.Delay(400, TestContext.Current.CancellationToken); // 400 ms into the 800 ms tone
+                    }
+
+                    await stream.OnNextAsync(new OpusFrameBatch(sequence, packets, DateTimeOffset.UtcNow));
+                },
+                question,
+                0,
+                TestContext.Current.CancellationToken);
+            await TestWait.UntilAsync(() => completed.Count == 2, "the stalled speaker's answer");
+        }
+
+        var history = (await fixture.Client.GetGrain<IConversationGrain>(session).GetSnapshotAsync())!.History;
+        Assert.Equal([("steady", "echo hello world"), ("stalled", "echo hello world")], history.Select(t => (t.SpeakerId, t.Transcript)));
+        Assert.Equal(history[0].Timings!.AudioMs, history[1].Timings!.AudioMs);
+    }
+
+    [Fact]
     public async Task Live_speaker_who_stops_sending_packets_still_gets_an_answer()
     {
-        // Discord clients stop sending when the user stops talking: no trailing silence, no end marker.
+        // A client that stops sending in the middle of speech (it vanished): no silence frames, no end marker. The gap
+        // counts as silence after Speaker:MidSpeechGapMs.
         var session = NewSession();
         var speaker = new SpeakerRef(session, "live-user");
         var publisher = fixture.ClientServices.GetRequiredService<SpeakerAudioPublisher>();

@@ -176,7 +176,16 @@ public sealed partial class DiscordVoiceConnection : IAsyncDisposable
     /// packet per 20 ms on absolute deadlines from a start timestamp (no drift). When no frame is ready at a
     /// deadline the stream has paused: five silence frames are sent, and timing restarts with the next frame.
     /// </summary>
-    public async Task PlayAsync(ChannelReader<ReadOnlyMemory<byte>> frames, CancellationToken cancellationToken = default)
+    public Task PlayAsync(ChannelReader<ReadOnlyMemory<byte>> frames, CancellationToken cancellationToken = default) =>
+        PlayAsync(frames, moreFramesExpected: null, cancellationToken);
+
+    /// <summary>
+    /// Plays as <see cref="PlayAsync(ChannelReader{ReadOnlyMemory{byte}}, CancellationToken)"/>, but a frame missing at
+    /// its deadline while <paramref name="moreFramesExpected"/> says the source is in the middle of a sentence is late,
+    /// not a pause: the sender waits for it (up to <see cref="VoiceConnectionOptions.LateFrameWait"/>) and goes on from
+    /// there, so the sentence reaches listeners whole instead of with a gap of silence in it.
+    /// </summary>
+    public async Task PlayAsync(ChannelReader<ReadOnlyMemory<byte>> frames, Func<bool>? moreFramesExpected, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(frames);
         await _playLock.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -212,6 +221,13 @@ public sealed partial class DiscordVoiceConnection : IAsyncDisposable
                     {
                         silenceLeft = _options.SilenceFramesOnPause;
                         await SendFrameAsync(frame, packet, daveBuffer, cancellationToken).ConfigureAwait(false);
+                    }
+                    else if (moreFramesExpected?.Invoke() == true && await WaitForLateFrameAsync(frames, moreFramesExpected, cancellationToken).ConfigureAwait(false))
+                    {
+                        // The rest of the sentence arrived late (a busy host): it continues now, paced from here.
+                        Statistics.CountLateFrameWait();
+                        start = _time.GetTimestamp() - (long)(index * FrameDuration.TotalSeconds * _time.TimestampFrequency);
+                        continue;
                     }
                     else if (silenceLeft > 0)
                     {
@@ -290,6 +306,31 @@ public sealed partial class DiscordVoiceConnection : IAsyncDisposable
 
     /// <summary>Drops the voice WebSocket without a close frame (tests; the connection resumes).</summary>
     internal void AbortSocketForTest() => _socket?.Abort();
+
+    /// <summary>Waits for a late frame while the source still expects one; false when it gave up (a pause after all).</summary>
+    private async Task<bool> WaitForLateFrameAsync(ChannelReader<ReadOnlyMemory<byte>> frames, Func<bool> moreFramesExpected, CancellationToken cancellationToken)
+    {
+        var waitingSince = _time.GetTimestamp();
+        while (true)
+        {
+            // Short slices: a pause or an interruption (the source stops expecting frames) is noticed within one frame.
+            using var slice = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            slice.CancelAfter(FrameDuration);
+            try
+            {
+                return await frames.WaitToReadAsync(slice.Token).ConfigureAwait(false); // false: the source completed
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Nothing yet.
+            }
+
+            if (!moreFramesExpected() || _time.GetElapsedTime(waitingSince) >= _options.LateFrameWait)
+            {
+                return false;
+            }
+        }
+    }
 
     private async Task WaitUntilAsync(long start, TimeSpan offset, CancellationToken cancellationToken)
     {

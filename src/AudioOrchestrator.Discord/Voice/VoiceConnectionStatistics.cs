@@ -15,6 +15,7 @@ public sealed class VoiceConnectionStatistics
     private long _keepAlives;
     private long _resumes;
     private long _malformedMessages;
+    private long _lateFrameWaits;
     private readonly SendLatenessHistogram _sendLateness = new();
 
     /// <summary>Received packets per transport result.</summary>
@@ -47,6 +48,9 @@ public sealed class VoiceConnectionStatistics
     /// <summary>Successful resumes.</summary>
     public long Resumes => Interlocked.Read(ref _resumes);
 
+    /// <summary>Times the sender waited for a frame that was late mid-sentence (and sent it, instead of a gap of silence).</summary>
+    public long LateFrameWaits => Interlocked.Read(ref _lateFrameWaits);
+
     /// <summary>Voice gateway messages that could not be parsed; ignored.</summary>
     public long MalformedMessages => Interlocked.Read(ref _malformedMessages);
 
@@ -60,6 +64,8 @@ public sealed class VoiceConnectionStatistics
     public TimeSpan MaxSendLateness => _sendLateness.Max;
 
     internal void RecordSendLateness(TimeSpan lateness) => _sendLateness.Record(lateness);
+
+    internal void CountLateFrameWait() => Interlocked.Increment(ref _lateFrameWaits);
 
     internal void CountReceive(RtpReceiveResult result) => Interlocked.Increment(ref _receiveResults[(int)result]);
 

@@ -53,6 +53,12 @@ public sealed class VoiceConnectionOptions
 
     /// <summary>Silence frames sent when a stream pauses.</summary>
     public int SilenceFramesOnPause { get; set; } = 5;
+
+    /// <summary>
+    /// How long the sender waits for a frame that is late in the middle of a sentence (the source says more is coming)
+    /// before it treats the gap as a pause (silence frames).
+    /// </summary>
+    public TimeSpan LateFrameWait { get; set; } = TimeSpan.FromSeconds(1);
 }
 
 /// <summary>Validates <see cref="VoiceConnectionOptions"/>.</summary>
@@ -85,6 +91,11 @@ public sealed class VoiceConnectionOptionsValidator : IValidateOptions<VoiceConn
         if (options.SilenceFramesOnPause < 0)
         {
             failures.Add("SilenceFramesOnPause must not be negative.");
+        }
+
+        if (options.LateFrameWait < TimeSpan.Zero || options.LateFrameWait > TimeSpan.FromSeconds(10))
+        {
+            failures.Add("LateFrameWait must be between 0 and 10 seconds.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -171,7 +171,8 @@ public sealed partial class SpeakerGrain(
 
     /// <summary>
     /// Live speakers stop sending packets when they stop talking: time without packets is fed to the segmenter as
-    /// silence, so the utterance ends as if the silence had been heard. An idle live input is released.
+    /// silence, so the utterance ends as if the silence had been heard, unless the last frame was speech (then the
+    /// packets are late; <c>Speaker:MidSpeechGapMs</c> bounds the wait). An idle live input is released.
     /// </summary>
     private async Task OnPacketGapTimerAsync(CancellationToken cancellationToken)
     {
@@ -182,9 +183,11 @@ public sealed partial class SpeakerGrain(
         }
 
         var now = clock.GetUtcNow();
-        if (now - _liveLastPacketAt < TimeSpan.FromMilliseconds(Settings.Speaker.PacketGapMs))
+        var gap = now - _liveLastPacketAt;
+        if (gap < TimeSpan.FromMilliseconds(Settings.Speaker.PacketGapMs)
+            || (input.FrontEnd.LastFrameWasSpeech && gap < TimeSpan.FromMilliseconds(Settings.Speaker.MidSpeechGapMs)))
         {
-            return;
+            return; // packets that stop mid-speech are late (a busy network or host), not silence: wait for them
         }
 
         _completed.Clear();

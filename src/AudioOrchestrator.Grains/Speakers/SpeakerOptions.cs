@@ -32,6 +32,14 @@ public sealed class SpeakerOptions
     [Range(20, 5000)]
     public int PacketGapMs { get; set; } = 100;
 
+    /// <summary>
+    /// Live audio only: when the packets stop while the speaker is mid-speech (the last frame heard was speech), they
+    /// are late, not silence: a client that stops talking trails off into silence (and Discord clients send silence
+    /// frames) before it stops sending. Only a gap this long mid-speech counts as silence (a client that vanished).
+    /// </summary>
+    [Range(20, 10_000)]
+    public int MidSpeechGapMs { get; set; } = 1000;
+
     /// <summary>An input with a correlation id (an upload) that has sent nothing for this long is abandoned when a new input needs its place.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan AbandonedInputTimeout { get; set; } = TimeSpan.FromSeconds(30);

@@ -67,6 +67,9 @@ public sealed class SpeechFrontEnd : IFrameObserver, IDisposable
 
     public bool IsLive { get; }
 
+    /// <summary>The detector's decision on the last frame heard: a live speaker whose packets stop now is mid-speech.</summary>
+    public bool LastFrameWasSpeech { get; private set; }
+
     /// <summary>Stream position of the audio observed so far.</summary>
     public TimeSpan Position => TimeSpan.FromMilliseconds(_frames * FrameMs);
 
@@ -97,6 +100,7 @@ public sealed class SpeechFrontEnd : IFrameObserver, IDisposable
     {
         var position = Position;
         _frames++;
+        LastFrameWasSpeech = isSpeech;
         if (isSpeech && !_inBurst)
         {
             StartBurst(position);

@@ -53,15 +53,16 @@ public sealed class SpeechSynthesisGrain(ITextToSpeechClient textToSpeech, IOpti
         var batchSize = options.Value.FramesPerEvent;
         using var writer = new OpusFrameWriter(options.Value.Channels);
 
+        // A full batch leaves as soon as one more frame follows it; the sentence's last batch leaves at the end, marked.
         async Task PublishAsync(bool all)
         {
-            while (frames.Count >= batchSize || (all && frames.Count > 0))
+            while (frames.Count > batchSize || (all && frames.Count > 0))
             {
                 var take = Math.Min(batchSize, frames.Count);
                 var batch = frames.GetRange(0, take).ToArray();
                 frames.RemoveRange(0, take);
                 cancellationToken.ThrowIfCancellationRequested();
-                await stream.OnNextAsync(new AnswerAudio(request.TurnId, sequence, batch) { CorrelationId = request.CorrelationId });
+                await stream.OnNextAsync(new AnswerAudio(request.TurnId, sequence, batch, EndsSentence: all && frames.Count == 0) { CorrelationId = request.CorrelationId });
                 sequence += batch.Length;
                 firstAudioMs ??= Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             }

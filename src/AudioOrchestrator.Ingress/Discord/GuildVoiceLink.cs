@@ -83,7 +83,7 @@ internal sealed partial class GuildVoiceLink(ulong guildId, GuildAudioReceiver r
     {
         try
         {
-            await connection.PlayAsync(Player.Frames, cancellationToken).ConfigureAwait(false);
+            await connection.PlayAsync(Player.Frames, () => Player.IsMidSentence, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -34,6 +34,7 @@ public sealed partial class SessionAudioPlayer : IAsyncDisposable
     private readonly Func<AgentAction, Task> _onAction;
     private readonly ILogger _logger;
     private TaskCompletionSource<bool>? _waiter;
+    private QueuedFrame? _lastPlayed;
     private IAsyncDisposable? _subscription;
     private bool _paused;
     private bool _outputAvailable;
@@ -71,6 +72,22 @@ public sealed partial class SessionAudioPlayer : IAsyncDisposable
             lock (_gate)
             {
                 return _paused;
+            }
+        }
+    }
+
+    /// <summary>
+    /// True when the last frame handed out was in the middle of a sentence of an answer still playing (not paused,
+    /// interrupted or undeliverable): a frame missing now is late, and the output should wait for it rather than fill
+    /// the gap with silence.
+    /// </summary>
+    public bool IsMidSentence
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return !_paused && !_closed && _lastPlayed is { EndsSentence: false, Turn.Dropped: false } last && !(last.Turn.Completed && last.Turn.Queued == 0);
             }
         }
     }
@@ -295,7 +312,7 @@ public sealed partial class SessionAudioPlayer : IAsyncDisposable
             return;
         }
 
-        foreach (var frame in audio.Frames)
+        for (var i = 0; i < audio.Frames.Length; i++)
         {
             if (_queue.Count >= _maxQueuedFrames)
             {
@@ -304,7 +321,7 @@ public sealed partial class SessionAudioPlayer : IAsyncDisposable
                 Interlocked.Increment(ref _droppedFrames);
             }
 
-            _queue.AddLast(new QueuedFrame(turn, frame));
+            _queue.AddLast(new QueuedFrame(turn, audio.Frames[i], audio.EndsSentence && i == audio.Frames.Length - 1));
             turn.Queued++;
         }
 
@@ -355,6 +372,7 @@ public sealed partial class SessionAudioPlayer : IAsyncDisposable
 
             _queue.RemoveFirst();
             first.Value.Turn.Queued--;
+            _lastPlayed = first.Value;
             if (first.Value.Turn is { Completed: true, Queued: 0 })
             {
                 actions = TakeActionsIfPlayed(first.Value.Turn);
@@ -450,7 +468,7 @@ public sealed partial class SessionAudioPlayer : IAsyncDisposable
         public bool Dropped => Interrupted || Undeliverable;
     }
 
-    private readonly record struct QueuedFrame(TurnState Turn, byte[] Frame);
+    private readonly record struct QueuedFrame(TurnState Turn, byte[] Frame, bool EndsSentence);
 
     /// <summary>The output side: only yields a frame when it may leave now.</summary>
     private sealed class PlayerReader(SessionAudioPlayer player) : ChannelReader<ReadOnlyMemory<byte>>

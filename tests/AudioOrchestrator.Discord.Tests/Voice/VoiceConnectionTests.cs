@@ -172,6 +172,76 @@ public sealed class VoiceConnectionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Frames_late_in_the_middle_of_a_sentence_are_waited_for_not_replaced_by_silence()
+    {
+        var (bot, alice) = await JoinWithAliceAsync();
+        var frames = OpusFrames(20, 330);
+        var channel = Channel.CreateUnbounded<ReadOnlyMemory<byte>>();
+        foreach (var frame in frames.Take(10))
+        {
+            channel.Writer.TryWrite(frame);
+        }
+
+        // The source says "mid-sentence" until its last frame is written; the sender asks only when a frame is missing.
+        var senderFoundAGap = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var midSentence = true;
+        bool MoreFramesExpected()
+        {
+            var expected = Volatile.Read(ref midSentence);
+            senderFoundAGap.TrySetResult();
+            return expected;
+        }
+
+        var playing = bot.PlayAsync(channel.Reader, MoreFramesExpected, TestContext.Current.CancellationToken);
+        await senderFoundAGap.Task.WaitAsync(Timeout, TestContext.Current.CancellationToken);
+        foreach (var frame in frames.Skip(10))
+        {
+            channel.Writer.TryWrite(frame);
+        }
+
+        Volatile.Write(ref midSentence, false);
+        channel.Writer.Complete();
+        await playing;
+
+        var received = await ReadAsync(alice.Received, frames.Count + 5);
+        Assert.Equal(frames.Select(f => Convert.ToHexString(f)), received.Take(20).Select(f => Convert.ToHexString(f.Opus)));
+        Assert.All(received.Skip(20), f => Assert.Equal(new byte[] { 0xF8, 0xFF, 0xFE }, f.Opus));
+        Assert.Equal(1, bot.Statistics.LateFrameWaits);
+        for (var i = 1; i < received.Count; i++)
+        {
+            Assert.Equal(received[i - 1].Timestamp + 960, received[i].Timestamp); // one continuous stretch of audio
+        }
+    }
+
+    [Fact]
+    public async Task A_gap_at_a_pause_gets_silence_frames_as_before()
+    {
+        var (bot, alice) = await JoinWithAliceAsync();
+        var frames = OpusFrames(10, 330);
+        var channel = Channel.CreateUnbounded<ReadOnlyMemory<byte>>();
+        foreach (var frame in frames.Take(5))
+        {
+            channel.Writer.TryWrite(frame);
+        }
+
+        var playing = bot.PlayAsync(channel.Reader, () => false, TestContext.Current.CancellationToken);
+        await FakeDiscordServer.WaitUntilAsync(() => bot.Statistics.PacketsSent >= 10, Timeout, "the first sentence and its silence frames");
+        foreach (var frame in frames.Skip(5))
+        {
+            channel.Writer.TryWrite(frame);
+        }
+
+        channel.Writer.Complete();
+        await playing;
+
+        var received = await ReadAsync(alice.Received, 20);
+        Assert.Equal(
+            [.. frames.Take(5).Select(Convert.ToHexString), .. Enumerable.Repeat("F8FFFE", 5), .. frames.Skip(5).Select(Convert.ToHexString), .. Enumerable.Repeat("F8FFFE", 5)],
+            received.Select(f => Convert.ToHexString(f.Opus)));
+        Assert.Equal(0, bot.Statistics.LateFrameWaits);
+    }
+
+    [Fact]
     public async Task A_client_without_dave_is_closed_with_4017()
     {
         var bot = NewConnection(new VoiceConnectionOptions { DaveEnabled = false });

@@ -48,22 +48,8 @@ public sealed class InterruptedSynthesisTests(SlowSynthesisCluster fixture) : IC
     private static int Frames(ConcurrentQueue<SessionOutputEvent> events, string turnId) =>
         events.OfType<AnswerAudio>().Where(a => a.TurnId == turnId).Sum(a => a.Frames.Length);
 
-    private async Task SendLiveAsync(string session, string speakerId, PcmAudio audio, long firstSequence)
-    {
-        var stream = fixture.ClientServices.GetRequiredService<SpeakerAudioPublisher>().GetStream(new SpeakerRef(session, speakerId));
-        var packets = OpusPacketizer.Encode(audio);
-        var started = DateTimeOffset.UtcNow;
-        for (var i = 0; i < packets.Count; i += 5)
-        {
-            var batch = packets.Skip(i).Take(5).ToArray();
-            await stream.OnNextAsync(new OpusFrameBatch(firstSequence + i, batch, DateTimeOffset.UtcNow));
-            var wait = started + TimeSpan.FromMilliseconds((i + batch.Length) * 20) - DateTimeOffset.UtcNow;
-            if (wait > TimeSpan.Zero)
-            {
-                await Task.Delay(wait, Ct);
-            }
-        }
-    }
+    private Task SendLiveAsync(string session, string speakerId, PcmAudio audio, long firstSequence) =>
+        LiveSpeaker.SendAsync(fixture.ClientServices, new SpeakerRef(session, speakerId), audio, firstSequence, Ct);
 
     private static async Task<T> WaitForAsync<T>(ConcurrentQueue<SessionOutputEvent> events, Func<T, bool> predicate)
         where T : SessionOutputEvent

@@ -176,23 +176,8 @@ public sealed class WakeAndBargeInPipelineTests(FrontEndCluster fixture) : IClas
     /// <summary>Sends audio as a live speaker at real time (100 ms batches), as a Discord user would.</summary>
     private async Task SendLiveAsync(string session, string speakerId, PcmAudio audio)
     {
-        var stream = fixture.ClientServices.GetRequiredService<SpeakerAudioPublisher>().GetStream(new SpeakerRef(session, speakerId));
-        var packets = OpusPacketizer.Encode(audio);
         var sequence = _sequences.GetValueOrDefault(speakerId);
-        var started = DateTimeOffset.UtcNow;
-        for (var i = 0; i < packets.Count; i += 5)
-        {
-            var batch = packets.Skip(i).Take(5).ToArray();
-            await stream.OnNextAsync(new OpusFrameBatch(sequence + i, batch, DateTimeOffset.UtcNow));
-            var due = started + TimeSpan.FromMilliseconds((i + batch.Length) * 20);
-            var wait = due - DateTimeOffset.UtcNow;
-            if (wait > TimeSpan.Zero)
-            {
-                await Task.Delay(wait, Ct);
-            }
-        }
-
-        _sequences[speakerId] = sequence + packets.Count;
+        _sequences[speakerId] = sequence + await LiveSpeaker.SendAsync(fixture.ClientServices, new SpeakerRef(session, speakerId), audio, sequence, Ct);
     }
 
     private static async Task<T> WaitForAsync<T>(ConcurrentQueue<SessionOutputEvent> events, Func<T, bool> predicate)

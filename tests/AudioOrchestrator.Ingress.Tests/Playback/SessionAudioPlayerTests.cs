@@ -62,6 +62,31 @@ public sealed class SessionAudioPlayerTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task The_player_is_mid_sentence_between_a_sentences_batches_and_not_after_its_end_a_pause_or_an_interruption()
+    {
+        await _player.SetOutputAvailable(true);
+        Assert.False(_player.IsMidSentence); // nothing played yet
+
+        await StartTurnAsync("t1", 5);
+        ReadAvailable();
+        Assert.True(_player.IsMidSentence); // the sentence's next batch is late
+
+        await _player.OnEventAsync(new AnswerAudio("t1", 5, [Frame("t1", 5)], EndsSentence: true));
+        ReadAvailable();
+        Assert.False(_player.IsMidSentence); // a gap after a sentence is a pause
+
+        await _player.OnEventAsync(Audio("t1", 6, 2));
+        ReadAvailable();
+        await _player.OnEventAsync(new PlaybackPaused("7", DateTimeOffset.UtcNow));
+        Assert.False(_player.IsMidSentence); // held for a barge-in: silence, not waiting
+        await _player.OnEventAsync(new PlaybackResumed("7"));
+        Assert.True(_player.IsMidSentence);
+
+        await _player.OnEventAsync(new AnswerInterrupted("t1", "7"));
+        Assert.False(_player.IsMidSentence);
+    }
+
+    [Fact]
     public async Task Frames_leave_in_order_and_the_reader_waits_when_idle()
     {
         await _player.SetOutputAvailable(true);
