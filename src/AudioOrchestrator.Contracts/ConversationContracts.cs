@@ -146,6 +146,7 @@ public sealed record SessionSnapshot(
 /// <param name="Error">Why the agent failed (the answer is then an apology); null when it answered.</param>
 /// <param name="ToolCalls">Tools the agent called while answering (name, arguments, result size, duration, error).</param>
 /// <param name="Source">How the words came: <c>voice</c> or <c>text</c>.</param>
+/// <param name="AnsweredAhead">Answered ahead of the end of the utterance (preemptively, during a short silence) and kept.</param>
 [GenerateSerializer, Immutable]
 public sealed record ConversationTurn(
     [property: Id(0)] string TurnId,
@@ -160,7 +161,8 @@ public sealed record ConversationTurn(
     [property: Id(9)] TurnRoute? Route = null,
     [property: Id(10)] string? Error = null,
     [property: Id(11)] IReadOnlyList<ToolCallRecord>? ToolCalls = null,
-    [property: Id(12)] string Source = TurnSources.Voice);
+    [property: Id(12)] string Source = TurnSources.Voice,
+    [property: Id(13)] bool AnsweredAhead = false);
 
 /// <summary>
 /// Whether a turn answered ahead of time (preemptively, before the end of the utterance was certain) was kept or

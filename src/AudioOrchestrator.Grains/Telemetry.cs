@@ -33,6 +33,7 @@ public sealed class PipelineMetrics
         EmptyTranscripts = meter.CreateCounter<long>("audioorchestrator.stt.empty", description: "Utterances in which speech-to-text found no words.");
         WakeDropped = meter.CreateCounter<long>("audioorchestrator.wake.dropped", description: "Utterances dropped because a wake phrase was required and not heard (tag stage: acoustic = before speech-to-text, transcript = after).");
         WakeDetectDelay = meter.CreateHistogram<double>("audioorchestrator.wake.detect_delay", "ms", "Speech onset to acoustic wake phrase detection.");
+        Preemptive = meter.CreateCounter<long>("audioorchestrator.preemptive", description: "Answers prepared ahead of the end of an utterance (tag outcome: kept = the speaker had stopped, discarded = they went on).");
         BargeIns = meter.CreateCounter<long>("audioorchestrator.barge_in", description: "Barge-in steps sent to sessions (tag step: pause, resume, interrupt).");
     }
 
@@ -43,6 +44,7 @@ public sealed class PipelineMetrics
     public Histogram<double> EndOfUtteranceToFirstAudio { get; }
     public Counter<long> Turns { get; }
     public Counter<long> FailedTurns { get; }
+    public Counter<long> Preemptive { get; }
     public Counter<long> CorruptFrames { get; }
     public Counter<long> RateLimitedFrames { get; }
     public Counter<long> FramesReceived { get; }

@@ -134,6 +134,7 @@ public sealed partial class ConversationGrain(
 
     private void Discard(PreparedTurn prepared)
     {
+        services.Metrics.Preemptive.Add(1, new KeyValuePair<string, object?>("outcome", "discarded"));
         _prepared.Remove(prepared.Utterance.UtteranceId);
         prepared.Sink.Discard();
         prepared.Pipeline.Cancel(); // the model request is aborted
@@ -222,6 +223,12 @@ public sealed partial class ConversationGrain(
         {
             await PublishAsync(new TurnFailed(pipeline.TurnId, outcome.FailureReason ?? "The turn failed.") { CorrelationId = utterance.CorrelationId });
             return;
+        }
+
+        if (prepared is not null)
+        {
+            turn = turn with { AnsweredAhead = true };
+            services.Metrics.Preemptive.Add(1, new KeyValuePair<string, object?>("outcome", "kept"));
         }
 
         await RecordTurnAsync(turn, outcome.Actions);

@@ -190,12 +190,20 @@ public sealed partial class SpeakerGrain(
             return; // packets that stop mid-speech are late (a busy network or host), not silence: wait for them
         }
 
-        _completed.Clear();
-        input.FrontEnd.BeginPush(now, input.StartedAt);
-        input.Pipeline.PushSilence(now - _liveHeardUntil, _completed);
+        // Fed in steps of the timer's period, each handled as a push of its own: a tick that comes late (a busy host)
+        // must not jump over the preemptive point straight to the end of the utterance.
+        var silence = now - _liveHeardUntil;
+        var step = TimeSpan.FromMilliseconds(Math.Max(20, Settings.Speaker.PacketGapMs / 2));
         _liveHeardUntil = now;
-        await ApplyBargeInAsync(input);
-        await HandleCompletedAsync(input, correlationId: null);
+        for (var fed = TimeSpan.Zero; fed < silence; fed += step)
+        {
+            _completed.Clear();
+            input.FrontEnd.BeginPush(now, input.StartedAt);
+            input.Pipeline.PushSilence(silence - fed < step ? silence - fed : step, _completed);
+            await ApplyBargeInAsync(input);
+            await HandleCompletedAsync(input, correlationId: null);
+        }
+
         if (!input.Pipeline.InSpeech && now - _liveLastPacketAt > Settings.Speaker.LiveInputIdleTimeout)
         {
             _inputs.Remove(LiveInput);

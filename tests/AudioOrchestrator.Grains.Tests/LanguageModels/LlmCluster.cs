@@ -23,6 +23,12 @@ public sealed class LlmCluster : PipelineCluster
 
     public const string FallbackAnswer = "The fallback model answers.";
 
+    /// <summary>
+    /// A Discord guild whose session (<c>discord-{id}</c>) answers every utterance and ends one only after 3 s of silence:
+    /// a test speaker there can wait for the service before going on without its pause ending the utterance.
+    /// </summary>
+    public const ulong PatientGuild = 424242;
+
     public McpHttpTestServer Mcp { get; private set; } = null!;
 
     /// <summary>Answers conversation requests (the classifier's are answered by <see cref="Classify"/>).</summary>
@@ -35,6 +41,8 @@ public sealed class LlmCluster : PipelineCluster
 
     protected override IReadOnlyDictionary<string, string?> SiloSettings => new Dictionary<string, string?>
     {
+        [$"Speaker:Guilds:{PatientGuild}:Segmenter:EndOfUtteranceSilenceMs"] = "3000",
+        [$"WakeWord:Guilds:{PatientGuild}:Mode"] = "AlwaysListening",
         ["Llm:Fallbacks:0:Provider"] = "OpenAI",
         ["Llm:Fallbacks:0:Endpoint"] = Fallback.BaseUrl.ToString(),
         ["Llm:Fallbacks:0:Model"] = "fallback-model",
