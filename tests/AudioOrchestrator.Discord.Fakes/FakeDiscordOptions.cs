@@ -24,6 +24,9 @@ public sealed class FakeDiscordOptions
     /// <summary>Window of <see cref="SendLimit"/>.</summary>
     public TimeSpan SendWindow { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>The fake's clock for rate windows and timestamps (a test may share a fake clock with the client).</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
     /// <summary>The bot's user id.</summary>
     public ulong BotUserId { get; set; } = 900_000_000_000_000_001;
 

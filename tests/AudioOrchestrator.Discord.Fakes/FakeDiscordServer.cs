@@ -22,7 +22,7 @@ namespace AudioOrchestrator.Discord.Fakes;
 public sealed class FakeDiscordServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly long _started;
     private readonly ConcurrentDictionary<string, FakeSession> _sessions = new();
     private readonly ConcurrentQueue<FakeConnection> _connections = new();
     private readonly ConcurrentQueue<FakeReceivedPayload> _received = new();
@@ -36,6 +36,7 @@ public sealed class FakeDiscordServer : IAsyncDisposable
     {
         _app = app;
         Options = options;
+        _started = options.TimeProvider.GetTimestamp();
         Rest = new FakeDiscordRest(this);
     }
 
@@ -76,7 +77,7 @@ public sealed class FakeDiscordServer : IAsyncDisposable
     public int GatewayBotCalls { get; private set; }
 
     /// <summary>Time since the server started.</summary>
-    public TimeSpan Now => _clock.Elapsed;
+    public TimeSpan Now => Elapsed;
 
     /// <summary>Starts a fake on a free loopback port.</summary>
     public static async Task<FakeDiscordServer> StartAsync(FakeDiscordOptions options, CancellationToken cancellationToken = default)
@@ -103,22 +104,6 @@ public sealed class FakeDiscordServer : IAsyncDisposable
         _sessions.Values.Where(s => s.ShardId == shardId).OrderByDescending(s => s.CreatedAt).FirstOrDefault()
         ?? throw new InvalidOperationException($"No session for shard {shardId}.");
 
-    /// <summary>Polls until a condition holds.</summary>
-    public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)
-    {
-        ArgumentNullException.ThrowIfNull(condition);
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (clock.Elapsed > timeout)
-            {
-                throw new TimeoutException($"Timed out after {timeout.TotalSeconds:0.#} s waiting for: {what}");
-            }
-
-            await Task.Delay(10).ConfigureAwait(false);
-        }
-    }
-
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
@@ -131,7 +116,7 @@ public sealed class FakeDiscordServer : IAsyncDisposable
         await _app.DisposeAsync().ConfigureAwait(false);
     }
 
-    internal TimeSpan Elapsed => _clock.Elapsed;
+    internal TimeSpan Elapsed => Options.TimeProvider.GetElapsedTime(_started);
 
     private Task HandleGatewayBotAsync(HttpContext context)
     {

@@ -1,6 +1,7 @@
 using AudioOrchestrator.Discord.Fakes;
 using AudioOrchestrator.Discord.Gateway;
 using AudioOrchestrator.Discord.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
 
 namespace AudioOrchestrator.Discord.Tests;
 
@@ -11,7 +12,7 @@ public sealed class RateLimiterTests
     [Fact]
     public async Task The_121st_send_within_60_seconds_waits_for_the_window()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var limiter = new GatewaySendRateLimiter(120, Window, reserve: 0, time);
         for (var i = 0; i < 120; i++)
         {
@@ -33,7 +34,7 @@ public sealed class RateLimiterTests
     [Fact]
     public void No_60_second_window_ever_holds_more_than_the_limit()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var limiter = new GatewaySendRateLimiter(120, Window, reserve: 0, time);
         var sent = new List<TimeSpan>();
         var now = TimeSpan.Zero;
@@ -59,7 +60,7 @@ public sealed class RateLimiterTests
     [Fact]
     public void Commands_leave_the_reserve_for_heartbeats()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var limiter = new GatewaySendRateLimiter(120, Window, reserve: 5, time);
         var commands = 0;
         while (limiter.TryAcquire(priority: false))
@@ -79,52 +80,59 @@ public sealed class RateLimiterTests
     [Fact]
     public async Task Identify_buckets_allow_max_concurrency_shards_per_window()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         using var limiter = new IdentifyRateLimiter(maxConcurrency: 2, TimeSpan.FromSeconds(5), time);
         var ct = TestContext.Current.CancellationToken;
         await limiter.AcquireAsync(0, ct).WaitAsync(TimeSpan.FromSeconds(1), ct);
         await limiter.AcquireAsync(1, ct).WaitAsync(TimeSpan.FromSeconds(1), ct);
         var shard2 = limiter.AcquireAsync(2, ct);
         var shard3 = limiter.AcquireAsync(3, ct);
-        await Task.Delay(50, ct);
-        Assert.False(shard2.IsCompleted);
+        time.Advance(TimeSpan.FromSeconds(4.99));
+        Assert.False(shard2.IsCompleted); // the window has not passed on the limiter's clock
         Assert.False(shard3.IsCompleted);
-        time.Advance(TimeSpan.FromSeconds(5));
+        time.Advance(TimeSpan.FromSeconds(0.01));
         await Task.WhenAll(shard2, shard3).WaitAsync(TimeSpan.FromSeconds(5), ct);
     }
 
     [Fact]
     public async Task Voice_joins_go_through_the_limiter_and_the_fake_never_rate_limits()
     {
+        // The client and the fake share one fake clock: the fake judges the window on exactly the client's time, so
+        // the test checks the limiter's arithmetic, not how fast a loaded machine delivers frames.
         const int Limit = 12;
         var window = TimeSpan.FromMilliseconds(800);
+        var margin = TimeSpan.FromMilliseconds(60);
+        var time = new FakeTimeProvider();
         await using var h = await GatewayHarness.StartAsync(
             fake =>
             {
                 fake.SendLimit = Limit;
                 fake.SendWindow = window;
-                fake.HeartbeatIntervalMs = 5000;
+                fake.HeartbeatIntervalMs = 60_000; // no heartbeat within the advanced second
             },
             client =>
             {
                 client.SendLimit = Limit;
                 client.SendWindow = window;
                 client.SendReserve = 2;
-                client.SendWindowMargin = TimeSpan.FromMilliseconds(60);
-            });
+                client.SendWindowMargin = margin;
+            },
+            time: time);
         var ct = TestContext.Current.CancellationToken;
         var started = h.Fake.Now;
-        var joins = Enumerable.Range(0, 15).Select(i => h.Client.UpdateVoiceStateAsync(41771983423143937, 100UL + (ulong)i, selfMute: false, selfDeaf: false, ct));
-        await Task.WhenAll(joins).WaitAsync(GatewayHarness.Timeout, ct);
-        await h.WaitUntilAsync(
-            () => h.Fake.VoiceStateRequests.Count == 15,
-            () => $"15 op 4 received; got {h.Fake.VoiceStateRequests.Count}, connections: "
-                  + string.Join(", ", h.Fake.Connections.Select(c => $"{c.Id}{c.Path} close={c.ClientCloseStatus} ended={c.Ended}"))
-                  + " ops: " + string.Join(",", h.Fake.Received.Select(r => $"{r.ConnectionId}:{r.Op}@{r.At.TotalMilliseconds:0}")));
+        var joins = Enumerable.Range(0, 15).Select(i => h.Client.UpdateVoiceStateAsync(41771983423143937, 100UL + (ulong)i, selfMute: false, selfDeaf: false, ct)).ToList();
 
-        // Identify took one send of the window; 9 more commands fit (12 - 2 reserved - 1), the rest waited for the window.
-        var late = h.Fake.VoiceStateRequests.Where(r => r.At - started >= window * 0.9).Count();
-        Assert.True(late >= 5, $"{late} joins waited for the window");
+        // Identify took one send of the window; 9 more commands fit (12 - 2 reserved - 1), the rest wait for the window.
+        await h.WaitUntilAsync(() => h.Fake.VoiceStateRequests.Count == 9, () => $"9 joins sent at once; got {h.Fake.VoiceStateRequests.Count}");
+        time.Advance(window + margin - TimeSpan.FromMilliseconds(1));
+        await Task.Yield();
+        Assert.Equal(9, h.Fake.VoiceStateRequests.Count);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        await Task.WhenAll(joins).WaitAsync(GatewayHarness.Timeout, ct);
+        await h.WaitUntilAsync(() => h.Fake.VoiceStateRequests.Count == 15, () => $"15 op 4 received; got {h.Fake.VoiceStateRequests.Count}");
+
+        Assert.Equal(9, h.Fake.VoiceStateRequests.Count(r => r.At == started));
+        Assert.Equal(6, h.Fake.VoiceStateRequests.Count(r => r.At == started + window + margin));
         Assert.Single(h.Fake.Connections);
         Assert.Null(h.Fake.Connections[0].ClientCloseStatus);
 

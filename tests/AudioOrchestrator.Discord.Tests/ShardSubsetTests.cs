@@ -1,5 +1,6 @@
 using AudioOrchestrator.Discord.Fakes;
 using AudioOrchestrator.Discord.Tests.Support;
+using AudioOrchestrator.Testing;
 using Microsoft.Extensions.Options;
 
 namespace AudioOrchestrator.Discord.Tests;
@@ -66,7 +67,7 @@ public sealed class ShardSubsetTests
         Assert.False(await manager.StopShardAsync(0, Ct));
         Assert.False(manager.IsShardRunning(0));
         Assert.Throws<DiscordShardNotRunningException>(() => manager.ShardForGuild(GuildOfShard0));
-        await FakeDiscordServer.WaitUntilAsync(() => fake.Connections.All(c => c.Ended), GatewayHarness.Timeout, "the stopped shard's connection closed");
+        await TestWait.UntilAsync(() => fake.Connections.All(c => c.Ended), "the stopped shard's connection closed", GatewayHarness.Timeout);
 
         Assert.True(await manager.StartShardAsync(0, Ct));
         await FakeServerReady(fake, 0, 2);
@@ -76,7 +77,7 @@ public sealed class ShardSubsetTests
 
     private static async Task FakeServerReady(FakeDiscordServer fake, int shard, int identifies)
     {
-        await FakeDiscordServer.WaitUntilAsync(() => Identifies(fake, shard) == identifies, GatewayHarness.Timeout, $"identify #{identifies} of shard {shard}");
+        await TestWait.UntilAsync(() => Identifies(fake, shard) == identifies, $"identify #{identifies} of shard {shard}", GatewayHarness.Timeout);
         Assert.Equal(identifies, Identifies(fake, shard));
     }
 }

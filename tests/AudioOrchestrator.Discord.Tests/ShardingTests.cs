@@ -3,6 +3,7 @@ using AudioOrchestrator.Discord.Fakes;
 using AudioOrchestrator.Discord.Gateway;
 using AudioOrchestrator.Discord.Rest;
 using AudioOrchestrator.Discord.Tests.Support;
+using AudioOrchestrator.Testing;
 using Microsoft.Extensions.Options;
 
 namespace AudioOrchestrator.Discord.Tests;
@@ -66,7 +67,7 @@ public sealed class ShardingTests
         await manager.StartAsync(TestContext.Current.CancellationToken);
         using var timeout = new CancellationTokenSource(GatewayHarness.Timeout);
         await manager.WaitUntilReadyAsync(timeout.Token);
-        await FakeDiscordServer.WaitUntilAsync(() => available.Count == guilds.Length, GatewayHarness.Timeout, "every GUILD_CREATE");
+        await TestWait.UntilAsync(() => available.Count == guilds.Length, "every GUILD_CREATE", GatewayHarness.Timeout);
 
         Assert.Equal(3, manager.ShardCount);
         Assert.Equal(1, manager.MaxConcurrency);
@@ -92,7 +93,7 @@ public sealed class ShardingTests
             await manager.UpdateVoiceStateAsync(guildId, 77, selfMute: false, selfDeaf: false, TestContext.Current.CancellationToken);
         }
 
-        await FakeDiscordServer.WaitUntilAsync(() => fake.VoiceStateRequests.Count == guilds.Length, GatewayHarness.Timeout, "every join");
+        await TestWait.UntilAsync(() => fake.VoiceStateRequests.Count == guilds.Length, "every join", GatewayHarness.Timeout);
         foreach (var request in fake.VoiceStateRequests)
         {
             Assert.Equal((int)((request.GuildId >> 22) % 3), request.ShardId);

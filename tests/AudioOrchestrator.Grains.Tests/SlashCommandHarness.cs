@@ -4,6 +4,7 @@ using AudioOrchestrator.Discord.Fakes;
 using AudioOrchestrator.Ingress.Discord;
 using AudioOrchestrator.Ingress.Discord.Commands;
 using AudioOrchestrator.Ingress.Streams;
+using AudioOrchestrator.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -86,14 +87,12 @@ internal sealed class SlashCommandHarness : IAsyncDisposable
         await shards.StartAsync(CancellationToken.None);
         using var ready = new CancellationTokenSource(Timeout);
         await shards.WaitUntilReadyAsync(ready.Token);
-        await FakeDiscordServer.WaitUntilAsync(() => shards.GetVoiceState(GuildId, UserInVoice) is not null, Timeout, "GUILD_CREATE voice states");
+        await TestWait.UntilAsync(() => shards.GetVoiceState(GuildId, UserInVoice) is not null, "GUILD_CREATE voice states", Timeout);
         return new SlashCommandHarness(fake, shards, provider, logs, voice);
     }
 
     public Task<FakeInteraction> CommandAsync(string name, string? optionsJson = null, ulong user = UserInVoice, string? resolvedJson = null) =>
         Fake.Rest.SendSlashCommandAsync(GuildId, TextChannelId, user, name, optionsJson, resolvedJson);
-
-    public static Task WaitUntilAsync(Func<bool> condition, string what) => FakeDiscordServer.WaitUntilAsync(condition, Timeout, what);
 
     /// <summary>
     /// Waits until the interaction got its final answer (an edited original, a type 4 message or an ephemeral followup)
@@ -102,10 +101,10 @@ internal sealed class SlashCommandHarness : IAsyncDisposable
     public async Task WaitForAnswerAsync(FakeInteraction interaction)
     {
         var awaited = Interlocked.Increment(ref _awaitedAnswers);
-        await WaitUntilAsync(
+        await TestWait.UntilAsync(
             () => (interaction.CallbackType == 4) || interaction.Followups.Count > 0 || (interaction.CallbackType == 5 && interaction.OriginalContent is not null),
             "the answer to interaction " + interaction.Id);
-        await WaitUntilAsync(
+        await TestWait.UntilAsync(
             () => Statistics.Answered + Statistics.Rejected + Statistics.Failed + Statistics.Unanswerable >= awaited,
             "the outcome of interaction " + interaction.Id + " to be counted");
     }

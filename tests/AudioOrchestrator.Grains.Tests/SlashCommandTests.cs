@@ -3,6 +3,7 @@ using AudioOrchestrator.Contracts;
 using AudioOrchestrator.Discord.Fakes;
 using AudioOrchestrator.Ingress.Discord.Commands;
 using AudioOrchestrator.Ingress.Streams;
+using AudioOrchestrator.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AudioOrchestrator.Grains.Tests;
@@ -198,7 +199,7 @@ public sealed class SlashCommandTests(PipelineCluster cluster) : IClassFixture<P
         h.Fake.Rest.RateLimitNext(1, retryAfterSeconds: 60); // over Discord:Rest:MaxRetryAfter: given up at once
 
         var refused = await h.CommandAsync("status");
-        await SlashCommandHarness.WaitUntilAsync(() => h.Statistics.Unanswerable == 1, "the refused answer to be counted");
+        await TestWait.UntilAsync(() => h.Statistics.Unanswerable == 1, "the refused answer to be counted");
         var next = await h.CommandAsync("status");
         await h.WaitForAnswerAsync(next);
 
@@ -259,9 +260,9 @@ public sealed class SlashCommandTests(PipelineCluster cluster) : IClassFixture<P
 
         var ask = await h.CommandAsync("ask", Question);
         await h.WaitForAnswerAsync(ask);
-        await SlashCommandHarness.WaitUntilAsync(() => h.Statistics.FallbackSkipped == 1, "the fallback to skip the /ask answer");
+        await TestWait.UntilAsync(() => h.Statistics.FallbackSkipped == 1, "the fallback to skip the /ask answer");
         await h.TextFallback.PostAsync(SlashCommandHarness.GuildId, "a different answer", CancellationToken.None);
-        await SlashCommandHarness.WaitUntilAsync(() => h.Statistics.FallbackPosted == 1, "the other answer to be posted");
+        await TestWait.UntilAsync(() => h.Statistics.FallbackPosted == 1, "the other answer to be posted");
 
         Assert.Equal("hello world", ask.OriginalContent);
         Assert.Equal([(SlashCommandHarness.TextChannelId, "a different answer")], h.Fake.Rest.ChannelMessages.Select(m => (m.ChannelId, m.Content)));

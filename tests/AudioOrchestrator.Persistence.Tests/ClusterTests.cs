@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using AudioOrchestrator.Contracts;
 using AudioOrchestrator.Silo.Hosting;
+using AudioOrchestrator.Testing;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 
@@ -26,7 +27,7 @@ public sealed class ClusterTests
         foreach (var silo in new[] { a, b })
         {
             var management = silo.Services.GetRequiredService<IGrainFactory>().GetGrain<IManagementGrain>(0);
-            var hosts = await WaitForAsync(() => management.GetHosts(onlyActive: true), h => h.Count == 2, TimeSpan.FromSeconds(30));
+            var hosts = await TestWait.ForAsync(() => management.GetHosts(onlyActive: true), h => h.Count == 2, "both silos active", TimeSpan.FromSeconds(30));
             Assert.Equal(2, hosts.Count);
         }
 
@@ -90,20 +91,5 @@ public sealed class ClusterTests
         await b.StopAsync();
         await a.StopAsync();
         Assert.DoesNotContain(a.Logs.Concat(b.Logs), l => l.Contains("Unable to convert from storage format", StringComparison.Ordinal));
-    }
-
-    private static async Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var value = await read();
-            if (done(value) || DateTime.UtcNow > deadline)
-            {
-                return value;
-            }
-
-            await Task.Delay(200, Ct);
-        }
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using AudioOrchestrator.Discord.Fakes;
 using AudioOrchestrator.Discord.Gateway;
+using AudioOrchestrator.Testing;
 using Microsoft.Extensions.Options;
 
 namespace AudioOrchestrator.Discord.Tests.Support;
@@ -75,15 +76,17 @@ internal sealed class GatewayHarness : IAsyncDisposable
     public static async Task<GatewayHarness> StartAsync(
         Action<FakeDiscordOptions>? configureFake = null,
         Action<DiscordOptions>? configureClient = null,
-        bool waitForReady = true)
+        bool waitForReady = true,
+        TimeProvider? time = null)
     {
         var fakeOptions = FakeOptions();
+        fakeOptions.TimeProvider = time ?? TimeProvider.System;
         configureFake?.Invoke(fakeOptions);
         var fake = await FakeDiscordServer.StartAsync(fakeOptions);
         var options = ClientOptions(fake);
         configureClient?.Invoke(options);
         var logs = new CapturingLoggerProvider();
-        var client = new DiscordGatewayClient(new ShardInfo(0, 1), fake.GatewayUrl, Microsoft.Extensions.Options.Options.Create(options), logs.For<DiscordGatewayClient>());
+        var client = new DiscordGatewayClient(new ShardInfo(0, 1), fake.GatewayUrl, Microsoft.Extensions.Options.Options.Create(options), logs.For<DiscordGatewayClient>(), time);
         var harness = new GatewayHarness(fake, client, logs, options);
         await client.StartAsync(CancellationToken.None);
         if (waitForReady)
@@ -95,13 +98,13 @@ internal sealed class GatewayHarness : IAsyncDisposable
         return harness;
     }
 
-    public Task WaitUntilAsync(Func<bool> condition, string what) => FakeDiscordServer.WaitUntilAsync(condition, Timeout, what);
+    public Task WaitUntilAsync(Func<bool> condition, string what) => TestWait.UntilAsync(condition, what, Timeout);
 
     public async Task WaitUntilAsync(Func<bool> condition, Func<string> describe)
     {
         try
         {
-            await FakeDiscordServer.WaitUntilAsync(condition, Timeout, "condition");
+            await TestWait.UntilAsync(condition, "condition", Timeout);
         }
         catch (TimeoutException)
         {

@@ -4,6 +4,7 @@ using AudioOrchestrator.Discord.Fakes;
 using AudioOrchestrator.Discord.Fakes.Voice;
 using AudioOrchestrator.Discord.Tests.Support;
 using AudioOrchestrator.Discord.Voice;
+using AudioOrchestrator.Testing;
 
 namespace AudioOrchestrator.Discord.Tests.Voice;
 
@@ -77,7 +78,7 @@ public sealed class DaveyVoiceInteropTests : IAsyncLifetime
     {
         _server.PreferredCommitter = DaveCommitterChoice.Bot;
         var bot = await ConnectBotAsync();
-        await FakeDiscordServer.WaitUntilAsync(() => _server.Sessions.Single().HasKeyPackage, Timeout, "the bot's key package");
+        await TestWait.UntilAsync(() => _server.Sessions.Single().HasKeyPackage, "the bot's key package", Timeout);
 
         // davey joins from the bot's Welcome.
         var davey = await AddDaveyAsync(DaveyId);
@@ -147,7 +148,7 @@ public sealed class DaveyVoiceInteropTests : IAsyncLifetime
     {
         _server.PreferredCommitter = DaveCommitterChoice.Bot;
         var bot = await ConnectBotAsync();
-        await FakeDiscordServer.WaitUntilAsync(() => _server.Sessions.Single().HasKeyPackage, Timeout, "the bot's key package");
+        await TestWait.UntilAsync(() => _server.Sessions.Single().HasKeyPackage, "the bot's key package", Timeout);
         var davey = await AddDaveyAsync(DaveyId);
         await WaitForGroupAsync(bot, 1, [BotId, DaveyId], davey);
 
@@ -168,7 +169,7 @@ public sealed class DaveyVoiceInteropTests : IAsyncLifetime
     {
         _server.PreferredCommitter = DaveCommitterChoice.Bot;
         var bot = await ConnectBotAsync();
-        await FakeDiscordServer.WaitUntilAsync(() => _server.Sessions.Single().HasKeyPackage, Timeout, "the bot's key package");
+        await TestWait.UntilAsync(() => _server.Sessions.Single().HasKeyPackage, "the bot's key package", Timeout);
         _server.TamperNextWelcomeTo(DaveyId);
         var davey = await AddDaveyAsync(DaveyId);
 
@@ -191,7 +192,7 @@ public sealed class DaveyVoiceInteropTests : IAsyncLifetime
         // The bot leaves: the gateway proposes the Remove of its leaf and davey commits it.
         await first.DisconnectAsync(TestContext.Current.CancellationToken);
         await _server.EndSessionAsync(firstSession);
-        await FakeDiscordServer.WaitUntilAsync(() => _server.DaveEpoch == 2 && davey.DaveEpoch == 2, Timeout, "davey alone at epoch 2");
+        await TestWait.UntilAsync(() => _server.DaveEpoch == 2 && davey.DaveEpoch == 2, "davey alone at epoch 2", Timeout);
         Assert.Equal([DaveyId], ((DaveyDaveMember)davey.Dave!).GroupUsers);
 
         // It comes back with a new voice session: davey commits it in again and audio flows.
@@ -234,7 +235,7 @@ public sealed class DaveyVoiceInteropTests : IAsyncLifetime
 
         try
         {
-            await FakeDiscordServer.WaitUntilAsync(Agreed, Timeout, $"epoch {epoch} agreed by the bot and {users.Length} user(s)");
+            await TestWait.UntilAsync(Agreed, $"epoch {epoch} agreed by the bot and {users.Length} user(s)", Timeout);
         }
         catch (TimeoutException ex)
         {
@@ -254,7 +255,7 @@ public sealed class DaveyVoiceInteropTests : IAsyncLifetime
     {
         var frames = OpusFrames(5, _frequency += 55);
         await _server.AnnounceSpeakingAsync(user);
-        await FakeDiscordServer.WaitUntilAsync(() => bot.SsrcToUser.ContainsKey(user.Ssrc), Timeout, "op 5 mapping");
+        await TestWait.UntilAsync(() => bot.SsrcToUser.ContainsKey(user.Ssrc), "op 5 mapping", Timeout);
 
         var sentBefore = user.DaveFramesSent;
         foreach (var frame in frames)

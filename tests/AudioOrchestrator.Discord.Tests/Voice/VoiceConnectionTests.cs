@@ -6,6 +6,7 @@ using AudioOrchestrator.Discord.Fakes.Voice;
 using AudioOrchestrator.Discord.Tests.Support;
 using AudioOrchestrator.Discord.Voice;
 using AudioOrchestrator.Discord.Voice.Crypto;
+using AudioOrchestrator.Testing;
 
 namespace AudioOrchestrator.Discord.Tests.Voice;
 
@@ -56,7 +57,7 @@ public sealed class VoiceConnectionTests : IAsyncLifetime
         var alice = await _server.AddUserAsync(AliceId);
         var bot = NewConnection(new VoiceConnectionOptions { PreferredMode = mode });
         await bot.ConnectAsync(TestContext.Current.CancellationToken);
-        await FakeDiscordServer.WaitUntilAsync(() => bot.CanSendAudio && alice.CanSend && _server.ExecutedTransitions >= 1, Timeout, "DAVE group with Alice and the bot");
+        await TestWait.UntilAsync(() => bot.CanSendAudio && alice.CanSend && _server.ExecutedTransitions >= 1, "DAVE group with Alice and the bot", Timeout);
         return (bot, alice);
     }
 
@@ -112,11 +113,11 @@ public sealed class VoiceConnectionTests : IAsyncLifetime
 
         // Alice talks before any op 5: the bot cannot attribute her SSRC and drops it.
         await alice.SendOpusAsync(frames[0]);
-        await FakeDiscordServer.WaitUntilAsync(() => bot.Statistics.UnknownSsrc >= 1, Timeout, "unknown SSRC counted");
+        await TestWait.UntilAsync(() => bot.Statistics.UnknownSsrc >= 1, "unknown SSRC counted", Timeout);
         Assert.Equal(0, bot.Statistics.FramesDelivered);
 
         await _server.AnnounceSpeakingAsync(alice);
-        await FakeDiscordServer.WaitUntilAsync(() => bot.SsrcToUser.ContainsKey(alice.Ssrc), Timeout, "op 5 mapping");
+        await TestWait.UntilAsync(() => bot.SsrcToUser.ContainsKey(alice.Ssrc), "op 5 mapping", Timeout);
         foreach (var frame in frames)
         {
             await alice.SendOpusAsync(frame);
@@ -166,7 +167,7 @@ public sealed class VoiceConnectionTests : IAsyncLifetime
         Assert.InRange(elapsed.TotalMilliseconds, 575, 1500);
         Assert.True(bot.Statistics.SendLatenessPercentile(0) > TimeSpan.Zero, "the pacing deviation of each frame is recorded");
         var session = Assert.Single(_server.Sessions);
-        await FakeDiscordServer.WaitUntilAsync(() => session.SpeakingUpdates.Count == 2, Timeout, "speaking off");
+        await TestWait.UntilAsync(() => session.SpeakingUpdates.Count == 2, "speaking off", Timeout);
         Assert.Equal([1, 0], session.SpeakingUpdates);
         Assert.Equal(0, alice.Rejected);
     }
@@ -225,7 +226,7 @@ public sealed class VoiceConnectionTests : IAsyncLifetime
         }
 
         var playing = bot.PlayAsync(channel.Reader, () => false, TestContext.Current.CancellationToken);
-        await FakeDiscordServer.WaitUntilAsync(() => bot.Statistics.PacketsSent >= 10, Timeout, "the first sentence and its silence frames");
+        await TestWait.UntilAsync(() => bot.Statistics.PacketsSent >= 10, "the first sentence and its silence frames", Timeout);
         foreach (var frame in frames.Skip(5))
         {
             channel.Writer.TryWrite(frame);
@@ -270,7 +271,7 @@ public sealed class VoiceConnectionTests : IAsyncLifetime
         await bot.ConnectAsync(TestContext.Current.CancellationToken);
         Assert.Equal(0, bot.DaveProtocolVersion);
         await _server.AnnounceSpeakingAsync(alice);
-        await FakeDiscordServer.WaitUntilAsync(() => bot.SsrcToUser.ContainsKey(alice.Ssrc), Timeout, "op 5 mapping");
+        await TestWait.UntilAsync(() => bot.SsrcToUser.ContainsKey(alice.Ssrc), "op 5 mapping", Timeout);
         var frames = OpusFrames(3);
         foreach (var frame in frames)
         {
@@ -291,8 +292,8 @@ public sealed class VoiceConnectionTests : IAsyncLifetime
 
         // Sent while the bot is away: buffered and replayed on resume.
         await _server.AnnounceSpeakingAsync(alice);
-        await FakeDiscordServer.WaitUntilAsync(() => bot.Statistics.Resumes == 1, Timeout, "resume");
-        await FakeDiscordServer.WaitUntilAsync(() => bot.SsrcToUser.ContainsKey(alice.Ssrc), Timeout, "replayed op 5");
+        await TestWait.UntilAsync(() => bot.Statistics.Resumes == 1, "resume", Timeout);
+        await TestWait.UntilAsync(() => bot.SsrcToUser.ContainsKey(alice.Ssrc), "replayed op 5", Timeout);
         Assert.Equal(2, _server.Connections.Count);
         Assert.Equal(7, _server.Connections[1].ReceivedOps[0]);
         Assert.Contains(seqBefore, session.SeqAcks);
@@ -314,9 +315,9 @@ public sealed class VoiceConnectionTests : IAsyncLifetime
         _server.Options.HeartbeatIntervalMs = 100;
         var (bot, _) = await JoinWithAliceAsync();
         _server.Options.AckHeartbeats = false;
-        await FakeDiscordServer.WaitUntilAsync(() => _server.Connections.Count >= 2, Timeout, "reconnect after missed ACK");
+        await TestWait.UntilAsync(() => _server.Connections.Count >= 2, "reconnect after missed ACK", Timeout);
         _server.Options.AckHeartbeats = true;
-        await FakeDiscordServer.WaitUntilAsync(() => bot.Statistics.Resumes >= 1, Timeout, "resume");
+        await TestWait.UntilAsync(() => bot.Statistics.Resumes >= 1, "resume", Timeout);
         Assert.False(bot.Completion.IsCompleted);
     }
 
@@ -328,7 +329,7 @@ public sealed class VoiceConnectionTests : IAsyncLifetime
 
         // 4015: resumable.
         await _server.CloseAsync(session, 4015, "crashed");
-        await FakeDiscordServer.WaitUntilAsync(() => bot.Statistics.Resumes == 1, Timeout, "resume after 4015");
+        await TestWait.UntilAsync(() => bot.Statistics.Resumes == 1, "resume after 4015", Timeout);
 
         // A resume the server refuses (4006) asks for a rejoin.
         _server.InvalidateSession(session);
@@ -350,7 +351,7 @@ public sealed class VoiceConnectionTests : IAsyncLifetime
     {
         var (bot, alice) = await JoinWithAliceAsync();
         await _server.AnnounceSpeakingAsync(alice);
-        await FakeDiscordServer.WaitUntilAsync(() => bot.SsrcToUser.ContainsKey(alice.Ssrc), Timeout, "op 5 mapping");
+        await TestWait.UntilAsync(() => bot.SsrcToUser.ContainsKey(alice.Ssrc), "op 5 mapping", Timeout);
         var session = Assert.Single(_server.Sessions);
 
         var random = new Random(11);
@@ -368,13 +369,10 @@ public sealed class VoiceConnectionTests : IAsyncLifetime
         byte[] wrongKey = [0x80, 0x78, 0, 1, 0, 0, 0, 1, 0, 0, 0x03, 0xE8, .. new byte[40]];
         await _server.SendRawToBotAsync(session, wrongKey);
 
-        await FakeDiscordServer.WaitUntilAsync(
-            () => bot.Statistics.Received(RtpReceiveResult.WrongVersion) >= 1
+        await TestWait.UntilAsync(() => bot.Statistics.Received(RtpReceiveResult.WrongVersion) >= 1
                 && bot.Statistics.Received(RtpReceiveResult.Truncated) >= 1
                 && bot.Statistics.Received(RtpReceiveResult.Oversized) >= 1
-                && bot.Statistics.Received(RtpReceiveResult.DecryptionFailed) >= 1,
-            Timeout,
-            "bad packets counted");
+                && bot.Statistics.Received(RtpReceiveResult.DecryptionFailed) >= 1, "bad packets counted", Timeout);
 
         var frames = OpusFrames(2);
         foreach (var frame in frames)
@@ -392,14 +390,14 @@ public sealed class VoiceConnectionTests : IAsyncLifetime
         var bot = NewConnection();
         await bot.ConnectAsync(TestContext.Current.CancellationToken);
         Assert.False(bot.Dave!.IsEstablished);
-        await FakeDiscordServer.WaitUntilAsync(() => _server.Sessions.Single().HasKeyPackage, Timeout, "the bot's key package");
+        await TestWait.UntilAsync(() => _server.Sessions.Single().HasKeyPackage, "the bot's key package", Timeout);
         var alice = await _server.AddUserAsync(AliceId);
-        await FakeDiscordServer.WaitUntilAsync(() => bot.CanSendAudio && alice.CanSend && _server.ExecutedTransitions >= 1, Timeout, "group created by the bot's commit");
+        await TestWait.UntilAsync(() => bot.CanSendAudio && alice.CanSend && _server.ExecutedTransitions >= 1, "group created by the bot's commit", Timeout);
         Assert.Contains(28, _server.Connections[0].ReceivedOps);
         Assert.Equal(bot.Dave.Group!.EpochAuthenticator, alice.Session!.Group!.EpochAuthenticator);
 
         await _server.AnnounceSpeakingAsync(alice);
-        await FakeDiscordServer.WaitUntilAsync(() => bot.SsrcToUser.ContainsKey(alice.Ssrc), Timeout, "op 5 mapping");
+        await TestWait.UntilAsync(() => bot.SsrcToUser.ContainsKey(alice.Ssrc), "op 5 mapping", Timeout);
         var frames = OpusFrames(3);
         foreach (var frame in frames)
         {
@@ -427,10 +425,10 @@ public sealed class VoiceConnectionTests : IAsyncLifetime
         await _server.SendRawMessageAsync(session, "{\"op\": 99, \"d\": {}}"u8.ToArray(), binary: false);
         await _server.SendRawMessageAsync(session, [0], binary: true);
         await _server.SendRawMessageAsync(session, [0, 9, 27, 1, 2, 3], binary: true);
-        await FakeDiscordServer.WaitUntilAsync(() => bot.Statistics.MalformedMessages >= 3, Timeout, "malformed messages counted");
+        await TestWait.UntilAsync(() => bot.Statistics.MalformedMessages >= 3, "malformed messages counted", Timeout);
 
         await _server.AnnounceSpeakingAsync(alice);
-        await FakeDiscordServer.WaitUntilAsync(() => bot.SsrcToUser.ContainsKey(alice.Ssrc), Timeout, "still processing messages");
+        await TestWait.UntilAsync(() => bot.SsrcToUser.ContainsKey(alice.Ssrc), "still processing messages", Timeout);
         Assert.False(bot.Completion.IsCompleted);
     }
 
@@ -454,7 +452,7 @@ public sealed class VoiceConnectionTests : IAsyncLifetime
             new VoiceJoinInfo(GuildId, state.ChannelId!.Value, BotId, state.SessionId, server.Token, server.Endpoint!), logger: _logs.For<DiscordVoiceConnection>());
         _connections.Add(bot);
         await bot.ConnectAsync(TestContext.Current.CancellationToken);
-        await FakeDiscordServer.WaitUntilAsync(() => bot.CanSendAudio && alice.CanSend, Timeout, "DAVE ready");
+        await TestWait.UntilAsync(() => bot.CanSendAudio && alice.CanSend, "DAVE ready", Timeout);
         var joinMs = clock.Elapsed.TotalMilliseconds;
         TestContext.Current.SendDiagnosticMessage($"voice_join_ms={joinMs:0.0}");
         Assert.InRange(joinMs, 0, 5000);
@@ -467,7 +465,7 @@ public sealed class VoiceConnectionTests : IAsyncLifetime
     {
         var (bot, alice) = await JoinWithAliceAsync();
         await _server.AnnounceSpeakingAsync(alice);
-        await FakeDiscordServer.WaitUntilAsync(() => bot.SsrcToUser.ContainsKey(alice.Ssrc), Timeout, "op 5 mapping");
+        await TestWait.UntilAsync(() => bot.SsrcToUser.ContainsKey(alice.Ssrc), "op 5 mapping", Timeout);
         var session = Assert.Single(_server.Sessions);
         var opus = OpusFrames(1)[0];
         var packets = new byte[700][];
@@ -522,9 +520,9 @@ public sealed class VoiceConnectionTests : IAsyncLifetime
     {
         var (bot, alice) = await JoinWithAliceAsync();
         await _server.AnnounceSpeakingAsync(alice);
-        await FakeDiscordServer.WaitUntilAsync(() => bot.SsrcToUser.ContainsKey(alice.Ssrc), Timeout, "op 5 mapping");
+        await TestWait.UntilAsync(() => bot.SsrcToUser.ContainsKey(alice.Ssrc), "op 5 mapping", Timeout);
         await _server.RemoveUserAsync(alice);
-        await FakeDiscordServer.WaitUntilAsync(() => !bot.SsrcToUser.ContainsKey(alice.Ssrc), Timeout, "op 13 unmapping");
+        await TestWait.UntilAsync(() => !bot.SsrcToUser.ContainsKey(alice.Ssrc), "op 13 unmapping", Timeout);
         await alice.DisposeAsync();
     }
 }

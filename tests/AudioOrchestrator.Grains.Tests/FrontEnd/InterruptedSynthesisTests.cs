@@ -51,19 +51,7 @@ public sealed class InterruptedSynthesisTests(SlowSynthesisCluster fixture) : IC
     private Task SendLiveAsync(string session, string speakerId, PcmAudio audio, long firstSequence) =>
         LiveSpeaker.SendAsync(fixture.ClientServices, new SpeakerRef(session, speakerId), audio, firstSequence, Ct);
 
-    private static async Task<T> WaitForAsync<T>(ConcurrentQueue<SessionOutputEvent> events, Func<T, bool> predicate)
-        where T : SessionOutputEvent
-    {
-        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(20);
-        while (true)
-        {
-            if (events.OfType<T>().FirstOrDefault(predicate) is { } found)
-            {
-                return found;
-            }
-
-            Assert.True(DateTimeOffset.UtcNow < deadline, $"no {typeof(T).Name}; events: {string.Join(", ", events.Select(e => e.GetType().Name).Distinct())}");
-            await Task.Delay(10, Ct);
-        }
-    }
+    private static Task<T> WaitForAsync<T>(ConcurrentQueue<SessionOutputEvent> events, Func<T, bool> predicate)
+        where T : SessionOutputEvent =>
+        TestWait.ForAsync(() => events.OfType<T>().FirstOrDefault(predicate), () => $"a {typeof(T).Name} (events: {string.Join(", ", events.Select(e => e.GetType().Name).Distinct())})");
 }

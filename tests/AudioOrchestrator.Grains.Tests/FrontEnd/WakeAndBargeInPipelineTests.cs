@@ -109,7 +109,7 @@ public sealed class WakeAndBargeInPipelineTests(FrontEndCluster fixture) : IClas
         {
             await SendLiveAsync(session, alice, TestAudio.Question(1500));
             var answer = await WaitForAsync<AnswerStarted>(events, a => a.SpeakerId == alice);
-            await WaitUntilAsync(() => player.PlayedFrames > 10);
+            await TestWait.UntilAsync(() => player.PlayedFrames > 10, "the answer to be playing");
 
             await SendLiveAsync(session, bob, TestAudio.Question(440));
             var paused = await WaitForAsync<PlaybackPaused>(events, p => p.SpeakerId == bob);
@@ -180,25 +180,9 @@ public sealed class WakeAndBargeInPipelineTests(FrontEndCluster fixture) : IClas
         _sequences[speakerId] = sequence + await LiveSpeaker.SendAsync(fixture.ClientServices, new SpeakerRef(session, speakerId), audio, sequence, Ct);
     }
 
-    private static async Task<T> WaitForAsync<T>(ConcurrentQueue<SessionOutputEvent> events, Func<T, bool> predicate)
-        where T : SessionOutputEvent
-    {
-        T? found = null;
-        await WaitUntilAsync(
-            () => (found = events.OfType<T>().FirstOrDefault(predicate)) is not null,
-            () => $"no {typeof(T).Name}; events: {string.Join(", ", events.Select(e => e.GetType().Name))}");
-        return found!;
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, Func<string>? describe = null)
-    {
-        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(20);
-        while (!condition())
-        {
-            Assert.True(DateTimeOffset.UtcNow < deadline, describe?.Invoke() ?? "timed out waiting for the pipeline");
-            await Task.Delay(10, Ct);
-        }
-    }
+    private static Task<T> WaitForAsync<T>(ConcurrentQueue<SessionOutputEvent> events, Func<T, bool> predicate)
+        where T : SessionOutputEvent =>
+        TestWait.ForAsync(() => events.OfType<T>().FirstOrDefault(predicate), () => $"a {typeof(T).Name} (events: {string.Join(", ", events.Select(e => e.GetType().Name))})");
 
     /// <summary>A paced output: takes one frame every 20 ms, as a voice connection's sender does.</summary>
     private static async Task PlayAsync(SessionAudioPlayer player, CancellationToken cancellationToken)

@@ -50,7 +50,10 @@ public sealed class LlmCluster : PipelineCluster
         ["Mcp:Servers:web:Url"] = Mcp.Url.ToString(),
         ["Mcp:Servers:local:Command"] = "dotnet",
         ["Mcp:Servers:local:Arguments:0"] = Path.Combine(AppContext.BaseDirectory, "AudioOrchestrator.McpTestServer.dll"),
-        ["Tools:CallTimeout"] = "00:00:01.500",
+        // Long enough that no tool but the hanging one times out on a loaded machine; the stdio server is a separate
+        // .NET process that a restart test leaves cold, so it gets more.
+        ["Tools:CallTimeout"] = "00:00:05",
+        ["Mcp:Servers:local:CallTimeout"] = "00:00:30",
         ["Tools:FillerAfter"] = "00:00:00.300",
         ["Privacy:RedactHistory"] = "true",
         ["Discord:Token"] = DiscordToken,

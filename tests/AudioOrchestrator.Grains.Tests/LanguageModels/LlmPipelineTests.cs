@@ -212,15 +212,9 @@ public sealed class LlmPipelineTests(LlmCluster fixture) : IDisposable
         _sequences[speakerId] = sequence + await LiveSpeaker.SendAsync(fixture.ClientServices, new SpeakerRef(session, speakerId), audio, sequence, Ct);
     }
 
-    private static async Task<T> WaitForAsync<T>(ConcurrentQueue<(DateTimeOffset At, SessionOutputEvent Event)> events, Func<T, bool> predicate)
-        where T : SessionOutputEvent
-    {
-        T? found = null;
-        await TestWait.UntilAsync(
-            () => (found = events.Select(e => e.Event).OfType<T>().FirstOrDefault(predicate)) is not null,
-            $"a {typeof(T).Name} (events: {string.Join(", ", events.Select(e => e.Event.GetType().Name))})");
-        return found!;
-    }
+    private static Task<T> WaitForAsync<T>(ConcurrentQueue<(DateTimeOffset At, SessionOutputEvent Event)> events, Func<T, bool> predicate)
+        where T : SessionOutputEvent =>
+        TestWait.ForAsync(() => events.Select(e => e.Event).OfType<T>().FirstOrDefault(predicate), () => $"a {typeof(T).Name} (events: {string.Join(", ", events.Select(e => e.Event.GetType().Name))})");
 
     private static async Task PlayAsync(SessionAudioPlayer player, CancellationToken cancellationToken)
     {

@@ -83,7 +83,7 @@ public sealed class DiscordAssistantTests(LlmDiscordServiceFixture fixture) : IC
         var goodbye = await VoiceUsers.HearAnswerAsync(alice, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(1.5), Ct);
 
         Assert.InRange(goodbye.Count(f => !VoiceUsers.IsSilence(f)), 8, 20); // "Goodbye": 7 characters
-        await FakeDiscord.WaitUntilAsync(() => Service.Voice.GetSnapshot(guild)?.State == GuildVoiceState.Disconnected, "the bot to leave the channel");
+        await TestWait.UntilAsync(() => Service.Voice.GetSnapshot(guild)?.State == GuildVoiceState.Disconnected, "the bot to leave the channel");
         Assert.Contains(Service.Discord.Gateway.VoiceStateRequests.Skip(requestsBefore), r => r.GuildId == guild && r.ChannelId is null);
         Assert.Contains(Service.Logs.Lines, l => l.Contains("leaving the voice channel, as asked", StringComparison.Ordinal));
     }

@@ -29,13 +29,11 @@ public sealed class DiscordResilienceTests(ToneDiscordServiceFixture fixture) : 
     private async Task<SessionSnapshot> WaitForTurnsAsync(ulong guild, int turns)
     {
         SessionSnapshot? snapshot = null;
-        await FakeDiscord.WaitUntilAsync(
-            () =>
+        await TestWait.UntilAsync(() =>
             {
                 snapshot = Service.Http.GetFromJsonAsync<SessionSnapshot>($"/api/v1/sessions/{DiscordSessions.SessionId(guild)}", Ct).GetAwaiter().GetResult();
                 return snapshot?.History.Count >= turns;
-            },
-            $"{turns} turns in guild {guild}");
+            }, $"{turns} turns in guild {guild}");
         return snapshot!;
     }
 
@@ -53,19 +51,15 @@ public sealed class DiscordResilienceTests(ToneDiscordServiceFixture fixture) : 
         // She asks; the voice server closes with 4014 before the answer: Discord is moving the bot.
         await VoiceUsers.SpeakAsync(alice, EchoQuestion(), Ct);
         await serverA.CloseAsync(Assert.Single(serverA.Sessions), 4014, "moved");
-        await FakeDiscord.WaitUntilAsync(() => Service.Voice.GetSnapshot(guild)!.State == GuildVoiceState.Moving, "Moving");
+        await TestWait.UntilAsync(() => Service.Voice.GetSnapshot(guild)!.State == GuildVoiceState.Moving, "Moving");
 
         // The answer cannot be spoken while moving: it goes to the guild's text channel.
         var textChannel = ToneDiscordServiceFixture.TextChannelOf(guild);
-        await FakeDiscord.WaitUntilAsync(
-            () => Service.Discord.Gateway.Rest.ChannelMessages.Any(m => m.ChannelId == textChannel && m.Content.Contains("hello world", StringComparison.Ordinal)),
-            "the answer in text chat");
+        await TestWait.UntilAsync(() => Service.Discord.Gateway.Rest.ChannelMessages.Any(m => m.ChannelId == textChannel && m.Content.Contains("hello world", StringComparison.Ordinal)), "the answer in text chat");
 
         // The new voice events arrive; the bot connects in channel B, where she asks again and hears the answer.
         await Service.Discord.Gateway.SessionForShard(0).MoveBotAsync(guild, ChannelB);
-        await FakeDiscord.WaitUntilAsync(
-            () => Service.Voice.GetSnapshot(guild) is { State: GuildVoiceState.Connected, ChannelId: ChannelB },
-            "connected in channel B");
+        await TestWait.UntilAsync(() => Service.Voice.GetSnapshot(guild) is { State: GuildVoiceState.Connected, ChannelId: ChannelB }, "connected in channel B");
         var aliceInB = await VoiceUsers.AddSpeakerAsync(Service, guild, ChannelB, user);
         await VoiceUsers.SpeakAsync(aliceInB, EchoQuestion(), Ct);
         var answer = await VoiceUsers.HearAnswerAsync(aliceInB, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(1.5), Ct);
@@ -159,7 +153,7 @@ public sealed class DiscordResilienceTests(ToneDiscordServiceFixture fixture) : 
                 receiver.OnFrame(user, new RtpHeader(sequence, sequence * 960u, 1234), frame);
             }
 
-            await FakeDiscord.WaitUntilAsync(() => batches.Sum(b => b.Frames.Length) == 12, "12 frames published");
+            await TestWait.UntilAsync(() => batches.Sum(b => b.Frames.Length) == 12, "12 frames published");
             Assert.Equal(1, receiver.Speakers);
         }
 
@@ -203,7 +197,7 @@ public sealed class DiscordResilienceTests(ToneDiscordServiceFixture fixture) : 
                 receiver.OnFrame(user, new RtpHeader((ushort)i, (uint)i * 960, 4321), frame);
             }
 
-            await FakeDiscord.WaitUntilAsync(() => Volatile.Read(ref lastSequence) == sent - 1, "the newest frame published");
+            await TestWait.UntilAsync(() => Volatile.Read(ref lastSequence) == sent - 1, "the newest frame published");
         }
 
         var dropped = Service.Metrics.TotalDropped - droppedBefore;

@@ -4,6 +4,7 @@ using AudioOrchestrator.Discord.Guilds;
 using AudioOrchestrator.Ingress.Discord;
 using AudioOrchestrator.Ingress.Tests.Guilds;
 using AudioOrchestrator.Ingress.Tests.Support;
+using AudioOrchestrator.Testing;
 
 namespace AudioOrchestrator.Ingress.Tests.Discord;
 
@@ -45,7 +46,7 @@ public sealed class ShardLeaseTransportTests
         await using var cluster = await DiscordService.StartAsync([GuildOfShard0, GuildOfShard1], toneEngines: true, discord: false);
         await using var first = await IngressProcess.StartAsync(cluster, 2, Settings(("Discord:Transport:ShardLeaseMaxShards", "1")));
         await using var second = await IngressProcess.StartAsync(cluster, 2, Settings(("Discord:Transport:ShardLeaseMaxShards", "1")));
-        await FakeDiscord.WaitUntilAsync(() => first.Voice.IsKnownGuild(GuildOfShard0) && second.Voice.IsKnownGuild(GuildOfShard1), "each process sees its shard's guild");
+        await TestWait.UntilAsync(() => first.Voice.IsKnownGuild(GuildOfShard0) && second.Voice.IsKnownGuild(GuildOfShard1), "each process sees its shard's guild");
 
         // A few renewal rounds later nothing has moved.
         await Task.Delay(TimeSpan.FromSeconds(1), Ct);
@@ -69,14 +70,14 @@ public sealed class ShardLeaseTransportTests
         await using var cluster = await DiscordService.StartAsync([GuildOfShard0, GuildOfShard1], toneEngines: true, discord: false);
         var first = await IngressProcess.StartAsync(cluster, 2, Settings());
         await using var second = await IngressProcess.StartAsync(cluster, 2, Settings());
-        await FakeDiscord.WaitUntilAsync(() => first.Voice.IsKnownGuild(GuildOfShard0) && first.Voice.IsKnownGuild(GuildOfShard1), "the first process serves both guilds");
+        await TestWait.UntilAsync(() => first.Voice.IsKnownGuild(GuildOfShard0) && first.Voice.IsKnownGuild(GuildOfShard1), "the first process serves both guilds");
 
         Assert.Equal([0, 1], first.Shards.RunningShardIds);
         Assert.Empty(second.Shards.RunningShardIds);
         Assert.Equal((1, 1), (IdentifiesOf(cluster, 0), IdentifiesOf(cluster, 1)));
 
         await first.DisposeAsync();
-        await FakeDiscord.WaitUntilAsync(() => second.Voice.IsKnownGuild(GuildOfShard0) && second.Voice.IsKnownGuild(GuildOfShard1), "the second process serves both guilds");
+        await TestWait.UntilAsync(() => second.Voice.IsKnownGuild(GuildOfShard0) && second.Voice.IsKnownGuild(GuildOfShard1), "the second process serves both guilds");
 
         Assert.Equal([0, 1], second.Shards.RunningShardIds);
         Assert.Equal((2, 2), (IdentifiesOf(cluster, 0), IdentifiesOf(cluster, 1)));
@@ -89,7 +90,7 @@ public sealed class ShardLeaseTransportTests
     {
         await using var cluster = await DiscordService.StartAsync([GuildOfShard0, GuildOfShard1], toneEngines: true, discord: false);
         await using var survivor = await IngressProcess.StartAsync(cluster, 2, Settings(("Discord:Transport:ShardLeaseMaxShards", "1")));
-        await FakeDiscord.WaitUntilAsync(() => survivor.Voice.IsKnownGuild(GuildOfShard0), "the survivor serves shard 0");
+        await TestWait.UntilAsync(() => survivor.Voice.IsKnownGuild(GuildOfShard0), "the survivor serves shard 0");
 
         // A process that took shard 1 and then died without releasing it (no renewals from now on).
         var crashedLease = survivor.Cluster.GetGrain<IDiscordShardLeaseGrain>(survivor.Leases.LeaseKey(1));
@@ -101,7 +102,7 @@ public sealed class ShardLeaseTransportTests
         Assert.Empty(newcomer.Shards.RunningShardIds);
         Assert.Equal(0, IdentifiesOf(cluster, 1));
 
-        await FakeDiscord.WaitUntilAsync(() => newcomer.Voice.IsKnownGuild(GuildOfShard1), "shard 1 taken over after the lease lapsed");
+        await TestWait.UntilAsync(() => newcomer.Voice.IsKnownGuild(GuildOfShard1), "shard 1 taken over after the lease lapsed");
 
         Assert.True(DateTimeOffset.UtcNow >= crashed.ExpiresAt);
         Assert.Equal([1], newcomer.Shards.RunningShardIds);
@@ -117,7 +118,7 @@ public sealed class ShardLeaseTransportTests
         await using var cluster = await DiscordService.StartAsync([GuildOfShard0], toneEngines: true, discord: false);
         await cluster.Discord.VoiceServerAsync(channel);
         await using var ingress = await IngressProcess.StartAsync(cluster, 1, Settings(("Discord:Transport:AloneTimeout", "00:00:00")));
-        await FakeDiscord.WaitUntilAsync(() => ingress.Voice.IsKnownGuild(GuildOfShard0), "the guild is available");
+        await TestWait.UntilAsync(() => ingress.Voice.IsKnownGuild(GuildOfShard0), "the guild is available");
         await ingress.Control.JoinAsync(GuildOfShard0, channel, Ct);
 
         // Another owner gets the lease behind the process's back (as after a long partition from the cluster).
@@ -125,8 +126,8 @@ public sealed class ShardLeaseTransportTests
         Assert.True(await lease.ReleaseAsync(ingress.Leases.OwnerId));
         Assert.True((await lease.TryAcquireAsync("intruder", TimeSpan.FromMinutes(1))).Granted);
 
-        await FakeDiscord.WaitUntilAsync(() => !ingress.Shards.IsShardRunning(0), "the shard stopped");
-        await FakeDiscord.WaitUntilAsync(() => ingress.Voice.GetSnapshot(GuildOfShard0)?.State == GuildVoiceState.Disconnected, "voice closed here");
+        await TestWait.UntilAsync(() => !ingress.Shards.IsShardRunning(0), "the shard stopped");
+        await TestWait.UntilAsync(() => ingress.Voice.GetSnapshot(GuildOfShard0)?.State == GuildVoiceState.Disconnected, "voice closed here");
 
         Assert.Null(ingress.Control.GetStatus(GuildOfShard0));
         Assert.Contains(ingress.Logs.Lines, l => l.Contains("lease lost", StringComparison.Ordinal) && l.Contains("intruder", StringComparison.Ordinal));

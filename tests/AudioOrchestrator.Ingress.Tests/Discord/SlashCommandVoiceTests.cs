@@ -6,6 +6,7 @@ using AudioOrchestrator.Discord.Fakes;
 using AudioOrchestrator.Ingress.Discord.Commands;
 using AudioOrchestrator.Ingress.Tests.Guilds;
 using AudioOrchestrator.Ingress.Tests.Support;
+using AudioOrchestrator.Testing;
 using Microsoft.Extensions.AI;
 
 namespace AudioOrchestrator.Ingress.Tests.Discord;
@@ -31,7 +32,7 @@ public sealed class SlashCommandVoiceTests
     {
         await using var service = await DiscordService.StartAsync([Guild], toneEngines: false);
         var rest = service.Discord.Gateway.Rest;
-        await FakeDiscord.WaitUntilAsync(() => rest.GlobalCommands is not null, "the slash commands registered at start-up");
+        await TestWait.UntilAsync(() => rest.GlobalCommands is not null, "the slash commands registered at start-up");
         await service.Discord.VoiceServerAsync(Channel);
         var channel = Channel.ToString(CultureInfo.InvariantCulture);
 
@@ -83,14 +84,12 @@ public sealed class SlashCommandVoiceTests
 
         // The handler counts an answer once Discord has acknowledged the edit, a moment after the fake recorded it.
         var statistics = service.Services.GetRequiredService<SlashCommandStatistics>();
-        await FakeDiscord.WaitUntilAsync(() => statistics.Answered == 5, "five answers counted");
+        await TestWait.UntilAsync(() => statistics.Answered == 5, "five answers counted");
         Assert.Equal((5, 0, 0), (statistics.Answered, statistics.Rejected, statistics.Failed));
         Assert.Empty(rest.ChannelMessages); // every answer was spoken or given in the interaction's reply
         Assert.DoesNotContain(service.Discord.Token, service.Logs.AllText, StringComparison.Ordinal);
         Assert.All(new[] { join, ask, status, leave, textOnly }, i => Assert.DoesNotContain(i.Token, service.Logs.AllText, StringComparison.Ordinal));
     }
 
-    private static Task AnsweredAsync(FakeInteraction interaction) => FakeDiscord.WaitUntilAsync(
-        () => interaction.CallbackType == 4 || interaction.Followups.Count > 0 || (interaction.CallbackType == 5 && interaction.OriginalContent is not null),
-        "the answer to interaction " + interaction.Id);
+    private static Task AnsweredAsync(FakeInteraction interaction) => TestWait.UntilAsync(() => interaction.CallbackType == 4 || interaction.Followups.Count > 0 || (interaction.CallbackType == 5 && interaction.OriginalContent is not null), "the answer to interaction " + interaction.Id);
 }

@@ -4,6 +4,7 @@ using AudioOrchestrator.Discord.Fakes;
 using AudioOrchestrator.Discord.Guilds;
 using AudioOrchestrator.Ingress.Tests.Guilds;
 using AudioOrchestrator.Ingress.Tests.Support;
+using AudioOrchestrator.Testing;
 
 namespace AudioOrchestrator.Ingress.Tests.Discord;
 
@@ -24,7 +25,7 @@ public sealed class VoiceChannelKeeperTests
 
     /// <summary>The leave is remembered just after the voice connection closes: poll for it.</summary>
     private static Task WaitForgottenAsync(IngressProcess ingress, ulong guild) =>
-        FakeDiscord.WaitUntilAsync(() => RememberedAsync(ingress, guild).GetAwaiter().GetResult() is null, $"guild {guild}'s channel forgotten");
+        TestWait.UntilAsync(() => RememberedAsync(ingress, guild).GetAwaiter().GetResult() is null, $"guild {guild}'s channel forgotten");
 
     private static string Id(ulong id) => id.ToString(CultureInfo.InvariantCulture);
 
@@ -55,14 +56,10 @@ public sealed class VoiceChannelKeeperTests
         });
 
         // Both auto-joined; the bot is alone in one channel and leaves it (forgetting it), the other has a user.
-        await FakeDiscord.WaitUntilAsync(() => IsConnectedIn(ingress, BusyGuild, BusyChannel), "auto-joined the busy channel");
-        await FakeDiscord.WaitUntilAsync(
-            () => cluster.Discord.Gateway.VoiceStateRequests.Any(r => r.GuildId == LonelyGuild && r.ChannelId == LonelyChannel),
-            "auto-join op 4 for the lonely channel");
-        await FakeDiscord.WaitUntilAsync(
-            () => cluster.Discord.Gateway.VoiceStateRequests.Any(r => r.GuildId == LonelyGuild && r.ChannelId is null),
-            "left the lonely channel");
-        await FakeDiscord.WaitUntilAsync(() => ingress.Voice.GetSnapshot(LonelyGuild)!.State == GuildVoiceState.Disconnected, "disconnected from the lonely channel");
+        await TestWait.UntilAsync(() => IsConnectedIn(ingress, BusyGuild, BusyChannel), "auto-joined the busy channel");
+        await TestWait.UntilAsync(() => cluster.Discord.Gateway.VoiceStateRequests.Any(r => r.GuildId == LonelyGuild && r.ChannelId == LonelyChannel), "auto-join op 4 for the lonely channel");
+        await TestWait.UntilAsync(() => cluster.Discord.Gateway.VoiceStateRequests.Any(r => r.GuildId == LonelyGuild && r.ChannelId is null), "left the lonely channel");
+        await TestWait.UntilAsync(() => ingress.Voice.GetSnapshot(LonelyGuild)!.State == GuildVoiceState.Disconnected, "disconnected from the lonely channel");
 
         await WaitForgottenAsync(ingress, LonelyGuild);
         Assert.True(IsConnectedIn(ingress, BusyGuild, BusyChannel));
@@ -71,7 +68,7 @@ public sealed class VoiceChannelKeeperTests
 
         // The user leaves: the bot follows after the timeout.
         await UserLeavesAsync(cluster, BusyGuild, User);
-        await FakeDiscord.WaitUntilAsync(() => ingress.Voice.GetSnapshot(BusyGuild)!.State == GuildVoiceState.Disconnected, "left the busy channel once alone");
+        await TestWait.UntilAsync(() => ingress.Voice.GetSnapshot(BusyGuild)!.State == GuildVoiceState.Disconnected, "left the busy channel once alone");
         await WaitForgottenAsync(ingress, BusyGuild);
         Assert.Equal(1, cluster.Discord.Gateway.VoiceStateRequests.Count(r => r.GuildId == BusyGuild && r.ChannelId == BusyChannel));
     }
@@ -84,22 +81,22 @@ public sealed class VoiceChannelKeeperTests
         var settings = new Dictionary<string, string?> { ["Discord:Transport:AloneTimeout"] = "00:00:00" };
         await using (var first = await IngressProcess.StartAsync(cluster, 1, settings))
         {
-            await FakeDiscord.WaitUntilAsync(() => first.Voice.IsKnownGuild(LonelyGuild), "the guild is available");
+            await TestWait.UntilAsync(() => first.Voice.IsKnownGuild(LonelyGuild), "the guild is available");
             await first.Control.JoinAsync(LonelyGuild, LonelyChannel, Ct);
             Assert.Equal(LonelyChannel, await RememberedAsync(first, LonelyGuild));
         }
 
         await using (var restarted = await IngressProcess.StartAsync(cluster, 1, settings))
         {
-            await FakeDiscord.WaitUntilAsync(() => IsConnectedIn(restarted, LonelyGuild, LonelyChannel), "rejoined after the restart");
-            await FakeDiscord.WaitUntilAsync(() => restarted.Logs.Lines.Any(l => l.Contains("(rejoin)", StringComparison.Ordinal)), "the rejoin logged");
+            await TestWait.UntilAsync(() => IsConnectedIn(restarted, LonelyGuild, LonelyChannel), "rejoined after the restart");
+            await TestWait.UntilAsync(() => restarted.Logs.Lines.Any(l => l.Contains("(rejoin)", StringComparison.Ordinal)), "the rejoin logged");
             Assert.True(await restarted.Control.LeaveAsync(LonelyGuild, Ct));
             Assert.Null(await RememberedAsync(restarted, LonelyGuild));
         }
 
         var joinsBefore = cluster.Discord.Gateway.VoiceStateRequests.Count(r => r.GuildId == LonelyGuild && r.ChannelId is not null);
         await using var again = await IngressProcess.StartAsync(cluster, 1, settings);
-        await FakeDiscord.WaitUntilAsync(() => again.Voice.IsKnownGuild(LonelyGuild), "the guild is available again");
+        await TestWait.UntilAsync(() => again.Voice.IsKnownGuild(LonelyGuild), "the guild is available again");
         await Task.Delay(TimeSpan.FromSeconds(1), Ct);
 
         Assert.Equal(2, joinsBefore);

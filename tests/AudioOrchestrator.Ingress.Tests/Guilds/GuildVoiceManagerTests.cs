@@ -46,7 +46,7 @@ public sealed class GuildVoiceManagerTests : IAsyncLifetime
         _voice.Connected += (_, e) => _connected.Enqueue(e);
         _voice.Disconnected += (_, e) => _disconnected.Enqueue(e);
         await _shards.StartAsync(Ct);
-        await FakeDiscord.WaitUntilAsync(() => _voice.IsKnownGuild(Guild), "GUILD_CREATE");
+        await TestWait.UntilAsync(() => _voice.IsKnownGuild(Guild), "GUILD_CREATE");
     }
 
     public async ValueTask DisposeAsync()
@@ -63,9 +63,9 @@ public sealed class GuildVoiceManagerTests : IAsyncLifetime
     {
         var server = await _discord.VoiceServerAsync(channel);
         var user = await server.AddUserAsync(userId);
-        await FakeDiscord.WaitUntilAsync(() => user.CanSend && _voice.GetConnection(Guild) is { CanSendAudio: true }, "DAVE ready");
+        await TestWait.UntilAsync(() => user.CanSend && _voice.GetConnection(Guild) is { CanSendAudio: true }, "DAVE ready");
         await server.AnnounceSpeakingAsync(user);
-        await FakeDiscord.WaitUntilAsync(() => _voice.GetConnection(Guild)!.SsrcToUser.ContainsKey(user.Ssrc), "op 5 mapping");
+        await TestWait.UntilAsync(() => _voice.GetConnection(Guild)!.SsrcToUser.ContainsKey(user.Ssrc), "op 5 mapping");
         foreach (var frame in OpusPacketizer.Encode(TestAudio.Tone(440, frames * 20, 48000), channels: 2))
         {
             await user.SendOpusAsync(frame);
@@ -84,7 +84,7 @@ public sealed class GuildVoiceManagerTests : IAsyncLifetime
         Assert.Equal((Guild, (ulong?)ChannelA, false), (request.GuildId, request.ChannelId, request.SelfDeaf));
         Assert.Single(_connected);
         await SpeakAsync(ChannelA, Alice, 5);
-        await FakeDiscord.WaitUntilAsync(() => _sink.Frames.Count(f => f.UserId == Alice) == 5, "Alice's five frames");
+        await TestWait.UntilAsync(() => _sink.Frames.Count(f => f.UserId == Alice) == 5, "Alice's five frames");
         Assert.Equal(1, _voice.GetSnapshot(Guild)!.DaveProtocolVersion);
     }
 
@@ -96,15 +96,15 @@ public sealed class GuildVoiceManagerTests : IAsyncLifetime
         await _voice.JoinAsync(Guild, ChannelA, Ct);
 
         await serverA.CloseAsync(Assert.Single(serverA.Sessions), 4014, "moved");
-        await FakeDiscord.WaitUntilAsync(() => State == GuildVoiceState.Moving, "Moving");
+        await TestWait.UntilAsync(() => State == GuildVoiceState.Moving, "Moving");
         await _discord.Gateway.SessionForShard(0).MoveBotAsync(Guild, ChannelB);
 
-        await FakeDiscord.WaitUntilAsync(() => State == GuildVoiceState.Connected && _voice.GetSnapshot(Guild)!.ChannelId == ChannelB, "connected in channel B");
+        await TestWait.UntilAsync(() => State == GuildVoiceState.Connected && _voice.GetSnapshot(Guild)!.ChannelId == ChannelB, "connected in channel B");
         Assert.Single(_discord.Gateway.VoiceStateRequests); // a move needs no op 4 of ours
         Assert.Equal(2, _connected.Count);
         Assert.DoesNotContain(_disconnected, d => d.Final);
         await SpeakAsync(ChannelB, Alice, 3);
-        await FakeDiscord.WaitUntilAsync(() => _sink.Frames.Count(f => f.UserId == Alice) == 3, "Alice heard in channel B");
+        await TestWait.UntilAsync(() => _sink.Frames.Count(f => f.UserId == Alice) == 3, "Alice heard in channel B");
     }
 
     [Fact]
@@ -116,13 +116,13 @@ public sealed class GuildVoiceManagerTests : IAsyncLifetime
 
         await _discord.Gateway.SessionForShard(0).MoveBotAsync(Guild, ChannelB);
 
-        await FakeDiscord.WaitUntilAsync(() => _voice.GetSnapshot(Guild) is { State: GuildVoiceState.Connected, ChannelId: ChannelB }, "connected in channel B");
-        await FakeDiscord.WaitUntilAsync(() => serverA.Connections.All(c => c.Ended), "the old voice socket closed");
+        await TestWait.UntilAsync(() => _voice.GetSnapshot(Guild) is { State: GuildVoiceState.Connected, ChannelId: ChannelB }, "connected in channel B");
+        await TestWait.UntilAsync(() => serverA.Connections.All(c => c.Ended), "the old voice socket closed");
         Assert.Single(_discord.Gateway.VoiceStateRequests);
         Assert.Equal(2, _connected.Count);
         Assert.DoesNotContain(_disconnected, d => d.Final);
         await SpeakAsync(ChannelB, Alice, 2);
-        await FakeDiscord.WaitUntilAsync(() => _sink.Frames.Count(f => f.UserId == Alice) == 2, "Alice heard in channel B");
+        await TestWait.UntilAsync(() => _sink.Frames.Count(f => f.UserId == Alice) == 2, "Alice heard in channel B");
     }
 
     [Fact]
@@ -136,7 +136,7 @@ public sealed class GuildVoiceManagerTests : IAsyncLifetime
 
         await server.CloseAsync(Assert.Single(server.Sessions), 4014, "kicked");
 
-        await FakeDiscord.WaitUntilAsync(() => State == GuildVoiceState.Disconnected, "Disconnected");
+        await TestWait.UntilAsync(() => State == GuildVoiceState.Disconnected, "Disconnected");
         Assert.Contains(_disconnected, d => d.Final);
         Assert.Null(_voice.GetSnapshot(Guild)!.ChannelId);
     }
@@ -152,7 +152,7 @@ public sealed class GuildVoiceManagerTests : IAsyncLifetime
 
         await server.CloseAsync(Assert.Single(server.Sessions), closeCode, "session gone");
 
-        await FakeDiscord.WaitUntilAsync(() => _connected.Count == 2 && State == GuildVoiceState.Connected, "rejoined");
+        await TestWait.UntilAsync(() => _connected.Count == 2 && State == GuildVoiceState.Connected, "rejoined");
         Assert.Equal(2, _discord.Gateway.VoiceStateRequests.Count(r => r.ChannelId == ChannelA));
         Assert.NotSame(first, _voice.GetConnection(Guild));
     }
@@ -168,8 +168,8 @@ public sealed class GuildVoiceManagerTests : IAsyncLifetime
 
         await server.CloseAsync(Assert.Single(server.Sessions), closeCode, "stop");
 
-        await FakeDiscord.WaitUntilAsync(() => State == GuildVoiceState.Disconnected && _disconnected.Any(d => d.Final), "disconnected for good");
-        await FakeDiscord.WaitUntilAsync(() => _discord.Gateway.VoiceStateRequests is { Count: 2 } r && r[1].ChannelId is null, "op 4 leave");
+        await TestWait.UntilAsync(() => State == GuildVoiceState.Disconnected && _disconnected.Any(d => d.Final), "disconnected for good");
+        await TestWait.UntilAsync(() => _discord.Gateway.VoiceStateRequests is { Count: 2 } r && r[1].ChannelId is null, "op 4 leave");
         Assert.Single(_connected);
     }
 
@@ -184,7 +184,7 @@ public sealed class GuildVoiceManagerTests : IAsyncLifetime
 
         await server.CloseAsync(Assert.Single(server.Sessions), closeCode, "crashed");
 
-        await FakeDiscord.WaitUntilAsync(() => connection.Statistics.Resumes >= 1 && server.Connections.Count == 2, "resumed");
+        await TestWait.UntilAsync(() => connection.Statistics.Resumes >= 1 && server.Connections.Count == 2, "resumed");
         Assert.Same(connection, _voice.GetConnection(Guild));
         Assert.Equal(GuildVoiceState.Connected, State);
         Assert.Single(_discord.Gateway.VoiceStateRequests);
@@ -199,7 +199,7 @@ public sealed class GuildVoiceManagerTests : IAsyncLifetime
         _discord.EndpointsAvailable = false;
 
         var join = _voice.JoinAsync(Guild, ChannelA, Ct);
-        await FakeDiscord.WaitUntilAsync(() => _discord.Gateway.VoiceStateRequests.Count == 1, "op 4");
+        await TestWait.UntilAsync(() => _discord.Gateway.VoiceStateRequests.Count == 1, "op 4");
         await Task.Delay(200, Ct);
         Assert.False(join.IsCompleted);
         Assert.Equal(GuildVoiceState.Joining, State);
@@ -222,7 +222,7 @@ public sealed class GuildVoiceManagerTests : IAsyncLifetime
 
         Assert.Equal(GuildVoiceFailure.Timeout, error.Failure);
         Assert.Equal(GuildVoiceState.Disconnected, State);
-        await FakeDiscord.WaitUntilAsync(() => _discord.Gateway.VoiceStateRequests is { Count: 2 } r && r[1].ChannelId is null, "op 4 leave");
+        await TestWait.UntilAsync(() => _discord.Gateway.VoiceStateRequests is { Count: 2 } r && r[1].ChannelId is null, "op 4 leave");
     }
 
     [Fact]
@@ -245,9 +245,9 @@ public sealed class GuildVoiceManagerTests : IAsyncLifetime
         Assert.False(await _voice.LeaveAsync(Guild, Ct));
 
         Assert.Equal(GuildVoiceState.Disconnected, State);
-        await FakeDiscord.WaitUntilAsync(() => _discord.Gateway.VoiceStateRequests.Count == 2, "op 4 leave received");
+        await TestWait.UntilAsync(() => _discord.Gateway.VoiceStateRequests.Count == 2, "op 4 leave received");
         Assert.Null(_discord.Gateway.VoiceStateRequests[^1].ChannelId);
-        await FakeDiscord.WaitUntilAsync(() => server.Connections.All(c => c.Ended), "voice socket closed");
+        await TestWait.UntilAsync(() => server.Connections.All(c => c.Ended), "voice socket closed");
         Assert.Contains(_disconnected, d => d.Final);
     }
 
@@ -262,7 +262,7 @@ public sealed class GuildVoiceManagerTests : IAsyncLifetime
 
         Assert.Equal((GuildVoiceState.Connected, ChannelB), (moved.State, moved.ChannelId));
         Assert.Equal([ChannelA, ChannelB], _discord.Gateway.VoiceStateRequests.Select(r => r.ChannelId!.Value));
-        await FakeDiscord.WaitUntilAsync(() => serverA.Connections.All(c => c.Ended), "old voice socket closed");
+        await TestWait.UntilAsync(() => serverA.Connections.All(c => c.Ended), "old voice socket closed");
         Assert.DoesNotContain(_disconnected, d => d.Final);
     }
 

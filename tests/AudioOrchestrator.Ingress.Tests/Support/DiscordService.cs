@@ -108,7 +108,7 @@ public sealed class DiscordService : IAsyncDisposable
         var service = new DiscordService(app, fake, logs, http);
         if (discord)
         {
-            await FakeDiscord.WaitUntilAsync(() => guilds.All(service.Voice.IsKnownGuild), "the service sees every guild");
+            await TestWait.UntilAsync(() => guilds.All(service.Voice.IsKnownGuild), "the service sees every guild");
         }
 
         return service;

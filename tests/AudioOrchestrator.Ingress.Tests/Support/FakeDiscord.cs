@@ -3,6 +3,7 @@ using AudioOrchestrator.Discord;
 using AudioOrchestrator.Discord.Fakes;
 using AudioOrchestrator.Discord.Fakes.Voice;
 using AudioOrchestrator.Discord.Guilds;
+using AudioOrchestrator.Testing;
 
 namespace AudioOrchestrator.Ingress.Tests.Support;
 
@@ -85,8 +86,6 @@ public sealed class FakeDiscord : IAsyncDisposable
         ReconnectBaseDelay = TimeSpan.FromMilliseconds(50),
         ReconnectMaxDelay = TimeSpan.FromMilliseconds(500),
     };
-
-    public static Task WaitUntilAsync(Func<bool> condition, string what) => FakeDiscordServer.WaitUntilAsync(condition, Timeout, what);
 
     public async ValueTask DisposeAsync()
     {

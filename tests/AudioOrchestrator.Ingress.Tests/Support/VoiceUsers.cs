@@ -4,6 +4,7 @@ using AudioOrchestrator.Audio;
 using AudioOrchestrator.Discord.Fakes.Voice;
 using AudioOrchestrator.Discord.Voice.Udp;
 using AudioOrchestrator.Silo.Endpoints;
+using AudioOrchestrator.Testing;
 
 namespace AudioOrchestrator.Ingress.Tests.Support;
 
@@ -26,9 +27,9 @@ public static class VoiceUsers
     {
         var server = await service.Discord.VoiceServerAsync(channel);
         var user = await server.AddUserAsync(userId);
-        await FakeDiscord.WaitUntilAsync(() => user.CanSend && service.Voice.GetConnection(guild) is { CanSendAudio: true }, $"DAVE keys for {userId}");
+        await TestWait.UntilAsync(() => user.CanSend && service.Voice.GetConnection(guild) is { CanSendAudio: true }, $"DAVE keys for {userId}");
         await server.AnnounceSpeakingAsync(user);
-        await FakeDiscord.WaitUntilAsync(() => service.Voice.GetConnection(guild)!.SsrcToUser.ContainsKey(user.Ssrc), "op 5 mapping");
+        await TestWait.UntilAsync(() => service.Voice.GetConnection(guild)!.SsrcToUser.ContainsKey(user.Ssrc), "op 5 mapping");
         return user;
     }
 
