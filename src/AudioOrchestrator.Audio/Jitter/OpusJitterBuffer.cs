@@ -47,7 +47,7 @@ public sealed class OpusJitterBuffer
         }
 
         var offset = (short)(sequence - (ushort)_next);
-        if (Math.Abs((int)offset) > _options.ResyncThreshold)
+        if (offset > _options.ResyncThreshold || offset < -_options.MaxLatePackets)
         {
             // A new stream (or garbage): play what is held, then follow the new numbering.
             Drain(ready);

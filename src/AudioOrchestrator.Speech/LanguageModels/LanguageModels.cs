@@ -58,6 +58,15 @@ public sealed class LanguageModels : ILanguageModels, IDisposable
     private readonly ConcurrentDictionary<string, IChatClient> _clients = new(StringComparer.Ordinal);
     private readonly ConcurrentBag<IDisposable> _owned = [];
 
+    // One HTTP client for every provider. A streamed answer that is cancelled (barge-in, a timeout) must close its
+    // connection at once: by default SocketsHttpHandler first drains up to 1 MB of the rest for up to 2 s to reuse the
+    // connection, so the model would go on generating, and an answer that ends within the drain is never aborted.
+    private readonly HttpClient _http = new(new SocketsHttpHandler
+    {
+        MaxResponseDrainSize = 0,
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+    });
+
     public LanguageModels(IOptions<LlmOptions> options, TimeProvider time, ILoggerFactory loggers, IMeterFactory meters, SecretValues? secrets = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -100,6 +109,7 @@ public sealed class LanguageModels : ILanguageModels, IDisposable
         }
 
         _clients.Clear();
+        _http.Dispose();
     }
 
     /// <summary>The agent's endpoint (if it has a provider), then the fallbacks that have one.</summary>
@@ -178,9 +188,9 @@ public sealed class LanguageModels : ILanguageModels, IDisposable
         return provider;
     }
 
-    private static IChatClient CreateOpenAI(LlmEndpointOptions endpoint)
+    private IChatClient CreateOpenAI(LlmEndpointOptions endpoint)
     {
-        var options = new OpenAIClientOptions { RetryPolicy = new ClientRetryPolicy(maxRetries: 0) };
+        var options = new OpenAIClientOptions { RetryPolicy = new ClientRetryPolicy(maxRetries: 0), Transport = new HttpClientPipelineTransport(_http) };
         if (!string.IsNullOrWhiteSpace(endpoint.Endpoint))
         {
             options.Endpoint = new Uri(endpoint.Endpoint);
@@ -191,9 +201,9 @@ public sealed class LanguageModels : ILanguageModels, IDisposable
         return new OpenAIClient(new ApiKeyCredential(key), options).GetChatClient(endpoint.Model).AsIChatClient();
     }
 
-    private static IChatClient CreateAzureOpenAI(LlmEndpointOptions endpoint)
+    private IChatClient CreateAzureOpenAI(LlmEndpointOptions endpoint)
     {
-        var options = new AzureOpenAIClientOptions { RetryPolicy = new ClientRetryPolicy(maxRetries: 0) };
+        var options = new AzureOpenAIClientOptions { RetryPolicy = new ClientRetryPolicy(maxRetries: 0), Transport = new HttpClientPipelineTransport(_http) };
         var uri = new Uri(endpoint.Endpoint!);
         var client = string.IsNullOrWhiteSpace(endpoint.ApiKey)
             ? new AzureOpenAIClient(uri, new DefaultAzureCredential(), options)

@@ -100,6 +100,29 @@ public sealed class OpusJitterBufferTests
     }
 
     [Fact]
+    public void A_stream_that_starts_again_just_below_the_old_numbers_is_followed_not_dropped_as_late()
+    {
+        // A client that reconnects numbers afresh from a random point, here 200 below where it was.
+        var buffer = new OpusJitterBuffer();
+        var before = Feed(buffer, 5000, 5001, 5002);
+
+        var after = Feed(buffer, 4800, 4801, 4802);
+
+        Assert.Equal("D5000 D5001 D5002", Describe(before));
+        Assert.Equal("D4800 D4801 D4802", Describe(after));
+        Assert.Equal((1L, 0L), (buffer.Statistics.Resyncs, buffer.Statistics.Late));
+    }
+
+    [Fact]
+    public void A_reordered_packet_a_few_behind_is_late()
+    {
+        var buffer = new OpusJitterBuffer();
+
+        Assert.Equal("D10 D11 D12 D13 D14 D15", Describe(Feed(buffer, 10, 11, 12, 13, 14, 15, 12)));
+        Assert.Equal((0L, 1L), (buffer.Statistics.Resyncs, buffer.Statistics.Late));
+    }
+
+    [Fact]
     public void Drain_plays_what_is_held_with_gaps_recovered()
     {
         var buffer = new OpusJitterBuffer(new JitterBufferOptions { ReorderWindow = 5 });
@@ -130,11 +153,14 @@ public sealed class OpusJitterBufferTests
     [InlineData(-1, 5, 1000)]
     [InlineData(3, 51, 1000)]
     [InlineData(3, 5, 2)]
-    public void Invalid_options_are_rejected(int window, int conceal, int resync) =>
+    [InlineData(3, 5, 1000, 2)]
+    [InlineData(3, 5, 1000, 1001)]
+    public void Invalid_options_are_rejected(int window, int conceal, int resync, int maxLate = 50) =>
         Assert.Throws<ArgumentException>(() => new OpusJitterBuffer(new JitterBufferOptions
         {
             ReorderWindow = window,
             MaxConcealedFrames = conceal,
             ResyncThreshold = resync,
+            MaxLatePackets = maxLate,
         }));
 }

@@ -210,10 +210,37 @@ public sealed class LanguageModelsTests : IAsyncLifetime
     [Fact]
     public async Task Cancelling_a_streamed_answer_aborts_the_http_request()
     {
-        _server.Respond = _ => new FakeChatReply { Text = string.Join(' ', Enumerable.Repeat("word", 200)), TokensPerSecond = 20 };
+        // The server would go on forever: only the client closing the connection ends the request.
+        _server.Respond = _ => new FakeChatReply { Text = string.Join(' ', Enumerable.Repeat("word", 200)), TokensPerSecond = 20, StallAfterTokens = 20 };
         using var models = Models();
-        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
 
+        await ReadUntilFirstTextThenCancelAsync(models);
+
+        var request = Assert.Single(_server.Requests);
+        await TestWait.UntilAsync(() => request.Aborted, "the server to see the request aborted");
+        Assert.True(request.ChunksSent < 200);
+    }
+
+    [Fact]
+    public async Task A_cancelled_answer_is_not_drained_even_when_its_rest_follows_at_once()
+    {
+        // HttpClient's default would read the rest of a cancelled response (up to 1 MB, 2 s) to reuse the connection: the
+        // model would go on generating, and an answer that ends within that time would never be aborted at all.
+        var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _server.Respond = _ => new FakeChatReply { Text = string.Join(' ', Enumerable.Repeat("word", 200)), HoldAfterTokens = 3, ContinueWhen = cancelled.Task };
+        using var models = Models();
+
+        await ReadUntilFirstTextThenCancelAsync(models);
+        cancelled.SetResult(); // the rest of the answer now comes at once
+
+        var request = Assert.Single(_server.Requests);
+        await TestWait.UntilAsync(() => request.EndedAt is not null, "the request to end");
+        Assert.True(request.Aborted, $"the request ended normally after {request.ChunksSent} chunks: the client drained the cancelled answer");
+    }
+
+    private async Task ReadUntilFirstTextThenCancelAsync(ILanguageModels models)
+    {
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
         {
             await foreach (var update in models.GetChatClient("conversation")!.GetStreamingResponseAsync("talk", cancellationToken: cancel.Token))
@@ -224,10 +251,6 @@ public sealed class LanguageModelsTests : IAsyncLifetime
                 }
             }
         });
-
-        var request = Assert.Single(_server.Requests);
-        await TestWait.UntilAsync(() => request.Aborted, "the server to see the request aborted");
-        Assert.True(request.ChunksSent < 200);
     }
 
     [Theory]

@@ -39,6 +39,12 @@ public sealed record FakeChatReply
     /// <summary>After this many chunks, send nothing more until the client gives up.</summary>
     public int? StallAfterTokens { get; init; }
 
+    /// <summary>After this many chunks, send nothing more until <see cref="ContinueWhen"/> has completed, then the rest at once.</summary>
+    public int? HoldAfterTokens { get; init; }
+
+    /// <summary>What a hold (<see cref="HoldAfterTokens"/>) waits for.</summary>
+    public Task ContinueWhen { get; init; } = Task.CompletedTask;
+
     /// <summary>After this many chunks, drop the connection (once <see cref="DropWhen"/> has completed).</summary>
     public int? DropAfterTokens { get; init; }
 

@@ -107,6 +107,12 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
         {
             // The client went away: recorded by the registration above.
         }
+        catch (IOException)
+        {
+            // The client went away and a write found out before Kestrel signalled RequestAborted (which may then come after
+            // the registration above is gone): an abort all the same.
+            request.MarkAborted(DateTimeOffset.UtcNow);
+        }
         finally
         {
             request.MarkEnded(DateTimeOffset.UtcNow);
@@ -172,6 +178,12 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
                 await reply.DropWhen.WaitAsync(aborted);
                 context.Abort();
                 return;
+            }
+
+            if (reply.HoldAfterTokens == i)
+            {
+                await reply.ContinueWhen.WaitAsync(aborted);
+                start = DateTimeOffset.MinValue; // the rest at once
             }
 
             var due = start + (reply.TokensPerSecond > 0 ? TimeSpan.FromSeconds(i / reply.TokensPerSecond) : TimeSpan.Zero);
