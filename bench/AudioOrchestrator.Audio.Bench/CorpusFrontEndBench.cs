@@ -94,7 +94,7 @@ internal static class CorpusFrontEndBench
         {
             var cpu = SileroBench.CpuTime();
             segments = [];
-            using var pipeline = new SpeakerAudioPipeline(segmenter, new SileroVoiceActivityDetector(model, new SileroVadOptions()), new SpeakerFrontEndOptions());
+            using var pipeline = new SpeakerAudioPipeline(segmenter, new SileroVoiceActivityDetector(model, new SileroVadOptions()), new UtteranceDecoderOptions());
             var single = new byte[1][];
             var sequence = 0L;
             var now = Epoch;
@@ -155,7 +155,7 @@ internal static class CorpusFrontEndBench
     private static List<SegmentedUtterance> Pipeline(List<(long First, byte[][] Frames, DateTimeOffset Arrival)> batches, SileroVadModel model, UtteranceSegmenterOptions segmenter, SileroVadOptions? vad)
     {
         var completed = new List<SegmentedUtterance>();
-        using var pipeline = new SpeakerAudioPipeline(segmenter, new SileroVoiceActivityDetector(model, vad ?? new SileroVadOptions()), new SpeakerFrontEndOptions());
+        using var pipeline = new SpeakerAudioPipeline(segmenter, new SileroVoiceActivityDetector(model, vad ?? new SileroVadOptions()), new UtteranceDecoderOptions());
         foreach (var (first, frames, arrival) in batches)
         {
             pipeline.PushBatch(first, frames, arrival, completed);

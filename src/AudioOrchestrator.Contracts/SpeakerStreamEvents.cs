@@ -11,6 +11,9 @@ public abstract record SpeakerStreamEvent
     /// <summary>W3C traceparent of the ingress activity, so one trace spans the whole turn.</summary>
     [Id(1)]
     public string? TraceParent { get; init; }
+
+    /// <summary>Live audio (a voice channel, paced in real time) rather than an upload: it has no correlation id.</summary>
+    public bool IsLive => CorrelationId is null;
 }
 
 /// <summary>

@@ -2,8 +2,8 @@ using AudioOrchestrator.Audio;
 using AudioOrchestrator.Grains.Agents;
 using AudioOrchestrator.Grains.BargeIn;
 using AudioOrchestrator.Grains.Conversations;
-using AudioOrchestrator.Grains.FrontEnd;
 using AudioOrchestrator.Grains.Guardrails;
+using AudioOrchestrator.Grains.Listening;
 using AudioOrchestrator.Grains.Routing;
 using AudioOrchestrator.Grains.Speakers;
 using AudioOrchestrator.Grains.Synthesis;
@@ -56,7 +56,7 @@ public static class GrainServiceCollectionExtensions
         services.AddGuildOverridable<WakeWordOptions>(configuration.GetSection(WakeWordOptions.SectionName), ApplyWakeSection);
         services.AddGuildOverridable<BargeInOptions>(configuration.GetSection(BargeInOptions.SectionName));
         services.TryAddSingleton(typeof(GuildOptions<>));
-        services.TryAddSingleton<FrontEndSettingsResolver>();
+        services.TryAddSingleton<ListeningSettingsResolver>();
         services.AddSingleton<IValidateOptions<WakeWordOptions>, WakeWordOptionsValidator>();
         services.AddOptions<SynthesisOptions>().Bind(configuration.GetSection(SynthesisOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<SpeakerOptions>, SpeakerOptionsValidator>();
@@ -123,7 +123,7 @@ internal sealed class SpeakerOptionsValidator : IValidateOptions<SpeakerOptions>
     {
         ArgumentNullException.ThrowIfNull(options);
         var problems = options.Segmenter.Validate().ToList();
-        problems.AddRange(options.FrontEnd.Validate().Select(p => $"FrontEnd: {p}"));
+        problems.AddRange(options.Decoding.Validate().Select(p => $"FrontEnd: {p}"));
         if (options.VoiceActivityDetector == VoiceActivityDetectors.Silero)
         {
             var silero = new SileroVadOptionsValidator().Validate(name, options.Silero);

@@ -1,4 +1,4 @@
-using AudioOrchestrator.Audio.Tests.FrontEnd;
+using AudioOrchestrator.Audio.Tests.Decoding;
 using AudioOrchestrator.Audio.Tests.Support;
 
 namespace AudioOrchestrator.Audio.Tests;
@@ -87,10 +87,10 @@ public sealed class HotPathAllocationTests
     [Fact]
     public void Front_end_packets_through_jitter_buffer_decoder_resampler_and_segmenter_do_not_allocate()
     {
-        var packets = FrontEndPackets.Encode(new SignalBuilder().Quiet(2000).ToArray());
-        packets[20] = FrontEndPackets.SilenceFrame;
+        var packets = DecoderPackets.Encode(new SignalBuilder().Quiet(2000).ToArray());
+        packets[20] = DecoderPackets.SilenceFrame;
         packets[30] = [0x03, 0x00]; // corrupt
-        using var frontEnd = new SpeakerFrontEnd(new UtteranceSegmenterOptions());
+        using var frontEnd = new UtteranceDecoder(new UtteranceSegmenterOptions());
         var completed = new List<SegmentedUtterance>();
         var sequence = 0;
         void Pass()

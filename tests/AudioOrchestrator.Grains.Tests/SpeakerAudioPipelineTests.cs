@@ -37,14 +37,14 @@ public sealed class SpeakerAudioPipelineTests
         pipeline.Flush(completed);
         var utterance = Assert.Single(completed);
         Assert.InRange(utterance.SpeechStart.TotalMilliseconds, 250, 350);
-        Assert.Equal(0, pipeline.FrontEnd.Jitter.Lost); // 65530 + 99 wrapped past 65535 without a gap
+        Assert.Equal(0, pipeline.Decoder.Jitter.Lost); // 65530 + 99 wrapped past 65535 without a gap
         Assert.Equal(100, pipeline.Frames);
     }
 
     [Fact]
     public void Live_audio_sent_all_at_once_keeps_the_burst_allowance_and_drops_the_rest_oldest_first()
     {
-        using var pipeline = new SpeakerAudioPipeline(new UtteranceSegmenterOptions(), frontEnd: new SpeakerFrontEndOptions { MaxBurstMs = 400 });
+        using var pipeline = new SpeakerAudioPipeline(new UtteranceSegmenterOptions(), decoding: new UtteranceDecoderOptions { MaxBurstMs = 400 });
         var completed = new List<SegmentedUtterance>();
         var dropped = 0;
 
@@ -56,13 +56,13 @@ public sealed class SpeakerAudioPipelineTests
         Assert.Equal(80, dropped); // 400 ms = 20 packets kept of 100
         Assert.Equal(80, pipeline.RateLimitedFrames);
         Assert.Equal(100, pipeline.Frames);
-        Assert.Equal(20, pipeline.FrontEnd.Packets);
+        Assert.Equal(20, pipeline.Decoder.Packets);
     }
 
     [Fact]
     public void Uploads_are_not_rate_limited()
     {
-        using var pipeline = new SpeakerAudioPipeline(new UtteranceSegmenterOptions(), frontEnd: new SpeakerFrontEndOptions { MaxBurstMs = 400 });
+        using var pipeline = new SpeakerAudioPipeline(new UtteranceSegmenterOptions(), decoding: new UtteranceDecoderOptions { MaxBurstMs = 400 });
         var completed = new List<SegmentedUtterance>();
 
         foreach (var (first, frames) in InBatches(QuestionPackets(), firstSequence: 0))
@@ -73,7 +73,7 @@ public sealed class SpeakerAudioPipelineTests
         pipeline.Flush(completed);
         Assert.Single(completed);
         Assert.Equal(0, pipeline.RateLimitedFrames);
-        Assert.Equal(100, pipeline.FrontEnd.Packets);
+        Assert.Equal(100, pipeline.Decoder.Packets);
     }
 
     [Fact]
@@ -112,7 +112,7 @@ public sealed class SpeakerAudioPipelineTests
         }
 
         var utterance = Assert.Single(completed); // decided before any flush
-        Assert.Equal(45, pipeline.FrontEnd.SilencePackets);
+        Assert.Equal(45, pipeline.Decoder.SilencePackets);
         Assert.InRange(utterance.DecidedAt.TotalMilliseconds, 1500, 1700);
     }
 

@@ -2,8 +2,8 @@ namespace AudioOrchestrator.Audio;
 
 /// <summary>
 /// Keeps a live speaker from sending audio faster than real time: a token bucket of audio milliseconds that refills at
-/// <see cref="SpeakerFrontEndOptions.MaxRealTimeFactor"/> times the wall clock and holds at most
-/// <see cref="SpeakerFrontEndOptions.MaxBurstMs"/>. Of a batch that does not fit, the oldest packets are dropped and
+/// <see cref="UtteranceDecoderOptions.MaxRealTimeFactor"/> times the wall clock and holds at most
+/// <see cref="UtteranceDecoderOptions.MaxBurstMs"/>. Of a batch that does not fit, the oldest packets are dropped and
 /// the newest kept. Memory is constant whatever arrives. Not thread-safe.
 /// </summary>
 public sealed class InputRateGuard
@@ -13,7 +13,7 @@ public sealed class InputRateGuard
     private double _creditMs;
     private DateTimeOffset? _last;
 
-    public InputRateGuard(SpeakerFrontEndOptions options)
+    public InputRateGuard(UtteranceDecoderOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.ThrowIfInvalid();

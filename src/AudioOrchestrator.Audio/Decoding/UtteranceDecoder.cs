@@ -8,7 +8,7 @@ namespace AudioOrchestrator.Audio;
 /// <see cref="UtteranceSegmenter"/> with its voice activity detector. Steady-state packet processing allocates
 /// nothing (utterances themselves are new arrays). Not thread-safe; one instance per input.
 /// </summary>
-public sealed class SpeakerFrontEnd : IDisposable
+public sealed class UtteranceDecoder : IDisposable
 {
     private const int SilenceFrameSamples16k = 320;
     private const long MaxSilenceSamples = 10L * AudioFormat.SpeechSampleRate;
@@ -29,9 +29,9 @@ public sealed class SpeakerFrontEnd : IDisposable
     /// <param name="segmenter">Segmentation settings.</param>
     /// <param name="detector">Voice activity detector owned (and disposed) by the front-end; null = the segmenter's energy detector.</param>
     /// <param name="options">Jitter buffer and corrupt-packet settings; null = defaults.</param>
-    public SpeakerFrontEnd(UtteranceSegmenterOptions segmenter, IVoiceActivityDetector? detector = null, SpeakerFrontEndOptions? options = null)
+    public UtteranceDecoder(UtteranceSegmenterOptions segmenter, IVoiceActivityDetector? detector = null, UtteranceDecoderOptions? options = null)
     {
-        options ??= new SpeakerFrontEndOptions();
+        options ??= new UtteranceDecoderOptions();
         options.ThrowIfInvalid();
         _jitter = new OpusJitterBuffer(options.Jitter);
         _corruptBeforeReset = options.CorruptPacketsBeforeReset;
@@ -50,7 +50,7 @@ public sealed class SpeakerFrontEnd : IDisposable
     /// <summary>Packets libopus refused (corrupt or truncated); each was concealed instead.</summary>
     public long CorruptPackets { get; private set; }
 
-    /// <summary>Times the decoder was reset after <see cref="SpeakerFrontEndOptions.CorruptPacketsBeforeReset"/> corrupt packets in a row.</summary>
+    /// <summary>Times the decoder was reset after <see cref="UtteranceDecoderOptions.CorruptPacketsBeforeReset"/> corrupt packets in a row.</summary>
     public long DecoderResets { get; private set; }
 
     /// <summary>What the jitter buffer saw (duplicates, late, lost, recovered by FEC, concealed).</summary>

@@ -1,10 +1,10 @@
 namespace AudioOrchestrator.Audio;
 
 /// <summary>
-/// Packet handling in front of the decoder (<see cref="SpeakerFrontEnd"/>, <see cref="InputRateGuard"/>): the jitter
+/// Packet handling in front of the decoder (<see cref="UtteranceDecoder"/>, <see cref="InputRateGuard"/>): the jitter
 /// buffer and the rate guard for live input. Check with <see cref="Validate"/>.
 /// </summary>
-public sealed class SpeakerFrontEndOptions
+public sealed class UtteranceDecoderOptions
 {
     /// <summary>Reorder window, concealment bound and resynchronisation of the per-speaker jitter buffer.</summary>
     public JitterBufferOptions Jitter { get; set; } = new();

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using AudioOrchestrator.Contracts;
 using AudioOrchestrator.Grains.BargeIn;
-using AudioOrchestrator.Grains.FrontEnd;
+using AudioOrchestrator.Grains.Listening;
 using AudioOrchestrator.Speech;
 using Microsoft.Extensions.Logging;
 using Orleans.Streams;

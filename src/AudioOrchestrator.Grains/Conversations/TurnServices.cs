@@ -1,6 +1,6 @@
 using AudioOrchestrator.Grains.Agents;
-using AudioOrchestrator.Grains.FrontEnd;
 using AudioOrchestrator.Grains.Guardrails;
+using AudioOrchestrator.Grains.Listening;
 using AudioOrchestrator.Grains.Routing;
 using AudioOrchestrator.Grains.Tools;
 using Microsoft.Extensions.Logging;

@@ -1,4 +1,4 @@
-using AudioOrchestrator.Grains.FrontEnd;
+using AudioOrchestrator.Grains.Listening;
 using AudioOrchestrator.Grains.Routing;
 
 namespace AudioOrchestrator.Grains.Guardrails;

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace AudioOrchestrator.Grains.FrontEnd;
+namespace AudioOrchestrator.Grains.Listening;
 
 /// <summary>
 /// Options that a Discord guild may override: <c>{Section}:Guilds:{guildId}:...</c> holds only the keys that differ.

@@ -3,25 +3,25 @@ using AudioOrchestrator.Grains.BargeIn;
 using AudioOrchestrator.Grains.Speakers;
 using AudioOrchestrator.Grains.WakeWords;
 
-namespace AudioOrchestrator.Grains.FrontEnd;
+namespace AudioOrchestrator.Grains.Listening;
 
 /// <summary>Everything the front-end of one session uses, with its guild's overrides applied.</summary>
 /// <param name="Speaker">Segmenter, voice activity detector, packet gap.</param>
 /// <param name="Wake">Wake phrases, window, matching.</param>
 /// <param name="WakeMode">The mode that applies to the session (Discord sessions: <see cref="WakeWordOptions.DiscordMode"/>).</param>
 /// <param name="BargeIn">Barge-in settings.</param>
-public sealed record FrontEndSettings(SpeakerOptions Speaker, WakeWordOptions Wake, WakeMode WakeMode, BargeInOptions BargeIn);
+public sealed record ListeningSettings(SpeakerOptions Speaker, WakeWordOptions Wake, WakeMode WakeMode, BargeInOptions BargeIn);
 
-/// <summary>Resolves <see cref="FrontEndSettings"/> for a session id (a Discord session's guild may override any of them).</summary>
-public sealed class FrontEndSettingsResolver(
+/// <summary>Resolves <see cref="ListeningSettings"/> for a session id (a Discord session's guild may override any of them).</summary>
+public sealed class ListeningSettingsResolver(
     GuildOptions<SpeakerOptions> speaker,
     GuildOptions<WakeWordOptions> wake,
     GuildOptions<BargeInOptions> bargeIn)
 {
-    public FrontEndSettings Resolve(string sessionId)
+    public ListeningSettings Resolve(string sessionId)
     {
         var wakeOptions = wake.For(sessionId);
         var mode = DiscordSessions.TryGetGuildId(sessionId, out _) ? wakeOptions.DiscordMode : wakeOptions.Mode;
-        return new FrontEndSettings(speaker.For(sessionId), wakeOptions, mode, bargeIn.For(sessionId));
+        return new ListeningSettings(speaker.For(sessionId), wakeOptions, mode, bargeIn.For(sessionId));
     }
 }

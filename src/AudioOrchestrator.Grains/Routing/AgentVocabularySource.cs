@@ -1,4 +1,4 @@
-using AudioOrchestrator.Grains.FrontEnd;
+using AudioOrchestrator.Grains.Listening;
 using AudioOrchestrator.Grains.WakeWords;
 using AudioOrchestrator.Speech;
 using Microsoft.Extensions.Options;

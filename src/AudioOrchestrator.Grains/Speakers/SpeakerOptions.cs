@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using AudioOrchestrator.Audio;
+using Microsoft.Extensions.Configuration;
 
 namespace AudioOrchestrator.Grains.Speakers;
 
@@ -18,8 +19,12 @@ public sealed class SpeakerOptions
     /// <summary>Silero VAD: model file (fetched by scripts/setup.sh), its sha256, thresholds.</summary>
     public SileroVadOptions Silero { get; set; } = new();
 
-    /// <summary>Packet handling before decoding: jitter buffer (reorder window, concealment), live rate guard, decoder reset after corrupt packets.</summary>
-    public SpeakerFrontEndOptions FrontEnd { get; set; } = new();
+    /// <summary>
+    /// Packet handling before decoding: jitter buffer (reorder window, concealment), live rate guard, decoder reset
+    /// after corrupt packets. Configured as <c>Speaker:FrontEnd</c> (the key operators already use).
+    /// </summary>
+    [ConfigurationKeyName("FrontEnd")]
+    public UtteranceDecoderOptions Decoding { get; set; } = new();
 
     /// <summary>Independent inputs (live + uploads) one speaker may have open at once.</summary>
     [Range(1, 64)]

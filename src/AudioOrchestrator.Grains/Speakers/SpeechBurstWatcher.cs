@@ -1,6 +1,6 @@
 using AudioOrchestrator.Audio;
 using AudioOrchestrator.Grains.BargeIn;
-using AudioOrchestrator.Grains.FrontEnd;
+using AudioOrchestrator.Grains.Listening;
 using AudioOrchestrator.Grains.WakeWords;
 using AudioOrchestrator.Speech;
 
@@ -27,11 +27,11 @@ public sealed record WakeAttempt(TimeSpan OnsetPosition, DateTimeOffset OnsetAt)
 /// <see cref="WakeWordOptions.SpottingWindowMs"/> of a burst when one is required, and runs the barge-in tracker.
 /// Barge-in steps are queued for the grain (which talks to the session after the frames are pushed). Not thread-safe.
 /// </summary>
-public sealed class SpeechFrontEnd : IFrameObserver, IDisposable
+public sealed class SpeechBurstWatcher : IFrameObserver, IDisposable
 {
     private const int FrameMs = 20;
     private const int MaxAttempts = 16;
-    private readonly FrontEndSettings _settings;
+    private readonly ListeningSettings _settings;
     private readonly WakeGate _gate;
     private readonly IWakePhraseSpotter? _spotter;
     private readonly BargeInTracker? _bargeIn;
@@ -53,7 +53,7 @@ public sealed class SpeechFrontEnd : IFrameObserver, IDisposable
     /// <param name="gate">The speaker's wake gate (conversation window).</param>
     /// <param name="spotter">Acoustic spotter, or null for transcript-only confirmation.</param>
     /// <param name="live">Live input: barge-in applies and times are wall-clock times.</param>
-    public SpeechFrontEnd(FrontEndSettings settings, WakeGate gate, IWakePhraseSpotter? spotter, bool live)
+    public SpeechBurstWatcher(ListeningSettings settings, WakeGate gate, IWakePhraseSpotter? spotter, bool live)
     {
         ArgumentNullException.ThrowIfNull(settings);
         _settings = settings;

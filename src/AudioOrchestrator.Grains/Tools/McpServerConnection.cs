@@ -47,6 +47,9 @@ public sealed partial class McpServerConnection : IAsyncDisposable
     /// <summary>How many times a connection was made (the first included).</summary>
     public int Connections { get; private set; }
 
+    /// <summary>Connection attempts that failed since the last successful one (0 while connected).</summary>
+    public int ConsecutiveFailures { get; private set; }
+
     /// <summary>Guilds that may use the tools; empty = all.</summary>
     public IList<string> Guilds => _options.Guilds;
 
@@ -74,7 +77,6 @@ public sealed partial class McpServerConnection : IAsyncDisposable
     private async Task RunAsync(CancellationToken stopping)
     {
         var delay = _firstDelay;
-        var failures = 0;
         while (!stopping.IsCancellationRequested)
         {
             try
@@ -84,7 +86,7 @@ public sealed partial class McpServerConnection : IAsyncDisposable
                 await RefreshAsync(stopping);
                 IsConnected = true;
                 Connections++;
-                failures = 0;
+                ConsecutiveFailures = 0;
                 delay = _firstDelay;
                 LogConnected(_logger, Name, _tools.Count);
                 await client.Completion.WaitAsync(stopping);
@@ -98,7 +100,7 @@ public sealed partial class McpServerConnection : IAsyncDisposable
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                if (failures++ == 0)
+                if (ConsecutiveFailures++ == 0)
                 {
                     LogFailed(_logger, ex, Name);
                 }

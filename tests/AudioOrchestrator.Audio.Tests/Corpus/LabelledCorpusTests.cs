@@ -26,7 +26,7 @@ public sealed class LabelledCorpusTests(SileroFixture silero, ITestOutputHelper 
     {
         var corpus = LabelledCorpusGenerator.Get(new CorpusCondition(snrDb, lossPercent, 24, seed));
         var options = new UtteranceSegmenterOptions();
-        using var frontEnd = new SpeakerFrontEnd(options, new SileroVoiceActivityDetector(silero.Model, new SileroVadOptions()));
+        using var frontEnd = new UtteranceDecoder(options, new SileroVoiceActivityDetector(silero.Model, new SileroVadOptions()));
 
         var score = CorpusEvaluator.Score(corpus, CorpusEvaluator.Run(corpus, frontEnd));
 
@@ -52,7 +52,7 @@ public sealed class LabelledCorpusTests(SileroFixture silero, ITestOutputHelper 
         var outcomes = new List<UtteranceOutcome>();
         foreach (var corpus in LabelledCorpusGenerator.StandardConditions().Select(LabelledCorpusGenerator.Get))
         {
-            using var frontEnd = new SpeakerFrontEnd(new UtteranceSegmenterOptions(), new SileroVoiceActivityDetector(silero.Model, new SileroVadOptions()));
+            using var frontEnd = new UtteranceDecoder(new UtteranceSegmenterOptions(), new SileroVoiceActivityDetector(silero.Model, new SileroVadOptions()));
             outcomes.AddRange(CorpusEvaluator.Score(corpus, CorpusEvaluator.Run(corpus, frontEnd)).Outcomes);
         }
 

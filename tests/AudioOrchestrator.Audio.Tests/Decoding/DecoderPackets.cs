@@ -1,9 +1,9 @@
 using AudioOrchestrator.Audio.Tests.Support;
 
-namespace AudioOrchestrator.Audio.Tests.FrontEnd;
+namespace AudioOrchestrator.Audio.Tests.Decoding;
 
 /// <summary>48 kHz Opus packets (20 ms, in-band FEC on) of test signals made at 16 kHz.</summary>
-internal static class FrontEndPackets
+internal static class DecoderPackets
 {
     public const int Frame48k = 960;
 
@@ -29,7 +29,7 @@ internal static class FrontEndPackets
     }
 
     /// <summary>Pushes packets with the given sequence numbers and flushes; returns the utterances.</summary>
-    public static List<SegmentedUtterance> Play(SpeakerFrontEnd frontEnd, IEnumerable<(int Sequence, byte[] Packet)> arrivals)
+    public static List<SegmentedUtterance> Play(UtteranceDecoder frontEnd, IEnumerable<(int Sequence, byte[] Packet)> arrivals)
     {
         var completed = new List<SegmentedUtterance>();
         foreach (var (sequence, packet) in arrivals)

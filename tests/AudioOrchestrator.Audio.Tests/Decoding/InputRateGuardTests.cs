@@ -1,4 +1,4 @@
-namespace AudioOrchestrator.Audio.Tests.FrontEnd;
+namespace AudioOrchestrator.Audio.Tests.Decoding;
 
 public sealed class InputRateGuardTests
 {
@@ -7,7 +7,7 @@ public sealed class InputRateGuardTests
     [Fact]
     public void Real_time_audio_is_never_dropped()
     {
-        var guard = new InputRateGuard(new SpeakerFrontEndOptions());
+        var guard = new InputRateGuard(new UtteranceDecoderOptions());
 
         for (var batch = 0; batch < 1000; batch++)
         {
@@ -20,7 +20,7 @@ public sealed class InputRateGuardTests
     [Fact]
     public void A_burst_up_to_the_allowance_passes_and_the_excess_is_dropped_oldest_first()
     {
-        var guard = new InputRateGuard(new SpeakerFrontEndOptions { MaxBurstMs = 1000 });
+        var guard = new InputRateGuard(new UtteranceDecoderOptions { MaxBurstMs = 1000 });
 
         Assert.Equal(0, guard.Admit(50, T0));
         Assert.Equal(10, guard.Admit(10, T0));
@@ -31,7 +31,7 @@ public sealed class InputRateGuardTests
     [Fact]
     public void A_speaker_sending_ten_times_real_time_keeps_about_real_time()
     {
-        var guard = new InputRateGuard(new SpeakerFrontEndOptions());
+        var guard = new InputRateGuard(new UtteranceDecoderOptions());
         var admitted = 0;
         for (var batch = 0; batch < 1000; batch++)
         {
@@ -46,7 +46,7 @@ public sealed class InputRateGuardTests
     [Fact]
     public void A_clock_going_backwards_adds_no_credit()
     {
-        var guard = new InputRateGuard(new SpeakerFrontEndOptions { MaxBurstMs = 100 });
+        var guard = new InputRateGuard(new UtteranceDecoderOptions { MaxBurstMs = 100 });
         Assert.Equal(0, guard.Admit(5, T0));
 
         Assert.Equal(5, guard.Admit(5, T0 - TimeSpan.FromSeconds(10)));

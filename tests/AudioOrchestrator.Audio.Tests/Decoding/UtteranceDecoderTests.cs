@@ -1,16 +1,16 @@
-using static AudioOrchestrator.Audio.Tests.FrontEnd.FrontEndPackets;
+using static AudioOrchestrator.Audio.Tests.Decoding.DecoderPackets;
 
-namespace AudioOrchestrator.Audio.Tests.FrontEnd;
+namespace AudioOrchestrator.Audio.Tests.Decoding;
 
 /// <summary>The whole per-speaker front-end on real libopus/libsoxr: ordering, loss, silence frames, bad packets.</summary>
-public sealed class SpeakerFrontEndTests
+public sealed class UtteranceDecoderTests
 {
     private static readonly TimeSpan FrameTime = TimeSpan.FromMilliseconds(20);
 
-    private static SpeakerFrontEnd Create(SpeakerFrontEndOptions? options = null) => new(new UtteranceSegmenterOptions(), options: options);
+    private static UtteranceDecoder Create(UtteranceDecoderOptions? options = null) => new(new UtteranceSegmenterOptions(), options: options);
 
     /// <summary>16 kHz samples the front-end produced, rounded to whole 20 ms frames (the resampler keeps a few back).</summary>
-    private static long PlayedFrames(SpeakerFrontEnd frontEnd) => (long)Math.Round(frontEnd.Position / FrameTime);
+    private static long PlayedFrames(UtteranceDecoder frontEnd) => (long)Math.Round(frontEnd.Position / FrameTime);
 
     [Fact]
     public void In_order_packets_give_one_utterance_where_the_tone_is()
@@ -98,7 +98,7 @@ public sealed class SpeakerFrontEndTests
     [InlineData(new byte[] { 0xF8, 0xFF, 0xFE }, true)]
     [InlineData(new byte[] { 0xF8, 0xFF, 0xFE, 0x00 }, false)]
     public void Only_the_exact_three_byte_frame_is_a_silence_frame(byte[] packet, bool silence) =>
-        Assert.Equal(silence, SpeakerFrontEnd.IsSilenceFrame(packet));
+        Assert.Equal(silence, UtteranceDecoder.IsSilenceFrame(packet));
 
     [Fact]
     public void Corrupt_and_truncated_packets_are_counted_and_concealed_and_a_run_of_them_resets_the_decoder()
@@ -153,7 +153,7 @@ public sealed class SpeakerFrontEndTests
             samples[i] = random.Next(2) == 0 ? short.MinValue : short.MaxValue;
         }
 
-        using var frontEnd = new SpeakerFrontEnd(new UtteranceSegmenterOptions { MaxUtteranceMs = 3000 });
+        using var frontEnd = new UtteranceDecoder(new UtteranceSegmenterOptions { MaxUtteranceMs = 3000 });
 
         var utterances = Play(frontEnd, InOrder(Encode(samples)));
 
@@ -185,9 +185,9 @@ public sealed class SpeakerFrontEndTests
     [Fact]
     public void Invalid_options_are_refused_with_every_problem()
     {
-        var options = new SpeakerFrontEndOptions { MaxBurstMs = 0, MaxRealTimeFactor = 0.5, CorruptPacketsBeforeReset = 0, Jitter = new JitterBufferOptions { ReorderWindow = -1 } };
+        var options = new UtteranceDecoderOptions { MaxBurstMs = 0, MaxRealTimeFactor = 0.5, CorruptPacketsBeforeReset = 0, Jitter = new JitterBufferOptions { ReorderWindow = -1 } };
 
-        var error = Assert.Throws<ArgumentException>(() => new SpeakerFrontEnd(new UtteranceSegmenterOptions(), options: options));
+        var error = Assert.Throws<ArgumentException>(() => new UtteranceDecoder(new UtteranceSegmenterOptions(), options: options));
 
         Assert.Contains("MaxBurstMs", error.Message);
         Assert.Contains("MaxRealTimeFactor", error.Message);

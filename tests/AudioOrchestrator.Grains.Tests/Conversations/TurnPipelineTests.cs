@@ -279,9 +279,9 @@ public sealed class TurnPipelineTests
 
         var running = pipeline.RunAsync();
         await TestWait.UntilAsync(() => _agents.Calls("conversation") == 1, "the agent");
-        await Task.Delay(50, TestContext.Current.CancellationToken);
+        clock.Advance(TimeSpan.FromMilliseconds(699));
         Assert.Empty(_sink.Spoken); // 700 ms have not passed on the turn's clock
-        clock.Advance(TimeSpan.FromMilliseconds(700));
+        clock.Advance(TimeSpan.FromMilliseconds(1));
         await TestWait.UntilAsync(() => _sink.Spoken.Count == 1, "the filler");
         toolDone.SetResult();
         var outcome = await running;

@@ -57,7 +57,7 @@ public sealed class McpConnectionTests
         await catalog.StartAsync(Ct);
         var server = catalog.Servers.Single();
 
-        await Task.Delay(300, Ct);
+        await TestWait.UntilAsync(() => server.ConsecutiveFailures > 0, "a failed connection attempt");
 
         Assert.False(server.IsConnected);
         Assert.Empty(server.Tools);

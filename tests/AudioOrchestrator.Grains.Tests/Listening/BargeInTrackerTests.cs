@@ -1,6 +1,6 @@
 using AudioOrchestrator.Grains.BargeIn;
 
-namespace AudioOrchestrator.Grains.Tests.FrontEnd;
+namespace AudioOrchestrator.Grains.Tests.Listening;
 
 public sealed class BargeInTrackerTests
 {

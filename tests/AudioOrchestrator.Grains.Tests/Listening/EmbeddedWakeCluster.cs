@@ -3,7 +3,7 @@ using AudioOrchestrator.Testing;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace AudioOrchestrator.Grains.Tests.FrontEnd;
+namespace AudioOrchestrator.Grains.Tests.Listening;
 
 /// <summary>
 /// The pipeline cluster with the real embedded recogniser and wake spotter (pocketsphinx, the acoustic model enrolled

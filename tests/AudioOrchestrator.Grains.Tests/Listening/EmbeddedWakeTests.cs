@@ -4,7 +4,7 @@ using AudioOrchestrator.Ingress.Uploads;
 using AudioOrchestrator.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace AudioOrchestrator.Grains.Tests.FrontEnd;
+namespace AudioOrchestrator.Grains.Tests.Listening;
 
 /// <summary>espeak-ng speech in a wake-required Discord session, through the SpeakerGrain with the real spotter and recogniser.</summary>
 public sealed class EmbeddedWakeTests(EmbeddedWakeCluster fixture) : IClassFixture<EmbeddedWakeCluster>

@@ -1,11 +1,11 @@
 using AudioOrchestrator.Contracts;
-using AudioOrchestrator.Grains.FrontEnd;
+using AudioOrchestrator.Grains.Listening;
 using AudioOrchestrator.Grains.WakeWords;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace AudioOrchestrator.Grains.Tests.FrontEnd;
+namespace AudioOrchestrator.Grains.Tests.Listening;
 
 public sealed class GuildOverridesTests
 {
@@ -23,7 +23,7 @@ public sealed class GuildOverridesTests
     public void Defaults_keep_uploads_always_listening_and_discord_wake_required()
     {
         using var services = Build([]);
-        var resolver = services.GetRequiredService<FrontEndSettingsResolver>();
+        var resolver = services.GetRequiredService<ListeningSettingsResolver>();
 
         var upload = resolver.Resolve("my-session");
         var discord = resolver.Resolve(DiscordSessions.SessionId(42));
@@ -52,7 +52,7 @@ public sealed class GuildOverridesTests
             ["BargeIn:Guilds:222:MinSpeechMs"] = "800",
             ["BargeIn:Guilds:222:Enabled"] = "false",
         });
-        var resolver = services.GetRequiredService<FrontEndSettingsResolver>();
+        var resolver = services.GetRequiredService<ListeningSettingsResolver>();
 
         var first = resolver.Resolve(DiscordSessions.SessionId(111));
         var second = resolver.Resolve(DiscordSessions.SessionId(222));

@@ -5,7 +5,7 @@ using AudioOrchestrator.Ingress.Streams;
 using AudioOrchestrator.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace AudioOrchestrator.Grains.Tests.FrontEnd;
+namespace AudioOrchestrator.Grains.Tests.Listening;
 
 /// <summary>An interruption stops the synthesis of the rest of the answer, not only its playback.</summary>
 public sealed class InterruptedSynthesisTests(SlowSynthesisCluster fixture) : IClassFixture<SlowSynthesisCluster>
@@ -20,6 +20,9 @@ public sealed class InterruptedSynthesisTests(SlowSynthesisCluster fixture) : IC
         var hub = fixture.ClientServices.GetRequiredService<SessionOutputHub>();
         var fullAnswerFrames = (int)(ToneTextToSpeech.Speak(PipelineCluster.Phrases[1500]["echo ".Length..]).Duration.TotalMilliseconds / 20);
 
+        // Alice's answer is held after its first piece until it is cancelled, however long bob takes to be heard on a
+        // busy machine: the interruption always finds the synthesis running.
+        fixture.TextToSpeech.HoldAfterFirstPiece = text => !text.Contains("hello world", StringComparison.Ordinal);
         await using (await hub.ListenAsync(session, e => { events.Enqueue(e); return Task.CompletedTask; }, Ct))
         {
             await SendLiveAsync(session, "alice", TestAudio.Question(1500), 0);
@@ -30,15 +33,15 @@ public sealed class InterruptedSynthesisTests(SlowSynthesisCluster fixture) : IC
             await WaitForAsync<AnswerInterrupted>(events, i => i.TurnId == answer.TurnId);
             var completed = await WaitForAsync<AnswerCompleted>(events, c => c.TurnId == answer.TurnId);
             var framesAtCompletion = Frames(events, answer.TurnId);
-            await Task.Delay(1500, Ct);
+            var tts = fixture.TextToSpeech;
+            await TestWait.UntilAsync(() => tts.Ended == tts.Started, () => $"every synthesis to end ({tts.Ended} of {tts.Started})");
             var framesInTheEnd = Frames(events, answer.TurnId);
 
-            // The interruption comes about 1-2 s into a 3.4 s synthesis: at least the last second is never made. The
-            // synthesis grain hears of the cancellation a moment after the session: at most the piece in hand follows.
+            // The interruption stops the held synthesis: the rest of the answer is never made (a synthesis that did not
+            // hear of the cancellation would never end). At most the piece in hand follows the completion.
             Assert.True(framesInTheEnd < fullAnswerFrames - 50, $"{framesInTheEnd} of {fullAnswerFrames} frames were synthesised (text-to-speech cancelled {fixture.TextToSpeech.Cancelled} times)");
             Assert.Equal(1, fixture.TextToSpeech.Cancelled);
             Assert.True(framesInTheEnd - framesAtCompletion <= 25, $"{framesInTheEnd - framesAtCompletion} frames after the interruption");
-            Assert.True(completed.Timings.TtsMs < 3200, $"synthesis ran {completed.Timings.TtsMs:F0} ms");
         }
 
         var history = (await fixture.Client.GetGrain<IConversationGrain>(session).GetSnapshotAsync())!.History;

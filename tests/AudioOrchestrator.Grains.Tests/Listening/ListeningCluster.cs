@@ -1,14 +1,14 @@
 using AudioOrchestrator.Speech;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace AudioOrchestrator.Grains.Tests.FrontEnd;
+namespace AudioOrchestrator.Grains.Tests.Listening;
 
 /// <summary>
 /// The pipeline cluster with the wake and barge-in settings under test: Discord guild sessions need a wake phrase
 /// (the default), guild <see cref="TranscriptOnlyGuild"/> confirms it on the transcript only, and a tone spotter
 /// stands in for pocketsphinx.
 /// </summary>
-public sealed class FrontEndCluster : PipelineCluster
+public sealed class ListeningCluster : PipelineCluster
 {
     public const ulong WakeGuild = 111;
     public const ulong TranscriptOnlyGuild = 222;

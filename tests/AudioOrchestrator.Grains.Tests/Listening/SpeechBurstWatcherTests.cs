@@ -1,26 +1,26 @@
 using AudioOrchestrator.Audio;
 using AudioOrchestrator.Grains.BargeIn;
-using AudioOrchestrator.Grains.FrontEnd;
+using AudioOrchestrator.Grains.Listening;
 using AudioOrchestrator.Grains.Speakers;
 using AudioOrchestrator.Grains.WakeWords;
 using AudioOrchestrator.Speech;
 
-namespace AudioOrchestrator.Grains.Tests.FrontEnd;
+namespace AudioOrchestrator.Grains.Tests.Listening;
 
 /// <summary>The per-input front-end on synthetic detector decisions, with a scripted spotter.</summary>
-public sealed class SpeechFrontEndTests
+public sealed class SpeechBurstWatcherTests
 {
     private const short WakeMarker = 7777;
     private static readonly DateTimeOffset T0 = new(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
 
-    private static FrontEndSettings Settings(WakeMode mode, bool bargeIn = true) => new(
+    private static ListeningSettings Settings(WakeMode mode, bool bargeIn = true) => new(
         new SpeakerOptions { Segmenter = new UtteranceSegmenterOptions { EndOfUtteranceSilenceMs = 200 } },
         new WakeWordOptions { SpottingWindowMs = 400, SpottingPreRollMs = 40 },
         mode,
         new BargeInOptions { Enabled = bargeIn, MinSpeechMs = 200, ResumeAfterSilenceMs = 100 });
 
     /// <summary>Feeds frames: 's' speech, 'w' speech carrying the wake marker, '.' silence; 20 ms each, clock advancing with them.</summary>
-    private static void Feed(SpeechFrontEnd frontEnd, string frames, ref DateTimeOffset now)
+    private static void Feed(SpeechBurstWatcher frontEnd, string frames, ref DateTimeOffset now)
     {
         foreach (var kind in frames)
         {
@@ -39,7 +39,7 @@ public sealed class SpeechFrontEndTests
     public void Wake_phrase_is_spotted_during_the_utterance_with_its_time()
     {
         var spotter = new ScriptedSpotter(framesToSpot: 3);
-        using var frontEnd = new SpeechFrontEnd(Settings(WakeMode.WakeRequired), new WakeGate(), spotter, live: true);
+        using var frontEnd = new SpeechBurstWatcher(Settings(WakeMode.WakeRequired), new WakeGate(), spotter, live: true);
         var now = T0;
 
         Feed(frontEnd, "....sswwwsssss", ref now);
@@ -58,7 +58,7 @@ public sealed class SpeechFrontEndTests
     public void No_wake_in_the_spotting_window_or_before_the_burst_ends_is_not_spotted()
     {
         var spotter = new ScriptedSpotter(framesToSpot: 3);
-        using var frontEnd = new SpeechFrontEnd(Settings(WakeMode.WakeRequired), new WakeGate(), spotter, live: true);
+        using var frontEnd = new SpeechBurstWatcher(Settings(WakeMode.WakeRequired), new WakeGate(), spotter, live: true);
         var now = T0;
 
         Feed(frontEnd, "ssssssssssssssssssssssss..........ss..........", ref now);
@@ -72,7 +72,7 @@ public sealed class SpeechFrontEndTests
     public void No_spotting_when_listening_always_or_inside_the_conversation_window()
     {
         var spotter = new ScriptedSpotter(framesToSpot: 1);
-        using (var always = new SpeechFrontEnd(Settings(WakeMode.AlwaysListening), new WakeGate(), spotter, live: true))
+        using (var always = new SpeechBurstWatcher(Settings(WakeMode.AlwaysListening), new WakeGate(), spotter, live: true))
         {
             var now = T0;
             Feed(always, "www", ref now);
@@ -81,7 +81,7 @@ public sealed class SpeechFrontEndTests
 
         var gate = new WakeGate();
         gate.Judge("hey orchestrator help", WakeMode.WakeRequired, new WakePhraseMatcher(["hey orchestrator"], 0.3), TimeSpan.FromMinutes(1), T0, T0, AcousticWake.Spotted);
-        using var windowOpen = new SpeechFrontEnd(Settings(WakeMode.WakeRequired), gate, spotter, live: true);
+        using var windowOpen = new SpeechBurstWatcher(Settings(WakeMode.WakeRequired), gate, spotter, live: true);
         var later = T0.AddSeconds(5);
         Feed(windowOpen, "www", ref later);
         Assert.Equal(AcousticWake.NotRun, windowOpen.AttemptFor(Utterance(0, 60))!.Result);
@@ -91,7 +91,7 @@ public sealed class SpeechFrontEndTests
     [Fact]
     public void Barge_in_pauses_at_the_onset_frame_and_interrupts_after_the_minimum_speech()
     {
-        using var frontEnd = new SpeechFrontEnd(Settings(WakeMode.AlwaysListening), new WakeGate(), null, live: true);
+        using var frontEnd = new SpeechBurstWatcher(Settings(WakeMode.AlwaysListening), new WakeGate(), null, live: true);
         var now = T0;
 
         Feed(frontEnd, "...s", ref now);
@@ -107,7 +107,7 @@ public sealed class SpeechFrontEndTests
     public void Barge_in_waits_for_the_wake_phrase_when_one_is_required()
     {
         var spotter = new ScriptedSpotter(framesToSpot: 1);
-        using var frontEnd = new SpeechFrontEnd(Settings(WakeMode.WakeRequired), new WakeGate(), spotter, live: true);
+        using var frontEnd = new SpeechBurstWatcher(Settings(WakeMode.WakeRequired), new WakeGate(), spotter, live: true);
         var now = T0;
 
         Feed(frontEnd, "ssssssssssssssssssss", ref now); // no wake within the 400 ms window
@@ -121,7 +121,7 @@ public sealed class SpeechFrontEndTests
     public void Uploads_get_no_barge_in_and_times_as_heard()
     {
         var spotter = new ScriptedSpotter(framesToSpot: 1);
-        using var frontEnd = new SpeechFrontEnd(Settings(WakeMode.WakeRequired), new WakeGate(), spotter, live: false);
+        using var frontEnd = new SpeechBurstWatcher(Settings(WakeMode.WakeRequired), new WakeGate(), spotter, live: false);
         var wallClock = T0.AddHours(1);
 
         Feed(frontEnd, "..wsss", ref wallClock);

@@ -2,7 +2,7 @@ using AudioOrchestrator.Audio;
 using AudioOrchestrator.Speech;
 using AudioOrchestrator.Testing;
 
-namespace AudioOrchestrator.Grains.Tests.FrontEnd;
+namespace AudioOrchestrator.Grains.Tests.Listening;
 
 /// <summary>
 /// The spotter for the tone doubles: "hears" the wake phrase once 200 ms of the 1320 Hz tone (the tone of

@@ -8,10 +8,10 @@ using AudioOrchestrator.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace AudioOrchestrator.Grains.Tests.FrontEnd;
+namespace AudioOrchestrator.Grains.Tests.Listening;
 
 /// <summary>Wake phrases and barge-in through the whole Orleans path, with tone engines and the real playback player.</summary>
-public sealed class WakeAndBargeInPipelineTests(FrontEndCluster fixture) : IClassFixture<FrontEndCluster>
+public sealed class WakeAndBargeInPipelineTests(ListeningCluster fixture) : IClassFixture<ListeningCluster>
 {
     private readonly Dictionary<string, long> _sequences = [];
 
@@ -24,7 +24,7 @@ public sealed class WakeAndBargeInPipelineTests(FrontEndCluster fixture) : IClas
     [Fact]
     public async Task Wake_required_speech_without_a_wake_phrase_is_dropped_before_speech_to_text()
     {
-        var session = DiscordSessions.SessionId(FrontEndCluster.WakeGuild);
+        var session = DiscordSessions.SessionId(ListeningCluster.WakeGuild);
         var callsBefore = fixture.SpeechToText.Calls;
         var spotsBefore = fixture.Spotter.Started;
 
@@ -38,7 +38,7 @@ public sealed class WakeAndBargeInPipelineTests(FrontEndCluster fixture) : IClas
     [Fact]
     public async Task Spotted_wake_phrase_is_stripped_timed_and_opens_the_conversation_window_for_that_speaker()
     {
-        var session = DiscordSessions.SessionId(FrontEndCluster.WakeGuild);
+        var session = DiscordSessions.SessionId(ListeningCluster.WakeGuild);
         var speaker = Speaker();
 
         var woken = await Uploads.ProcessAsync(session, speaker, TestAudio.Question(1320), Ct);
@@ -78,7 +78,7 @@ public sealed class WakeAndBargeInPipelineTests(FrontEndCluster fixture) : IClas
     [Fact]
     public async Task Without_acoustic_spotting_the_transcript_decides()
     {
-        var session = DiscordSessions.SessionId(FrontEndCluster.TranscriptOnlyGuild);
+        var session = DiscordSessions.SessionId(ListeningCluster.TranscriptOnlyGuild);
         var spotsBefore = fixture.Spotter.Started;
         var callsBefore = fixture.SpeechToText.Calls;
 

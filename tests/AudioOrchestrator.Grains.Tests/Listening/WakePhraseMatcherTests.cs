@@ -1,6 +1,6 @@
 using AudioOrchestrator.Grains.WakeWords;
 
-namespace AudioOrchestrator.Grains.Tests.FrontEnd;
+namespace AudioOrchestrator.Grains.Tests.Listening;
 
 public sealed class WakePhraseMatcherTests
 {

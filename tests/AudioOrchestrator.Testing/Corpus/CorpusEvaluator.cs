@@ -50,11 +50,11 @@ public sealed record CorpusScore(IReadOnlyList<UtteranceOutcome> Outcomes, int M
         $"{MergedSegments} merged segments, {SpuriousSegments} spurious; EOU delay p50 {EouDelayMsPercentile(50):F0} ms, p95 {EouDelayMsPercentile(95):F0} ms";
 }
 
-/// <summary>Runs a <see cref="SpeakerFrontEnd"/> over a <see cref="LabelledCorpus"/> and scores the segments against the labels.</summary>
+/// <summary>Runs a <see cref="UtteranceDecoder"/> over a <see cref="LabelledCorpus"/> and scores the segments against the labels.</summary>
 public static class CorpusEvaluator
 {
     /// <summary>Pushes every packet that arrived (lost ones are skipped, so the jitter buffer sees the gaps) and flushes.</summary>
-    public static List<SegmentedUtterance> Run(LabelledCorpus corpus, SpeakerFrontEnd frontEnd)
+    public static List<SegmentedUtterance> Run(LabelledCorpus corpus, UtteranceDecoder frontEnd)
     {
         ArgumentNullException.ThrowIfNull(corpus);
         ArgumentNullException.ThrowIfNull(frontEnd);
