@@ -7,9 +7,6 @@ public sealed class ConversationOptions
 {
     public const string SectionName = "Conversation";
 
-    /// <summary>Phrases that address the assistant; stripped before routing.</summary>
-    public IList<string> WakePhrases { get; set; } = ["hey orchestrator"];
-
     /// <summary>The agent that answers when no phrase matches and no intent is recognised; empty = the agent marked IsFallback.</summary>
     public string? FallbackAgent { get; set; }
 

@@ -62,6 +62,8 @@ public static class GrainServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<SpeakerOptions>, SpeakerOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<AgentCatalog>();
+        services.TryAddSingleton(sp => ConfiguredWakePhrases.From(
+            sp.GetRequiredService<IOptionsMonitor<WakeWordOptions>>(), sp.GetRequiredService<GuildOverrideSet<WakeWordOptions>>()));
         services.TryAddSingleton<AgentRouter>();
         services.TryAddSingleton<IntentClasses>();
         services.TryAddSingleton<KeywordIntentClassifier>();

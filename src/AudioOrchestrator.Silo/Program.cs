@@ -12,12 +12,10 @@ if (EnrolVoiceCommand.TryParse(args, out var enrol, out var enrolError))
         return 2;
     }
 
-    // Enrolment needs the speech services only: no silo, no web listener.
+    // Enrolment needs the speech services only (configured exactly as the service's): no silo, no web listener.
     var enrolHost = Host.CreateApplicationBuilder();
     enrolHost.Logging.SetMinimumLevel(LogLevel.Warning);
-    enrolHost.Services.AddOptions<PocketSphinxOptions>().Bind(enrolHost.Configuration.GetSection("Speech:PocketSphinx"));
-    enrolHost.Services.AddEspeakTextToSpeech().Bind(enrolHost.Configuration.GetSection("Speech:Espeak"));
-    enrolHost.Services.AddSpeakerAdaptation();
+    enrolHost.Services.AddSpeechEngines(enrolHost.Configuration).AddSpeakerAdaptation();
     using var provider = enrolHost.Build();
     return await enrol.RunAsync(provider.Services, Console.Out, Console.Error, CancellationToken.None);
 }

@@ -1,6 +1,7 @@
 using AudioOrchestrator.Contracts;
 using AudioOrchestrator.Grains.Agents;
 using AudioOrchestrator.Grains.Routing;
+using AudioOrchestrator.Grains.WakeWords;
 using Microsoft.Extensions.Options;
 
 namespace AudioOrchestrator.Grains.Tests;
@@ -11,7 +12,7 @@ public sealed class AgentRouterTests
         [typeof(EchoAgentGrain), typeof(TimeAgentGrain), typeof(HelpAgentGrain), typeof(SlowAgentGrain), typeof(ConversationAgentGrain), typeof(string)]);
 
     private static AgentRouter Router(string? fallback = null) =>
-        new(Catalog, Options.Create(new ConversationOptions { FallbackAgent = fallback }));
+        new(Catalog, Options.Create(new ConversationOptions { FallbackAgent = fallback }), new ConfiguredWakePhrases(["hey orchestrator"]));
 
     [Fact]
     public void Catalog_finds_agent_grains_by_attribute()
@@ -57,7 +58,7 @@ public sealed class AgentRouterTests
         var catalog = AgentCatalog.FromClasses([typeof(SummarizationAgentGrain), typeof(ConversationAgentGrain)], ["recap please", "give me the minutes"]);
 
         Assert.Equal(["recap please", "give me the minutes"], catalog.Find("summarization")!.Phrases.Select(p => p.Text));
-        Assert.Equal("summarization", new AgentRouter(catalog, Options.Create(new ConversationOptions())).Route("give me the minutes")!.Agent.Name);
+        Assert.Equal("summarization", new AgentRouter(catalog, Options.Create(new ConversationOptions()), new ConfiguredWakePhrases(["hey orchestrator"])).Route("give me the minutes")!.Agent.Name);
     }
 
     [Fact]

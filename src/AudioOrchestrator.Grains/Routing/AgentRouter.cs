@@ -1,4 +1,5 @@
 using AudioOrchestrator.Contracts;
+using AudioOrchestrator.Grains.WakeWords;
 using Microsoft.Extensions.Options;
 
 namespace AudioOrchestrator.Grains.Routing;
@@ -16,12 +17,13 @@ public sealed class AgentRouter
     private readonly AgentCatalog _catalog;
     private readonly IReadOnlyList<IReadOnlyList<string>> _wakePhrases;
 
-    public AgentRouter(AgentCatalog catalog, IOptions<ConversationOptions> options)
+    public AgentRouter(AgentCatalog catalog, IOptions<ConversationOptions> options, ConfiguredWakePhrases wakePhrases)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(wakePhrases);
         _catalog = catalog;
-        _wakePhrases = options.Value.WakePhrases
+        _wakePhrases = wakePhrases.Phrases
             .Select(p => TextNormalizer.Words(p))
             .Where(w => w.Count > 0)
             .OrderByDescending(w => w.Count)

@@ -8,7 +8,7 @@ public sealed partial class IngressStartupReport(IOptions<OrleansHostingOptions>
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var o = orleans.Value;
-        var via = o.Clustering == "AdoNet" ? "the AdoNet membership table" : $"the gateway on 127.0.0.1:{o.GatewayPort}";
+        var via = o.Clustering == ClusteringKind.AdoNet ? "the AdoNet membership table" : $"the gateway on 127.0.0.1:{o.GatewayPort}";
         LogRole(logger, o.ClusterId, via);
         return Task.CompletedTask;
     }

@@ -16,7 +16,7 @@ public static class OrleansClientSetup
             o.ServiceId = options.ServiceId;
         });
 
-        if (options.Clustering == "AdoNet")
+        if (options.Clustering == ClusteringKind.AdoNet)
         {
             // The silos' membership table lists their gateways.
             client.UseAdoNetClustering(o =>

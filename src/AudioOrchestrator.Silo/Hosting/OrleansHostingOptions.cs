@@ -2,6 +2,26 @@ using System.ComponentModel.DataAnnotations;
 
 namespace AudioOrchestrator.Silo.Hosting;
 
+/// <summary>How silos find each other.</summary>
+public enum ClusteringKind
+{
+    /// <summary>One silo on this host (the embedded default).</summary>
+    Localhost,
+
+    /// <summary>PostgreSQL membership table: several silos.</summary>
+    AdoNet,
+}
+
+/// <summary>Where grain state is kept.</summary>
+public enum GrainStorageKind
+{
+    /// <summary>In memory (the embedded default): lost on restart.</summary>
+    Memory,
+
+    /// <summary>PostgreSQL.</summary>
+    AdoNet,
+}
+
 /// <summary>Where state and membership live. Section <c>Cluster</c> (not "Orleans": Orleans reads that section itself).</summary>
 public sealed class OrleansHostingOptions : IValidatableObject
 {
@@ -25,12 +45,12 @@ public sealed class OrleansHostingOptions : IValidatableObject
     public string ServiceId { get; set; } = "audio-orchestrator";
 
     /// <summary><c>Localhost</c> (one silo, embedded default) or <c>AdoNet</c> (PostgreSQL membership, several silos).</summary>
-    [AllowedValues("Localhost", "AdoNet")]
-    public string Clustering { get; set; } = "Localhost";
+    [EnumDataType(typeof(ClusteringKind))]
+    public ClusteringKind Clustering { get; set; } = ClusteringKind.Localhost;
 
     /// <summary><c>Memory</c> (embedded default: lost on restart) or <c>AdoNet</c> (PostgreSQL).</summary>
-    [AllowedValues("Memory", "AdoNet")]
-    public string GrainStorage { get; set; } = "Memory";
+    [EnumDataType(typeof(GrainStorageKind))]
+    public GrainStorageKind GrainStorage { get; set; } = GrainStorageKind.Memory;
 
     /// <summary>Connection string for the AdoNet choices (Npgsql).</summary>
     public string? ConnectionString { get; set; }
@@ -39,7 +59,7 @@ public sealed class OrleansHostingOptions : IValidatableObject
     public bool MigrateSchema { get; set; } = true;
 
     /// <summary>Whether any part lives in PostgreSQL.</summary>
-    public bool UsesAdoNet => Clustering == "AdoNet" || GrainStorage == "AdoNet";
+    public bool UsesAdoNet => Clustering == ClusteringKind.AdoNet || GrainStorage == GrainStorageKind.AdoNet;
 
     [Range(0, 65535)]
     public int SiloPort { get; set; } = 11111;

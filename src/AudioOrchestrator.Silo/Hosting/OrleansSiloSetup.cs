@@ -21,7 +21,7 @@ public static class OrleansSiloSetup
             o.ServiceId = options.ServiceId;
         });
 
-        if (options.Clustering == "AdoNet")
+        if (options.Clustering == ClusteringKind.AdoNet)
         {
             silo.UseAdoNetClustering(o =>
             {
@@ -44,7 +44,7 @@ public static class OrleansSiloSetup
 
         // Clean JSON rows, readable by anything; chosen on day one because serializers cannot read each other's rows.
         silo.UseSystemTextJsonGrainStorageSerializer();
-        if (options.GrainStorage == "AdoNet")
+        if (options.GrainStorage == GrainStorageKind.AdoNet)
         {
             silo.AddAdoNetGrainStorage(StorageNames.Sessions, o =>
             {

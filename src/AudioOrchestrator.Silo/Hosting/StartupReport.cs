@@ -10,7 +10,6 @@ namespace AudioOrchestrator.Silo.Hosting;
 /// <summary>Says at start-up which parts are embedded defaults, so nobody mistakes memory storage for durability.</summary>
 public sealed partial class StartupReport(
     IOptions<OrleansHostingOptions> orleans,
-    IOptions<SpeechEngineOptions> speech,
     IServiceProvider services,
     VoiceActivityDetectors detectors,
     AgentCatalog agents,
@@ -21,15 +20,15 @@ public sealed partial class StartupReport(
     public Task StartAsync(CancellationToken cancellationToken)
     {
         // Fail fast: a missing model or native library stops start-up with its own message.
-        _ = services.GetRequiredService<ISpeechToTextClient>();
-        _ = services.GetRequiredService<ITextToSpeechClient>();
+        var speechToText = services.GetRequiredService<ISpeechToTextClient>();
+        var textToSpeech = services.GetRequiredService<ITextToSpeechClient>();
         if (detectors.UsesSilero)
         {
             _ = services.GetRequiredService<SileroVadModel>(); // a missing or tampered model file stops start-up here
         }
         var o = orleans.Value;
-        LogParts(logger, o.Clustering, o.GrainStorage, speech.Value.SpeechToText, speech.Value.TextToSpeech);
-        if (o.GrainStorage == "Memory")
+        LogParts(logger, o.Clustering, o.GrainStorage, speechToText.GetType().Name, textToSpeech.GetType().Name);
+        if (o.GrainStorage == GrainStorageKind.Memory)
         {
             LogMemoryStorage(logger);
         }
@@ -53,7 +52,7 @@ public sealed partial class StartupReport(
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Clustering: {Clustering}; grain storage: {Storage}; speech-to-text: {Stt}; text-to-speech: {Tts}")]
-    private static partial void LogParts(ILogger logger, string clustering, string storage, string stt, string tts);
+    private static partial void LogParts(ILogger logger, ClusteringKind clustering, GrainStorageKind storage, string stt, string tts);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Agent {Agent}: language model {Model} ({Provider} at {Endpoint})")]
     private static partial void LogAgentModel(ILogger logger, string agent, string provider, string model, string endpoint);

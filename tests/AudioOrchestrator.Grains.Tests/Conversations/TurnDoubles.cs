@@ -8,6 +8,7 @@ using AudioOrchestrator.Grains.Guardrails;
 using AudioOrchestrator.Grains.Listening;
 using AudioOrchestrator.Grains.Routing;
 using AudioOrchestrator.Grains.Tools;
+using AudioOrchestrator.Grains.WakeWords;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -136,7 +137,7 @@ internal static class TurnTestServices
     public static readonly AgentCatalog Catalog = AgentCatalog.FromClasses(
         [typeof(EchoAgentGrain), typeof(TimeAgentGrain), typeof(HelpAgentGrain), typeof(ConversationAgentGrain), typeof(SummarizationAgentGrain), typeof(LeaveChannelAgentGrain)]);
 
-    public static AgentRouter Router(ConversationOptions? options = null) => new(Catalog, Options.Create(options ?? new ConversationOptions()));
+    public static AgentRouter Router(ConversationOptions? options = null) => new(Catalog, Options.Create(options ?? new ConversationOptions()), new ConfiguredWakePhrases(["hey orchestrator"]));
 
     public static IntentClasses Classes(AgentRouter router) => new(Catalog, router, Options.Create(new IntentOptions()));
 

@@ -36,6 +36,24 @@ public sealed class GuildOverridesTests
     }
 
     [Fact]
+    public void One_wake_phrase_list_feeds_the_gate_the_grammar_and_the_router_and_replaces_the_default()
+    {
+        using var services = Build(new()
+        {
+            ["WakeWord:Phrases:0"] = "OK Computer",
+            ["WakeWord:Guilds:111:Phrases:0"] = "hello bot",
+        });
+
+        Assert.Equal(["ok computer", "hello bot"], services.GetRequiredService<ConfiguredWakePhrases>().Phrases);
+        Assert.Equal(["OK Computer"], services.GetRequiredService<ListeningSettingsResolver>().Resolve("my-session").Wake.Phrases);
+        Assert.Contains("hello bot", services.GetRequiredService<AudioOrchestrator.Speech.ISpeechVocabularySource>().GetVocabulary().WakePhrases);
+        var router = new AudioOrchestrator.Grains.Routing.AgentRouter(
+            Conversations.TurnTestServices.Catalog, Options.Create(new ConversationOptions()), services.GetRequiredService<ConfiguredWakePhrases>());
+        Assert.Equal("hi", router.Route("hello bot echo hi")!.Slots["text"]);
+        Assert.Equal("conversation", router.Route("hey orchestrator echo hi")!.Agent.Name); // the default phrase was replaced
+    }
+
+    [Fact]
     public void A_guild_overrides_only_what_it_sets_and_other_guilds_keep_the_base()
     {
         using var services = Build(new()

@@ -103,14 +103,11 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
         {
             await AnswerAsync(context, request, Respond(request), aborted);
         }
-        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        catch (Exception ex) when (ex is IOException or OperationCanceledException)
         {
-            // The client went away: recorded by the registration above.
-        }
-        catch (IOException)
-        {
-            // The client went away and a write found out before Kestrel signalled RequestAborted (which may then come after
-            // the registration above is gone): an abort all the same.
+            // The client went away. The registration above may never run: RequestAborted's callbacks run newest first,
+            // and the handler's own wait on the token can finish this method (disposing the registration) before it.
+            // A write may also find out first (IOException, or Kestrel's ConnectionAbortedException).
             request.MarkAborted(DateTimeOffset.UtcNow);
         }
         finally
@@ -170,7 +167,7 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
         {
             if (reply.StallAfterTokens == i)
             {
-                await Task.Delay(Timeout.Infinite, aborted);
+                await StallAsync(context, aborted);
             }
 
             if (reply.DropAfterTokens == i)
@@ -199,7 +196,7 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
 
         if (reply.StallAfterTokens == chunks.Count)
         {
-            await Task.Delay(Timeout.Infinite, aborted);
+            await StallAsync(context, aborted);
         }
 
         if (reply.DropAfterTokens == chunks.Count)
@@ -272,6 +269,20 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
     {
         var prompt = request.Messages.Sum(m => m.Content.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length);
         return new { prompt_tokens = prompt, completion_tokens = completionTokens, total_tokens = prompt + completionTokens };
+    }
+
+    /// <summary>
+    /// Sends no more data, only an SSE comment (ignored by clients) every 100 ms, until the client goes away: a write
+    /// finds a closed connection at once, where waiting for Kestrel to notice it may take long on a loaded machine.
+    /// </summary>
+    private static async Task StallAsync(HttpContext context, CancellationToken aborted)
+    {
+        while (true)
+        {
+            await Task.Delay(100, aborted);
+            await context.Response.WriteAsync(": still thinking\n\n", aborted);
+            await context.Response.Body.FlushAsync(aborted);
+        }
     }
 
     private static async Task SendAsync(HttpContext context, object chunk, CancellationToken aborted)
