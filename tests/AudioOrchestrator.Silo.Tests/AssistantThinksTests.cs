@@ -45,13 +45,17 @@ public sealed class AssistantThinksTests(LlmServiceFixture service) : IDisposabl
     {
         var session = "think-" + Guid.NewGuid().ToString("N")[..8];
         const string Answer = "Paris is the capital of France. It lies on the river Seine and has about two million people.";
-        service.Converse = _ => new FakeChatReply { Text = Answer, FirstTokenDelay = TimeSpan.FromMilliseconds(200), TokensPerSecond = 15 };
+        // The model writes the first sentence (and the first word after it) and then waits until answer audio is heard:
+        // a service that spoke only once the model had finished would never be heard, however fast the machine.
+        var heard = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        service.Converse = _ => new FakeChatReply { Text = Answer, FirstTokenDelay = TimeSpan.FromMilliseconds(200), TokensPerSecond = 15, HoldAfterTokens = 7, ContinueWhen = heard.Task };
         var firstAudioAt = new ConcurrentDictionary<string, DateTimeOffset>();
         await using var listening = await Hub.ListenAsync(session, e =>
         {
             if (e is AnswerAudio audio)
             {
                 firstAudioAt.TryAdd(audio.TurnId, DateTimeOffset.UtcNow);
+                heard.TrySetResult();
             }
 
             return Task.CompletedTask;

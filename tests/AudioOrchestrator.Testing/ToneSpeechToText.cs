@@ -24,16 +24,24 @@ public sealed class ToneSpeechToText(IReadOnlyDictionary<int, string> phrasesByH
     {
     }
 
-    public int Calls { get; private set; }
+    private readonly System.Collections.Concurrent.ConcurrentQueue<double> _frequencies = new();
+
+    private int _calls;
+
+    public int Calls => Volatile.Read(ref _calls);
+
+    /// <summary>The pitch of every call's audio, in order (tests running side by side tell their calls apart by it).</summary>
+    public IReadOnlyCollection<double> Frequencies => _frequencies;
 
     public async Task<SpeechToTextResponse> GetTextAsync(Stream audioSpeechStream, SpeechToTextOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(audioSpeechStream);
-        Calls++;
+        Interlocked.Increment(ref _calls);
         using var buffer = new MemoryStream();
         await audioSpeechStream.CopyToAsync(buffer, cancellationToken);
         var audio = WavCodec.Decode(buffer.ToArray());
         var frequency = TestAudio.EstimateFrequency(audio);
+        _frequencies.Enqueue(frequency);
         var match = phrasesByHz.FirstOrDefault(p => Math.Abs(p.Key - frequency) <= p.Key * 0.08);
         return new SpeechToTextResponse(match.Value ?? "");
     }

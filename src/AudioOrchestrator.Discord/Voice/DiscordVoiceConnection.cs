@@ -174,7 +174,8 @@ public sealed partial class DiscordVoiceConnection : IAsyncDisposable
     /// <summary>
     /// Plays Opus frames (20 ms each) from <paramref name="frames"/> until it completes: Speaking first, then one
     /// packet per 20 ms on absolute deadlines from a start timestamp (no drift). When no frame is ready at a
-    /// deadline the stream has paused: five silence frames are sent, and timing restarts with the next frame.
+    /// deadline the stream has paused: five silence frames are sent, then Speaking 0, and timing restarts with the next
+    /// frame.
     /// </summary>
     public Task PlayAsync(ChannelReader<ReadOnlyMemory<byte>> frames, CancellationToken cancellationToken = default) =>
         PlayAsync(frames, moreFramesExpected: null, cancellationToken);
@@ -241,6 +242,10 @@ public sealed partial class DiscordVoiceConnection : IAsyncDisposable
 
                     index++;
                 }
+
+                // The stream paused (its silence frames are out): say so, as Discord clients do; Speaking goes on again
+                // with the next frame.
+                await SetSpeakingAsync(false, cancellationToken).ConfigureAwait(false);
             }
 
             if (_speaking)

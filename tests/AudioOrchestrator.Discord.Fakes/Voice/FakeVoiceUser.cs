@@ -54,6 +54,9 @@ public sealed class FakeVoiceUser : IAsyncDisposable
     /// <summary>The user's own DAVE session when the member is ours (null without DAVE or for davey).</summary>
     public DaveSession? Session => (Dave as OwnDaveMember)?.Session;
 
+    /// <summary>Whether a bot connected to the user's channel says it is speaking (its last Speaking, op 5, was not 0).</summary>
+    public bool BotSpeaking => _server.Sessions.Any(s => s.Connection is not null && s.SpeakingUpdates is [.., not 0]);
+
     /// <summary>Frames received from the bot.</summary>
     public ChannelReader<FakeVoiceFrame> Received => _received.Reader;
 

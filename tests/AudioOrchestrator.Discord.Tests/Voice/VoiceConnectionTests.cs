@@ -163,8 +163,8 @@ public sealed class VoiceConnectionTests : IAsyncLifetime
             Assert.Equal(received[i - 1].Timestamp + 960, received[i].Timestamp);
         }
 
-        // 30 packets on 20 ms deadlines: the last leaves at 580 ms.
-        Assert.InRange(elapsed.TotalMilliseconds, 575, 1500);
+        // 30 packets on 20 ms deadlines: the last leaves at 580 ms, never earlier (a loaded machine may make it later).
+        Assert.True(elapsed.TotalMilliseconds >= 575, $"30 packets took {elapsed.TotalMilliseconds:F0} ms");
         Assert.True(bot.Statistics.SendLatenessPercentile(0) > TimeSpan.Zero, "the pacing deviation of each frame is recorded");
         var session = Assert.Single(_server.Sessions);
         await TestWait.UntilAsync(() => session.SpeakingUpdates.Count == 2, "speaking off", Timeout);

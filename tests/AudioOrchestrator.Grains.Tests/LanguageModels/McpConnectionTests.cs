@@ -30,7 +30,14 @@ public sealed class McpConnectionTests
         var server = catalog.Servers.Single();
         await TestWait.UntilAsync(() => server.IsConnected && server.Tools.Count > 0, "the server to connect");
 
-        await server.Tools.Single(t => t.Name == "local_crash").InvokeAsync(new AIFunctionArguments(), Ct);
+        try
+        {
+            await server.Tools.Single(t => t.Name == "local_crash").InvokeAsync(new AIFunctionArguments(), Ct);
+        }
+        catch (ModelContextProtocol.Client.ClientTransportClosedException)
+        {
+            // The process exits 100 ms after answering; on a loaded machine it may be gone before the answer is read.
+        }
 
         await TestWait.UntilAsync(() => server.Connections == 2 && server.IsConnected && server.Tools.Any(t => t.Name == "local_shout"), "the server to be started again");
     }

@@ -24,15 +24,16 @@ public sealed class WakeAndBargeInPipelineTests(ListeningCluster fixture) : ICla
     [Fact]
     public async Task Wake_required_speech_without_a_wake_phrase_is_dropped_before_speech_to_text()
     {
+        // A pitch no other test of the class speaks at: work of earlier tests still finishing cannot be counted here.
+        const int Hz = 3100;
         var session = DiscordSessions.SessionId(ListeningCluster.WakeGuild);
-        var callsBefore = fixture.SpeechToText.Calls;
         var spotsBefore = fixture.Spotter.Started;
 
-        var result = await Uploads.ProcessAsync(session, Speaker(), TestAudio.Question(440), Ct);
+        var result = await Uploads.ProcessAsync(session, Speaker(), TestAudio.Question(Hz), Ct);
 
         Assert.True(result.NoSpeech);
-        Assert.Equal(callsBefore, fixture.SpeechToText.Calls);
-        Assert.Equal(spotsBefore + 1, fixture.Spotter.Started);
+        Assert.DoesNotContain(fixture.SpeechToText.Frequencies, f => Math.Abs(f - Hz) < Hz * 0.08);
+        Assert.True(fixture.Spotter.Started > spotsBefore, "the wake phrase was looked for");
     }
 
     [Fact]
