@@ -51,6 +51,17 @@ public interface IConversationGrain : IGrainWithStringKey
     /// </summary>
     Task SettleBargeInAsync(BargeInDecision decision);
 
+    /// <summary>
+    /// The ingress that serves the session says what it is (transport, guild), before its audio flows. A session no
+    /// transport opened is a REST session; a REST profile never replaces another one (REST calls into a Discord
+    /// guild's session keep it a Discord session).
+    /// </summary>
+    Task OpenAsync(SessionProfile profile);
+
+    /// <summary>What the session is (<see cref="SessionProfile.Rest"/> until a transport opened it).</summary>
+    [AlwaysInterleave]
+    Task<SessionProfile> GetProfileAsync();
+
     /// <summary>The session, or null when it has no recorded state.</summary>
     Task<SessionSnapshot?> GetSnapshotAsync();
 

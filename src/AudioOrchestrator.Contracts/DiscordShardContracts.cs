@@ -55,7 +55,7 @@ public static class DiscordShardLeases
 /// <summary>
 /// The voice channel the bot should be in for one guild, persisted so that a restarted ingress rejoins it. Set on every
 /// join (REST, slash command, auto-join), cleared on a deliberate leave (including leaving when alone). Key: the guild id
-/// in decimal (<see cref="DiscordSessions.SpeakerId"/> formatting, as for user ids).
+/// in decimal (as for user ids).
 /// </summary>
 public interface IDiscordGuildVoiceChannelGrain : IGrainWithStringKey
 {

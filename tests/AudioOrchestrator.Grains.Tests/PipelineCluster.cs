@@ -23,6 +23,13 @@ public class PipelineCluster : IAsyncLifetime
 
     public IClusterClient Client => Cluster.Client;
 
+    /// <summary>Opens the session of a Discord guild as the Discord transport does, and returns its id.</summary>
+    public async Task<string> OpenGuildSessionAsync(ulong guildId)
+    {
+        await Ingress.Discord.DiscordSessions.OpenAsync(Client, guildId, CancellationToken.None);
+        return Ingress.Discord.DiscordSessions.SessionId(guildId);
+    }
+
     /// <summary>The silo's speech-to-text double (its <see cref="ToneSpeechToText.Calls"/> shows what was transcribed).</summary>
     public ToneSpeechToText SpeechToText { get; } = new(Phrases);
 

@@ -137,7 +137,7 @@ internal sealed class TestGuildVoiceControl : IGuildVoiceControl
             throw new GuildVoiceException(reason);
         }
 
-        var status = new GuildVoiceStatus(guildId, 0, "Connected", channelId, Contracts.DiscordSessions.SessionId(guildId), 1, 1, DateTimeOffset.UtcNow);
+        var status = new GuildVoiceStatus(guildId, 0, "Connected", channelId, Ingress.Discord.DiscordSessions.SessionId(guildId), 1, 1, DateTimeOffset.UtcNow);
         _guilds[guildId] = status;
         return Task.FromResult(status);
     }
@@ -151,7 +151,7 @@ internal sealed class TestGuildVoiceControl : IGuildVoiceControl
     public GuildVoiceStatus? GetStatus(ulong guildId) =>
         _guilds.TryGetValue(guildId, out var status)
             ? status
-            : new GuildVoiceStatus(guildId, 0, "Disconnected", null, Contracts.DiscordSessions.SessionId(guildId), 0, 0, null);
+            : new GuildVoiceStatus(guildId, 0, "Disconnected", null, Ingress.Discord.DiscordSessions.SessionId(guildId), 0, 0, null);
 
     public IReadOnlyList<GuildVoiceStatus> GetGuilds() => [.. _guilds.Values];
 }

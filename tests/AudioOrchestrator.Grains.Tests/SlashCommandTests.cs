@@ -1,6 +1,7 @@
 using System.Text.Json;
 using AudioOrchestrator.Contracts;
 using AudioOrchestrator.Discord.Fakes;
+using AudioOrchestrator.Ingress.Discord;
 using AudioOrchestrator.Ingress.Discord.Commands;
 using AudioOrchestrator.Ingress.Streams;
 using AudioOrchestrator.Testing;

@@ -309,8 +309,6 @@ public sealed partial class DiscordVoiceConnection : IAsyncDisposable
         _pacer?.Dispose();
     }
 
-    /// <summary>Drops the voice WebSocket without a close frame (tests; the connection resumes).</summary>
-    internal void AbortSocketForTest() => _socket?.Abort();
 
     /// <summary>Waits for a late frame while the source still expects one; false when it gave up (a pause after all).</summary>
     private async Task<bool> WaitForLateFrameAsync(ChannelReader<ReadOnlyMemory<byte>> frames, Func<bool> moreFramesExpected, CancellationToken cancellationToken)

@@ -142,7 +142,10 @@ public sealed partial class ConversationGrain(
         _ = prepared.Running.ContinueWith(_ => prepared.Pipeline.Dispose(), TaskScheduler.Current);
     }
 
-    private string? GuildId => DiscordSessions.TryGetGuildId(SessionId, out var guild) ? guild.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
+    /// <summary>What the session is (a REST session until a transport opened it).</summary>
+    private SessionProfile Profile => session.State.Profile ?? SessionProfile.Rest;
+
+    private string? GuildId => Profile.GuildId;
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
@@ -252,7 +255,7 @@ public sealed partial class ConversationGrain(
 
         if (outcome == PauseOutcome.Paused)
         {
-            if (_current is { IsGenerating: true } generating && bargeInOptions.For(SessionId).StopGenerationOnPause)
+            if (_current is { IsGenerating: true } generating && bargeInOptions.For(GuildId).StopGenerationOnPause)
             {
                 generating.StopGeneration();
                 LogGenerationStopped(logger, SessionId, generating.TurnId, onset.Speaker.SpeakerId);
@@ -303,9 +306,25 @@ public sealed partial class ConversationGrain(
         });
     }
 
+    public async Task OpenAsync(SessionProfile profile)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        var current = session.State.Profile;
+        if (profile == current || (profile.Transport == SessionTransports.Rest && current is not null))
+        {
+            return;
+        }
+
+        session.State.Profile = profile;
+        await PersistAsync();
+        LogOpened(logger, SessionId, profile.Transport, profile.GuildId ?? "-");
+    }
+
+    public Task<SessionProfile> GetProfileAsync() => Task.FromResult(Profile);
+
     public Task<SessionSnapshot?> GetSnapshotAsync()
     {
-        if (!session.RecordExists)
+        if (!session.RecordExists || session.State.CreatedAt == default) // a profile alone is not a conversation yet
         {
             return Task.FromResult<SessionSnapshot?>(null);
         }
@@ -336,8 +355,14 @@ public sealed partial class ConversationGrain(
         await _writing.WaitAsync();
         try
         {
+            // The conversation is forgotten; what the session is stays (the guild's bot may still be in its channel).
+            var profile = session.State.Profile;
             await session.ClearStateAsync();
-            session.State = new SessionState();
+            session.State = new SessionState { Profile = profile };
+            if (profile is not null)
+            {
+                await session.WriteStateAsync();
+            }
         }
         finally
         {
@@ -393,7 +418,7 @@ public sealed partial class ConversationGrain(
         }
 
         var now = services.Clock.GetUtcNow();
-        if (!session.RecordExists && state.History.Count == 0)
+        if (state.CreatedAt == default)
         {
             state.CreatedAt = now;
         }
@@ -491,6 +516,9 @@ public sealed partial class ConversationGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: folding old turns into the running summary failed; retried after the next turn")]
     private static partial void LogFoldFailed(ILogger logger, Exception exception, string sessionId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} opened by {Transport} (guild {GuildId})")]
+    private static partial void LogOpened(ILogger logger, string sessionId, string transport, string guildId);
 }
 
 /// <summary>An answer started ahead of its utterance's certain end.</summary>

@@ -2,7 +2,7 @@ using AudioOrchestrator.Contracts;
 
 namespace AudioOrchestrator.Grains.Conversations;
 
-/// <summary>A session's persisted state: context and history. Stored as JSON (System.Text.Json).</summary>
+/// <summary>A session's persisted state: context, history and profile. Stored as JSON (System.Text.Json).</summary>
 [GenerateSerializer]
 public sealed class SessionState
 {
@@ -17,4 +17,8 @@ public sealed class SessionState
 
     [Id(3)]
     public List<ConversationTurn> History { get; set; } = [];
+
+    /// <summary>What the session is, as the ingress that opened it said; null for a REST session.</summary>
+    [Id(4)]
+    public SessionProfile? Profile { get; set; }
 }

@@ -121,7 +121,7 @@ public sealed partial class TurnPipeline : IDisposable
         AgentStreamPump? pump = null;
         try
         {
-            var guard = _services.Guardrails.For(_request.SessionId);
+            var guard = _services.Guardrails.For(_request.GuildId);
             var heard = utterance.TextForAgents ?? utterance.Transcript;
             if (heard.Length > guard.MaxInputCharacters)
             {
@@ -129,7 +129,7 @@ public sealed partial class TurnPipeline : IDisposable
                 LogInputCut(_services.Logger, _request.SessionId, guard.MaxInputCharacters);
             }
 
-            var verdict = await _services.Moderation.CheckInputAsync(heard, _request.SessionId, _turn.Token);
+            var verdict = await _services.Moderation.CheckInputAsync(heard, _request.GuildId, _turn.Token);
             if (!verdict.Allowed)
             {
                 return await RefuseAsync(guard, verdict.Reason ?? "blocked by moderation", activity);
@@ -318,7 +318,7 @@ public sealed partial class TurnPipeline : IDisposable
                 await _sink.PublishAsync(new AnswerDelta(TurnId, piece) { CorrelationId = utterance.CorrelationId });
                 foreach (var sentence in assembler.Append(piece))
                 {
-                    var verdict = await _services.Moderation.CheckOutputAsync(sentence, _request.SessionId, _turn.Token);
+                    var verdict = await _services.Moderation.CheckOutputAsync(sentence, _request.GuildId, _turn.Token);
                     if (!verdict.Allowed)
                     {
                         blocked = verdict.Reason ?? "blocked by moderation";
@@ -367,7 +367,7 @@ public sealed partial class TurnPipeline : IDisposable
         {
             foreach (var sentence in assembler.Complete())
             {
-                var verdict = await _services.Moderation.CheckOutputAsync(sentence, _request.SessionId, _turn.Token);
+                var verdict = await _services.Moderation.CheckOutputAsync(sentence, _request.GuildId, _turn.Token);
                 if (!verdict.Allowed)
                 {
                     blocked = verdict.Reason ?? "blocked by moderation";

@@ -16,23 +16,23 @@ public sealed record ModerationVerdict(bool Allowed, string? Reason = null)
 /// </summary>
 public interface IModerationHook
 {
-    ValueTask<ModerationVerdict> CheckInputAsync(string text, string sessionId, CancellationToken cancellationToken);
+    ValueTask<ModerationVerdict> CheckInputAsync(string text, string? guildId, CancellationToken cancellationToken);
 
-    ValueTask<ModerationVerdict> CheckOutputAsync(string sentence, string sessionId, CancellationToken cancellationToken);
+    ValueTask<ModerationVerdict> CheckOutputAsync(string sentence, string? guildId, CancellationToken cancellationToken);
 }
 
 /// <summary>The local rule-based moderation: <c>Guardrails:BlockedTopics</c> (per guild) matched on whole words.</summary>
 public sealed class BlockedTopicsModeration(GuildOptions<GuardrailOptions> options) : IModerationHook
 {
-    public ValueTask<ModerationVerdict> CheckInputAsync(string text, string sessionId, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(Check(text, sessionId));
+    public ValueTask<ModerationVerdict> CheckInputAsync(string text, string? guildId, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(Check(text, guildId));
 
-    public ValueTask<ModerationVerdict> CheckOutputAsync(string sentence, string sessionId, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(Check(sentence, sessionId));
+    public ValueTask<ModerationVerdict> CheckOutputAsync(string sentence, string? guildId, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(Check(sentence, guildId));
 
-    private ModerationVerdict Check(string text, string sessionId)
+    private ModerationVerdict Check(string text, string? guildId)
     {
-        var topics = options.For(sessionId).BlockedTopics;
+        var topics = options.For(guildId).BlockedTopics;
         if (topics.Count == 0)
         {
             return ModerationVerdict.Allow;

@@ -71,13 +71,13 @@ public static class GuildOverrides
 /// <summary>The guilds that override <typeparamref name="TOptions"/>.</summary>
 public sealed record GuildOverrideSet<TOptions>(IReadOnlySet<ulong> GuildIds);
 
-/// <summary>Resolves <typeparamref name="TOptions"/> for a session: a Discord guild's override, else the base options.</summary>
+/// <summary>Resolves <typeparamref name="TOptions"/> for a session's guild (its profile's): the guild's override, else the base options.</summary>
 public sealed class GuildOptions<TOptions>(IOptionsMonitor<TOptions> monitor, GuildOverrideSet<TOptions> overrides)
     where TOptions : class
 {
-    /// <summary>The options that apply to <paramref name="sessionId"/>.</summary>
-    public TOptions For(string? sessionId) =>
-        Contracts.DiscordSessions.TryGetGuildId(sessionId, out var guildId) && overrides.GuildIds.Contains(guildId)
-            ? monitor.Get(GuildOverrides.OptionsName(guildId))
+    /// <summary>The options that apply in <paramref name="guildId"/> (decimal; null = not a guild's session).</summary>
+    public TOptions For(string? guildId) =>
+        ulong.TryParse(guildId, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && overrides.GuildIds.Contains(id)
+            ? monitor.Get(GuildOverrides.OptionsName(id))
             : monitor.CurrentValue;
 }

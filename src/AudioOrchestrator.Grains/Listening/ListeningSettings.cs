@@ -12,16 +12,17 @@ namespace AudioOrchestrator.Grains.Listening;
 /// <param name="BargeIn">Barge-in settings.</param>
 public sealed record ListeningSettings(SpeakerOptions Speaker, WakeWordOptions Wake, WakeMode WakeMode, BargeInOptions BargeIn);
 
-/// <summary>Resolves <see cref="ListeningSettings"/> for a session id (a Discord session's guild may override any of them).</summary>
+/// <summary>Resolves <see cref="ListeningSettings"/> for a session's profile (a Discord session's guild may override any of them).</summary>
 public sealed class ListeningSettingsResolver(
     GuildOptions<SpeakerOptions> speaker,
     GuildOptions<WakeWordOptions> wake,
     GuildOptions<BargeInOptions> bargeIn)
 {
-    public ListeningSettings Resolve(string sessionId)
+    public ListeningSettings Resolve(SessionProfile profile)
     {
-        var wakeOptions = wake.For(sessionId);
-        var mode = DiscordSessions.TryGetGuildId(sessionId, out _) ? wakeOptions.DiscordMode : wakeOptions.Mode;
-        return new ListeningSettings(speaker.For(sessionId), wakeOptions, mode, bargeIn.For(sessionId));
+        ArgumentNullException.ThrowIfNull(profile);
+        var wakeOptions = wake.For(profile.GuildId);
+        var mode = profile.IsDiscord ? wakeOptions.DiscordMode : wakeOptions.Mode;
+        return new ListeningSettings(speaker.For(profile.GuildId), wakeOptions, mode, bargeIn.For(profile.GuildId));
     }
 }

@@ -21,7 +21,10 @@ namespace AudioOrchestrator.Grains.Speakers;
 /// <see cref="UtteranceRecognizer"/> accepts (wake gate, speech-to-text) to the session, or prepares it ahead
 /// (preemptive answering). DSP state lives in memory only.
 /// </summary>
-/// <remarks>Settings come from <see cref="ListeningSettingsResolver"/> (the session's Discord guild may override them).</remarks>
+/// <remarks>
+/// Settings come from <see cref="ListeningSettingsResolver"/> for the session's profile (asked of the session when the
+/// grain activates; a Discord guild may override them).
+/// </remarks>
 [ImplicitStreamSubscription(StreamNames.AudioIn)]
 public sealed partial class SpeakerGrain(
     ISpeechToTextClient speechToText,
@@ -47,12 +50,21 @@ public sealed partial class SpeakerGrain(
 
     private SpeakerRef Speaker => _speaker ??= SpeakerRef.Parse(this.GetPrimaryKeyString());
 
-    private ListeningSettings Settings => _settings ??= settingsResolver.Resolve(Speaker.SessionId);
+    /// <summary>The session's listening settings, resolved from its profile when the grain activates.</summary>
+    private ListeningSettings Settings => _settings ?? throw new InvalidOperationException("The speaker grain has not been activated.");
 
     private SpeakerInputSet Inputs => _inputs ??= new SpeakerInputSet(Settings.Speaker.MaxConcurrentInputs, Settings.Speaker.AbandonedInputTimeout, OpenInput);
 
     private UtteranceRecognizer Recognizer => _recognizer ??= new UtteranceRecognizer(
         Speaker, Settings, _wakeGate, speechToText, metrics, clock, loggers.CreateLogger<UtteranceRecognizer>());
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // What the session is (its transport and guild) decides wake mode and overrides: the ingress that opened the
+        // session said so before sending audio.
+        var profile = await GetConversation().GetProfileAsync().WaitAsync(cancellationToken);
+        _settings = settingsResolver.Resolve(profile);
+    }
 
     public Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory)
     {

@@ -21,6 +21,7 @@ public sealed partial class DiscordTransport : IHostedService, IGuildVoiceContro
     private readonly GuildVoiceManager _voice;
     private readonly SpeakerAudioPublisher _publisher;
     private readonly SessionOutputHub _hub;
+    private readonly IClusterClient _cluster;
     private readonly IDiscordTextFallback _fallback;
     private readonly DiscordTransportOptions _options;
     private readonly int _framesPerEvent;
@@ -55,6 +56,7 @@ public sealed partial class DiscordTransport : IHostedService, IGuildVoiceContro
         _voice = voice;
         _publisher = publisher;
         _hub = hub;
+        _cluster = cluster;
         _fallback = fallback;
         _options = options.Value;
         _framesPerEvent = ingressOptions.Value.FramesPerEvent;
@@ -187,6 +189,8 @@ public sealed partial class DiscordTransport : IHostedService, IGuildVoiceContro
                 return existing;
             }
 
+            // The session is a Discord guild's before any of its audio reaches a speaker grain (which reads the profile).
+            await DiscordSessions.OpenAsync(_cluster, guildId, cancellationToken).ConfigureAwait(false);
             var logger = _loggerFactory.CreateLogger<GuildVoiceLink>();
             var receiver = new GuildAudioReceiver(guildId, _publisher, _options, _framesPerEvent, _time, _metrics, logger);
             var player = new SessionAudioPlayer(

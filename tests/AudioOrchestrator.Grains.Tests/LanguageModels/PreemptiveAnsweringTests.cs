@@ -66,7 +66,7 @@ public sealed class PreemptiveAnsweringTests(LlmCluster fixture) : IDisposable
     {
         // In the patient guild an utterance ends after 3 s of silence, so the speaker can pause until the prepared answer
         // has asked the model (and the model has asked for a tool with side effects) and then go on.
-        var session = DiscordSessions.SessionId(LlmCluster.PatientGuild);
+        var session = await fixture.OpenGuildSessionAsync(LlmCluster.PatientGuild);
         await fixture.Client.GetGrain<IConversationGrain>(session).DeleteAsync();
         var before = fixture.Mcp.Orders.Count;
         await TestWait.UntilAsync(() => fixture.Cluster.Silos[0].ServiceProvider.GetRequiredService<Tools.McpToolCatalog>().Servers.All(s => s.IsConnected), "MCP servers");

@@ -20,7 +20,7 @@ public sealed class EmbeddedWakeTests(EmbeddedWakeCluster fixture) : IClassFixtu
     [Fact]
     public async Task Spoken_wake_phrase_is_spotted_and_stripped_and_speech_without_one_is_not_answered()
     {
-        var session = DiscordSessions.SessionId(424242);
+        var session = await fixture.OpenGuildSessionAsync(424242);
 
         var woken = await Uploads.ProcessAsync(session, "espeak-1", await SpeakAsync("hey orchestrator echo good morning"), TestContext.Current.CancellationToken);
         var ignored = await Uploads.ProcessAsync(session, "espeak-2", await SpeakAsync("echo good morning"), TestContext.Current.CancellationToken);

@@ -25,8 +25,8 @@ public sealed class GuildOverridesTests
         using var services = Build([]);
         var resolver = services.GetRequiredService<ListeningSettingsResolver>();
 
-        var upload = resolver.Resolve("my-session");
-        var discord = resolver.Resolve(DiscordSessions.SessionId(42));
+        var upload = resolver.Resolve(SessionProfile.Rest);
+        var discord = resolver.Resolve(SessionProfile.Discord(42));
 
         Assert.Equal(WakeMode.AlwaysListening, upload.WakeMode);
         Assert.Equal(WakeMode.WakeRequired, discord.WakeMode);
@@ -45,7 +45,7 @@ public sealed class GuildOverridesTests
         });
 
         Assert.Equal(["ok computer", "hello bot"], services.GetRequiredService<ConfiguredWakePhrases>().Phrases);
-        Assert.Equal(["OK Computer"], services.GetRequiredService<ListeningSettingsResolver>().Resolve("my-session").Wake.Phrases);
+        Assert.Equal(["OK Computer"], services.GetRequiredService<ListeningSettingsResolver>().Resolve(SessionProfile.Rest).Wake.Phrases);
         Assert.Contains("hello bot", services.GetRequiredService<AudioOrchestrator.Speech.ISpeechVocabularySource>().GetVocabulary().WakePhrases);
         var router = new AudioOrchestrator.Grains.Routing.AgentRouter(
             Conversations.TurnTestServices.Catalog, Options.Create(new ConversationOptions()), services.GetRequiredService<ConfiguredWakePhrases>());
@@ -72,9 +72,9 @@ public sealed class GuildOverridesTests
         });
         var resolver = services.GetRequiredService<ListeningSettingsResolver>();
 
-        var first = resolver.Resolve(DiscordSessions.SessionId(111));
-        var second = resolver.Resolve(DiscordSessions.SessionId(222));
-        var other = resolver.Resolve(DiscordSessions.SessionId(333));
+        var first = resolver.Resolve(SessionProfile.Discord(111));
+        var second = resolver.Resolve(SessionProfile.Discord(222));
+        var other = resolver.Resolve(SessionProfile.Discord(333));
 
         Assert.Equal((400, 120, 0.6f), (first.Speaker.Segmenter.EndOfUtteranceSilenceMs, first.Speaker.PacketGapMs, first.Speaker.Silero.SpeechThreshold));
         Assert.Equal(WakeMode.AlwaysListening, first.WakeMode);

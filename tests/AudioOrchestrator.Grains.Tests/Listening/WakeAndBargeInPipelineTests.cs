@@ -26,7 +26,7 @@ public sealed class WakeAndBargeInPipelineTests(ListeningCluster fixture) : ICla
     {
         // A pitch no other test of the class speaks at: work of earlier tests still finishing cannot be counted here.
         const int Hz = 3100;
-        var session = DiscordSessions.SessionId(ListeningCluster.WakeGuild);
+        var session = await fixture.OpenGuildSessionAsync(ListeningCluster.WakeGuild);
         var spotsBefore = fixture.Spotter.Started;
 
         var result = await Uploads.ProcessAsync(session, Speaker(), TestAudio.Question(Hz), Ct);
@@ -37,9 +37,28 @@ public sealed class WakeAndBargeInPipelineTests(ListeningCluster fixture) : ICla
     }
 
     [Fact]
+    public async Task A_session_is_what_its_ingress_opened_it_as_not_what_its_id_looks_like()
+    {
+        // An upload to a session named like a Discord guild's, which no Discord transport opened: a REST session,
+        // always listening (Discord sessions need the wake phrase).
+        var lookalike = "discord-" + ListeningCluster.WakeGuild.ToString(System.Globalization.CultureInfo.InvariantCulture) + "0";
+        var plain = await Uploads.ProcessAsync(lookalike, Speaker(), TestAudio.Question(660), Ct);
+        Assert.Equal("time", Assert.Single(plain.Turns).Agent);
+        Assert.Equal(SessionProfile.Rest, await fixture.Client.GetGrain<IConversationGrain>(lookalike).GetProfileAsync());
+
+        // A guild's session opened by Discord stays one when REST calls reach it, and keeps its profile when forgotten.
+        const ulong NewGuild = 987_654_321;
+        var guild = fixture.Client.GetGrain<IConversationGrain>(await fixture.OpenGuildSessionAsync(NewGuild));
+        Assert.Null(await guild.GetSnapshotAsync()); // opening is not a conversation yet
+        await guild.OpenAsync(SessionProfile.Rest);
+        await guild.DeleteAsync();
+        Assert.Equal(SessionProfile.Discord(NewGuild), await guild.GetProfileAsync());
+    }
+
+    [Fact]
     public async Task Spotted_wake_phrase_is_stripped_timed_and_opens_the_conversation_window_for_that_speaker()
     {
-        var session = DiscordSessions.SessionId(ListeningCluster.WakeGuild);
+        var session = await fixture.OpenGuildSessionAsync(ListeningCluster.WakeGuild);
         var speaker = Speaker();
 
         var woken = await Uploads.ProcessAsync(session, speaker, TestAudio.Question(1320), Ct);
@@ -79,7 +98,7 @@ public sealed class WakeAndBargeInPipelineTests(ListeningCluster fixture) : ICla
     [Fact]
     public async Task Without_acoustic_spotting_the_transcript_decides()
     {
-        var session = DiscordSessions.SessionId(ListeningCluster.TranscriptOnlyGuild);
+        var session = await fixture.OpenGuildSessionAsync(ListeningCluster.TranscriptOnlyGuild);
         var spotsBefore = fixture.Spotter.Started;
         var callsBefore = fixture.SpeechToText.Calls;
 

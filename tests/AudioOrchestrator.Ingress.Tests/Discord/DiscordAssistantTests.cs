@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using AudioOrchestrator.Audio;
 using AudioOrchestrator.Contracts;
 using AudioOrchestrator.Discord.Guilds;
+using AudioOrchestrator.Ingress.Discord;
 using AudioOrchestrator.Ingress.Tests.Guilds;
 using AudioOrchestrator.Ingress.Tests.Support;
 using AudioOrchestrator.Testing;

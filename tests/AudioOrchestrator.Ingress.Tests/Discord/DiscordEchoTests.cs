@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using AudioOrchestrator.Audio;
 using AudioOrchestrator.Contracts;
+using AudioOrchestrator.Ingress.Discord;
 using AudioOrchestrator.Ingress.Tests.Guilds;
 using AudioOrchestrator.Ingress.Tests.Support;
 using AudioOrchestrator.Silo.Endpoints;

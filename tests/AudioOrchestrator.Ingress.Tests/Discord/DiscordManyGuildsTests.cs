@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using AudioOrchestrator.Audio;
 using AudioOrchestrator.Contracts;
+using AudioOrchestrator.Ingress.Discord;
 using AudioOrchestrator.Ingress.Tests.Guilds;
 using AudioOrchestrator.Ingress.Tests.Support;
 using AudioOrchestrator.Silo.Endpoints;

@@ -32,12 +32,13 @@ public sealed class DiscordQuestionException : Exception
 /// (or <see cref="TurnFailed"/>). The answer is spoken on audio-out: when the bot is in a voice channel of the guild,
 /// the voice transport plays it.
 /// </summary>
-public sealed class DiscordQuestionAsker(TextTurnSender sender, IOptions<DiscordCommandOptions> options)
+public sealed class DiscordQuestionAsker(TextTurnSender sender, IClusterClient cluster, IOptions<DiscordCommandOptions> options)
 {
     /// <summary>Asks and returns the answer; throws <see cref="DiscordQuestionException"/> when the session fails or is too slow.</summary>
     public async Task<DiscordAnswer> AskAsync(ulong guildId, ulong userId, ulong interactionId, string question, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(question);
+        await DiscordSessions.OpenAsync(cluster, guildId, cancellationToken).ConfigureAwait(false);
         var text = new TextQuestion(
             DiscordSessions.SessionId(guildId),
             DiscordSessions.SpeakerId(userId),
