@@ -177,7 +177,10 @@ public sealed class VoicePipelineTests(PipelineCluster fixture) : IClassFixture<
 
         var history = (await fixture.Client.GetGrain<IConversationGrain>(session).GetSnapshotAsync())!.History;
         Assert.Equal([("steady", "echo hello world"), ("stalled", "echo hello world")], history.Select(t => (t.SpeakerId, t.Transcript)));
-        Assert.Equal(history[0].Timings!.AudioMs, history[1].Timings!.AudioMs);
+        // The speech is the same length (a silence inserted at the stall would add 400 ms or split the utterance); the
+        // trailing silence before the end-of-utterance decision may differ by one 20 ms frame, as the packet-gap timer
+        // feeds it in steps whose phase against the frames depends on when the timer ticks.
+        Assert.InRange(history[1].Timings!.AudioMs - history[0].Timings!.AudioMs, -20, 20);
     }
 
     [Fact]
