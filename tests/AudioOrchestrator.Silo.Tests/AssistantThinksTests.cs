@@ -166,20 +166,5 @@ public sealed class AssistantThinksTests(LlmServiceFixture service) : IDisposabl
         await LiveAudio.SendAsync((sequence, packets) => stream.OnNextAsync(new OpusFrameBatch(sequence, packets, DateTimeOffset.UtcNow)), audio, 0, Ct);
     }
 
-    private static async Task PlayAsync(SessionAudioPlayer player, CancellationToken cancellationToken)
-    {
-        try
-        {
-            while (await player.Frames.WaitToReadAsync(cancellationToken))
-            {
-                while (player.Frames.TryRead(out _))
-                {
-                    await Task.Delay(20, cancellationToken);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
-    }
+    private static Task PlayAsync(SessionAudioPlayer player, CancellationToken cancellationToken) => PacedOutput.PlayAsync(player.Frames, cancellationToken);
 }

@@ -216,22 +216,7 @@ public sealed class LlmPipelineTests(LlmCluster fixture) : IDisposable
         where T : SessionOutputEvent =>
         TestWait.ForAsync(() => events.Select(e => e.Event).OfType<T>().FirstOrDefault(predicate), () => $"a {typeof(T).Name} (events: {string.Join(", ", events.Select(e => e.Event.GetType().Name))})");
 
-    private static async Task PlayAsync(SessionAudioPlayer player, CancellationToken cancellationToken)
-    {
-        try
-        {
-            while (await player.Frames.WaitToReadAsync(cancellationToken))
-            {
-                while (player.Frames.TryRead(out _))
-                {
-                    await Task.Delay(20, cancellationToken);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
-    }
+    private static Task PlayAsync(SessionAudioPlayer player, CancellationToken cancellationToken) => PacedOutput.PlayAsync(player.Frames, cancellationToken);
 }
 
 [CollectionDefinition(Name)]

@@ -290,20 +290,5 @@ public sealed class ToolTests(LlmCluster fixture) : IDisposable
         _sequences[speakerId] = sequence + await LiveSpeaker.SendAsync(fixture.ClientServices, new SpeakerRef(session, speakerId), audio, sequence, Ct);
     }
 
-    private static async Task PlayAsync(SessionAudioPlayer player, CancellationToken cancellationToken)
-    {
-        try
-        {
-            while (await player.Frames.WaitToReadAsync(cancellationToken))
-            {
-                while (player.Frames.TryRead(out _))
-                {
-                    await Task.Delay(20, cancellationToken);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
-    }
+    private static Task PlayAsync(SessionAudioPlayer player, CancellationToken cancellationToken) => PacedOutput.PlayAsync(player.Frames, cancellationToken);
 }

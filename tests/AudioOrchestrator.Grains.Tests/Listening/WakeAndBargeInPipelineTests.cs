@@ -204,21 +204,5 @@ public sealed class WakeAndBargeInPipelineTests(ListeningCluster fixture) : ICla
         where T : SessionOutputEvent =>
         TestWait.ForAsync(() => events.OfType<T>().FirstOrDefault(predicate), () => $"a {typeof(T).Name} (events: {string.Join(", ", events.Select(e => e.GetType().Name))})");
 
-    /// <summary>A paced output: takes one frame every 20 ms, as a voice connection's sender does.</summary>
-    private static async Task PlayAsync(SessionAudioPlayer player, CancellationToken cancellationToken)
-    {
-        try
-        {
-            while (await player.Frames.WaitToReadAsync(cancellationToken))
-            {
-                while (player.Frames.TryRead(out _))
-                {
-                    await Task.Delay(20, cancellationToken);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
-    }
+    private static Task PlayAsync(SessionAudioPlayer player, CancellationToken cancellationToken) => PacedOutput.PlayAsync(player.Frames, cancellationToken);
 }
