@@ -39,7 +39,7 @@ public sealed record FakeChatReply
     /// <summary>After this many chunks, send nothing more until the client gives up.</summary>
     public int? StallAfterTokens { get; init; }
 
-    /// <summary>After this many chunks, send nothing more until <see cref="ContinueWhen"/> has completed, then the rest at once.</summary>
+    /// <summary>After this many chunks, send nothing more until <see cref="ContinueWhen"/> has completed, then the rest (paced from then on, or at once without <see cref="TokensPerSecond"/>).</summary>
     public int? HoldAfterTokens { get; init; }
 
     /// <summary>What a hold (<see cref="HoldAfterTokens"/>) waits for.</summary>

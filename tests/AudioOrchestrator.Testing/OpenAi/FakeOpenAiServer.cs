@@ -180,7 +180,9 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
             if (reply.HoldAfterTokens == i)
             {
                 await reply.ContinueWhen.WaitAsync(aborted);
-                start = DateTimeOffset.MinValue; // the rest at once
+                start = reply.TokensPerSecond > 0
+                    ? DateTimeOffset.UtcNow - TimeSpan.FromSeconds(i / reply.TokensPerSecond) // the rest paced from now
+                    : DateTimeOffset.MinValue; // the rest at once
             }
 
             var due = start + (reply.TokensPerSecond > 0 ? TimeSpan.FromSeconds(i / reply.TokensPerSecond) : TimeSpan.Zero);
