@@ -53,12 +53,6 @@ public sealed partial class DiscordGatewayClient
     [LoggerMessage(EventId = 4115, Level = LogLevel.Error, Message = "Shard {ShardId}: a handler of {EventName} failed")]
     private partial void LogHandlerFailed(Exception exception, int shardId, string eventName);
 
-    [LoggerMessage(EventId = 4116, Level = LogLevel.Trace, Message = "Shard {ShardId}: sent {Payload}")]
-    private partial void LogSent(int shardId, string payload);
-
-    [LoggerMessage(EventId = 4117, Level = LogLevel.Debug, Message = "Shard {ShardId}: closing handshake failed: {Error}")]
-    private partial void LogCloseFailed(int shardId, string error);
-
     [LoggerMessage(EventId = 4118, Level = LogLevel.Debug, Message = "Shard {ShardId}: the connection dropped while sending a command; retrying on the next session")]
     private partial void LogCommandRetry(int shardId);
 }
