@@ -34,7 +34,8 @@ public sealed partial class SpeakerGrain(
     TimeProvider clock,
     IOptions<PrivacyOptions> privacy,
     ILoggerFactory loggers,
-    IWakePhraseSpotter? wakeSpotter = null)
+    IWakePhraseSpotter? wakeSpotter = null,
+    IGuildSpeechEngines? guildSpeech = null)
     : Grain, ISpeakerGrain, IStreamSubscriptionObserver, IAsyncObserver<SpeakerStreamEvent>
 {
     private readonly WakeGate _wakeGate = new();
@@ -43,6 +44,7 @@ public sealed partial class SpeakerGrain(
     private ListeningSettings? _settings;
     private SpeakerInputSet? _inputs;
     private UtteranceRecognizer? _recognizer;
+    private ISpeechToTextClient _speechToText = speechToText;
     private IGrainTimer? _gapTimer;
     private long _framesReceived;
     private long _corruptFrames;
@@ -56,7 +58,7 @@ public sealed partial class SpeakerGrain(
     private SpeakerInputSet Inputs => _inputs ??= new SpeakerInputSet(Settings.Speaker.MaxConcurrentInputs, Settings.Speaker.AbandonedInputTimeout, OpenInput);
 
     private UtteranceRecognizer Recognizer => _recognizer ??= new UtteranceRecognizer(
-        Speaker, Settings, _wakeGate, speechToText, metrics, clock, loggers.CreateLogger<UtteranceRecognizer>());
+        Speaker, Settings, _wakeGate, _speechToText, metrics, clock, loggers.CreateLogger<UtteranceRecognizer>());
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -64,6 +66,12 @@ public sealed partial class SpeakerGrain(
         // session said so before sending audio.
         var profile = await GetConversation().GetProfileAsync().WaitAsync(cancellationToken);
         _settings = settingsResolver.Resolve(profile);
+
+        // A guild with its own speech engine or language (Speech:Guilds) gets its own chain; others the default client.
+        if (guildSpeech is not null && guildSpeech.HasOverrides(profile.GuildId))
+        {
+            _speechToText = guildSpeech.SpeechToText(profile.GuildId);
+        }
     }
 
     public Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using AudioOrchestrator.Audio;
 using AudioOrchestrator.Contracts;
+using AudioOrchestrator.Speech;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 
@@ -13,10 +14,24 @@ namespace AudioOrchestrator.Grains.Synthesis;
 /// session's synthesis.
 /// </summary>
 [Orleans.Placement.PreferLocalPlacement]
-public sealed class SpeechSynthesisGrain(ITextToSpeechClient textToSpeech, IOptions<SynthesisOptions> options)
+public sealed class SpeechSynthesisGrain(ITextToSpeechClient textToSpeech, IOptions<SynthesisOptions> options, IGuildSpeechEngines? guildSpeech = null)
     : Grain, ISpeechSynthesisGrain
 {
     private readonly Dictionary<string, CancellationTokenSource> _speaking = new(StringComparer.Ordinal);
+    private ITextToSpeechClient _textToSpeech = textToSpeech;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // A guild with its own voice or engine (Speech:Guilds) gets its own chain; others the default client.
+        if (guildSpeech is not null)
+        {
+            var profile = await GrainFactory.GetGrain<IConversationGrain>(this.GetPrimaryKeyString()).GetProfileAsync().WaitAsync(cancellationToken);
+            if (guildSpeech.HasOverrides(profile.GuildId))
+            {
+                _textToSpeech = guildSpeech.TextToSpeech(profile.GuildId);
+            }
+        }
+    }
 
     public Task StopAsync(string turnId)
     {
@@ -70,7 +85,7 @@ public sealed class SpeechSynthesisGrain(ITextToSpeechClient textToSpeech, IOpti
 
         if (!string.IsNullOrWhiteSpace(request.Text))
         {
-            await foreach (var update in textToSpeech.GetStreamingAudioAsync(request.Text, cancellationToken: cancellationToken))
+            await foreach (var update in _textToSpeech.GetStreamingAudioAsync(request.Text, cancellationToken: cancellationToken))
             {
                 foreach (var content in update.Contents.OfType<DataContent>())
                 {

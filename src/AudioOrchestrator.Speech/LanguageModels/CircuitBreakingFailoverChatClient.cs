@@ -19,7 +19,7 @@ public sealed record ChatProvider(string Name, IChatClient Client);
 public sealed partial class CircuitBreakingFailoverChatClient : FailoverChatClient
 {
     private readonly IReadOnlyList<ChatProvider> _providers;
-    private readonly Circuit[] _circuits;
+    private readonly CircuitBreaker[] _circuits;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Counter<long> _failovers;
@@ -36,7 +36,7 @@ public sealed partial class CircuitBreakingFailoverChatClient : FailoverChatClie
         }
 
         _providers = providers;
-        _circuits = [.. providers.Select(_ => new Circuit(options))];
+        _circuits = [.. providers.Select(_ => new CircuitBreaker(options))];
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
         _failovers = meters.Create(LanguageModels.TelemetrySourceName).CreateCounter<long>(
@@ -132,68 +132,5 @@ public sealed partial class CircuitBreakingFailoverChatClient : FailoverChatClie
         public string? LastFailure { get; set; }
 
         public List<string> Skipped { get; } = [];
-    }
-
-    /// <summary>One provider's breaker: closed, open until a time, then one probe (half-open).</summary>
-    private sealed class Circuit(CircuitBreakerOptions options)
-    {
-        private readonly Lock _gate = new();
-        private int _failures;
-        private bool _probing;
-
-        public DateTimeOffset OpenUntil { get; private set; } = DateTimeOffset.MinValue;
-
-        public bool IsOpen(DateTimeOffset now)
-        {
-            lock (_gate)
-            {
-                return _failures >= options.FailureThreshold && (now < OpenUntil || _probing);
-            }
-        }
-
-        public bool TryEnter(DateTimeOffset now)
-        {
-            lock (_gate)
-            {
-                if (_failures < options.FailureThreshold)
-                {
-                    return true;
-                }
-
-                if (now < OpenUntil || _probing)
-                {
-                    return false;
-                }
-
-                _probing = true; // half-open: this request probes
-                return true;
-            }
-        }
-
-        public void Succeeded()
-        {
-            lock (_gate)
-            {
-                _failures = 0;
-                _probing = false;
-            }
-        }
-
-        /// <summary>Records a failure; true when it opened the circuit.</summary>
-        public bool Failed(DateTimeOffset now)
-        {
-            lock (_gate)
-            {
-                _failures++;
-                var opens = _failures >= options.FailureThreshold;
-                if (opens)
-                {
-                    OpenUntil = now + options.BreakDuration;
-                }
-
-                _probing = false;
-                return opens;
-            }
-        }
     }
 }

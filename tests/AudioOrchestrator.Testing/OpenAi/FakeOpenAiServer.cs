@@ -20,12 +20,16 @@ namespace AudioOrchestrator.Testing.OpenAi;
 /// (<c>{"error": {...}}</c>) with any status and headers such as <c>retry-after</c>, stalls before the first byte and
 /// mid-stream, and dropped connections. Every request is recorded, with when its client aborted it.
 /// </summary>
-public sealed class FakeOpenAiServer : IAsyncDisposable
+public sealed partial class FakeOpenAiServer : IAsyncDisposable
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<FakeChatRequest> _requests = new();
+    private readonly ConcurrentQueue<FakeTranscriptionRequest> _transcriptions = new();
+    private readonly ConcurrentQueue<FakeSpeechRequest> _speeches = new();
     private Func<FakeChatRequest, FakeChatReply> _respond = _ => FakeChatReply.Say("Hello from the fake model.");
+    private Func<FakeTranscriptionRequest, FakeAudioReply> _transcribe = _ => FakeAudioReply.Transcribed("hello from the fake transcriber");
+    private Func<FakeSpeechRequest, FakeAudioReply?> _speak = _ => null;
 
     private FakeOpenAiServer(WebApplication app) => _app = app;
 
@@ -45,6 +49,29 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
         set => Volatile.Write(ref _respond, value ?? throw new ArgumentNullException(nameof(value)));
     }
 
+    /// <summary>Every transcription request so far.</summary>
+    public IReadOnlyList<FakeTranscriptionRequest> Transcriptions => [.. _transcriptions];
+
+    /// <summary>Every speech request so far.</summary>
+    public IReadOnlyList<FakeSpeechRequest> Speeches => [.. _speeches];
+
+    /// <summary>Decides each transcription; replaceable at any time.</summary>
+    public Func<FakeTranscriptionRequest, FakeAudioReply> Transcribe
+    {
+        get => Volatile.Read(ref _transcribe);
+        set => Volatile.Write(ref _transcribe, value ?? throw new ArgumentNullException(nameof(value)));
+    }
+
+    /// <summary>
+    /// Decides each speech answer; null (the default) speaks the input as tones (<see cref="ToneTextToSpeech"/>), in the
+    /// requested format: <c>wav</c>, or <c>pcm</c> (raw 24 kHz 16-bit little-endian mono, as OpenAI sends it).
+    /// </summary>
+    public Func<FakeSpeechRequest, FakeAudioReply?> Speak
+    {
+        get => Volatile.Read(ref _speak);
+        set => Volatile.Write(ref _speak, value ?? throw new ArgumentNullException(nameof(value)));
+    }
+
     public static async Task<FakeOpenAiServer> StartAsync(Func<FakeChatRequest, FakeChatReply>? respond = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -60,6 +87,10 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
         app.MapPost("/v1/chat/completions", server.HandleAsync);
         app.MapPost("/openai/deployments/{deployment}/chat/completions", server.HandleAsync);
         app.MapPost("/openai/v1/chat/completions", server.HandleAsync);
+        app.MapPost("/v1/audio/transcriptions", server.HandleTranscriptionAsync);
+        app.MapPost("/openai/deployments/{deployment}/audio/transcriptions", server.HandleTranscriptionAsync);
+        app.MapPost("/v1/audio/speech", server.HandleSpeechAsync);
+        app.MapPost("/openai/deployments/{deployment}/audio/speech", server.HandleSpeechAsync);
         await app.StartAsync();
         var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         server.BaseUrl = new Uri(address, "/v1");
