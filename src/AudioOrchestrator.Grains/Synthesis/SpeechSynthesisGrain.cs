@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using AudioOrchestrator.Audio;
 using AudioOrchestrator.Contracts;
 using AudioOrchestrator.Speech;
 using Microsoft.Extensions.AI;
@@ -89,8 +88,18 @@ public sealed class SpeechSynthesisGrain(ITextToSpeechClient textToSpeech, IOpti
             {
                 foreach (var content in update.Contents.OfType<DataContent>())
                 {
+                    var speech = SynthesizedSpeech.Read(content);
+                    if (speech.Packets is { } packets)
+                    {
+                        // 20 ms Opus packets from the engine go out as they are.
+                        writer.Flush(frames);
+                        frames.AddRange(packets);
+                        await PublishAsync(all: false);
+                        continue;
+                    }
+
                     // Encode and publish batch by batch, so the first frames leave before the sentence is encoded.
-                    var mono = OpusFrameWriter.Prepare(WavCodec.Decode(content.Data.Span));
+                    var mono = speech.Samples!;
                     var step = batchSize * writer.FrameSamples;
                     for (var offset = 0; offset < mono.Length; offset += step)
                     {

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using AudioOrchestrator.Audio;
 using Microsoft.Extensions.AI;
@@ -6,24 +5,22 @@ using Microsoft.Extensions.AI;
 namespace AudioOrchestrator.Speech;
 
 /// <summary>
-/// A cloud text-to-speech client (OpenAI, Azure OpenAI, compatible servers) made to speak like the embedded one: WAV
-/// asked for and checked (a body that is not a RIFF/WAVE file, e.g. an HTML error page behind a proxy, is an error, so
-/// the chain moves on), and the engine's voice unless the caller names one.
+/// A cloud text-to-speech client (OpenAI, Azure OpenAI, compatible servers) made to speak like the embedded one: Ogg
+/// Opus or WAV asked for and checked whole before any of it is played (a body that is not what was asked for, e.g. an
+/// HTML error page behind a proxy or a truncated Ogg page, is an error, so the chain moves on), and the engine's voice
+/// unless the caller names one.
 /// </summary>
-internal sealed class CloudTextToSpeechClient(ITextToSpeechClient inner, string voice) : DelegatingTextToSpeechClient(inner)
+internal sealed class CloudTextToSpeechClient(ITextToSpeechClient inner, string voice, CloudSpeechFormat format) : DelegatingTextToSpeechClient(inner)
 {
-    /// <summary>The format asked of the server.</summary>
-    public const string AudioFormat = "wav";
 
     public override async Task<TextToSpeechResponse> GetAudioAsync(string text, TextToSpeechOptions? options = null, CancellationToken cancellationToken = default)
     {
         var response = await base.GetAudioAsync(text, WithDefaults(options), cancellationToken).ConfigureAwait(false);
-        foreach (var content in response.Contents.OfType<DataContent>())
+        return new TextToSpeechResponse([.. response.Contents.Select(c => c is DataContent data ? Checked(data) : c)])
         {
-            Check(content);
-        }
-
-        return response;
+            ModelId = response.ModelId,
+            ResponseId = response.ResponseId,
+        };
     }
 
     /// <summary>The whole sentence, checked, as one update (the adapter has no streaming request).</summary>
@@ -38,20 +35,29 @@ internal sealed class CloudTextToSpeechClient(ITextToSpeechClient inner, string 
     {
         var effective = options?.Clone() ?? new TextToSpeechOptions();
         effective.VoiceId ??= voice;
-        effective.AudioFormat = AudioFormat;
+        effective.AudioFormat = format == CloudSpeechFormat.Opus ? "opus" : "wav";
         return effective;
     }
 
-    private static void Check(DataContent content)
+    /// <summary>The content checked, with the media type the synthesis stage reads it by.</summary>
+    private DataContent Checked(DataContent content)
     {
         var data = content.Data.Span;
-        if (data.Length < 44 || BinaryPrimitives.ReadUInt32BigEndian(data) != 0x52494646 /* RIFF */ || BinaryPrimitives.ReadUInt32BigEndian(data[8..]) != 0x57415645 /* WAVE */)
+        try
         {
-            var start = System.Text.Encoding.UTF8.GetString(data[..Math.Min(data.Length, 60)]).ReplaceLineEndings(" ");
-            throw new InvalidDataException($"The speech server did not send a WAV file ({data.Length} bytes of {content.MediaType}, starting \"{start}\").");
-        }
+            if (format == CloudSpeechFormat.Opus)
+            {
+                _ = OggOpusReader.Read(data);
+                return new DataContent(content.Data, SpeechAudioFormats.OggOpus);
+            }
 
-        // Decoding checks the rest (format, truncation) before any of it is spoken.
-        _ = WavCodec.Decode(data);
+            _ = WavCodec.Decode(data);
+            return new DataContent(content.Data, SpeechAudioFormats.Wav);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or InvalidAudioException or ArgumentException)
+        {
+            var start = System.Text.Encoding.UTF8.GetString(data[..Math.Min(data.Length, 40)]).ReplaceLineEndings(" ");
+            throw new InvalidDataException($"The speech server did not send {format} audio ({data.Length} bytes starting \"{start}\"): {ex.Message}", ex);
+        }
     }
 }

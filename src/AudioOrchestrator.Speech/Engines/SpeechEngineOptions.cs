@@ -69,6 +69,13 @@ public sealed class SpeechStageOptions
     /// <summary>Text-to-speech: the voice of cloud engines (e.g. <c>alloy</c>); null uses the engine's own default.</summary>
     public string? Voice { get; set; }
 
+    /// <summary>
+    /// Text-to-speech: what cloud engines are asked for. <see cref="CloudSpeechFormat.Opus"/> (Ogg Opus at 48 kHz) is
+    /// sent to the voice channel packet by packet without decoding when its packets are 20 ms;
+    /// <see cref="CloudSpeechFormat.Wav"/> for servers without Opus.
+    /// </summary>
+    public CloudSpeechFormat AudioFormat { get; set; } = CloudSpeechFormat.Opus;
+
     /// <summary>Text-to-speech: speed multiplier (0.25 to 4).</summary>
     [Range(0.25, 4.0)]
     public double? Speed { get; set; }
@@ -76,6 +83,16 @@ public sealed class SpeechStageOptions
     /// <summary>The chain: the engine, its fallbacks, then the embedded engine; each once.</summary>
     public IReadOnlyList<SpeechEngineKind> Chain() =>
         [.. new[] { Engine }.Concat(Fallback).Append(SpeechEngineKind.Embedded).Distinct()];
+}
+
+/// <summary>The audio format asked of a cloud text-to-speech engine.</summary>
+public enum CloudSpeechFormat
+{
+    /// <summary>Ogg Opus (OpenAI <c>opus</c>).</summary>
+    Opus,
+
+    /// <summary>WAV (OpenAI <c>wav</c>).</summary>
+    Wav,
 }
 
 /// <summary>Whisper.net in-process.</summary>

@@ -129,8 +129,8 @@ public sealed class SpeechEngines : IGuildSpeechEngines, IDisposable
     private ITextToSpeechClient CreateTextToSpeech(SpeechEngineKind kind) => kind switch
     {
         SpeechEngineKind.Embedded => _services.GetRequiredKeyedService<ITextToSpeechClient>(SpeechEngineKind.Embedded),
-        SpeechEngineKind.OpenAI => Own(new CloudTextToSpeechClient(OpenAIAudio(_options.OpenAI.SpeechModel).AsITextToSpeechClient(), _options.OpenAI.Voice)),
-        SpeechEngineKind.AzureOpenAI => Own(new CloudTextToSpeechClient(AzureAudio(_options.AzureOpenAI.SpeechDeployment!).AsITextToSpeechClient(), _options.AzureOpenAI.Voice)),
+        SpeechEngineKind.OpenAI => Own(new CloudTextToSpeechClient(OpenAIAudio(_options.OpenAI.SpeechModel).AsITextToSpeechClient(), _options.OpenAI.Voice, _options.TextToSpeech.AudioFormat)),
+        SpeechEngineKind.AzureOpenAI => Own(new CloudTextToSpeechClient(AzureAudio(_options.AzureOpenAI.SpeechDeployment!).AsITextToSpeechClient(), _options.AzureOpenAI.Voice, _options.TextToSpeech.AudioFormat)),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, $"{kind} has no text-to-speech."),
     };
 

@@ -137,19 +137,22 @@ public sealed class SpeechEngineChainTests
     }
 
     [Fact]
-    public async Task OpenAI_speaks_as_wav_with_the_guilds_voice()
+    public async Task OpenAI_speaks_as_wav_with_the_guilds_voice_when_wav_is_asked_for()
     {
         await using var h = await SpeechEnginesHarness.StartAsync((o, _) =>
         {
             o.TextToSpeech.Engine = SpeechEngineKind.OpenAI;
+            o.TextToSpeech.AudioFormat = CloudSpeechFormat.Wav;
             o.TextToSpeech.Speed = 1.25;
             o.OpenAI.SpeechModel = "tts-1";
             o.Guilds["42"] = new SpeechGuildOptions { Voice = "nova" };
         });
 
-        var audio = await Speak(h.Engines.TextToSpeech("42"), "Hello there.");
-        await Speak(h.Engines.TextToSpeech(null), "Hi.");
+        var content = await SpeakAsync(h.Engines.TextToSpeech("42"), "Hello there.");
+        await SpeakAsync(h.Engines.TextToSpeech(null), "Hi.");
 
+        Assert.Equal(SpeechAudioFormats.Wav, content.MediaType);
+        var audio = WavCodec.Decode(content.Data.Span);
         Assert.Equal(FakeOpenAiServer.PcmSampleRate, audio.SampleRate);
         Assert.Equal("Hello there.".Length * ToneTextToSpeech.MillisecondsPerCharacter, audio.Duration.TotalMilliseconds, 1.0);
         Assert.Collection(
@@ -158,10 +161,26 @@ public sealed class SpeechEngineChainTests
             other => Assert.Equal(("alloy", 1.25), (other.Voice, other.Speed)));
     }
 
+    [Fact]
+    public async Task Azure_OpenAI_speaks_ogg_opus_by_default_with_20_ms_packets_checked_whole()
+    {
+        await using var h = await SpeechEnginesHarness.StartAsync((o, _) => o.TextToSpeech.Engine = SpeechEngineKind.AzureOpenAI);
+
+        var content = await SpeakAsync(h.Engines.TextToSpeech(null), "Hello there.");
+
+        Assert.Equal(SpeechAudioFormats.OggOpus, content.MediaType);
+        var ogg = OggOpusReader.Read(content.Data.Span);
+        Assert.True(ogg.IsTwentyMillisecondPackets);
+        Assert.Equal("Hello there.".Length * ToneTextToSpeech.MillisecondsPerCharacter / 20, ogg.Packets.Count);
+        var request = Assert.Single(h.Server.Speeches);
+        Assert.Equal(("/openai/deployments/speak/audio/speech", "opus", "azure-key"), (request.Path, request.ResponseFormat, request.ApiKey));
+    }
+
     [Theory]
     [InlineData("html")]
     [InlineData("500")]
-    [InlineData("not-wav")]
+    [InlineData("not-opus")]
+    [InlineData("truncated-ogg")]
     [InlineData("stall")]
     public async Task Speech_that_fails_before_its_first_byte_comes_from_the_embedded_engine(string failure)
     {
@@ -174,25 +193,25 @@ public sealed class SpeechEngineChainTests
         {
             "html" => FakeAudioReply.Raw("<html>Service Unavailable</html>"),
             "500" => FakeAudioReply.Error(500),
-            "not-wav" => FakeAudioReply.Raw("RIFF....junk", "audio/wav"),
+            "not-opus" => FakeAudioReply.Raw("RIFF....WAVEjunk", "audio/wav"),
+            "truncated-ogg" => new FakeAudioReply { RawBody = OggOpusWriter.Write(OpusPacketizer.Encode(ToneTextToSpeech.Speak("Hello there.")))[..^30], RawContentType = "audio/ogg" },
             _ => FakeAudioReply.Stall(),
         };
 
-        var speaking = Speak(h.Engines.TextToSpeech(null), "Hello there.");
+        var speaking = SpeakAsync(h.Engines.TextToSpeech(null), "Hello there.");
         if (failure == "stall")
         {
             await TestWait.UntilAsync(() => h.Server.Speeches.Count == 1, "the cloud request");
             h.Time.Advance(TimeSpan.FromSeconds(1));
         }
 
-        var audio = await speaking.WaitAsync(TestWait.DefaultTimeout, Ct);
-        Assert.Equal(ToneTextToSpeech.SampleRate, audio.SampleRate);
+        var content = await speaking.WaitAsync(TestWait.DefaultTimeout, Ct);
+        Assert.Equal(ToneTextToSpeech.SampleRate, WavCodec.Decode(content.Data.Span).SampleRate);
     }
 
-    private static async Task<PcmAudio> Speak(ITextToSpeechClient client, string text)
+    private static async Task<DataContent> SpeakAsync(ITextToSpeechClient client, string text)
     {
         var response = await client.GetAudioAsync(text, cancellationToken: Ct);
-        var content = Assert.Single(response.Contents.OfType<DataContent>());
-        return WavCodec.Decode(content.Data.Span);
+        return Assert.Single(response.Contents.OfType<DataContent>());
     }
 }

@@ -8,13 +8,17 @@ namespace AudioOrchestrator.Testing.OpenAi;
 /// The audio endpoints of the fake server, from the OpenAI API reference: <c>POST /v1/audio/transcriptions</c>
 /// (multipart: <c>file</c>, <c>model</c>, <c>language</c>, <c>response_format</c> of <c>json</c>, <c>text</c> or
 /// <c>verbose_json</c>) and <c>POST /v1/audio/speech</c> (JSON: <c>model</c>, <c>input</c>, <c>voice</c>,
-/// <c>response_format</c> of <c>wav</c> or <c>pcm</c>, <c>speed</c>; the body is sent chunked), and the same under
+/// <c>response_format</c> of <c>opus</c> (Ogg Opus at 48 kHz, 20 ms packets unless <see cref="OpusPacketMilliseconds"/>
+/// says 40), <c>wav</c> or <c>pcm</c>, <c>speed</c>; the body is sent chunked), and the same under
 /// <c>/openai/deployments/{deployment}/</c> for Azure OpenAI.
 /// </summary>
 public sealed partial class FakeOpenAiServer
 {
     /// <summary>Sample rate of <c>pcm</c> speech, as OpenAI sends it.</summary>
     public const int PcmSampleRate = 24_000;
+
+    /// <summary>Duration of the Opus packets of <c>opus</c> speech: 20 (one frame each) or 40 (two frames, code 3).</summary>
+    public int OpusPacketMilliseconds { get; set; } = 20;
 
     private async Task HandleTranscriptionAsync(HttpContext context)
     {
@@ -92,6 +96,16 @@ public sealed partial class FakeOpenAiServer
             case "wav":
                 context.Response.ContentType = "audio/wav";
                 audio = WavCodec.Encode(tones);
+                break;
+            case "opus":
+                context.Response.ContentType = "audio/ogg";
+                var packets = OpusPacketizer.Encode(tones);
+                if (OpusPacketMilliseconds == 40)
+                {
+                    packets = [.. packets.Chunk(2).Select(pair => pair.Length == 2 ? OggOpusWriter.JoinPair(pair[0], pair[1]) : pair[0])];
+                }
+
+                audio = OggOpusWriter.Write(packets);
                 break;
             case "pcm":
                 context.Response.ContentType = "audio/pcm";
