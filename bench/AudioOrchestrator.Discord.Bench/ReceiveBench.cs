@@ -51,25 +51,26 @@ internal static class ReceiveBench
 
         var sink = new CountingSink();
         bot.FrameSink = sink;
+        var receiver = ReceiverOf(bot);
         var plain = new byte[VoiceTransportCipher.MaxPacketSize];
         var output = new byte[VoiceTransportCipher.MaxPacketSize];
         // Warm up in two halves with a pause between, so tiered JIT has installed optimised code before timing.
         for (var i = 0; i < warmup / 2; i++)
         {
-            ProcessPacket(bot, packets[i], plain, output);
+            receiver.ProcessPacket(packets[i], plain, output);
         }
 
         await Task.Delay(500);
         for (var i = warmup / 2; i < warmup; i++)
         {
-            ProcessPacket(bot, packets[i], plain, output);
+            receiver.ProcessPacket(packets[i], plain, output);
         }
 
         var before = GC.GetAllocatedBytesForCurrentThread();
         var started = Stopwatch.GetTimestamp();
         for (var i = warmup; i < packets.Length; i++)
         {
-            ProcessPacket(bot, packets[i], plain, output);
+            receiver.ProcessPacket(packets[i], plain, output);
         }
 
         var elapsed = Stopwatch.GetElapsedTime(started);
@@ -86,9 +87,9 @@ internal static class ReceiveBench
         return perPacket;
     }
 
-    // The receive loop's per-packet step; internal to AudioOrchestrator.Discord (visible to its tests only).
-    [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "ProcessPacket")]
-    private static extern void ProcessPacket(DiscordVoiceConnection connection, ReadOnlySpan<byte> packet, byte[] plain, byte[] frame);
+    // The connection's receive path (internal, visible to the bench), driven packet by packet on one thread.
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_receiver")]
+    private static extern ref VoiceUdpReceiver ReceiverOf(DiscordVoiceConnection connection);
 
     private sealed class CountingSink : IVoiceFrameSink
     {

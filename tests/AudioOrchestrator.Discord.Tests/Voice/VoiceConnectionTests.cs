@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using AudioOrchestrator.Audio;
 using AudioOrchestrator.Discord.Fakes;
@@ -480,18 +481,19 @@ public sealed class VoiceConnectionTests : IAsyncLifetime
 
         var sink = new CountingSink();
         bot.FrameSink = sink;
+        var receiver = ReceiverOf(bot);
         var plain = new byte[VoiceTransportCipher.MaxPacketSize];
         var frame = new byte[VoiceTransportCipher.MaxPacketSize];
         for (var i = 0; i < 200; i++)
         {
-            bot.ProcessPacket(packets[i], plain, frame);
+            receiver.ProcessPacket(packets[i], plain, frame);
         }
 
         var started = Stopwatch.GetTimestamp();
         var before = GC.GetAllocatedBytesForCurrentThread();
         for (var i = 200; i < packets.Length; i++)
         {
-            bot.ProcessPacket(packets[i], plain, frame);
+            receiver.ProcessPacket(packets[i], plain, frame);
         }
 
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
@@ -501,6 +503,10 @@ public sealed class VoiceConnectionTests : IAsyncLifetime
         Assert.Equal(opus.Length, sink.LastLength);
         Assert.Equal(0, allocated);
     }
+
+    // The connection's receive path, driven here packet by packet on the test's thread.
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_receiver")]
+    private static extern ref VoiceUdpReceiver ReceiverOf(DiscordVoiceConnection connection);
 
     private sealed class CountingSink : IVoiceFrameSink
     {
