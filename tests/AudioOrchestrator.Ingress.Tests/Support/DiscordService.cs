@@ -49,7 +49,13 @@ public sealed class DiscordService : IAsyncDisposable
 
     public DiscordIngressMetrics Metrics => Services.GetRequiredService<DiscordIngressMetrics>();
 
-    public static async Task<DiscordService> StartAsync(IReadOnlyList<ulong> guilds, bool toneEngines, IDictionary<string, string?>? settings = null, bool discord = true)
+    /// <param name="guilds">The fake Discord's guilds.</param>
+    /// <param name="toneEngines">Tone doubles instead of pocketsphinx and espeak-ng.</param>
+    /// <param name="settings">Configuration on top.</param>
+    /// <param name="discord">Connect the Discord transport.</param>
+    /// <param name="cloudSpeech">The configured speech chains (e.g. cloud engines in <paramref name="settings"/>) stay the
+    /// default engines; the shared espeak-ng client is the embedded text-to-speech behind them.</param>
+    public static async Task<DiscordService> StartAsync(IReadOnlyList<ulong> guilds, bool toneEngines, IDictionary<string, string?>? settings = null, bool discord = true, bool cloudSpeech = false)
     {
         var fake = await FakeDiscord.StartAsync(guilds);
         var logs = new CapturedLogs();
@@ -95,6 +101,11 @@ public sealed class DiscordService : IAsyncDisposable
             {
                 builder.Services.AddSingleton<ISpeechToTextClient, ToneSpeechToText>();
                 builder.Services.AddSingleton<ITextToSpeechClient, ToneTextToSpeech>();
+            }
+            else if (cloudSpeech)
+            {
+                builder.Services.AddSingleton(SharedEspeak.Value);
+                builder.Services.AddKeyedSingleton<ITextToSpeechClient>(SpeechEngineKind.Embedded, SharedEspeak.Value);
             }
             else
             {
