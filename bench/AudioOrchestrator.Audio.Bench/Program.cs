@@ -74,6 +74,23 @@ if (crossSpeakerSeconds > 0)
     }
 }
 
+foreach (var complexity in new[] { 10, 5 })
+{
+    var (libopus, concentus, factory, factoryKind) = OpusCodecBench.Run(speech48k, complexity);
+    Console.WriteLine($"opus per 20 ms frame at complexity {complexity}: libopus encode {libopus.EncodeUs:F1} us / decode {libopus.DecodeUs:F1} us ({libopus.MeanPacketBytes:F0} B); " +
+        $"Concentus managed encode {concentus.EncodeUs:F1} us / decode {concentus.DecodeUs:F1} us ({concentus.MeanPacketBytes:F0} B); " +
+        $"Concentus factory ({factoryKind}) encode {factory.EncodeUs:F1} us / decode {factory.DecodeUs:F1} us");
+    var suffix = complexity == 10 ? "" : $"_c{complexity}";
+    figures[$"opus_encode_us_libopus{suffix}"] = Math.Round(libopus.EncodeUs, 1);
+    figures[$"opus_decode_us_libopus{suffix}"] = Math.Round(libopus.DecodeUs, 1);
+    figures[$"opus_encode_us_concentus{suffix}"] = Math.Round(concentus.EncodeUs, 1);
+    figures[$"opus_decode_us_concentus{suffix}"] = Math.Round(concentus.DecodeUs, 1);
+    figures[$"opus_encode_ratio_concentus_to_libopus{suffix}"] = Math.Round(concentus.EncodeUs / libopus.EncodeUs, 2);
+    figures[$"opus_decode_ratio_concentus_to_libopus{suffix}"] = Math.Round(concentus.DecodeUs / libopus.DecodeUs, 2);
+    figures[$"opus_packet_bytes_libopus{suffix}"] = Math.Round(libopus.MeanPacketBytes, 1);
+    figures[$"opus_packet_bytes_concentus{suffix}"] = Math.Round(concentus.MeanPacketBytes, 1);
+}
+
 var (decodeS, resampleS, sileroS, total) = FrontEndBench.Raw(model, options, speech48k);
 Console.WriteLine($"raw front-end per speaker-second: opus decode {decodeS * 1000:F3} ms, soxr 48k->16k {resampleS * 1000:F3} ms, silero {sileroS * 1000:F3} ms, total {total * 1000:F3} ms of CPU");
 figures["frontend_raw_cpu_ms_per_speaker_second"] = Math.Round(total * 1000, 3);

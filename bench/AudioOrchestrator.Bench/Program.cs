@@ -7,7 +7,7 @@ using AudioOrchestrator.Testing;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 
-// Usage: dotnet run -c Release --project bench/AudioOrchestrator.Bench [-- --turns 100 --embedded-turns 20 --barge-ins 20 --llm-turns 50 --only overhead,embedded,wake,barge-in,llm,acting,text]
+// Usage: dotnet run -c Release --project bench/AudioOrchestrator.Bench [-- --turns 100 --embedded-turns 20 --barge-ins 20 --llm-turns 50 --only overhead,embedded,wake,barge-in,llm,speech,acting,text]
 var turns = IntArg("--turns", 100);
 var llmTurns = IntArg("--llm-turns", 50);
 var embeddedTurns = IntArg("--embedded-turns", 20);
@@ -129,6 +129,27 @@ if (Runs("llm"))
     Report("barge_in_generation_abort_ms_p95", Percentiles.Of(aborts, 95));
     Report("barge_in_generation_abort_missed", abortMissed);
     figures["llm_turns"] = llmTurns;
+}
+
+// 5b. Speech engines: cloud speech's first audio (Ogg Opus passed through against WAV re-encoded), a stalled cloud
+//     transcriber handed to the embedded engine, and the Whisper processor pool on the empty test model.
+if (Runs("speech"))
+{
+    var opusOverhead = await SpeechProbe.CloudFirstAudioOverheadAsync(AudioOrchestrator.Speech.CloudSpeechFormat.Opus, 50, ct);
+    var wavOverhead = await SpeechProbe.CloudFirstAudioOverheadAsync(AudioOrchestrator.Speech.CloudSpeechFormat.Wav, 50, ct);
+    Report("cloud_tts_first_audio_overhead_ms_p50", Percentiles.Of(opusOverhead, 50));
+    Report("cloud_tts_first_audio_overhead_ms_p99", Percentiles.Of(opusOverhead, 99));
+    Report("cloud_tts_first_audio_overhead_ms_p50_wav", Percentiles.Of(wavOverhead, 50));
+    var (fallback, embeddedAlone) = await SpeechProbe.SttFallbackAsync(30, ct);
+    Report("stt_fallback_ms_p95", Percentiles.Of(fallback, 95));
+    Report("stt_fallback_timeout_ms", SpeechProbe.FallbackTimeout.TotalMilliseconds);
+    Report("stt_fallback_embedded_ms_p95", Percentiles.Of(embeddedAlone, 95));
+    Report("stt_fallback_overhead_ms_p95", Percentiles.Of(fallback, 95) - SpeechProbe.FallbackTimeout.TotalMilliseconds - Percentiles.Of(embeddedAlone, 95));
+    var free = await SpeechProbe.WhisperPoolWaitsAsync(speakers: 8, processors: 8, rounds: 3, ct);
+    Report("whisper_pool_overhead_ms", Percentiles.Of(free, 50));
+    Report("whisper_pool_overhead_ms_p99", Percentiles.Of(free, 99));
+    var bounded = await SpeechProbe.WhisperPoolWaitsAsync(speakers: 8, processors: 2, rounds: 3, ct);
+    Report("whisper_pool_wait_ms_p50_8_on_2", Percentiles.Of(bounded, 50));
 }
 
 // 6. Acting: preemptive answering (live questions, off and on), a provider failing 30 % of the time with a fallback,

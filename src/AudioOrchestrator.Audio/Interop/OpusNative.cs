@@ -9,6 +9,8 @@ internal static partial class OpusNative
 
     internal const int Ok = 0;
     internal const int SetBitrateRequest = 4002;
+    internal const int SetComplexityRequest = 4010;
+    internal const int GetComplexityRequest = 4011;
     internal const int GetBitrateRequest = 4003;
     internal const int SetInbandFecRequest = 4012;
     internal const int GetInbandFecRequest = 4013;

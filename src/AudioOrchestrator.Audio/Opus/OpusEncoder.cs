@@ -45,6 +45,18 @@ public sealed class OpusEncoder : IDisposable
     }
 
     /// <summary>In-band forward error correction (OPUS_SET_INBAND_FEC); lets the receiver use <see cref="OpusDecoder.DecodeFec"/>.</summary>
+    /// <summary>Encoder complexity, 0 (fastest) to 10 (libopus' default, best quality).</summary>
+    public int Complexity
+    {
+        get => GetCtl(OpusNative.GetComplexityRequest);
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 10);
+            SetCtl(OpusNative.SetComplexityRequest, value);
+        }
+    }
+
     public bool InbandFec
     {
         get => GetCtl(OpusNative.GetInbandFecRequest) != 0;

@@ -12,7 +12,15 @@ namespace AudioOrchestrator.Testing.OpenAi;
 public sealed record FakeTranscriptionRequest(string Path, string? Model, string? Language, string? ResponseFormat, string? FileName, byte[] Audio, string? Authorization, string? ApiKey);
 
 /// <summary>A speech request as the fake server received it (JSON body of <c>/audio/speech</c>).</summary>
-public sealed record FakeSpeechRequest(string Path, string? Model, string Input, string? Voice, string? ResponseFormat, double? Speed, string? Authorization, string? ApiKey);
+public sealed record FakeSpeechRequest(string Path, string? Model, string Input, string? Voice, string? ResponseFormat, double? Speed, string? Authorization, string? ApiKey)
+{
+    private long _firstByte;
+
+    /// <summary>When the first audio byte was written (a <see cref="System.Diagnostics.Stopwatch"/> timestamp), or 0.</summary>
+    public long FirstByteTimestamp => Interlocked.Read(ref _firstByte);
+
+    internal void MarkFirstByte() => Interlocked.CompareExchange(ref _firstByte, System.Diagnostics.Stopwatch.GetTimestamp(), 0);
+}
 
 /// <summary>How the fake server answers an audio request.</summary>
 public sealed record FakeAudioReply

@@ -121,6 +121,7 @@ public sealed partial class FakeOpenAiServer
         const int Piece = 4800;
         for (var offset = 0; offset < audio.Length; offset += Piece)
         {
+            request.MarkFirstByte();
             await context.Response.Body.WriteAsync(audio.AsMemory(offset, Math.Min(Piece, audio.Length - offset)), context.RequestAborted);
             await context.Response.Body.FlushAsync(context.RequestAborted);
         }

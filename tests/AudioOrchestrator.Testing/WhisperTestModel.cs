@@ -1,4 +1,4 @@
-namespace AudioOrchestrator.Speech.Tests.Engines;
+namespace AudioOrchestrator.Testing;
 
 /// <summary>
 /// Writes a ggml Whisper model with a valid header, zero mel filters, a byte vocabulary and no tensors: whisper.cpp
@@ -7,14 +7,14 @@ namespace AudioOrchestrator.Speech.Tests.Engines;
 /// meaningless. The layout (magic, eleven 32-bit hyper-parameters, mel filters, vocabulary, tensors) is whisper.cpp's
 /// model file format; dimensions are tiny-model shaped but narrow, so it costs little memory.
 /// </summary>
-internal static class WhisperTestModel
+public static class WhisperTestModel
 {
     public static string Write(string directory)
     {
         var path = Path.Combine(directory, "for-tests-ggml-narrow.bin");
         using var file = File.Create(path);
         using var writer = new BinaryWriter(file);
-        writer.Write(WhisperModelFile.GgmlMagic);
+        writer.Write(0x67676d6cu); // "ggml"
         int[] hparams =
         [
             51864, // n_vocab (English-only vocabulary size; the special tokens sit at its end)
