@@ -151,7 +151,9 @@ internal sealed partial class VoiceAudioSender : IDisposable
 
     public void Dispose()
     {
-        _playLock.Dispose();
+        // The play lock is not disposed: a PlayAsync still unwinding when the connection is disposed (a service
+        // shutting down mid-answer) releases it in its finally block. A SemaphoreSlim whose wait handle is never asked
+        // for holds nothing to release.
         _pacer?.Dispose();
     }
 

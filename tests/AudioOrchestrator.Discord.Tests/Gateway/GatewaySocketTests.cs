@@ -55,13 +55,15 @@ public sealed class GatewaySocketTests
     [Fact]
     public async Task A_connection_dropped_without_a_close_frame_has_no_close_code()
     {
-        await using var server = await ScriptedServer.StartAsync(socket =>
+        // The server drops the connection once the client has spoken on it (so the upgrade itself has completed).
+        await using var server = await ScriptedServer.StartAsync(async socket =>
         {
+            await socket.ReceiveAsync(new byte[64], CancellationToken.None);
             socket.Abort();
-            return Task.CompletedTask;
         });
         using var connection = new GatewaySocket(0, Options, TimeProvider.System, NullLogger.Instance, TestContext.Current.CancellationToken);
         await connection.ConnectAsync(server.Url);
+        await connection.SendAsync("{\"op\":1,\"d\":null}"u8.ToArray(), priority: true, connection.Token);
 
         await Assert.ThrowsAsync<WebSocketException>(() => connection.ReceiveAsync(new ArrayBufferWriter<byte>(), connection.Token));
         Assert.Null(connection.CloseStatus.Code);
