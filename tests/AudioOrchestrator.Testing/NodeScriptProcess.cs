@@ -19,7 +19,7 @@ public sealed class NodeScriptProcess : IDisposable
     {
         var dir = Path.Combine(Path.GetTempPath(), $"{folderName}-{version}");
         Directory.CreateDirectory(dir);
-        File.WriteAllText(Path.Combine(dir, "driver.js"), driverScript);
+        WriteAtomically(Path.Combine(dir, "driver.js"), driverScript);
         if (!File.Exists(Path.Combine(dir, "node_modules", Path.Combine(package.Split('/')), "package.json")))
         {
             File.WriteAllText(
@@ -46,6 +46,23 @@ public sealed class NodeScriptProcess : IDisposable
             RedirectStandardOutput = true,
         }) ?? throw new InvalidOperationException("node did not start.");
         return new NodeScriptProcess(node);
+    }
+
+    /// <summary>
+    /// Writes the driver only when it changed, and by renaming a complete temporary file over it: node processes that
+    /// other tests (and other test assemblies) start from the same folder are reading it meanwhile, and a truncated
+    /// script made a starting driver exit at once.
+    /// </summary>
+    private static void WriteAtomically(string path, string content)
+    {
+        if (File.Exists(path) && File.ReadAllText(path) == content)
+        {
+            return;
+        }
+
+        var temporary = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
+        File.WriteAllText(temporary, content);
+        File.Move(temporary, path, overwrite: true);
     }
 
     /// <summary>Sends one command and returns the script's reply.</summary>
