@@ -48,7 +48,7 @@ public static class ServiceApp
         app.MapScalarApiReference("/docs");
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = Health.HealthReportText.WriteAsync });
         app.MapUtteranceEndpoints();
         app.MapTextMessageEndpoints();
         app.MapSessionEndpoints();
