@@ -12,6 +12,46 @@ public sealed record OggOpusStream(int Channels, int PreSkip, IReadOnlyList<byte
     public bool IsTwentyMillisecondPackets => Packets.Count > 0 && Packets.All(p => OpusPacketInfo.DurationSamples(p) == 960);
 }
 
+/// <summary>The identification header of an Ogg Opus stream (RFC 7845 section 5.1).</summary>
+/// <param name="Channels">1 or 2.</param>
+/// <param name="PreSkip">Samples (at 48 kHz) to drop from the decoded start.</param>
+public sealed record OpusHead(int Channels, int PreSkip)
+{
+    /// <summary>Reads the OpusHead and checks the OpusTags packet after it.</summary>
+    public static OpusHead Parse(byte[] head, byte[] tags)
+    {
+        ArgumentNullException.ThrowIfNull(head);
+        ArgumentNullException.ThrowIfNull(tags);
+        if (head.Length < 19 || !head.AsSpan().StartsWith("OpusHead"u8))
+        {
+            throw new InvalidDataException("The Ogg data is not Opus: it does not start with an OpusHead packet.");
+        }
+
+        var channels = head[9];
+        if ((head[8] & 0xF0) != 0 || channels is < 1 or > 2 || head[18] != 0)
+        {
+            throw new InvalidDataException($"The OpusHead (version {head[8]}, {channels} channels, mapping family {head[18]}) is not a mono or stereo stream this service plays.");
+        }
+
+        if (!tags.AsSpan().StartsWith("OpusTags"u8))
+        {
+            throw new InvalidDataException("The Opus stream has no OpusTags packet after its OpusHead.");
+        }
+
+        return new OpusHead(channels, BinaryPrimitives.ReadUInt16LittleEndian(head.AsSpan(10)));
+    }
+
+    /// <summary>Throws when <paramref name="packet"/> (the <paramref name="index"/>th audio packet) is not a valid Opus packet.</summary>
+    public static void CheckAudioPacket(byte[] packet, int index)
+    {
+        ArgumentNullException.ThrowIfNull(packet);
+        if (OpusPacketInfo.DurationSamples(packet) < 0)
+        {
+            throw new InvalidDataException($"Opus packet {index} is malformed: {packet.Length} bytes, no valid table of contents.");
+        }
+    }
+}
+
 /// <summary>
 /// Reads an Ogg Opus file (RFC 7845 in RFC 3533 pages) whole: capture patterns, page CRCs, packets across pages, the
 /// OpusHead and OpusTags headers. A truncated, corrupt or multiplexed stream is an <see cref="InvalidDataException"/>
@@ -19,132 +59,31 @@ public sealed record OggOpusStream(int Channels, int PreSkip, IReadOnlyList<byte
 /// </summary>
 public static class OggOpusReader
 {
-    private const int PageHeaderLength = 27;
-
     /// <summary>Reads every packet of <paramref name="data"/>.</summary>
     /// <exception cref="InvalidDataException">The data is not a complete, well-formed Ogg Opus stream.</exception>
     public static OggOpusStream Read(ReadOnlySpan<byte> data)
     {
+        var assembler = new OggPacketAssembler();
         var packets = new List<byte[]>();
-        var pending = new List<byte>();
-        uint? serial = null;
         var offset = 0;
-        var page = 0;
-        var lastPage = false;
         while (offset < data.Length)
         {
-            if (lastPage)
-            {
-                throw new InvalidDataException($"Ogg data continues after the end-of-stream page (byte {offset}).");
-            }
-
-            var header = data[offset..];
-            if (header.Length < PageHeaderLength || !header.StartsWith("OggS"u8))
-            {
-                throw new InvalidDataException($"Ogg page {page} at byte {offset} has no capture pattern or is cut short.");
-            }
-
-            if (header[4] != 0)
-            {
-                throw new InvalidDataException($"Ogg page {page} has stream structure version {header[4]}; only 0 exists.");
-            }
-
-            var type = header[5];
-            var pageSerial = BinaryPrimitives.ReadUInt32LittleEndian(header[14..]);
-            if (serial is { } s && s != pageSerial)
-            {
-                throw new InvalidDataException("The Ogg data multiplexes several logical streams; one Opus stream is expected.");
-            }
-
-            serial = pageSerial;
-            var segments = header[26];
-            var headerLength = PageHeaderLength + segments;
-            if (header.Length < headerLength)
-            {
-                throw new InvalidDataException($"Ogg page {page} is cut short in its segment table.");
-            }
-
-            var lacing = header.Slice(PageHeaderLength, segments);
-            var bodyLength = 0;
-            foreach (var l in lacing)
-            {
-                bodyLength += l;
-            }
-
-            if (header.Length < headerLength + bodyLength)
-            {
-                throw new InvalidDataException($"Ogg page {page} is cut short: {headerLength + bodyLength} bytes announced, {header.Length} left.");
-            }
-
-            var whole = header[..(headerLength + bodyLength)];
-            var stored = BinaryPrimitives.ReadUInt32LittleEndian(whole[22..]);
-            var crc = OggCrc.Update(0, whole[..22]);
-            crc = OggCrc.Update(crc, [0, 0, 0, 0]);
-            crc = OggCrc.Update(crc, whole[26..]);
-            if (crc != stored)
-            {
-                throw new InvalidDataException($"Ogg page {page} fails its CRC check: the data is corrupt.");
-            }
-
-            if ((type & 0x01) == 0 && pending.Count > 0)
-            {
-                throw new InvalidDataException($"Ogg page {page} drops the unfinished packet of the page before it.");
-            }
-
-            var body = whole[headerLength..];
-            var position = 0;
-            foreach (var l in lacing)
-            {
-                pending.AddRange(body.Slice(position, l));
-                position += l;
-                if (l < 255)
-                {
-                    packets.Add([.. pending]);
-                    pending.Clear();
-                }
-            }
-
-            lastPage = (type & 0x04) != 0;
-            offset += whole.Length;
-            page++;
+            offset += assembler.AddPage(data[offset..], packets);
         }
 
-        if (pending.Count > 0)
-        {
-            throw new InvalidDataException("The Ogg data ends inside a packet: it is truncated.");
-        }
-
-        return Parse(packets);
-    }
-
-    private static OggOpusStream Parse(List<byte[]> packets)
-    {
-        if (packets.Count < 2 || packets[0].Length < 19 || !packets[0].AsSpan().StartsWith("OpusHead"u8))
+        assembler.Finish();
+        if (packets.Count < 2)
         {
             throw new InvalidDataException("The Ogg data is not Opus: it does not start with an OpusHead packet.");
         }
 
-        var head = packets[0];
-        var channels = head[9];
-        if ((head[8] & 0xF0) != 0 || channels is < 1 or > 2 || head[18] != 0)
-        {
-            throw new InvalidDataException($"The OpusHead (version {head[8]}, {channels} channels, mapping family {head[18]}) is not a mono or stereo stream this service plays.");
-        }
-
-        if (!packets[1].AsSpan().StartsWith("OpusTags"u8))
-        {
-            throw new InvalidDataException("The Opus stream has no OpusTags packet after its OpusHead.");
-        }
-
+        var head = OpusHead.Parse(packets[0], packets[1]);
         var audio = packets.GetRange(2, packets.Count - 2);
         for (var i = 0; i < audio.Count; i++)
         {
-            if (OpusPacketInfo.DurationSamples(audio[i]) < 0)
-            {
-                throw new InvalidDataException($"Opus packet {i} is malformed: {audio[i].Length} bytes, no valid table of contents.");
-            }
+            OpusHead.CheckAudioPacket(audio[i], i);
         }
 
-        return new OggOpusStream(channels, BinaryPrimitives.ReadUInt16LittleEndian(head.AsSpan(10)), audio);
+        return new OggOpusStream(head.Channels, head.PreSkip, audio);
     }
 }
