@@ -213,13 +213,16 @@ public sealed partial class DiscordGatewayClient
 
             case GatewayOpCode.Reconnect:
                 LogReconnectRequested(Shard.Id);
-                await connection.CloseOutputAsync((WebSocketCloseStatus)GatewayCloseCodes.ClientResumeClose, "reconnect requested").ConfigureAwait(false);
+
+                // The closing handshake, not just our close frame: with the socket dropped right after the frame, the
+                // server could see the connection end before it read the frame (an abnormal closure, not our 4000).
+                await connection.CloseAsync((WebSocketCloseStatus)GatewayCloseCodes.ClientResumeClose, "reconnect requested").ConfigureAwait(false);
                 return new GatewayConnectionOutcome(GatewayCloseAction.Resume, "Reconnect (op 7)", null, connection.ReachedSession);
 
             case GatewayOpCode.InvalidSession:
                 var resumable = root.TryGetProperty("d", out var d) && d.ValueKind == JsonValueKind.True;
                 LogInvalidSession(Shard.Id, resumable);
-                await connection.CloseOutputAsync((WebSocketCloseStatus)GatewayCloseCodes.ClientResumeClose, "invalid session").ConfigureAwait(false);
+                await connection.CloseAsync((WebSocketCloseStatus)GatewayCloseCodes.ClientResumeClose, "invalid session").ConfigureAwait(false);
                 return resumable
                     ? new GatewayConnectionOutcome(GatewayCloseAction.Resume, "Invalid Session (resumable)", null, connection.ReachedSession)
                     : new GatewayConnectionOutcome(GatewayCloseAction.Reidentify, "Invalid Session", null, connection.ReachedSession, MinimumDelay: _reconnect.InvalidSessionDelay());

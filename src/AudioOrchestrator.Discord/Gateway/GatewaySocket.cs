@@ -121,7 +121,40 @@ internal sealed partial class GatewaySocket : IDisposable
         }
     }
 
-    /// <summary>Sends a close frame if the socket is still open for sending; gives up after two seconds.</summary>
+    /// <summary>
+    /// Closes from our side with the closing handshake: sends the close frame and waits for the server's before the
+    /// socket goes, so the server reads our close code (a resumable 4000 rather than a dropped connection); gives up
+    /// after two seconds. Messages that arrive meanwhile are dropped (a resume replays missed dispatches). Only for
+    /// the receive loop itself: nothing else may be receiving.
+    /// </summary>
+    public async Task CloseAsync(WebSocketCloseStatus status, string? description)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(CloseTimeout, _time);
+            await _sendLock.WaitAsync(timeout.Token).ConfigureAwait(false);
+            try
+            {
+                if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+                {
+                    await _socket.CloseAsync(status, description, timeout.Token).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                _sendLock.Release();
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            LogCloseFailed(_shardId, ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// Sends a close frame if the socket is still open for sending, without waiting for the server's (a dead peer, a
+    /// stop, or the echo of the server's own close); gives up after two seconds.
+    /// </summary>
     public async Task CloseOutputAsync(WebSocketCloseStatus status, string? description)
     {
         try

@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace AudioOrchestrator.Discord.Tests.Gateway;
 
@@ -70,6 +71,66 @@ public sealed class GatewaySocketTests
 
         // Closing a dead socket neither throws nor hangs.
         await connection.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null);
+    }
+
+    [Fact]
+    public async Task Closing_from_our_side_keeps_the_socket_until_the_server_answers_so_it_reads_our_code()
+    {
+        var time = new FakeTimeProvider();
+        var serverRead = new TaskCompletionSource<WebSocketReceiveResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var answer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await ScriptedServer.StartAsync(async socket =>
+        {
+            var result = await socket.ReceiveAsync(new byte[256], CancellationToken.None);
+            serverRead.SetResult(result);
+            await answer.Task;
+            await socket.CloseOutputAsync(result.CloseStatus ?? WebSocketCloseStatus.Empty, null, CancellationToken.None);
+        });
+        using var connection = new GatewaySocket(0, Options, time, NullLogger.Instance, TestContext.Current.CancellationToken);
+        await connection.ConnectAsync(server.Url);
+
+        var closing = connection.CloseAsync((WebSocketCloseStatus)GatewayCloseCodes.ClientResumeClose, "reconnect requested");
+        var read = await serverRead.Task.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+        Assert.Equal(WebSocketMessageType.Close, read.MessageType);
+        Assert.Equal(GatewayCloseCodes.ClientResumeClose, (int?)read.CloseStatus);
+
+        // The clock stands still, so only the server's close frame can end the close.
+        Assert.False(closing.IsCompleted);
+        answer.SetResult();
+        await closing.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+        Assert.Equal(GatewayCloseCodes.ClientResumeClose, connection.CloseStatus.Code);
+    }
+
+    [Fact]
+    public async Task Closing_from_our_side_gives_up_after_two_seconds_without_an_answer()
+    {
+        var time = new FakeTimeProvider();
+        var serverRead = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await ScriptedServer.StartAsync(async socket =>
+        {
+            await socket.ReceiveAsync(new byte[256], CancellationToken.None);
+            serverRead.SetResult();
+            await release.Task;
+        });
+        using var connection = new GatewaySocket(0, Options, time, NullLogger.Instance, TestContext.Current.CancellationToken);
+        await connection.ConnectAsync(server.Url);
+        try
+        {
+            var closing = connection.CloseAsync((WebSocketCloseStatus)GatewayCloseCodes.ClientResumeClose, "reconnect requested");
+            await serverRead.Task.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+            time.Advance(TimeSpan.FromSeconds(2) - TimeSpan.FromMilliseconds(1));
+            Assert.False(closing.IsCompleted);
+            time.Advance(TimeSpan.FromMilliseconds(1));
+
+            // Neither throws nor hangs.
+            await closing.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+            Assert.Null(connection.CloseStatus.Code);
+        }
+        finally
+        {
+            release.SetResult();
+        }
     }
 
     private sealed class ScriptedServer(WebApplication app, Uri url) : IAsyncDisposable
