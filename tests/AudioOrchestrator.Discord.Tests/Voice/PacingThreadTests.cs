@@ -59,6 +59,23 @@ public sealed class PacingThreadTests
     }
 
     [Fact]
+    public async Task A_wait_started_while_a_cancelled_one_is_still_slept_for_completes_at_its_own_deadline()
+    {
+        using var pacer = new PacingThread(PacerName);
+        using var cancel = new CancellationTokenSource();
+        var cancelled = pacer.WaitUntilAsync(Stopwatch.GetTimestamp() + (Stopwatch.Frequency / 20), cancel.Token); // 50 ms
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+
+        // The pacing thread is still sleeping towards the cancelled wait's deadline (unless this thread was descheduled
+        // past it: then the next wait is simply served on its own).
+        var deadline = Stopwatch.GetTimestamp() + (Stopwatch.Frequency / 5); // 200 ms, well after the cancelled one's
+        await pacer.WaitUntilAsync(deadline, TestContext.Current.CancellationToken);
+
+        Assert.True(Stopwatch.GetTimestamp() >= deadline, "the wait completed before its own deadline (at the cancelled one's)");
+    }
+
+    [Fact]
     public void Disposing_cancels_a_pending_wait()
     {
         var pacer = new PacingThread(PacerName);
