@@ -5,33 +5,41 @@ namespace AudioOrchestrator.Discord.Tests.Voice;
 
 public sealed class PacingThreadTests
 {
+    private const string PacerName = "pacing test";
+
     [Fact]
     public async Task Waits_complete_at_their_deadline_and_continue_on_the_pacing_thread()
     {
-        using var pacer = new PacingThread("pacing test");
+        using var pacer = new PacingThread(PacerName);
 
         var wakeUps = await PaceAsync(pacer, 5, TestContext.Current.CancellationToken);
 
+        // However late the machine lets anything run, no wait may complete before its deadline.
         Assert.All(wakeUps, w => Assert.True(w.At >= w.Deadline, "a wait completed before its deadline"));
 
-        // A wait the sender was already awaiting continues on the pacing thread (no thread-pool hop). One that had
-        // completed before the sender got to await it (a sender descheduled past its deadline on a loaded machine)
-        // simply goes on where the sender is: nothing to hop from.
-        Assert.All(wakeUps.Where(w => w.Awaited), w => Assert.Equal("pacing test", w.Thread));
+        // A wait started on the pacing thread continues on it, inline, with no thread-pool hop: that thread is the only
+        // one completing waits, and it is busy running the sender until the sender awaits, so the sender is always
+        // awaiting by the time its wait completes, however the OS schedules the two.
+        Assert.All(wakeUps.Where(w => w.StartedOnPacer), w => Assert.Equal(PacerName, w.Thread));
     }
 
     // Outside the test method: the sender's code continues without a synchronization context, as in the connection.
-    private static async Task<List<(long Deadline, long At, string? Thread, bool Awaited)>> PaceAsync(PacingThread pacer, int count, CancellationToken ct)
+    private static async Task<List<(long Deadline, long At, string? Thread, bool StartedOnPacer)>> PaceAsync(PacingThread pacer, int count, CancellationToken ct)
     {
-        var start = Stopwatch.GetTimestamp();
+        // The sender starts off the pacing thread. Its first wait continues there only if the sender was already
+        // awaiting it when it completed; one descheduled past the deadline before it got to await it goes on where it
+        // is (there was nothing to hop from), so it waits again. A pacer that hops to the pool never gets it there.
+        var giveUp = Stopwatch.GetTimestamp() + (10 * Stopwatch.Frequency);
         var wakeUps = new List<(long, long, string?, bool)>();
-        for (var i = 1; i <= count; i++)
+        var startedOnPacer = 0;
+        while (startedOnPacer < count)
         {
-            var deadline = start + (i * Stopwatch.Frequency / 100); // every 10 ms
-            var wait = pacer.WaitUntilAsync(deadline, ct);
-            var awaited = !wait.IsCompleted;
-            await wait.ConfigureAwait(false);
-            wakeUps.Add((deadline, Stopwatch.GetTimestamp(), Thread.CurrentThread.Name, awaited));
+            var onPacer = Thread.CurrentThread.Name == PacerName;
+            Assert.True(onPacer || Stopwatch.GetTimestamp() < giveUp, "no wait continued on the pacing thread in 10 s");
+            var deadline = Stopwatch.GetTimestamp() + (Stopwatch.Frequency / 100); // 10 ms from now
+            await pacer.WaitUntilAsync(deadline, ct).ConfigureAwait(false);
+            wakeUps.Add((deadline, Stopwatch.GetTimestamp(), Thread.CurrentThread.Name, onPacer));
+            startedOnPacer += onPacer ? 1 : 0;
         }
 
         return wakeUps;
@@ -40,7 +48,7 @@ public sealed class PacingThreadTests
     [Fact]
     public async Task A_cancelled_wait_throws_and_the_next_one_still_completes()
     {
-        using var pacer = new PacingThread("pacing test");
+        using var pacer = new PacingThread(PacerName);
         using var cancel = new CancellationTokenSource();
         var far = pacer.WaitUntilAsync(Stopwatch.GetTimestamp() + (10 * Stopwatch.Frequency), cancel.Token);
 
@@ -51,9 +59,26 @@ public sealed class PacingThreadTests
     }
 
     [Fact]
+    public async Task A_wait_started_while_a_cancelled_one_is_still_slept_for_completes_at_its_own_deadline()
+    {
+        using var pacer = new PacingThread(PacerName);
+        using var cancel = new CancellationTokenSource();
+        var cancelled = pacer.WaitUntilAsync(Stopwatch.GetTimestamp() + (Stopwatch.Frequency / 20), cancel.Token); // 50 ms
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+
+        // The pacing thread is still sleeping towards the cancelled wait's deadline (unless this thread was descheduled
+        // past it: then the next wait is simply served on its own).
+        var deadline = Stopwatch.GetTimestamp() + (Stopwatch.Frequency / 5); // 200 ms, well after the cancelled one's
+        await pacer.WaitUntilAsync(deadline, TestContext.Current.CancellationToken);
+
+        Assert.True(Stopwatch.GetTimestamp() >= deadline, "the wait completed before its own deadline (at the cancelled one's)");
+    }
+
+    [Fact]
     public void Disposing_cancels_a_pending_wait()
     {
-        var pacer = new PacingThread("pacing test");
+        var pacer = new PacingThread(PacerName);
         var pending = pacer.WaitUntilAsync(Stopwatch.GetTimestamp() + (10 * Stopwatch.Frequency), CancellationToken.None);
 
         pacer.Dispose();
@@ -66,7 +91,7 @@ public sealed class PacingThreadTests
     [Fact]
     public async Task A_sender_disposing_its_pacer_from_the_pacing_thread_neither_deadlocks_nor_crashes()
     {
-        var pacer = new PacingThread("pacing test");
+        var pacer = new PacingThread(PacerName);
 
         await DisposeInlineAsync(pacer);
 

@@ -92,6 +92,9 @@ public sealed class VoiceControlSocketTests : IAsyncLifetime
         await _handler.NextAsync(op: 2);
         var session = Assert.Single(_server.Sessions);
 
+        // The first heartbeat leaves right after Identify, but the fake reads it only after answering Identify with
+        // Ready: seeing Ready does not mean the fake has it yet, and a drop before that loses it.
+        await TestWait.UntilAsync(() => session.SeqAcks.Count > 0, "the first heartbeat", Timeout);
         _server.Connections[0].Abort();
 
         await TestWait.UntilAsync(() => _statistics.Resumes == 1, "Resumed (op 9)", Timeout);

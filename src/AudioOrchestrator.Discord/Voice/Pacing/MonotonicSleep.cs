@@ -4,53 +4,62 @@ using System.Runtime.InteropServices;
 namespace AudioOrchestrator.Discord.Voice.Pacing;
 
 /// <summary>
-/// Sleeps the calling thread for a span with sub-millisecond precision: <c>clock_nanosleep</c> on CLOCK_MONOTONIC
-/// (glibc Linux), else <see cref="Thread.Sleep(TimeSpan)"/> (whole milliseconds).
+/// Sleeps the calling thread until a <see cref="Stopwatch"/> timestamp with sub-millisecond precision:
+/// <c>clock_nanosleep</c> on CLOCK_MONOTONIC (glibc Linux), else <see cref="Thread.Sleep(int)"/> (whole milliseconds,
+/// rounded up). Never returns before the deadline: the clock is read again after every sleep.
 /// </summary>
 internal static partial class MonotonicSleep
 {
     private const int ClockMonotonic = 1;
     private const int Interrupted = 4; // EINTR
+    private const long NanosecondsPerSecond = 1_000_000_000;
 
-    public static void For(TimeSpan span)
+    private static volatile bool s_noClockNanosleep;
+
+    public static void Until(long deadline)
     {
-        if (span <= TimeSpan.Zero)
-        {
-            return;
-        }
-
-        if (!OperatingSystem.IsLinux())
-        {
-            Thread.Sleep(span);
-            return;
-        }
-
-        var end = Stopwatch.GetTimestamp() + (long)(span.TotalSeconds * Stopwatch.Frequency);
         while (true)
         {
-            var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), end);
-            if (left <= TimeSpan.Zero)
+            var left = deadline - Stopwatch.GetTimestamp();
+            if (left <= 0)
             {
                 return;
             }
 
-            var request = new TimeSpec(left.Ticks / TimeSpan.TicksPerSecond, left.Ticks % TimeSpan.TicksPerSecond * 100);
-            int result;
-            try
+            if (!OperatingSystem.IsLinux() || !TryClockNanosleep(left))
             {
-                result = ClockNanosleep(ClockMonotonic, 0, in request, IntPtr.Zero);
+                // Thread.Sleep takes whole milliseconds: round up, or the thread would wake before the deadline.
+                Thread.Sleep((int)Math.Min(int.MaxValue, ((left * 1000) + Stopwatch.Frequency - 1) / Stopwatch.Frequency));
             }
-            catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
-            {
-                // Not glibc (e.g. musl): millisecond sleeps.
-                Thread.Sleep(left);
-                return;
-            }
+        }
+    }
 
-            if (result != Interrupted)
-            {
-                return;
-            }
+    /// <summary>Sleeps about <paramref name="ticks"/> (Stopwatch ticks, rounded up to nanoseconds); false where it cannot.</summary>
+    private static bool TryClockNanosleep(long ticks)
+    {
+        if (s_noClockNanosleep)
+        {
+            return false;
+        }
+
+        var seconds = ticks / Stopwatch.Frequency;
+        var nanoseconds = ((ticks % Stopwatch.Frequency * NanosecondsPerSecond) + Stopwatch.Frequency - 1) / Stopwatch.Frequency;
+        if (nanoseconds >= NanosecondsPerSecond)
+        {
+            seconds++;
+            nanoseconds -= NanosecondsPerSecond;
+        }
+
+        try
+        {
+            var result = ClockNanosleep(ClockMonotonic, 0, new TimeSpec(seconds, nanoseconds), IntPtr.Zero);
+            return result is 0 or Interrupted; // woken early by a signal: the caller sleeps what is left
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // Not glibc (e.g. musl): millisecond sleeps.
+            s_noClockNanosleep = true;
+            return false;
         }
     }
 

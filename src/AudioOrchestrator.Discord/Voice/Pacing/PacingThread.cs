@@ -9,8 +9,7 @@ internal sealed class PacingThread : IDisposable
 {
     private readonly Thread _thread;
     private readonly SemaphoreSlim _requests = new(0);
-    private TaskCompletionSource? _waiter;
-    private long _deadline;
+    private Waiter? _waiter;
     private volatile bool _stopped;
 
     public PacingThread(string name)
@@ -23,7 +22,7 @@ internal sealed class PacingThread : IDisposable
     public Task WaitUntilAsync(long deadline, CancellationToken cancellationToken)
     {
         // Synchronous continuations on purpose: the sender runs on the pacing thread right after the wake-up.
-        var waiter = new TaskCompletionSource();
+        var waiter = new Waiter(deadline);
         if (cancellationToken.IsCancellationRequested)
         {
             return Task.FromCanceled(cancellationToken);
@@ -34,7 +33,6 @@ internal sealed class PacingThread : IDisposable
             return Task.FromCanceled(new CancellationToken(canceled: true));
         }
 
-        _deadline = deadline;
         Volatile.Write(ref _waiter, waiter);
         if (_stopped)
         {
@@ -84,14 +82,33 @@ internal sealed class PacingThread : IDisposable
                 return;
             }
 
-            MonotonicSleep.For(System.Diagnostics.Stopwatch.GetElapsedTime(System.Diagnostics.Stopwatch.GetTimestamp(), _deadline));
+            var waiter = Volatile.Read(ref _waiter);
+            if (waiter is null)
+            {
+                // Nothing left: the wait of this release was served on an earlier one (a cancelled wait's, replaced
+                // before this thread took it).
+                continue;
+            }
+
+            MonotonicSleep.Until(waiter.Deadline);
             if (_stopped)
             {
                 Interlocked.Exchange(ref _waiter, null)?.TrySetCanceled();
                 return;
             }
 
-            Interlocked.Exchange(ref _waiter, null)?.TrySetResult();
+            // Only the wait slept for: a cancelled wait may have been replaced by a later one meanwhile, which must not
+            // complete at the cancelled one's deadline. Its own release brings the thread back for it.
+            if (Interlocked.CompareExchange(ref _waiter, null, waiter) == waiter)
+            {
+                waiter.TrySetResult();
+            }
         }
+    }
+
+    /// <summary>A wait and its deadline (a <see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
+    private sealed class Waiter(long deadline) : TaskCompletionSource
+    {
+        public long Deadline { get; } = deadline;
     }
 }
