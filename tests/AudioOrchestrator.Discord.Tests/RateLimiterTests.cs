@@ -83,15 +83,50 @@ public sealed class RateLimiterTests
         var time = new FakeTimeProvider();
         using var limiter = new IdentifyRateLimiter(maxConcurrency: 2, TimeSpan.FromSeconds(5), time);
         var ct = TestContext.Current.CancellationToken;
-        await limiter.AcquireAsync(0, ct).WaitAsync(TimeSpan.FromSeconds(1), ct);
-        await limiter.AcquireAsync(1, ct).WaitAsync(TimeSpan.FromSeconds(1), ct);
+        using (var shard0 = await limiter.AcquireAsync(0, ct).WaitAsync(TimeSpan.FromSeconds(1), ct))
+        using (var shard1 = await limiter.AcquireAsync(1, ct).WaitAsync(TimeSpan.FromSeconds(1), ct))
+        {
+            shard0.Sent();
+            shard1.Sent();
+        }
+
         var shard2 = limiter.AcquireAsync(2, ct);
         var shard3 = limiter.AcquireAsync(3, ct);
         time.Advance(TimeSpan.FromSeconds(4.99));
         Assert.False(shard2.IsCompleted); // the window has not passed on the limiter's clock
         Assert.False(shard3.IsCompleted);
         time.Advance(TimeSpan.FromSeconds(0.01));
-        await Task.WhenAll(shard2, shard3).WaitAsync(TimeSpan.FromSeconds(5), ct);
+        foreach (var lease in await Task.WhenAll(shard2, shard3).WaitAsync(TimeSpan.FromSeconds(5), ct))
+        {
+            lease.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task The_identify_window_starts_when_the_identify_is_sent_not_when_the_turn_is_granted()
+    {
+        var time = new FakeTimeProvider();
+        using var limiter = new IdentifyRateLimiter(maxConcurrency: 1, TimeSpan.FromSeconds(5), time);
+        var ct = TestContext.Current.CancellationToken;
+        var first = await limiter.AcquireAsync(0, ct).WaitAsync(TimeSpan.FromSeconds(1), ct);
+        var second = limiter.AcquireAsync(1, ct);
+
+        // The first shard's connection takes 3 s to reach Hello: the second waits for its turn meanwhile...
+        time.Advance(TimeSpan.FromSeconds(3));
+        Assert.False(second.IsCompleted);
+        first.Sent();
+        first.Dispose();
+
+        // ...and then a whole window from the first Identify, not from the grant.
+        time.Advance(TimeSpan.FromSeconds(4.99));
+        Assert.False(second.IsCompleted);
+        time.Advance(TimeSpan.FromSeconds(0.01));
+        (await second.WaitAsync(TimeSpan.FromSeconds(5), ct)).Dispose();
+
+        // A turn given back without an Identify leaves the window as it was.
+        var unused = await limiter.AcquireAsync(2, ct).WaitAsync(TimeSpan.FromSeconds(1), ct);
+        unused.Dispose();
+        (await limiter.AcquireAsync(3, ct).WaitAsync(TimeSpan.FromSeconds(1), ct)).Dispose();
     }
 
     [Fact]

@@ -8,7 +8,7 @@ namespace AudioOrchestrator.Discord.Gateway;
 /// <summary>One connection's protocol: Hello, Identify or Resume, heartbeats, and what each opcode does.</summary>
 public sealed partial class DiscordGatewayClient
 {
-    private async Task<GatewayConnectionOutcome> RunConnectionAsync(GatewayResumePoint? resume, CancellationToken stop)
+    private async Task<GatewayConnectionOutcome> RunConnectionAsync(GatewayResumePoint? resume, IdentifyLease? identifyLease, CancellationToken stop)
     {
         var url = WithGatewayQuery(resume?.ResumeUrl ?? _gatewayUrl);
         _state = GatewayConnectionState.Connecting;
@@ -56,7 +56,7 @@ public sealed partial class DiscordGatewayClient
                 {
                     if (m.Op == GatewayOpCode.Hello && heartbeat is null)
                     {
-                        heartbeat = await OnHelloAsync(connection, m.Document.RootElement, buffer.WrittenMemory, resume).ConfigureAwait(false);
+                        heartbeat = await OnHelloAsync(connection, m.Document.RootElement, buffer.WrittenMemory, resume, identifyLease).ConfigureAwait(false);
                         heartbeatLoop = heartbeat is null ? null : HeartbeatLoopAsync(connection, heartbeat);
                         continue;
                     }
@@ -152,7 +152,7 @@ public sealed partial class DiscordGatewayClient
     }
 
     /// <summary>Hello: starts the heartbeat and sends Resume or Identify. Null (and the message dropped) without a valid interval.</summary>
-    private async Task<GatewayHeartbeat?> OnHelloAsync(GatewaySocket connection, JsonElement root, ReadOnlyMemory<byte> raw, GatewayResumePoint? resume)
+    private async Task<GatewayHeartbeat?> OnHelloAsync(GatewaySocket connection, JsonElement root, ReadOnlyMemory<byte> raw, GatewayResumePoint? resume, IdentifyLease? identifyLease)
     {
         if (!root.TryGetProperty("d", out var hello) || hello.ValueKind != JsonValueKind.Object
             || !hello.TryGetProperty("heartbeat_interval", out var intervalElement)
@@ -183,6 +183,9 @@ public sealed partial class DiscordGatewayClient
             var identify = GatewayPayloads.Identify(
                 _options.Token, _options.Intents, Shard, _options.OsProperty, _options.BrowserProperty, _options.DeviceProperty);
             await connection.SendAsync(identify, priority: true, connection.Token).ConfigureAwait(false);
+            // The bucket's next Identify waits a window from now; the other shards of the bucket may queue for it.
+            identifyLease?.Sent();
+            identifyLease?.Dispose();
             Statistics.Identified();
             LogIdentifying(Shard.Id, Shard.Count, _options.Intents);
         }

@@ -258,7 +258,7 @@ public sealed partial class DiscordGatewayClient : IAsyncDisposable
 
     private static TaskCompletionSource<GatewaySocket> NewReadySource() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private async Task RunAsync(Task? firstIdentify, CancellationToken stop)
+    private async Task RunAsync(Task<IdentifyLease>? firstIdentify, CancellationToken stop)
     {
         try
         {
@@ -266,16 +266,17 @@ public sealed partial class DiscordGatewayClient : IAsyncDisposable
             {
                 var resumePoint = _session.ResumePoint;
                 GatewayConnectionOutcome outcome;
+                IdentifyLease? lease = null;
                 try
                 {
                     if (resumePoint is null)
                     {
                         var slot = firstIdentify ?? _identifyLimiter.AcquireAsync(Shard.Id, stop);
                         firstIdentify = null;
-                        await slot.ConfigureAwait(false);
+                        lease = await slot.ConfigureAwait(false);
                     }
 
-                    outcome = await RunConnectionAsync(resumePoint, stop).ConfigureAwait(false);
+                    outcome = await RunConnectionAsync(resumePoint, lease, stop).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (stop.IsCancellationRequested || IsStopping)
                 {
@@ -285,6 +286,10 @@ public sealed partial class DiscordGatewayClient : IAsyncDisposable
                 {
                     LogConnectFailed(Shard.Id, ex.GetType().Name, ex.Message);
                     outcome = new GatewayConnectionOutcome(GatewayCloseAction.Resume, "connect failed", null, ReachedSession: false, ConnectFailed: true);
+                }
+                finally
+                {
+                    lease?.Dispose();
                 }
 
                 if (IsStopping || stop.IsCancellationRequested)
@@ -318,6 +323,8 @@ public sealed partial class DiscordGatewayClient : IAsyncDisposable
         }
         finally
         {
+            // A first turn granted but never used (stopped before connecting) goes back to the bucket's other shards.
+            _ = firstIdentify?.ContinueWith(t => t.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
             if (_state != GatewayConnectionState.Faulted)
             {
                 _state = GatewayConnectionState.Stopped;

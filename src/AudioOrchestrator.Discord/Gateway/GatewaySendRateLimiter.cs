@@ -112,8 +112,13 @@ public sealed class IdentifyRateLimiter : IDisposable
     /// <summary>The <c>max_concurrency</c> in force.</summary>
     public int MaxConcurrency => _buckets.Length;
 
-    /// <summary>Waits until the shard's bucket allows an Identify and takes it.</summary>
-    public async Task AcquireAsync(int shardId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits until the shard's bucket allows an Identify and takes the bucket. The bucket stays taken until the lease is
+    /// disposed, and its window starts when <see cref="IdentifyLease.Sent"/> says the Identify left (what Discord
+    /// counts), not when the bucket was granted: a shard whose connection was slow to reach Hello does not shorten the
+    /// next shard's wait. A lease disposed without <see cref="IdentifyLease.Sent"/> leaves the window as it was.
+    /// </summary>
+    public async Task<IdentifyLease> AcquireAsync(int shardId, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(shardId);
         var bucket = _buckets[shardId % _buckets.Length];
@@ -125,16 +130,16 @@ public sealed class IdentifyRateLimiter : IDisposable
                 var now = _time.GetTimestamp();
                 if (bucket.NextAllowed is not { } next || now >= next)
                 {
-                    bucket.NextAllowed = now + _windowTicks;
-                    return;
+                    return new IdentifyLease(bucket, _time, _windowTicks);
                 }
 
                 await Task.Delay(TimeSpan.FromSeconds((next - now) / (double)_time.TimestampFrequency), _time, cancellationToken).ConfigureAwait(false);
             }
         }
-        finally
+        catch
         {
             bucket.Lock.Release();
+            throw;
         }
     }
 
@@ -147,11 +152,39 @@ public sealed class IdentifyRateLimiter : IDisposable
         }
     }
 
-    private sealed class Bucket
+    internal sealed class Bucket
     {
         public SemaphoreSlim Lock { get; } = new(1, 1);
 
         public long? NextAllowed { get; set; }
+    }
+}
+
+/// <summary>A shard's turn to Identify in its bucket (see <see cref="IdentifyRateLimiter.AcquireAsync"/>).</summary>
+public sealed class IdentifyLease : IDisposable
+{
+    private readonly IdentifyRateLimiter.Bucket _bucket;
+    private readonly TimeProvider _time;
+    private readonly long _windowTicks;
+    private int _released;
+
+    internal IdentifyLease(IdentifyRateLimiter.Bucket bucket, TimeProvider time, long windowTicks)
+    {
+        _bucket = bucket;
+        _time = time;
+        _windowTicks = windowTicks;
+    }
+
+    /// <summary>The Identify was sent now: the bucket's next one waits a window from here.</summary>
+    public void Sent() => _bucket.NextAllowed = _time.GetTimestamp() + _windowTicks;
+
+    /// <summary>Gives the bucket to the next shard.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _released, 1) == 0)
+        {
+            _bucket.Lock.Release();
+        }
     }
 }
 
