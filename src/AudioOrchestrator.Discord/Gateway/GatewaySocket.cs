@@ -127,35 +127,15 @@ internal sealed partial class GatewaySocket : IDisposable
     /// after two seconds. Messages that arrive meanwhile are dropped (a resume replays missed dispatches). Only for
     /// the receive loop itself: nothing else may be receiving.
     /// </summary>
-    public async Task CloseAsync(WebSocketCloseStatus status, string? description)
-    {
-        try
-        {
-            using var timeout = new CancellationTokenSource(CloseTimeout, _time);
-            await _sendLock.WaitAsync(timeout.Token).ConfigureAwait(false);
-            try
-            {
-                if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-                {
-                    await _socket.CloseAsync(status, description, timeout.Token).ConfigureAwait(false);
-                }
-            }
-            finally
-            {
-                _sendLock.Release();
-            }
-        }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
-        {
-            LogCloseFailed(_shardId, ex.Message);
-        }
-    }
+    public Task CloseAsync(WebSocketCloseStatus status, string? description) => CloseAsync(status, description, waitForReply: true);
 
     /// <summary>
     /// Sends a close frame if the socket is still open for sending, without waiting for the server's (a dead peer, a
     /// stop, or the echo of the server's own close); gives up after two seconds.
     /// </summary>
-    public async Task CloseOutputAsync(WebSocketCloseStatus status, string? description)
+    public Task CloseOutputAsync(WebSocketCloseStatus status, string? description) => CloseAsync(status, description, waitForReply: false);
+
+    private async Task CloseAsync(WebSocketCloseStatus status, string? description, bool waitForReply)
     {
         try
         {
@@ -165,7 +145,9 @@ internal sealed partial class GatewaySocket : IDisposable
             {
                 if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
                 {
-                    await _socket.CloseOutputAsync(status, description, timeout.Token).ConfigureAwait(false);
+                    await (waitForReply
+                        ? _socket.CloseAsync(status, description, timeout.Token)
+                        : _socket.CloseOutputAsync(status, description, timeout.Token)).ConfigureAwait(false);
                 }
             }
             finally

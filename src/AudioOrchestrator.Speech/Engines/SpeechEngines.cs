@@ -1,14 +1,9 @@
-using System.ClientModel;
-using System.ClientModel.Primitives;
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using Azure.AI.OpenAI;
-using Azure.Identity;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using OpenAI;
 using OpenAI.Audio;
 
 namespace AudioOrchestrator.Speech;
@@ -48,8 +43,8 @@ public sealed class SpeechEngines : IGuildSpeechEngines, IDisposable
     private readonly ConcurrentDictionary<string, ITextToSpeechClient> _ttsChains = new(StringComparer.Ordinal);
     private readonly ConcurrentBag<IDisposable> _owned = [];
 
-    // Cancelled requests close their connection at once instead of draining the rest (see LanguageModels).
-    private readonly HttpClient _http = new(new SocketsHttpHandler { MaxResponseDrainSize = 0, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
+    // Cancelled requests close their connection at once instead of draining the rest.
+    private readonly HttpClient _http = OpenAIClients.CreateHttpClient();
 
     public SpeechEngines(IOptions<SpeechEngineOptions> options, IServiceProvider services, TimeProvider time, IMeterFactory meters, ILogger<SpeechEngines> logger)
     {
@@ -141,28 +136,9 @@ public sealed class SpeechEngines : IGuildSpeechEngines, IDisposable
         return client;
     }
 
-    private AudioClient OpenAIAudio(string model)
-    {
-        var options = new OpenAIClientOptions { RetryPolicy = new ClientRetryPolicy(maxRetries: 0), Transport = new HttpClientPipelineTransport(_http) };
-        options.AddPolicy(new ErrorBodyPolicy(), PipelinePosition.PerTry);
-        if (!string.IsNullOrWhiteSpace(_options.OpenAI.Endpoint))
-        {
-            options.Endpoint = new Uri(_options.OpenAI.Endpoint);
-        }
+    private AudioClient OpenAIAudio(string model) =>
+        OpenAIClients.OpenAI(_options.OpenAI.Endpoint, _options.OpenAI.ApiKey, _http, new ErrorBodyPolicy()).GetAudioClient(model);
 
-        // Self-hosted OpenAI-compatible servers usually take any key; the SDK needs one.
-        var key = string.IsNullOrWhiteSpace(_options.OpenAI.ApiKey) ? "unused" : _options.OpenAI.ApiKey;
-        return new OpenAIClient(new ApiKeyCredential(key), options).GetAudioClient(model);
-    }
-
-    private AudioClient AzureAudio(string deployment)
-    {
-        var options = new AzureOpenAIClientOptions { RetryPolicy = new ClientRetryPolicy(maxRetries: 0), Transport = new HttpClientPipelineTransport(_http) };
-        options.AddPolicy(new ErrorBodyPolicy(), PipelinePosition.PerTry);
-        var endpoint = new Uri(_options.AzureOpenAI.Endpoint!);
-        var client = string.IsNullOrWhiteSpace(_options.AzureOpenAI.ApiKey)
-            ? new AzureOpenAIClient(endpoint, new DefaultAzureCredential(), options)
-            : new AzureOpenAIClient(endpoint, new ApiKeyCredential(_options.AzureOpenAI.ApiKey), options);
-        return client.GetAudioClient(deployment);
-    }
+    private AudioClient AzureAudio(string deployment) =>
+        OpenAIClients.Azure(_options.AzureOpenAI.Endpoint!, _options.AzureOpenAI.ApiKey, _http, new ErrorBodyPolicy()).GetAudioClient(deployment);
 }

@@ -1,5 +1,3 @@
-using System.ClientModel;
-using System.ClientModel.Primitives;
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Azure.AI.OpenAI;
@@ -58,14 +56,8 @@ public sealed class LanguageModels : ILanguageModels, IDisposable
     private readonly ConcurrentDictionary<string, IChatClient> _clients = new(StringComparer.Ordinal);
     private readonly ConcurrentBag<IDisposable> _owned = [];
 
-    // One HTTP client for every provider. A streamed answer that is cancelled (barge-in, a timeout) must close its
-    // connection at once: by default SocketsHttpHandler first drains up to 1 MB of the rest for up to 2 s to reuse the
-    // connection, so the model would go on generating, and an answer that ends within the drain is never aborted.
-    private readonly HttpClient _http = new(new SocketsHttpHandler
-    {
-        MaxResponseDrainSize = 0,
-        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-    });
+    // One HTTP client for every provider; a cancelled streamed answer (barge-in, a timeout) closes its connection at once.
+    private readonly HttpClient _http = OpenAIClients.CreateHttpClient();
 
     public LanguageModels(IOptions<LlmOptions> options, TimeProvider time, ILoggerFactory loggers, IMeterFactory meters, SecretValues? secrets = null)
     {
@@ -188,26 +180,9 @@ public sealed class LanguageModels : ILanguageModels, IDisposable
         return provider;
     }
 
-    private IChatClient CreateOpenAI(LlmEndpointOptions endpoint)
-    {
-        var options = new OpenAIClientOptions { RetryPolicy = new ClientRetryPolicy(maxRetries: 0), Transport = new HttpClientPipelineTransport(_http) };
-        if (!string.IsNullOrWhiteSpace(endpoint.Endpoint))
-        {
-            options.Endpoint = new Uri(endpoint.Endpoint);
-        }
+    private IChatClient CreateOpenAI(LlmEndpointOptions endpoint) =>
+        OpenAIClients.OpenAI(endpoint.Endpoint, endpoint.ApiKey, _http).GetChatClient(endpoint.Model).AsIChatClient();
 
-        // Self-hosted OpenAI-compatible servers usually take any key; the SDK needs one.
-        var key = string.IsNullOrWhiteSpace(endpoint.ApiKey) ? "unused" : endpoint.ApiKey;
-        return new OpenAIClient(new ApiKeyCredential(key), options).GetChatClient(endpoint.Model).AsIChatClient();
-    }
-
-    private IChatClient CreateAzureOpenAI(LlmEndpointOptions endpoint)
-    {
-        var options = new AzureOpenAIClientOptions { RetryPolicy = new ClientRetryPolicy(maxRetries: 0), Transport = new HttpClientPipelineTransport(_http) };
-        var uri = new Uri(endpoint.Endpoint!);
-        var client = string.IsNullOrWhiteSpace(endpoint.ApiKey)
-            ? new AzureOpenAIClient(uri, new DefaultAzureCredential(), options)
-            : new AzureOpenAIClient(uri, new ApiKeyCredential(endpoint.ApiKey), options);
-        return client.GetChatClient(endpoint.Model).AsIChatClient();
-    }
+    private IChatClient CreateAzureOpenAI(LlmEndpointOptions endpoint) =>
+        OpenAIClients.Azure(endpoint.Endpoint!, endpoint.ApiKey, _http).GetChatClient(endpoint.Model).AsIChatClient();
 }
