@@ -18,7 +18,8 @@ public abstract record SpeakerStreamEvent
 
 /// <summary>
 /// Consecutive 20 ms Opus packets (48 kHz) from one speaker. Frames are batched (3-5 per event)
-/// to cut the stream message rate.
+/// to cut the stream message rate. <see cref="CapturedAt"/> is when the ingress received the first of them: live
+/// audio is policed for sending faster than real time by these times, not by when the speaker grain gets to it.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record OpusFrameBatch(

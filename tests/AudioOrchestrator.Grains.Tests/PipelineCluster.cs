@@ -31,11 +31,14 @@ public class PipelineCluster : IAsyncLifetime
     }
 
     /// <summary>The silo's speech-to-text double (its <see cref="ToneSpeechToText.Calls"/> shows what was transcribed).</summary>
-    public ToneSpeechToText SpeechToText { get; } = new(Phrases);
+    public ToneSpeechToText SpeechToText { get; } = new(Phrases) { Delays = new Dictionary<int, TimeSpan> { [SlowHz] = TimeSpan.FromMilliseconds(1500) } };
+
+    /// <summary>A phrase that takes the speech-to-text double 1.5 s to hear (an engine slowed by a busy host).</summary>
+    public const int SlowHz = 2800;
 
     /// <summary>
     /// Tone phrases: the defaults, plus 1500 Hz for an answer long enough to be talked over (about 9 s), 1900 Hz for a
-    /// misheard wake phrase, 1700 Hz asking for a summary and 2100 Hz a free question.
+    /// misheard wake phrase, 1700 Hz asking for a summary, 2100 Hz a free question and 2800 Hz one slow to hear.
     /// </summary>
     public static IReadOnlyDictionary<int, string> Phrases { get; } = new Dictionary<int, string>(ToneSpeechToText.DefaultPhrases)
     {
@@ -43,6 +46,7 @@ public class PipelineCluster : IAsyncLifetime
         [1700] = "summarize our conversation",
         [1900] = "hey orchestra echo fuzzy wake",
         [2100] = "hey orchestrator what is the capital of france",
+        [SlowHz] = "echo slow to hear",
     };
 
     /// <summary>Configuration of the silo on top of the defaults above.</summary>

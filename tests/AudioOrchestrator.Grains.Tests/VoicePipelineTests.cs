@@ -184,6 +184,30 @@ public sealed class VoicePipelineTests(PipelineCluster fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_slow_transcription_ahead_does_not_cost_the_words_spoken_meanwhile()
+    {
+        // The speaker pauses 400 ms (long enough for the answer to be prepared ahead, too short to end the utterance)
+        // and goes on for a second. Transcribing the first part takes 1.5 s, during which the grain is busy and the
+        // rest of the speech waits in the stream. It must be heard whole: not dropped as "faster than real time" when
+        // it arrives in a burst, and the busy time not taken for a pause that ends the utterance.
+        var session = NewSession();
+        var speaker = new SpeakerRef(session, "slowly-heard");
+        var audio = TestAudio.Concat(
+            TestAudio.Silence(200), TestAudio.Tone(PipelineCluster.SlowHz, 500), TestAudio.Silence(400), TestAudio.Tone(PipelineCluster.SlowHz, 1000));
+        var grain = fixture.Client.GetGrain<IConversationGrain>(session);
+
+        var sent = await LiveSpeaker.SendAsync(fixture.ClientServices, speaker, audio, 0, TestContext.Current.CancellationToken);
+        await TestWait.UntilAsync(async () => (await grain.GetSnapshotAsync())?.History.Count > 0, "the slowly heard speaker's answer", TimeSpan.FromSeconds(30));
+
+        var turn = Assert.Single((await grain.GetSnapshotAsync())!.History);
+        Assert.Equal(("echo slow to hear", "slow to hear"), (turn.Transcript, turn.ResponseText));
+        Assert.InRange(turn.Timings!.AudioMs, 1900, 2800); // both parts and the pause between them, then the end silence
+        var status = await fixture.Client.GetGrain<ISpeakerGrain>(speaker.StreamKey).GetStatusAsync();
+        Assert.Equal(sent, status.FramesReceived);
+        Assert.Equal(2, fixture.SpeechToText.Frequencies.Count(f => Math.Abs(f - PipelineCluster.SlowHz) < 200)); // ahead, then whole
+    }
+
+    [Fact]
     public async Task Live_speaker_who_stops_sending_packets_still_gets_an_answer()
     {
         // A client that stops sending in the middle of speech (it vanished): no silence frames, no end marker. The gap

@@ -33,6 +33,9 @@ public sealed class ToneSpeechToText(IReadOnlyDictionary<int, string> phrasesByH
     /// <summary>The pitch of every call's audio, in order (tests running side by side tell their calls apart by it).</summary>
     public IReadOnlyCollection<double> Frequencies => _frequencies;
 
+    /// <summary>How long hearing a phrase takes, by pitch (none: instant), to stand for an engine slowed by load.</summary>
+    public IReadOnlyDictionary<int, TimeSpan> Delays { get; init; } = new Dictionary<int, TimeSpan>();
+
     public async Task<SpeechToTextResponse> GetTextAsync(Stream audioSpeechStream, SpeechToTextOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(audioSpeechStream);
@@ -43,6 +46,11 @@ public sealed class ToneSpeechToText(IReadOnlyDictionary<int, string> phrasesByH
         var frequency = TestAudio.EstimateFrequency(audio);
         _frequencies.Enqueue(frequency);
         var match = phrasesByHz.FirstOrDefault(p => Math.Abs(p.Key - frequency) <= p.Key * 0.08);
+        if (match.Value is not null && Delays.TryGetValue(match.Key, out var delay))
+        {
+            await Task.Delay(delay, cancellationToken);
+        }
+
         return new SpeechToTextResponse(match.Value ?? "");
     }
 

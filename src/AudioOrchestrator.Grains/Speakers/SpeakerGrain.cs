@@ -140,7 +140,7 @@ public sealed partial class SpeakerGrain(
         }
 
         _framesReceived += batch.Frames.Length;
-        var push = input.PushPackets(batch.FirstSequence, batch.Frames, now);
+        var push = input.PushPackets(batch.FirstSequence, batch.Frames, batch.CapturedAt, now);
         if (push.CorruptPackets > 0)
         {
             _corruptFrames += push.CorruptPackets;
@@ -157,6 +157,7 @@ public sealed partial class SpeakerGrain(
         metrics.FramesReceived.Add(batch.Frames.Length);
         await ApplyBargeInAsync(input);
         await HandleCompletedAsync(input, push.Utterances);
+        input.PacketsHandled(clock.GetUtcNow());
     }
 
     private async Task OnInputEndedAsync(SpeakerInputEnded ended)

@@ -34,7 +34,7 @@ public sealed class SpeakerInput : IDisposable
         StartedAt = startedAt;
         TraceParent = traceParent;
         LastActivityAt = now;
-        LastPacketAt = now;
+        QuietSince = now;
         HeardUntil = now;
     }
 
@@ -58,8 +58,12 @@ public sealed class SpeakerInput : IDisposable
     /// <summary>The last time anything arrived for this input.</summary>
     public DateTimeOffset LastActivityAt { get; private set; }
 
-    /// <summary>Live audio: when the last packet arrived.</summary>
-    public DateTimeOffset LastPacketAt { get; private set; }
+    /// <summary>
+    /// Live audio: since when no packet has been waiting for the grain, i.e. when it last finished handling packets. A
+    /// packet gap is counted from here, not from when the packets came in: packets that arrive while the grain is busy
+    /// (transcribing the utterance prepared ahead, say) wait in the stream, they are not missing.
+    /// </summary>
+    public DateTimeOffset QuietSince { get; private set; }
 
     /// <summary>Live audio: up to when audio (packets or the silence fed for a gap) has been heard.</summary>
     public DateTimeOffset HeardUntil { get; private set; }
@@ -77,20 +81,34 @@ public sealed class SpeakerInput : IDisposable
     public void Touch(DateTimeOffset now) => LastActivityAt = now;
 
     /// <summary>
-    /// Pushes consecutive packets numbered from <paramref name="firstSequence"/>. Live packets are policed by the
-    /// rate guard and mark the time of the last packet.
+    /// Pushes consecutive packets numbered from <paramref name="firstSequence"/>, which reached the ingress at
+    /// <paramref name="arrivedAt"/>. Live packets are policed by the rate guard on their arrival times (how fast the
+    /// speaker sends), not on when the grain gets to them (how busy the grain was), and mark the time of the last packet.
     /// </summary>
-    public InputPush PushPackets(long firstSequence, IReadOnlyList<byte[]> frames, DateTimeOffset now)
+    public InputPush PushPackets(long firstSequence, IReadOnlyList<byte[]> frames, DateTimeOffset arrivedAt, DateTimeOffset now)
     {
         Begin(now);
         if (IsLive)
         {
-            LastPacketAt = now;
+            QuietSince = now;
             HeardUntil = now;
         }
 
-        var outcome = Pipeline.PushBatch(firstSequence, frames, IsLive ? now : null, _completed);
+        var outcome = Pipeline.PushBatch(firstSequence, frames, IsLive ? arrivedAt : null, _completed);
         return new InputPush(TakeCompleted(), outcome.CorruptPackets, outcome.RateLimitedPackets);
+    }
+
+    /// <summary>
+    /// The grain finished handling a push of packets at <paramref name="now"/> (recognition included): the packet gap
+    /// is counted from here, so time spent busy is not taken for silence. The silence fed for a real gap still starts
+    /// at the last packet (<see cref="HeardUntil"/>), so utterance times stay true.
+    /// </summary>
+    public void PacketsHandled(DateTimeOffset now)
+    {
+        if (IsLive && now > QuietSince)
+        {
+            QuietSince = now;
+        }
     }
 
     /// <summary>Feeds <paramref name="duration"/> of silence (time without packets from a live speaker).</summary>
@@ -111,7 +129,7 @@ public sealed class SpeakerInput : IDisposable
     }
 
     /// <summary>
-    /// Live audio without packets since <see cref="LastPacketAt"/>: the silence to feed now, in steps no longer than
+    /// Live audio without packets since <see cref="QuietSince"/>: the silence to feed now, in steps no longer than
     /// <paramref name="step"/> (each to be pushed on its own, so a late timer tick cannot jump over the preemptive point
     /// to the end of the utterance). Nothing while the gap is shorter than <paramref name="packetGap"/>, or, when the
     /// last frame heard was speech, than <paramref name="midSpeechGap"/>: packets that stop mid-speech are late (a busy
@@ -120,7 +138,7 @@ public sealed class SpeakerInput : IDisposable
     public IReadOnlyList<TimeSpan> TakeGapSilence(DateTimeOffset now, TimeSpan packetGap, TimeSpan midSpeechGap, TimeSpan step)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(step, TimeSpan.Zero);
-        var gap = now - LastPacketAt;
+        var gap = now - QuietSince;
         if (!IsLive || gap < packetGap || (Bursts.LastFrameWasSpeech && gap < midSpeechGap))
         {
             return [];
@@ -138,7 +156,7 @@ public sealed class SpeakerInput : IDisposable
     }
 
     /// <summary>Live audio that has been silent longer than <paramref name="idleTimeout"/> and holds no open speech.</summary>
-    public bool IsIdle(DateTimeOffset now, TimeSpan idleTimeout) => IsLive && !Pipeline.InSpeech && now - LastPacketAt > idleTimeout;
+    public bool IsIdle(DateTimeOffset now, TimeSpan idleTimeout) => IsLive && !Pipeline.InSpeech && now - QuietSince > idleTimeout;
 
     public void Dispose()
     {

@@ -32,7 +32,7 @@ public sealed class UtteranceRecognizerTests
     {
         var input = SpeakerInputTests.Open(live: false, "upload-1", T0, SpeakerInputTests.Settings(mode));
         var packets = SpeakerInputTests.Packets(TestAudio.Question(hz));
-        var utterances = input.PushPackets(0, packets, T0).Utterances.Concat(input.Flush(T0).Utterances).ToList();
+        var utterances = input.PushPackets(0, packets, T0, T0).Utterances.Concat(input.Flush(T0).Utterances).ToList();
         return (input, Assert.Single(utterances));
     }
 
