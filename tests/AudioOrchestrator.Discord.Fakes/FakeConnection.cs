@@ -162,6 +162,11 @@ public sealed class FakeConnection
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     ClientCloseStatus = (int?)_socket.CloseStatus;
+                    if (_server.Options.IgnoreClientClose)
+                    {
+                        await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+                    }
+
                     if (_socket.State == WebSocketState.CloseReceived)
                     {
                         await CloseAsync((int)(_socket.CloseStatus ?? WebSocketCloseStatus.NormalClosure), string.Empty).ConfigureAwait(false);

@@ -6,6 +6,9 @@ public sealed class FakeDiscordOptions
     /// <summary>The only bot token accepted.</summary>
     public string Token { get; set; } = "fake-bot-token.NOT-A-REAL-SECRET";
 
+    /// <summary>Leave a client's close frame unanswered and the connection open (a server that stopped responding).</summary>
+    public bool IgnoreClientClose { get; set; }
+
     /// <summary>Heartbeat interval sent in Hello (Discord: 41250 ms).</summary>
     public int HeartbeatIntervalMs { get; set; } = 41250;
 

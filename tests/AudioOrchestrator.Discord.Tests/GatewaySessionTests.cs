@@ -2,6 +2,8 @@ using System.Text.Json;
 using AudioOrchestrator.Discord.Fakes;
 using AudioOrchestrator.Discord.Gateway;
 using AudioOrchestrator.Discord.Tests.Support;
+using AudioOrchestrator.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace AudioOrchestrator.Discord.Tests;
 
@@ -246,11 +248,38 @@ public sealed class GatewaySessionTests
         {
             await h.Client.StopAsync(TestContext.Current.CancellationToken);
             await h.WaitUntilAsync(() => h.Fake.Connections[0].Ended, "connection ended");
-            // The client sends close 1000 and then cancels its socket without waiting for the server's close: the
-            // frame is almost always read, but the reset can overtake it (seen once in ~10 runs). When read, it is 1000.
-            Assert.True(h.Fake.Connections[0].ClientCloseStatus is null or 1000, $"close status {h.Fake.Connections[0].ClientCloseStatus}");
+            // The client sends close 1000 and waits for the server's reply before it lets the socket go.
+            Assert.Equal(1000, h.Fake.Connections[0].ClientCloseStatus);
+            Assert.Contains("acknowledged the close with 1000", h.Logs.AllText, StringComparison.Ordinal);
             Assert.Equal(GatewayConnectionState.Stopped, h.Client.State);
             Assert.Single(h.Fake.Connections); // StopAsync waited for the connection loop to end: nothing can reconnect
+        }
+    }
+
+    [Fact]
+    public async Task Stop_cuts_the_connection_when_Discord_does_not_answer_the_close_within_two_seconds()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var h = await GatewayHarness.StartAsync(configureFake: o => o.IgnoreClientClose = true, time: time);
+        await using (h)
+        {
+            var stop = h.Client.StopAsync(TestContext.Current.CancellationToken);
+            await h.WaitUntilAsync(() => h.Fake.Connections[0].ClientCloseStatus is not null, "the fake to read the close");
+            Assert.False(stop.IsCompleted); // waiting for the answer
+
+            // The wait starts right after the close is sent; step the clock until it has run out.
+            await TestWait.UntilAsync(
+                () =>
+                {
+                    time.Advance(TimeSpan.FromMilliseconds(500));
+                    return stop.IsCompleted;
+                },
+                "StopAsync to give up on the answer");
+            await stop;
+
+            Assert.Equal(1000, h.Fake.Connections[0].ClientCloseStatus);
+            Assert.Contains("did not answer the close within 2000 ms", h.Logs.AllText, StringComparison.Ordinal);
+            Assert.Equal(GatewayConnectionState.Stopped, h.Client.State);
         }
     }
 

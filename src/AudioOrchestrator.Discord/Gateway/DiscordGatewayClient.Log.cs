@@ -55,4 +55,10 @@ public sealed partial class DiscordGatewayClient
 
     [LoggerMessage(EventId = 4118, Level = LogLevel.Debug, Message = "Shard {ShardId}: the connection dropped while sending a command; retrying on the next session")]
     private partial void LogCommandRetry(int shardId);
+
+    [LoggerMessage(EventId = 4119, Level = LogLevel.Debug, Message = "Shard {ShardId}: Discord acknowledged the close with {CloseCode}")]
+    private partial void LogStopAcknowledged(int shardId, int closeCode);
+
+    [LoggerMessage(EventId = 4120, Level = LogLevel.Warning, Message = "Shard {ShardId}: Discord did not answer the close within {TimeoutMs} ms; the connection is cut")]
+    private partial void LogStopUnacknowledged(int shardId, long timeoutMs);
 }

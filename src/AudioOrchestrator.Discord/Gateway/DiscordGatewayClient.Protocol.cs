@@ -252,7 +252,15 @@ public sealed partial class DiscordGatewayClient
         // Finish the closing handshake by echoing the code.
         await connection.CloseOutputAsync(code is { } c ? (WebSocketCloseStatus)c : WebSocketCloseStatus.Empty, null).ConfigureAwait(false);
         var action = GatewayCloseCodes.Classify(code);
-        LogServerClosed(Shard.Id, code ?? 0, GatewayCloseCodes.Describe(code), description);
+        if (IsStopping)
+        {
+            LogStopAcknowledged(Shard.Id, code ?? 0);
+        }
+        else
+        {
+            LogServerClosed(Shard.Id, code ?? 0, GatewayCloseCodes.Describe(code), description);
+        }
+
         return new GatewayConnectionOutcome(action, "closed by Discord (" + GatewayCloseCodes.Describe(code) + ")", code, connection.ReachedSession);
     }
 

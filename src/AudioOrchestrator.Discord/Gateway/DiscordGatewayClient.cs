@@ -179,7 +179,21 @@ public sealed partial class DiscordGatewayClient : IAsyncDisposable
 
         if (current is not null)
         {
+            // The closing handshake: the connection loop reads Discord's reply and ends; a server that does not reply
+            // in time is cut off below.
             await current.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "shutting down").ConfigureAwait(false);
+            try
+            {
+                await loop.WaitAsync(GatewaySocket.CloseTimeout, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                LogStopUnacknowledged(Shard.Id, (long)GatewaySocket.CloseTimeout.TotalMilliseconds);
+            }
+            catch (DiscordGatewayFatalException)
+            {
+                // Already reported through FatalError and the log.
+            }
         }
 
         await _stopCts!.CancelAsync().ConfigureAwait(false);

@@ -12,7 +12,8 @@ namespace AudioOrchestrator.Discord.Gateway;
 /// </summary>
 internal sealed partial class GatewaySocket : IDisposable
 {
-    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(2);
+    /// <summary>How long a close waits for the send lock and for the server's close reply.</summary>
+    public static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(2);
 
     private readonly ClientWebSocket _socket = new();
     private readonly GatewaySendRateLimiter _limiter;
