@@ -131,7 +131,8 @@ if (Runs("llm"))
     figures["llm_turns"] = llmTurns;
 }
 
-// 5b. Speech engines: cloud speech's first audio (Ogg Opus passed through against WAV re-encoded), a stalled cloud
+// 5b. Speech engines: cloud speech's first audio (Ogg Opus passed through against WAV and PCM re-encoded; a streamed
+//     body's first audio against the whole body), a stalled cloud
 //     transcriber handed to the embedded engine, and the Whisper processor pool on the empty test model.
 if (Runs("speech"))
 {
@@ -140,6 +141,12 @@ if (Runs("speech"))
     Report("cloud_tts_first_audio_overhead_ms_p50", Percentiles.Of(opusOverhead, 50));
     Report("cloud_tts_first_audio_overhead_ms_p99", Percentiles.Of(opusOverhead, 99));
     Report("cloud_tts_first_audio_overhead_ms_p50_wav", Percentiles.Of(wavOverhead, 50));
+    var pcmOverhead = await SpeechProbe.CloudFirstAudioOverheadAsync(AudioOrchestrator.Speech.CloudSpeechFormat.Pcm, 50, ct);
+    Report("cloud_tts_first_audio_overhead_ms_p50_pcm", Percentiles.Of(pcmOverhead, 50));
+    var (streamedFirst, wholeBody) = await SpeechProbe.StreamedAgainstWholeAsync(TimeSpan.FromMilliseconds(20), 10, ct);
+    Report("cloud_tts_streamed_first_audio_ms_p50", Percentiles.Of(streamedFirst, 50));
+    Report("cloud_tts_whole_body_ms_p50", Percentiles.Of(wholeBody, 50));
+    Report("cloud_tts_streamed_first_audio_ratio_to_whole", Percentiles.Of(streamedFirst, 50) / Percentiles.Of(wholeBody, 50));
     var (fallback, embeddedAlone) = await SpeechProbe.SttFallbackAsync(30, ct);
     Report("stt_fallback_ms_p95", Percentiles.Of(fallback, 95));
     Report("stt_fallback_timeout_ms", SpeechProbe.FallbackTimeout.TotalMilliseconds);

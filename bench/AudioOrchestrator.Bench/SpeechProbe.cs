@@ -14,8 +14,8 @@ namespace AudioOrchestrator.Bench;
 
 /// <summary>
 /// The speech engines' own costs, with the real engine registry and clients against the local fake OpenAI server:
-/// cloud speech from the server's first audio byte to the first Opus frame ready to publish (Ogg Opus passed through,
-/// against WAV decoded, resampled and encoded, side by side); a stalled cloud transcriber to the embedded engine's
+/// cloud speech from the server's first audio byte to the first batch of Opus frames ready to publish, the body read as
+/// it streams (Ogg Opus passed through, against WAV and raw PCM resampled and encoded, side by side); a stalled cloud transcriber to the embedded engine's
 /// transcript; and the Whisper processor pool's wait on the empty test model (no contention: the pool's own cost;
 /// 8 speakers on 2 processors: the queueing the bound causes).
 /// </summary>
@@ -36,16 +36,19 @@ public static class SpeechProbe
         for (var i = -3; i < sentences; i++)
         {
             var text = $"Sentence number {i + 10} of the answer is here.";
+            using var writer = new OpusFrameWriter(2);
+            SynthesizedSpeechReader? reader = null;
+            var frames = new List<byte[]>();
             await foreach (var update in tts.GetStreamingAudioAsync(text, cancellationToken: ct))
             {
-                // What the synthesis stage does before its first publish: read the content; Opus packets go out at
-                // once, samples are encoded until a batch (5 frames) and one more are ready.
-                var speech = SynthesizedSpeech.Read(update.Contents.OfType<DataContent>().Single());
-                if (speech.Samples is { } samples)
+                // What the synthesis stage does before its first publish: read the body as it streams in until a
+                // batch (5 frames) and one more are ready. Opus packets pass through; WAV/PCM are resampled and encoded.
+                var content = update.Contents.OfType<DataContent>().Single();
+                reader ??= new SynthesizedSpeechReader(content.MediaType);
+                reader.Append(content.Data.Span, writer, frames);
+                if (frames.Count < 6)
                 {
-                    using var writer = new OpusFrameWriter(2);
-                    var frames = new List<byte[]>();
-                    writer.Write(samples.AsSpan(0, Math.Min(samples.Length, 6 * writer.FrameSamples)), frames);
+                    continue;
                 }
 
                 var ready = Stopwatch.GetTimestamp();
@@ -57,9 +60,57 @@ public static class SpeechProbe
 
                 break;
             }
+
+            reader?.Dispose();
         }
 
         return overhead;
+    }
+
+    /// <summary>
+    /// A server that takes <paramref name="pieceDelay"/> per 100 ms piece of a 2-3 s sentence (a model speaking as it
+    /// generates): from the request to the first batch of frames ready, streamed, against the whole body received
+    /// (what reading it whole would wait for), side by side per sentence.
+    /// </summary>
+    public static async Task<(IReadOnlyList<double> Streamed, IReadOnlyList<double> Whole)> StreamedAgainstWholeAsync(TimeSpan pieceDelay, int sentences, CancellationToken ct)
+    {
+        await using var server = await FakeOpenAiServer.StartAsync();
+        server.Speak = _ => new FakeAudioReply { PieceDelay = pieceDelay };
+        using var services = Engines(server, o =>
+        {
+            o.TextToSpeech.Engine = SpeechEngineKind.OpenAI;
+            o.TextToSpeech.AudioFormat = CloudSpeechFormat.Pcm;
+        });
+        var tts = services.GetRequiredService<SpeechEngines>().TextToSpeech(null);
+        var streamed = new List<double>();
+        var whole = new List<double>();
+        for (var i = -1; i < sentences; i++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            double? firstReady = null;
+            using var writer = new OpusFrameWriter(2);
+            SynthesizedSpeechReader? reader = null;
+            var frames = new List<byte[]>();
+            await foreach (var update in tts.GetStreamingAudioAsync($"Sentence {i} of a long answer that goes on.", cancellationToken: ct))
+            {
+                var content = update.Contents.OfType<DataContent>().Single();
+                reader ??= new SynthesizedSpeechReader(content.MediaType);
+                reader.Append(content.Data.Span, writer, frames);
+                if (frames.Count >= 6)
+                {
+                    firstReady ??= Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                }
+            }
+
+            reader?.Dispose();
+            if (i >= 0)
+            {
+                streamed.Add(firstReady ?? double.NaN);
+                whole.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+        }
+
+        return (streamed, whole);
     }
 
     /// <summary>Total time of a transcription whose cloud engine stalls, and the embedded engine's own time for the same audio.</summary>

@@ -111,6 +111,25 @@ public sealed class CloudSpeechTests(CloudSpeechServiceFixture service) : IClass
     }
 
     [Fact]
+    public async Task Speech_whose_body_breaks_off_inside_an_ogg_page_is_said_up_to_the_break_and_the_turn_is_kept()
+    {
+        var session = "cut-" + Guid.NewGuid().ToString("N")[..8];
+        service.Server.Transcribe = _ => FakeAudioReply.Transcribed("echo the quick brown fox jumps over the lazy dog");
+        service.Server.Speak = _ => new FakeAudioReply { CutAfterBytes = 6000 };
+
+        var body = await UploadAsync(session, "something long");
+
+        Assert.Equal("the quick brown fox jumps over the lazy dog", body.ResponseText);
+        using var audio = await service.Http.GetAsync(body.ResponseAudioUrl, Ct);
+        var wav = WavCodec.Decode(await audio.Content.ReadAsByteArrayAsync(Ct));
+        var whole = ToneTextToSpeech.Speak(body.ResponseText!).Duration;
+        Assert.InRange(wav.Duration, TimeSpan.FromMilliseconds(200), whole - TimeSpan.FromMilliseconds(200)); // the part that came whole
+        Assert.Contains(service.Logs.Lines, l => l.Contains("the speech engine's audio broke off", StringComparison.Ordinal));
+        var snapshot = await service.Http.GetFromJsonAsync<SessionSnapshot>($"/api/v1/sessions/{session}", Ct);
+        Assert.Equal(body.ResponseText, Assert.Single(snapshot!.History).ResponseText);
+    }
+
+    [Fact]
     public async Task A_failing_transcriber_and_a_stalled_voice_hand_the_turn_to_the_embedded_engines()
     {
         var session = "fallback-" + Guid.NewGuid().ToString("N")[..8];

@@ -63,27 +63,9 @@ public static class OggOpusReader
     /// <exception cref="InvalidDataException">The data is not a complete, well-formed Ogg Opus stream.</exception>
     public static OggOpusStream Read(ReadOnlySpan<byte> data)
     {
-        var assembler = new OggPacketAssembler();
-        var packets = new List<byte[]>();
-        var offset = 0;
-        while (offset < data.Length)
-        {
-            offset += assembler.AddPage(data[offset..], packets);
-        }
-
-        assembler.Finish();
-        if (packets.Count < 2)
-        {
-            throw new InvalidDataException("The Ogg data is not Opus: it does not start with an OpusHead packet.");
-        }
-
-        var head = OpusHead.Parse(packets[0], packets[1]);
-        var audio = packets.GetRange(2, packets.Count - 2);
-        for (var i = 0; i < audio.Count; i++)
-        {
-            OpusHead.CheckAudioPacket(audio[i], i);
-        }
-
-        return new OggOpusStream(head.Channels, head.PreSkip, audio);
+        var reader = new OggOpusStreamReader();
+        var audio = reader.Append(data);
+        reader.Complete();
+        return new OggOpusStream(reader.Head!.Channels, reader.Head.PreSkip, audio);
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using AudioOrchestrator.Contracts;
 using AudioOrchestrator.Speech;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace AudioOrchestrator.Grains.Synthesis;
@@ -13,7 +14,8 @@ namespace AudioOrchestrator.Grains.Synthesis;
 /// session's synthesis.
 /// </summary>
 [Orleans.Placement.PreferLocalPlacement]
-public sealed class SpeechSynthesisGrain(ITextToSpeechClient textToSpeech, IOptions<SynthesisOptions> options, IGuildSpeechEngines? guildSpeech = null)
+public sealed partial class SpeechSynthesisGrain(
+    ITextToSpeechClient textToSpeech, IOptions<SynthesisOptions> options, ILogger<SpeechSynthesisGrain> logger, IGuildSpeechEngines? guildSpeech = null)
     : Grain, ISpeechSynthesisGrain
 {
     private readonly Dictionary<string, CancellationTokenSource> _speaking = new(StringComparer.Ordinal);
@@ -84,29 +86,34 @@ public sealed class SpeechSynthesisGrain(ITextToSpeechClient textToSpeech, IOpti
 
         if (!string.IsNullOrWhiteSpace(request.Text))
         {
-            await foreach (var update in _textToSpeech.GetStreamingAudioAsync(request.Text, cancellationToken: cancellationToken))
+            SynthesizedSpeechReader? reader = null;
+            try
             {
-                foreach (var content in update.Contents.OfType<DataContent>())
+                // The engine's audio is read as it arrives (a cloud engine streams its body), a piece at a time, so
+                // the first frames leave before the sentence has been received or encoded.
+                await foreach (var update in _textToSpeech.GetStreamingAudioAsync(request.Text, cancellationToken: cancellationToken))
                 {
-                    var speech = SynthesizedSpeech.Read(content);
-                    if (speech.Packets is { } packets)
+                    foreach (var content in update.Contents.OfType<DataContent>())
                     {
-                        // 20 ms Opus packets from the engine go out as they are.
-                        writer.Flush(frames);
-                        frames.AddRange(packets);
-                        await PublishAsync(all: false);
-                        continue;
-                    }
-
-                    // Encode and publish batch by batch, so the first frames leave before the sentence is encoded.
-                    var mono = speech.Samples!;
-                    var step = batchSize * writer.FrameSamples;
-                    for (var offset = 0; offset < mono.Length; offset += step)
-                    {
-                        writer.Write(mono.AsSpan(offset, Math.Min(step, mono.Length - offset)), frames);
-                        await PublishAsync(all: false);
+                        reader ??= new SynthesizedSpeechReader(content.MediaType);
+                        for (var offset = 0; offset < content.Data.Length; offset += ReadPiece)
+                        {
+                            reader.Append(content.Data.Span.Slice(offset, Math.Min(ReadPiece, content.Data.Length - offset)), writer, frames);
+                            await PublishAsync(all: false);
+                        }
                     }
                 }
+
+                reader?.Complete(writer, frames);
+            }
+            catch (InvalidDataException ex)
+            {
+                // What came whole is said; the turn goes on without the rest of this sentence.
+                LogBadSpeech(logger, ex, request.SessionId, request.TurnId, (int)(sequence - request.FirstSequence) + frames.Count);
+            }
+            finally
+            {
+                reader?.Dispose();
             }
 
             writer.Flush(frames);
@@ -116,4 +123,10 @@ public sealed class SpeechSynthesisGrain(ITextToSpeechClient textToSpeech, IOpti
         var totalMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         return new SynthesisResult(firstAudioMs ?? totalMs, totalMs, (int)(sequence - request.FirstSequence));
     }
+
+    /// <summary>Bytes of engine audio read between publishes (about 100 ms of 22-24 kHz PCM).</summary>
+    private const int ReadPiece = 4096;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId} turn {TurnId}: the speech engine's audio broke off ({Frames} frames were played)")]
+    private static partial void LogBadSpeech(ILogger logger, Exception exception, string sessionId, string turnId, int frames);
 }

@@ -5,8 +5,8 @@ namespace AudioOrchestrator.Speech;
 
 /// <summary>
 /// Speech-to-text over a chain of engines: the utterance goes to the first engine whose breaker is closed; one that
-/// fails or has no transcript within the first-byte time hands the same audio to the next, ending with the embedded
-/// engine. The caller's language (or the chain's) is passed on.
+/// fails or has no transcript within the first-byte time (for a streaming engine: no first words) hands the same audio
+/// to the next, ending with the embedded engine. The caller's language (or the chain's) is passed on.
 /// </summary>
 internal sealed class FallbackSpeechToTextClient(SpeechEngineChain<ISpeechToTextClient> chain, string? language) : ISpeechToTextClient
 {
@@ -20,9 +20,23 @@ internal sealed class FallbackSpeechToTextClient(SpeechEngineChain<ISpeechToText
             async (engine, ct, firstByte) =>
             {
                 // A fresh stream per engine: an adapter may dispose the one it is given.
-                var response = await engine.Client.GetTextAsync(new MemoryStream(audio, writable: false), effective, ct).ConfigureAwait(false);
-                firstByte();
-                return response;
+                var audioStream = new MemoryStream(audio, writable: false);
+                if (engine.Client is not CloudSpeechToTextClient { Streaming: true })
+                {
+                    var response = await engine.Client.GetTextAsync(audioStream, effective, ct).ConfigureAwait(false);
+                    firstByte();
+                    return response;
+                }
+
+                // Streamed: the first words are the first byte; the rest may take as long as the speech is.
+                List<SpeechToTextResponseUpdate> updates = [];
+                await foreach (var update in engine.Client.GetStreamingTextAsync(audioStream, effective, ct).ConfigureAwait(false))
+                {
+                    firstByte();
+                    updates.Add(update);
+                }
+
+                return CloudSpeechToTextClient.Join(updates);
             },
             cancellationToken).ConfigureAwait(false);
     }

@@ -10,17 +10,18 @@ namespace AudioOrchestrator.Speech;
 /// </summary>
 internal sealed class FallbackTextToSpeechClient(SpeechEngineChain<ITextToSpeechClient> chain, string? voice, double? speed) : ITextToSpeechClient
 {
-    public async Task<TextToSpeechResponse> GetAudioAsync(string text, TextToSpeechOptions? options = null, CancellationToken cancellationToken = default)
+    /// <summary>The whole sentence from the first engine that delivers it whole and well-formed (a truncated body falls back too).</summary>
+    public Task<TextToSpeechResponse> GetAudioAsync(string text, TextToSpeechOptions? options = null, CancellationToken cancellationToken = default)
     {
-        List<AIContent> contents = [];
-        string? model = null;
-        await foreach (var update in GetStreamingAudioAsync(text, options, cancellationToken).ConfigureAwait(false))
-        {
-            contents.AddRange(update.Contents);
-            model ??= update.ModelId;
-        }
-
-        return new TextToSpeechResponse(contents) { ModelId = model };
+        ArgumentNullException.ThrowIfNull(text);
+        return chain.RunAsync(
+            async (engine, ct, firstByte) =>
+            {
+                var response = await engine.Client.GetAudioAsync(text, EngineOptions(engine, options), ct).ConfigureAwait(false);
+                firstByte();
+                return response;
+            },
+            cancellationToken);
     }
 
     public async IAsyncEnumerable<TextToSpeechResponseUpdate> GetStreamingAudioAsync(
@@ -32,14 +33,7 @@ internal sealed class FallbackTextToSpeechClient(SpeechEngineChain<ITextToSpeech
         var (enumerator, first) = await chain.RunAsync<(IAsyncEnumerator<TextToSpeechResponseUpdate>, TextToSpeechResponseUpdate?)>(
             async (engine, ct, firstByte) =>
             {
-                var engineOptions = options?.Clone() ?? new TextToSpeechOptions();
-                if (engine.Kind != SpeechEngineKind.Embedded)
-                {
-                    engineOptions.VoiceId ??= voice;
-                    engineOptions.Speed ??= (float?)speed;
-                }
-
-                var e = engine.Client.GetStreamingAudioAsync(text, engineOptions, ct).GetAsyncEnumerator(ct);
+                var e = engine.Client.GetStreamingAudioAsync(text, EngineOptions(engine, options), ct).GetAsyncEnumerator(ct);
                 try
                 {
                     var any = await e.MoveNextAsync().ConfigureAwait(false);
@@ -67,6 +61,19 @@ internal sealed class FallbackTextToSpeechClient(SpeechEngineChain<ITextToSpeech
                 yield return enumerator.Current;
             }
         }
+    }
+
+    /// <summary>The caller's options with the chain's voice and speed for cloud engines.</summary>
+    private TextToSpeechOptions EngineOptions(SpeechEngineLink<ITextToSpeechClient> engine, TextToSpeechOptions? options)
+    {
+        var engineOptions = options?.Clone() ?? new TextToSpeechOptions();
+        if (engine.Kind != SpeechEngineKind.Embedded)
+        {
+            engineOptions.VoiceId ??= voice;
+            engineOptions.Speed ??= (float?)speed;
+        }
+
+        return engineOptions;
     }
 
     public object? GetService(Type serviceType, object? serviceKey = null)

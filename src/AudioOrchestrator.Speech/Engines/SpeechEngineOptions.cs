@@ -72,7 +72,8 @@ public sealed class SpeechStageOptions
     /// <summary>
     /// Text-to-speech: what cloud engines are asked for. <see cref="CloudSpeechFormat.Opus"/> (Ogg Opus at 48 kHz) is
     /// sent to the voice channel packet by packet without decoding when its packets are 20 ms;
-    /// <see cref="CloudSpeechFormat.Wav"/> for servers without Opus.
+    /// <see cref="CloudSpeechFormat.Wav"/> or <see cref="CloudSpeechFormat.Pcm"/> for servers without Opus (resampled and
+    /// encoded as they arrive).
     /// </summary>
     public CloudSpeechFormat AudioFormat { get; set; } = CloudSpeechFormat.Opus;
 
@@ -93,6 +94,9 @@ public enum CloudSpeechFormat
 
     /// <summary>WAV (OpenAI <c>wav</c>).</summary>
     Wav,
+
+    /// <summary>Raw 16-bit mono PCM at 24 kHz (OpenAI <c>pcm</c>): no container, the least latency to the first sample.</summary>
+    Pcm,
 }
 
 /// <summary>Whisper.net in-process.</summary>
@@ -129,11 +133,21 @@ public sealed class OpenAISpeechOptions
     /// <summary>Transcription model (<c>gpt-4o-mini-transcribe</c>, <c>whisper-1</c>, or a self-hosted model id).</summary>
     public string TranscriptionModel { get; set; } = "gpt-4o-mini-transcribe";
 
+    /// <summary>
+    /// Ask for the transcript as a stream of text deltas (<c>stream=true</c>), so the first-byte timeout counts to the
+    /// first words rather than the whole transcript. Null: only for the models OpenAI streams (names starting
+    /// <c>gpt-4o</c>); a plain request otherwise (<c>whisper-1</c>, most self-hosted servers).
+    /// </summary>
+    public bool? StreamTranscription { get; set; }
+
     /// <summary>Speech model (<c>gpt-4o-mini-tts</c>, <c>tts-1</c>, or a self-hosted model id).</summary>
     public string SpeechModel { get; set; } = "gpt-4o-mini-tts";
 
     /// <summary>Voice of the speech model.</summary>
     public string Voice { get; set; } = "alloy";
+
+    /// <summary>Whether transcription requests stream (<see cref="StreamTranscription"/>, or decided by the model).</summary>
+    public bool StreamsTranscription => StreamTranscription ?? TranscriptionModel.StartsWith("gpt-4o", StringComparison.OrdinalIgnoreCase);
 }
 
 /// <summary>Azure OpenAI: the resource endpoint, the two deployments, and a key or Entra ID.</summary>
@@ -150,6 +164,9 @@ public sealed class AzureOpenAISpeechOptions
 
     /// <summary>Deployment of a speech model.</summary>
     public string? SpeechDeployment { get; set; }
+
+    /// <summary>Ask for the transcript as a stream of text deltas; set it when the deployment's model streams (gpt-4o-transcribe, gpt-4o-mini-transcribe).</summary>
+    public bool StreamTranscription { get; set; }
 
     /// <summary>Voice of the speech model.</summary>
     public string Voice { get; set; } = "alloy";

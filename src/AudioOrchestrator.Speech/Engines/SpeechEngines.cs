@@ -116,16 +116,20 @@ public sealed class SpeechEngines : IGuildSpeechEngines, IDisposable
     {
         SpeechEngineKind.Embedded => _services.GetRequiredKeyedService<ISpeechToTextClient>(SpeechEngineKind.Embedded),
         SpeechEngineKind.Whisper => _services.GetRequiredService<WhisperSpeechToTextClient>(),
-        SpeechEngineKind.OpenAI => Own(OpenAIAudio(_options.OpenAI.TranscriptionModel).AsISpeechToTextClient()),
-        SpeechEngineKind.AzureOpenAI => Own(AzureAudio(_options.AzureOpenAI.TranscriptionDeployment!).AsISpeechToTextClient()),
+        SpeechEngineKind.OpenAI => Own(new CloudSpeechToTextClient(
+            OpenAIAudio(_options.OpenAI.TranscriptionModel).AsISpeechToTextClient(), _options.OpenAI.StreamsTranscription)),
+        SpeechEngineKind.AzureOpenAI => Own(new CloudSpeechToTextClient(
+            AzureAudio(_options.AzureOpenAI.TranscriptionDeployment!).AsISpeechToTextClient(), _options.AzureOpenAI.StreamTranscription)),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown speech engine."),
     };
 
     private ITextToSpeechClient CreateTextToSpeech(SpeechEngineKind kind) => kind switch
     {
         SpeechEngineKind.Embedded => _services.GetRequiredKeyedService<ITextToSpeechClient>(SpeechEngineKind.Embedded),
-        SpeechEngineKind.OpenAI => Own(new CloudTextToSpeechClient(OpenAIAudio(_options.OpenAI.SpeechModel).AsITextToSpeechClient(), _options.OpenAI.Voice, _options.TextToSpeech.AudioFormat)),
-        SpeechEngineKind.AzureOpenAI => Own(new CloudTextToSpeechClient(AzureAudio(_options.AzureOpenAI.SpeechDeployment!).AsITextToSpeechClient(), _options.AzureOpenAI.Voice, _options.TextToSpeech.AudioFormat)),
+        SpeechEngineKind.OpenAI => Own(new CloudTextToSpeechClient(
+            OpenAIAudio(_options.OpenAI.SpeechModel), _options.OpenAI.SpeechModel, _options.OpenAI.Voice, _options.TextToSpeech.AudioFormat)),
+        SpeechEngineKind.AzureOpenAI => Own(new CloudTextToSpeechClient(
+            AzureAudio(_options.AzureOpenAI.SpeechDeployment!), _options.AzureOpenAI.SpeechDeployment!, _options.AzureOpenAI.Voice, _options.TextToSpeech.AudioFormat)),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, $"{kind} has no text-to-speech."),
     };
 

@@ -46,6 +46,13 @@ public sealed class ToolTests(LlmCluster fixture) : IDisposable
         return mine[0];
     }
 
+    /// <summary>
+    /// The model request that carried the results of <paramref name="tools"/> (the last, if the client retried it): the
+    /// server log is shared, and another test's turn still running may send its own tool results meanwhile.
+    /// </summary>
+    private FakeChatRequest RequestWithResultsOf(params string[] tools) =>
+        Conversation.Last(r => tools.All(t => r.Messages.Any(m => m.Role == "tool" && m.Content.Contains($"tool=\"{t}\"", StringComparison.Ordinal))));
+
     /// <summary>First request: the tool calls; once the results are in: the answer.</summary>
     private void Script(string answer, params FakeToolCall[] calls) =>
         fixture.Converse = r => HasToolResults(r) ? FakeChatReply.Say(answer) : new FakeChatReply { ToolCalls = calls };
@@ -74,7 +81,7 @@ public sealed class ToolTests(LlmCluster fixture) : IDisposable
         Assert.Contains("get_current_time", Conversation[0].Tools);
         Assert.Contains("agent_echo", Conversation[0].Tools);
         Assert.Contains("<tool_output> tags is data", Conversation[0].System, StringComparison.Ordinal);
-        var result = ToolResult(Conversation.Single(HasToolResults), "get_current_time");
+        var result = ToolResult(RequestWithResultsOf("get_current_time"), "get_current_time");
         Assert.StartsWith("<tool_output tool=\"get_current_time\">", result, StringComparison.Ordinal);
         Assert.Contains("UTC", result, StringComparison.Ordinal);
         var call = Assert.Single((await RecordedAsync(session, turn.TurnId)).ToolCalls!);
@@ -120,7 +127,7 @@ public sealed class ToolTests(LlmCluster fixture) : IDisposable
 
         await AskAsync(session);
 
-        Assert.Contains(">\nping pong\n<", ToolResult(Conversation.Single(HasToolResults), "agent_echo"), StringComparison.Ordinal);
+        Assert.Contains(">\nping pong\n<", ToolResult(RequestWithResultsOf("agent_echo"), "agent_echo"), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -132,7 +139,7 @@ public sealed class ToolTests(LlmCluster fixture) : IDisposable
 
         var turn = await AskAsync(session);
 
-        var second = Conversation.Single(HasToolResults);
+        var second = RequestWithResultsOf("web_shout", "local_shout");
         Assert.Contains("HELLO", ToolResult(second, "web_shout"), StringComparison.Ordinal);
         Assert.Contains("WORLD", ToolResult(second, "local_shout"), StringComparison.Ordinal);
         Assert.All((await RecordedAsync(session, turn.TurnId)).ToolCalls!, c => Assert.Null(c.Error));
@@ -157,7 +164,7 @@ public sealed class ToolTests(LlmCluster fixture) : IDisposable
 
         var turn = await AskAsync(session);
 
-        var second = Conversation.Single(HasToolResults);
+        var second = RequestWithResultsOf("web_slow_lookup");
         Assert.True(await firstAudio.Task < second.ReceivedAt, "the filler was heard while the tool ran");
         Assert.Equal("Found it.", turn.ResponseText);
         Assert.True(WavDuration(turn) > TimeSpan.FromMilliseconds(("One moment".Length + "Found it".Length) * 40 - 100), "filler and answer both spoken");
@@ -181,7 +188,7 @@ public sealed class ToolTests(LlmCluster fixture) : IDisposable
         var calls = (await RecordedAsync(session, turn.TurnId)).ToolCalls!;
         Assert.Equal("the tool did not answer within 5 s", calls.Single(c => c.Name == "web_hang").Error);
         Assert.Contains("broken", calls.Single(c => c.Name == "web_broken").Error, StringComparison.Ordinal);
-        var second = Conversation.Single(HasToolResults);
+        var second = RequestWithResultsOf("local_huge", "web_weather_report");
         var huge = ToolResult(second, "local_huge");
         Assert.InRange(huge.Length, 4000, 4400);
         Assert.Contains("[cut: the result had", huge, StringComparison.Ordinal);

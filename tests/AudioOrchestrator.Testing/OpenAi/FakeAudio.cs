@@ -9,7 +9,8 @@ namespace AudioOrchestrator.Testing.OpenAi;
 /// <param name="Audio">The uploaded file's bytes.</param>
 /// <param name="Authorization">The Authorization header (OpenAI).</param>
 /// <param name="ApiKey">The api-key header (Azure OpenAI).</param>
-public sealed record FakeTranscriptionRequest(string Path, string? Model, string? Language, string? ResponseFormat, string? FileName, byte[] Audio, string? Authorization, string? ApiKey);
+/// <param name="Stream">The <c>stream</c> field was <c>true</c>: the transcript is wanted as server-sent events.</param>
+public sealed record FakeTranscriptionRequest(string Path, string? Model, string? Language, string? ResponseFormat, string? FileName, byte[] Audio, string? Authorization, string? ApiKey, bool Stream = false);
 
 /// <summary>A speech request as the fake server received it (JSON body of <c>/audio/speech</c>).</summary>
 public sealed record FakeSpeechRequest(string Path, string? Model, string Input, string? Voice, string? ResponseFormat, double? Speed, string? Authorization, string? ApiKey)
@@ -20,6 +21,9 @@ public sealed record FakeSpeechRequest(string Path, string? Model, string Input,
     public long FirstByteTimestamp => Interlocked.Read(ref _firstByte);
 
     internal void MarkFirstByte() => Interlocked.CompareExchange(ref _firstByte, System.Diagnostics.Stopwatch.GetTimestamp(), 0);
+
+    /// <summary>True once the whole body was written.</summary>
+    public bool Finished { get; internal set; }
 }
 
 /// <summary>How the fake server answers an audio request.</summary>
@@ -39,6 +43,15 @@ public sealed record FakeAudioReply
 
     /// <summary>Send nothing (not even headers) until the client gives up.</summary>
     public bool StallBeforeHeaders { get; init; }
+
+    /// <summary>A pause before each piece of a chunked speech body or each event of a streamed transcript after the first.</summary>
+    public TimeSpan PieceDelay { get; init; }
+
+    /// <summary>Speech: after the first piece of the body, wait for this before sending the rest (a model still speaking).</summary>
+    public Task? RestOfBody { get; init; }
+
+    /// <summary>Speech: end the body (normally) after this many bytes, e.g. inside an Ogg page.</summary>
+    public int? CutAfterBytes { get; init; }
 
     /// <summary>Extra response headers, e.g. <c>retry-after</c>.</summary>
     public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();

@@ -7,7 +7,9 @@ namespace AudioOrchestrator.Testing.OpenAi;
 /// <summary>
 /// The audio endpoints of the fake server, from the OpenAI API reference: <c>POST /v1/audio/transcriptions</c>
 /// (multipart: <c>file</c>, <c>model</c>, <c>language</c>, <c>response_format</c> of <c>json</c>, <c>text</c> or
-/// <c>verbose_json</c>) and <c>POST /v1/audio/speech</c> (JSON: <c>model</c>, <c>input</c>, <c>voice</c>,
+/// <c>verbose_json</c>; <c>stream=true</c> answers server-sent <c>transcript.text.delta</c> events, one per word, then
+/// <c>transcript.text.done</c>, as gpt-4o-transcribe does, and is refused for <c>whisper-1</c>) and
+/// <c>POST /v1/audio/speech</c> (JSON: <c>model</c>, <c>input</c>, <c>voice</c>,
 /// <c>response_format</c> of <c>opus</c> (Ogg Opus at 48 kHz, 20 ms packets unless <see cref="OpusPacketMilliseconds"/>
 /// says 40), <c>wav</c> or <c>pcm</c>, <c>speed</c>; the body is sent chunked), and the same under
 /// <c>/openai/deployments/{deployment}/</c> for Azure OpenAI.
@@ -40,8 +42,15 @@ public sealed partial class FakeOpenAiServer
         await file.CopyToAsync(audio, context.RequestAborted);
         var request = new FakeTranscriptionRequest(
             context.Request.Path, form["model"].FirstOrDefault(), form["language"].FirstOrDefault(), form["response_format"].FirstOrDefault(),
-            file.FileName, audio.ToArray(), context.Request.Headers.Authorization.FirstOrDefault(), context.Request.Headers["api-key"].FirstOrDefault());
+            file.FileName, audio.ToArray(), context.Request.Headers.Authorization.FirstOrDefault(), context.Request.Headers["api-key"].FirstOrDefault(),
+            string.Equals(form["stream"].FirstOrDefault(), "true", StringComparison.OrdinalIgnoreCase));
         _transcriptions.Enqueue(request);
+        if (request.Stream && request.Model == "whisper-1")
+        {
+            await WriteErrorAsync(context, 400, "Streaming is not supported for the whisper-1 model.", "invalid_request_error", "stream");
+            return;
+        }
+
         var reply = Transcribe(request);
         if (await AnswerSpecialAsync(context, reply))
         {
@@ -49,6 +58,12 @@ public sealed partial class FakeOpenAiServer
         }
 
         var text = reply.Transcript ?? "";
+        if (request.Stream)
+        {
+            await StreamTranscriptAsync(context, text, reply.PieceDelay);
+            return;
+        }
+
         switch (request.ResponseFormat ?? "json")
         {
             case "text":
@@ -84,7 +99,8 @@ public sealed partial class FakeOpenAiServer
             context.Request.Path, Text("model"), Text("input") ?? "", Text("voice"), Text("response_format"), speed,
             context.Request.Headers.Authorization.FirstOrDefault(), context.Request.Headers["api-key"].FirstOrDefault());
         _speeches.Enqueue(request);
-        if (Speak(request) is { } reply && await AnswerSpecialAsync(context, reply))
+        var reply = Speak(request);
+        if (reply is not null && await AnswerSpecialAsync(context, reply))
         {
             return;
         }
@@ -117,14 +133,52 @@ public sealed partial class FakeOpenAiServer
                 return;
         }
 
+        if (reply?.CutAfterBytes is { } cut)
+        {
+            audio = audio[..Math.Min(cut, audio.Length)];
+        }
+
         // Chunked, in pieces of about 100 ms, flushed one by one.
         const int Piece = 4800;
         for (var offset = 0; offset < audio.Length; offset += Piece)
         {
+            if (offset > 0 && reply?.PieceDelay is { } delay && delay > TimeSpan.Zero)
+            {
+                await Task.Delay(delay, context.RequestAborted);
+            }
+
+            if (offset == Piece && reply?.RestOfBody is { } rest)
+            {
+                await rest.WaitAsync(context.RequestAborted);
+            }
+
             request.MarkFirstByte();
             await context.Response.Body.WriteAsync(audio.AsMemory(offset, Math.Min(Piece, audio.Length - offset)), context.RequestAborted);
             await context.Response.Body.FlushAsync(context.RequestAborted);
         }
+
+        request.Finished = true;
+    }
+
+    /// <summary>Server-sent events of a streamed transcript: a delta per word, then the whole text.</summary>
+    private static async Task StreamTranscriptAsync(HttpContext context, string text, TimeSpan pieceDelay)
+    {
+        context.Response.ContentType = "text/event-stream";
+        var words = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        for (var i = 0; i < words.Length; i++)
+        {
+            if (i > 0 && pieceDelay > TimeSpan.Zero)
+            {
+                await Task.Delay(pieceDelay, context.RequestAborted);
+            }
+
+            var delta = JsonSerializer.Serialize(new { type = "transcript.text.delta", delta = (i == 0 ? "" : " ") + words[i] }, Json);
+            await context.Response.WriteAsync($"data: {delta}\n\n", context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+        }
+
+        var done = JsonSerializer.Serialize(new { type = "transcript.text.done", text }, Json);
+        await context.Response.WriteAsync($"data: {done}\n\ndata: [DONE]\n\n", context.RequestAborted);
     }
 
     /// <summary>Stalls, errors and raw bodies; false when the normal answer should be sent.</summary>
