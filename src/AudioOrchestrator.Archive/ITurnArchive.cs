@@ -15,7 +15,10 @@ public interface ITurnArchive
     /// </summary>
     Task<bool> AppendAsync(ArchivedTurn turn, CancellationToken cancellationToken);
 
-    /// <summary>Sessions, newest activity first (ties by session id, descending).</summary>
+    /// <summary>
+    /// Sessions, newest activity first (ties by session id, descending). A session that gets a new turn while a client
+    /// pages moves ahead of the cursor: it is not repeated, and shows in the next listing from the start.
+    /// </summary>
     /// <exception cref="InvalidArchiveCursorException">The cursor is not one this archive issued for this kind of query.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The limit is below 1.</exception>
     Task<ArchivePage<SessionSummary>> ListSessionsAsync(SessionQuery query, CancellationToken cancellationToken);

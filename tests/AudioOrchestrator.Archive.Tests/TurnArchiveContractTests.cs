@@ -157,6 +157,35 @@ public abstract class TurnArchiveContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Session_pages_never_repeat_a_session_while_turns_are_appended()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        for (var i = 0; i < 30; i++)
+        {
+            await Archive.AppendAsync(Turn($"s{i:D2}", "1", T0.AddMinutes(i)), ct);
+        }
+
+        var seen = new List<string>();
+        string? cursor = null;
+        var page = 0;
+        do
+        {
+            var result = await Archive.ListSessionsAsync(new SessionQuery(Limit: 4, Cursor: cursor), ct);
+            seen.AddRange(result.Items.Select(s => s.SessionId));
+            cursor = result.NextCursor;
+
+            // A session already listed gets newer activity, and a new session starts: both land ahead of the cursor.
+            await Archive.AppendAsync(Turn(seen[0], $"more-{page}", T0.AddDays(1).AddMinutes(page)), ct);
+            await Archive.AppendAsync(Turn($"new-{page:D2}", "1", T0.AddDays(1).AddMinutes(page)), ct);
+            page++;
+        }
+        while (cursor is not null && page < 100);
+
+        Assert.Null(cursor);
+        Assert.Equal(Enumerable.Range(0, 30).Reverse().Select(i => $"s{i:D2}"), seen);
+    }
+
+    [Fact]
     public async Task Turn_pages_go_oldest_or_newest_first_with_ties_by_turn_id_and_since()
     {
         var ct = TestContext.Current.CancellationToken;

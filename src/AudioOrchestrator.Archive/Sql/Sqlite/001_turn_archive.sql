@@ -28,7 +28,6 @@ CREATE TABLE IF NOT EXISTS archive_turns
 
 CREATE INDEX IF NOT EXISTS archive_turns_session_committed ON archive_turns (session_id, committed_at, turn_id);
 CREATE INDEX IF NOT EXISTS archive_turns_committed ON archive_turns (committed_at);
-CREATE INDEX IF NOT EXISTS archive_turns_guild ON archive_turns (guild_id, committed_at) WHERE guild_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS archive_turns_speaker ON archive_turns (speaker_id, session_id);
 CREATE INDEX IF NOT EXISTS archive_turns_agent ON archive_turns (agent, session_id);
 
