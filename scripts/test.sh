@@ -5,7 +5,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test || exit 1
 
-# PostgreSQL for tests/AudioOrchestrator.Persistence.Tests: starts the local server (Debian cluster of the newest
+# PostgreSQL for tests/AudioOrchestrator.Persistence.Tests and tests/AudioOrchestrator.Archive.Tests: starts the local server (Debian cluster of the newest
 # installed version) on 127.0.0.1, makes a role that may create the per-test databases, and exports its connection
 # string. Idempotent; an AUDIOORCHESTRATOR_TEST_POSTGRES already set (another server) is kept as is.
 start_test_postgres() {
@@ -43,7 +43,7 @@ start_test_postgres() {
   echo "test: PostgreSQL $version on 127.0.0.1:$port (AUDIOORCHESTRATOR_TEST_POSTGRES)"
 }
 if [[ -z "${AUDIOORCHESTRATOR_TEST_POSTGRES:-}" ]]; then
-  start_test_postgres || echo "test: PostgreSQL could not be started; the persistence tests will fail" >&2
+  start_test_postgres || echo "test: PostgreSQL could not be started; the persistence and archive tests will fail" >&2
 fi
 
 log="$(mktemp)"

@@ -1,0 +1,113 @@
+using AudioOrchestrator.Contracts;
+
+namespace AudioOrchestrator.Archive;
+
+/// <summary>One committed turn as the archive keeps it (a failed turn too, with its reason in <see cref="Error"/>).</summary>
+/// <param name="SessionId">The session.</param>
+/// <param name="GuildId">The Discord guild of the session; null for REST sessions.</param>
+/// <param name="TurnId">The turn (the utterance's id); unique within the session.</param>
+/// <param name="SpeakerId">Who spoke.</param>
+/// <param name="Transcript">Everything heard, wake phrase included.</param>
+/// <param name="Agent">The agent that answered.</param>
+/// <param name="Route">Why the agent was chosen; null when unknown.</param>
+/// <param name="ResponseText">The answer; for an interrupted answer only what was heard.</param>
+/// <param name="Interrupted">The answer was talked over and cut short.</param>
+/// <param name="Error">Why the turn failed; null when it was answered.</param>
+/// <param name="Timings">Per-stage timings.</param>
+/// <param name="ToolCalls">Tools called while answering.</param>
+/// <param name="AnswerAudioRef">Where the answer audio is kept; null when it is not.</param>
+/// <param name="CommittedAt">When the turn was committed (the archive keeps microseconds, in UTC).</param>
+/// <param name="SpeechStartedAt">Start of speech as heard; null for text turns without one.</param>
+/// <param name="Source">How the words came: <c>voice</c> or <c>text</c>.</param>
+/// <param name="AnsweredAhead">Answered preemptively and kept.</param>
+public sealed record ArchivedTurn(
+    string SessionId,
+    string? GuildId,
+    string TurnId,
+    string SpeakerId,
+    string Transcript,
+    string Agent,
+    TurnRoute? Route,
+    string ResponseText,
+    bool Interrupted,
+    string? Error,
+    TurnTimings? Timings,
+    IReadOnlyList<ToolCallRecord>? ToolCalls,
+    string? AnswerAudioRef,
+    DateTimeOffset CommittedAt,
+    DateTimeOffset? SpeechStartedAt = null,
+    string Source = TurnSources.Voice,
+    bool AnsweredAhead = false)
+{
+    /// <summary>The archive's copy of a turn the session committed.</summary>
+    public static ArchivedTurn FromConversationTurn(string sessionId, string? guildId, ConversationTurn turn, string? answerAudioRef = null)
+    {
+        ArgumentNullException.ThrowIfNull(turn);
+        return new ArchivedTurn(
+            sessionId, guildId, turn.TurnId, turn.SpeakerId, turn.Transcript, turn.Agent, turn.Route, turn.ResponseText,
+            turn.Interrupted, turn.Error, turn.Timings, turn.ToolCalls, answerAudioRef, turn.AnsweredAt, turn.SpeechStartedAt,
+            turn.Source, turn.AnsweredAhead);
+    }
+
+    /// <summary>The turn as the session's history holds it.</summary>
+    public ConversationTurn ToConversationTurn() => new(
+        TurnId, SpeakerId, Transcript, Agent, ResponseText, SpeechStartedAt ?? CommittedAt, CommittedAt, Interrupted, Timings,
+        Route, Error, ToolCalls, Source, AnsweredAhead);
+}
+
+/// <summary>A session as the archive lists it.</summary>
+/// <param name="SessionId">The session.</param>
+/// <param name="GuildId">Its guild (from its first archived turn that names one); null for REST sessions.</param>
+/// <param name="TurnCount">Archived turns of the session.</param>
+/// <param name="FirstActivityAt">Commit time of its oldest archived turn.</param>
+/// <param name="LastActivityAt">Commit time of its newest archived turn.</param>
+public sealed record SessionSummary(
+    string SessionId,
+    string? GuildId,
+    long TurnCount,
+    DateTimeOffset FirstActivityAt,
+    DateTimeOffset LastActivityAt);
+
+/// <summary>One page of results and the cursor of the next one (null on the last page).</summary>
+public sealed record ArchivePage<T>(IReadOnlyList<T> Items, string? NextCursor);
+
+/// <summary>
+/// Which sessions to list, newest activity first. The turn filters (<see cref="SpeakerId"/>, <see cref="Agent"/>,
+/// <see cref="Since"/>, <see cref="Until"/>, <see cref="Q"/>) select the sessions with at least one turn matching all of
+/// them; the summaries always describe the whole session.
+/// </summary>
+/// <param name="GuildId">Only sessions of this guild.</param>
+/// <param name="SpeakerId">Only sessions in which this speaker spoke.</param>
+/// <param name="Agent">Only sessions in which this agent answered.</param>
+/// <param name="Since">Only sessions with a turn committed at or after this time.</param>
+/// <param name="Until">Only sessions with a turn committed before this time.</param>
+/// <param name="Q">Words that a turn's transcript or answer must contain (all of them; any punctuation or operator is just text).</param>
+/// <param name="Limit">Page size: null for <see cref="ArchiveLimits.DefaultLimit"/>, capped at <see cref="ArchiveLimits.MaxLimit"/>.</param>
+/// <param name="Cursor">The previous page's <see cref="ArchivePage{T}.NextCursor"/>.</param>
+public sealed record SessionQuery(
+    string? GuildId = null,
+    string? SpeakerId = null,
+    string? Agent = null,
+    DateTimeOffset? Since = null,
+    DateTimeOffset? Until = null,
+    string? Q = null,
+    int? Limit = null,
+    string? Cursor = null);
+
+/// <summary>Which turns of a session to read.</summary>
+/// <param name="Order">Oldest or newest first.</param>
+/// <param name="Since">Only turns committed at or after this time.</param>
+/// <param name="Limit">Page size: null for <see cref="ArchiveLimits.DefaultLimit"/>, capped at <see cref="ArchiveLimits.MaxLimit"/>.</param>
+/// <param name="Cursor">The previous page's <see cref="ArchivePage{T}.NextCursor"/> (of the same order).</param>
+public sealed record TurnQuery(
+    TurnOrder Order = TurnOrder.OldestFirst,
+    DateTimeOffset? Since = null,
+    int? Limit = null,
+    string? Cursor = null);
+
+/// <summary>The order of a session's turns.</summary>
+public enum TurnOrder
+{
+    OldestFirst,
+    NewestFirst,
+}

@@ -1,0 +1,321 @@
+using System.Data.Common;
+using System.Text;
+using AudioOrchestrator.Contracts;
+
+namespace AudioOrchestrator.Archive;
+
+/// <summary>
+/// The queries both stores share (same tables, same keyset paging); each store supplies its connections, how it keeps
+/// times, its full-text condition, and its own append, delete and schema migration.
+/// </summary>
+public abstract class RelationalTurnArchive : ITurnArchive, IAsyncDisposable
+{
+    /// <summary>The longest search text accepted.</summary>
+    public const int MaxSearchLength = 1000;
+
+    /// <summary>The turn columns in the order <see cref="ReadTurn"/> reads them.</summary>
+    protected const string TurnColumns =
+        "session_id, guild_id, turn_id, speaker_id, transcript, agent, route_reason, route_detail, response_text, interrupted, "
+        + "error, timings, tool_calls, answer_audio_ref, committed_at, speech_started_at, source, answered_ahead";
+
+    private readonly SemaphoreSlim _initializeLock = new(1, 1);
+    private volatile bool _initialized;
+
+    /// <inheritdoc />
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        if (_initialized)
+        {
+            return;
+        }
+
+        await _initializeLock.WaitAsync(cancellationToken);
+        try
+        {
+            if (!_initialized)
+            {
+                await MigrateAsync(cancellationToken);
+                _initialized = true;
+            }
+        }
+        finally
+        {
+            _initializeLock.Release();
+        }
+    }
+
+    /// <summary>Brings the store's schema up to date; returns the versions it applied (empty when up to date).</summary>
+    public abstract Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken);
+
+    /// <inheritdoc />
+    public abstract Task<bool> AppendAsync(ArchivedTurn turn, CancellationToken cancellationToken);
+
+    /// <inheritdoc />
+    public abstract Task<int> DeleteSessionAsync(string sessionId, CancellationToken cancellationToken);
+
+    /// <inheritdoc />
+    public abstract Task<int> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<ArchivePage<SessionSummary>> ListSessionsAsync(SessionQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var limit = ArchiveLimits.Resolve(query.Limit);
+        var cursor = ArchiveCursor.Decode(query.Cursor, ArchiveCursor.Sessions, string.Empty);
+        IReadOnlyList<string>? words = null;
+        if (!string.IsNullOrWhiteSpace(query.Q))
+        {
+            if (query.Q.Length > MaxSearchLength)
+            {
+                throw new ArgumentException($"The search text is longer than {MaxSearchLength} characters.", nameof(query));
+            }
+
+            words = SearchText.Words(query.Q);
+            if (words.Count == 0)
+            {
+                return new ArchivePage<SessionSummary>([], null); // only punctuation or operators: nothing can match
+            }
+        }
+
+        await InitializeAsync(cancellationToken);
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        var sql = new StringBuilder("SELECT s.session_id, s.guild_id, s.turn_count, s.first_activity_at, s.last_activity_at FROM archive_sessions s WHERE 1 = 1");
+        if (query.GuildId is not null)
+        {
+            sql.Append(" AND s.guild_id = @guild_id");
+            AddParameter(command, "guild_id", query.GuildId);
+        }
+
+        if (cursor is not null)
+        {
+            sql.Append(" AND (s.last_activity_at, s.session_id) < (@cursor_at, @cursor_id)");
+            AddParameter(command, "cursor_at", TimeValue(ArchiveTime.FromMicros(cursor.Micros)));
+            AddParameter(command, "cursor_id", cursor.Id);
+        }
+
+        var turnFilter = new StringBuilder();
+        if (query.SpeakerId is not null)
+        {
+            turnFilter.Append(" AND t.speaker_id = @speaker_id");
+            AddParameter(command, "speaker_id", query.SpeakerId);
+        }
+
+        if (query.Agent is not null)
+        {
+            turnFilter.Append(" AND t.agent = @agent");
+            AddParameter(command, "agent", query.Agent);
+        }
+
+        if (query.Since is { } since)
+        {
+            sql.Append(" AND s.last_activity_at >= @since");
+            turnFilter.Append(" AND t.committed_at >= @since");
+            AddParameter(command, "since", TimeValue(since));
+        }
+
+        if (query.Until is { } until)
+        {
+            sql.Append(" AND s.first_activity_at < @until");
+            turnFilter.Append(" AND t.committed_at < @until");
+            AddParameter(command, "until", TimeValue(until));
+        }
+
+        if (words is not null)
+        {
+            turnFilter.Append(" AND ").Append(SearchCondition("t", "@q"));
+            AddParameter(command, "q", SearchValue(query.Q!, words));
+        }
+
+        if (turnFilter.Length > 0)
+        {
+            sql.Append(" AND EXISTS (SELECT 1 FROM archive_turns t WHERE t.session_id = s.session_id").Append(turnFilter).Append(')');
+        }
+
+        sql.Append(" ORDER BY s.last_activity_at DESC, s.session_id DESC LIMIT @take");
+        AddParameter(command, "take", limit + 1);
+        command.CommandText = sql.ToString();
+
+        var items = new List<SessionSummary>(limit + 1);
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                items.Add(new SessionSummary(
+                    reader.GetString(0),
+                    reader.IsDBNull(1) ? null : reader.GetString(1),
+                    reader.GetInt64(2),
+                    ReadTime(reader, 3),
+                    ReadTime(reader, 4)));
+            }
+        }
+
+        if (items.Count <= limit)
+        {
+            return new ArchivePage<SessionSummary>(items, null);
+        }
+
+        items.RemoveAt(limit);
+        var last = items[^1];
+        var next = new ArchiveCursor(ArchiveCursor.Sessions, ArchiveTime.ToMicros(last.LastActivityAt), last.SessionId, string.Empty);
+        return new ArchivePage<SessionSummary>(items, next.Encode());
+    }
+
+    /// <inheritdoc />
+    public async Task<ArchivePage<ArchivedTurn>> GetTurnsAsync(string sessionId, TurnQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sessionId);
+        ArgumentNullException.ThrowIfNull(query);
+        var limit = ArchiveLimits.Resolve(query.Limit);
+        var kind = ArchiveCursor.KindOf(query.Order);
+        var cursor = ArchiveCursor.Decode(query.Cursor, kind, sessionId);
+        var newestFirst = query.Order == TurnOrder.NewestFirst;
+
+        await InitializeAsync(cancellationToken);
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        var sql = new StringBuilder($"SELECT {TurnColumns} FROM archive_turns WHERE session_id = @session_id");
+        AddParameter(command, "session_id", sessionId);
+        if (query.Since is { } since)
+        {
+            sql.Append(" AND committed_at >= @since");
+            AddParameter(command, "since", TimeValue(since));
+        }
+
+        if (cursor is not null)
+        {
+            sql.Append(newestFirst ? " AND (committed_at, turn_id) < (@cursor_at, @cursor_id)" : " AND (committed_at, turn_id) > (@cursor_at, @cursor_id)");
+            AddParameter(command, "cursor_at", TimeValue(ArchiveTime.FromMicros(cursor.Micros)));
+            AddParameter(command, "cursor_id", cursor.Id);
+        }
+
+        sql.Append(newestFirst ? " ORDER BY committed_at DESC, turn_id DESC" : " ORDER BY committed_at, turn_id").Append(" LIMIT @take");
+        AddParameter(command, "take", limit + 1);
+        command.CommandText = sql.ToString();
+
+        var items = new List<ArchivedTurn>(limit + 1);
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                items.Add(ReadTurn(reader));
+            }
+        }
+
+        if (items.Count <= limit)
+        {
+            return new ArchivePage<ArchivedTurn>(items, null);
+        }
+
+        items.RemoveAt(limit);
+        var last = items[^1];
+        var next = new ArchiveCursor(kind, ArchiveTime.ToMicros(last.CommittedAt), last.TurnId, sessionId);
+        return new ArchivePage<ArchivedTurn>(items, next.Encode());
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await DisposeCoreAsync();
+        _initializeLock.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases the store's connections.</summary>
+    protected abstract ValueTask DisposeCoreAsync();
+
+    /// <summary>An open connection to the store.</summary>
+    protected abstract Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken);
+
+    /// <summary>A time as the store's parameter value.</summary>
+    protected abstract object TimeValue(DateTimeOffset value);
+
+    /// <summary>A time column as the store keeps it.</summary>
+    protected abstract DateTimeOffset ReadTime(DbDataReader reader, int ordinal);
+
+    /// <summary>The condition that a turn (alias <paramref name="alias"/>) contains the words of parameter <paramref name="parameter"/>.</summary>
+    protected abstract string SearchCondition(string alias, string parameter);
+
+    /// <summary>The value of the search parameter for the user's text and its words.</summary>
+    protected abstract string SearchValue(string q, IReadOnlyList<string> words);
+
+    /// <summary>Checks a turn before it is appended and returns it with its times as the archive keeps them.</summary>
+    protected static ArchivedTurn Validate(ArchivedTurn turn)
+    {
+        ArgumentNullException.ThrowIfNull(turn);
+        ArgumentException.ThrowIfNullOrEmpty(turn.SessionId, nameof(turn));
+        ArgumentException.ThrowIfNullOrEmpty(turn.TurnId, nameof(turn));
+        ArgumentNullException.ThrowIfNull(turn.SpeakerId, nameof(turn));
+        ArgumentNullException.ThrowIfNull(turn.Transcript, nameof(turn));
+        ArgumentNullException.ThrowIfNull(turn.Agent, nameof(turn));
+        ArgumentNullException.ThrowIfNull(turn.ResponseText, nameof(turn));
+        ArgumentNullException.ThrowIfNull(turn.Source, nameof(turn));
+        return turn with
+        {
+            CommittedAt = ArchiveTime.Normalize(turn.CommittedAt),
+            SpeechStartedAt = turn.SpeechStartedAt is { } started ? ArchiveTime.Normalize(started) : null,
+        };
+    }
+
+    /// <summary>Binds the turn's columns as <c>@session_id</c>, <c>@guild_id</c>, ... (JSON columns as text).</summary>
+    protected void AddTurnParameters(DbCommand command, ArchivedTurn turn)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(turn);
+        AddParameter(command, "session_id", turn.SessionId);
+        AddParameter(command, "guild_id", turn.GuildId);
+        AddParameter(command, "turn_id", turn.TurnId);
+        AddParameter(command, "speaker_id", turn.SpeakerId);
+        AddParameter(command, "transcript", turn.Transcript);
+        AddParameter(command, "agent", turn.Agent);
+        AddParameter(command, "route_reason", turn.Route?.Reason);
+        AddParameter(command, "route_detail", turn.Route?.Detail);
+        AddParameter(command, "response_text", turn.ResponseText);
+        AddParameter(command, "interrupted", turn.Interrupted);
+        AddParameter(command, "error", turn.Error);
+        AddParameter(command, "timings", ArchiveJson.Serialize(turn.Timings));
+        AddParameter(command, "tool_calls", ArchiveJson.Serialize(turn.ToolCalls));
+        AddParameter(command, "answer_audio_ref", turn.AnswerAudioRef);
+        AddParameter(command, "committed_at", TimeValue(turn.CommittedAt));
+        AddParameter(command, "speech_started_at", turn.SpeechStartedAt is { } started ? TimeValue(started) : null);
+        AddParameter(command, "source", turn.Source);
+        AddParameter(command, "answered_ahead", turn.AnsweredAhead);
+    }
+
+    /// <summary>The parameter names of <see cref="TurnColumns"/>, for an INSERT.</summary>
+    protected static string TurnParameters => string.Join(", ", TurnColumns.Split(", ").Select(c => "@" + c));
+
+    /// <summary>Adds a parameter (null as <see cref="DBNull"/>).</summary>
+    protected static void AddParameter(DbCommand command, string name, object? value)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value ?? DBNull.Value;
+        command.Parameters.Add(parameter);
+    }
+
+    private ArchivedTurn ReadTurn(DbDataReader reader)
+    {
+        string? Text(int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+        var routeReason = Text(6);
+        return new ArchivedTurn(
+            SessionId: reader.GetString(0),
+            GuildId: Text(1),
+            TurnId: reader.GetString(2),
+            SpeakerId: reader.GetString(3),
+            Transcript: reader.GetString(4),
+            Agent: reader.GetString(5),
+            Route: routeReason is null ? null : new TurnRoute(routeReason, Text(7)),
+            ResponseText: reader.GetString(8),
+            Interrupted: reader.GetBoolean(9),
+            Error: Text(10),
+            Timings: ArchiveJson.ReadTimings(Text(11)),
+            ToolCalls: ArchiveJson.ReadToolCalls(Text(12)),
+            AnswerAudioRef: Text(13),
+            CommittedAt: ReadTime(reader, 14),
+            SpeechStartedAt: reader.IsDBNull(15) ? null : ReadTime(reader, 15),
+            Source: reader.GetString(16),
+            AnsweredAhead: reader.GetBoolean(17));
+    }
+}

@@ -1,0 +1,69 @@
+using Npgsql;
+
+namespace AudioOrchestrator.Archive.Tests;
+
+/// <summary>
+/// A fresh PostgreSQL database per test, created through the server named by <c>AUDIOORCHESTRATOR_TEST_POSTGRES</c>
+/// (scripts/test.sh starts a local server and sets it) and dropped afterwards. Fails, never skips, without it.
+/// </summary>
+public sealed class ArchiveTestDatabase : IAsyncDisposable
+{
+    public const string EnvironmentVariable = "AUDIOORCHESTRATOR_TEST_POSTGRES";
+
+    private readonly string _adminConnectionString;
+
+    private ArchiveTestDatabase(string adminConnectionString, string name, string connectionString)
+    {
+        _adminConnectionString = adminConnectionString;
+        Name = name;
+        ConnectionString = connectionString;
+    }
+
+    public string Name { get; }
+
+    public string ConnectionString { get; }
+
+    public static string ServerConnectionString =>
+        Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException(
+                $"{EnvironmentVariable} is not set: these tests need a real PostgreSQL server. Run scripts/test.sh, "
+                + $"or set {EnvironmentVariable} to an Npgsql connection string of a role allowed to create databases.");
+
+    public static async Task<ArchiveTestDatabase> CreateAsync(CancellationToken cancellationToken)
+    {
+        var admin = ServerConnectionString;
+        var name = "ao_archive_" + Guid.NewGuid().ToString("N")[..12];
+        await using (var connection = new NpgsqlConnection(admin))
+        {
+            await connection.OpenAsync(cancellationToken);
+            await using var command = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var builder = new NpgsqlConnectionStringBuilder(admin) { Database = name };
+        return new ArchiveTestDatabase(admin, name, builder.ConnectionString);
+    }
+
+    public async Task<long> ScalarAsync(string sql, params (string Name, object? Value)[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var (parameterName, value) in parameters)
+        {
+            command.Parameters.AddWithValue(parameterName, value ?? DBNull.Value);
+        }
+
+        return Convert.ToInt64(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        await using var connection = new NpgsqlConnection(_adminConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Name} WITH (FORCE)", connection);
+        await command.ExecuteNonQueryAsync();
+    }
+}
