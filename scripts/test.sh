@@ -47,7 +47,10 @@ if [[ -z "${AUDIOORCHESTRATOR_TEST_POSTGRES:-}" ]]; then
 fi
 
 log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
+# Services the tests start archive their turns in a file of this run, not in the user's own archive.
+archive_dir="$(mktemp -d)"
+export Archive__SqlitePath="${Archive__SqlitePath:-$archive_dir/archive.db}"
+trap 'rm -f "$log"; rm -rf "$archive_dir"' EXIT
 dotnet test --solution AudioOrchestrator.sln -c Release --no-progress 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 

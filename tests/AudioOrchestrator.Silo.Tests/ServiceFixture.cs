@@ -20,6 +20,9 @@ public class ServiceFixture : IAsyncLifetime
 
     public HttpClient Http { get; private set; } = null!;
 
+    /// <summary>The fixture's own SQLite turn archive (deleted with the fixture).</summary>
+    public string ArchivePath { get; } = Path.Combine(Path.GetTempPath(), "ao-archive-" + Guid.NewGuid().ToString("N")[..12] + ".db");
+
     public IServiceProvider Services => _app!.Services;
 
     /// <summary>The acoustic model enrolled to espeak-ng's voice, which speaks every question in these tests.</summary>
@@ -38,6 +41,7 @@ public class ServiceFixture : IAsyncLifetime
             ["Cluster:GatewayPort"] = LoopbackPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Ingress:MaxUploadBytes"] = UploadLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Speech:PocketSphinx:AcousticModelPath"] = AcousticModelPath,
+            ["Archive:SqlitePath"] = ArchivePath,
         };
         foreach (var (key, value) in await SettingsAsync())
         {
@@ -62,6 +66,12 @@ public class ServiceFixture : IAsyncLifetime
         {
             await _app.StopAsync();
             await _app.DisposeAsync();
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        foreach (var file in new[] { ArchivePath, ArchivePath + "-wal", ArchivePath + "-shm" })
+        {
+            File.Delete(file);
         }
 
         GC.SuppressFinalize(this);

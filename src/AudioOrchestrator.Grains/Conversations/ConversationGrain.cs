@@ -24,7 +24,8 @@ public sealed partial class ConversationGrain(
     RunningSummary runningSummary,
     GuildOptions<BargeInOptions> bargeInOptions,
     Microsoft.Extensions.Options.IOptions<Guardrails.PrivacyOptions> privacy,
-    ILogger<ConversationGrain> logger)
+    ILogger<ConversationGrain> logger,
+    ITurnArchiveSink? archive = null)
     : Grain, IConversationGrain, ITurnSink
 {
     private readonly Queue<Utterance> _pending = new();
@@ -357,6 +358,11 @@ public sealed partial class ConversationGrain(
         {
             // The conversation is forgotten; what the session is stays (the guild's bot may still be in its channel).
             var profile = session.State.Profile;
+            if (archive is not null)
+            {
+                await archive.ForgetAsync(SessionId, CancellationToken.None);
+            }
+
             await session.ClearStateAsync();
             session.State = new SessionState { Profile = profile };
             if (profile is not null)
@@ -431,6 +437,7 @@ public sealed partial class ConversationGrain(
             state.History.RemoveRange(0, excess);
         }
 
+        archive?.Committed(SessionId, state.Profile?.GuildId, turn);
         state.Context[SessionContextKeys.LastAgent] = turn.Agent;
         state.Context[SessionContextKeys.LastSpeaker] = turn.SpeakerId;
         state.Context[SessionContextKeys.TurnCount] = (int.TryParse(state.Context.GetValueOrDefault(SessionContextKeys.TurnCount), out var n) ? n + 1 : 1).ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -1,14 +1,23 @@
+using AudioOrchestrator.Archive;
 using AudioOrchestrator.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AudioOrchestrator.Silo.Endpoints;
 
-/// <summary>Sessions over REST: context and history, and forgetting them.</summary>
+/// <summary>Sessions over REST: the archive (every session and turn, paged), a session's context and recent history, and forgetting them.</summary>
 public static class SessionEndpoints
 {
     public static IEndpointRouteBuilder MapSessionEndpoints(this IEndpointRouteBuilder app)
     {
         var sessions = app.MapGroup("/api/v1/sessions").WithTags("Sessions");
+        sessions.MapGet("/", ListSessionsAsync)
+            .WithName("ListSessions")
+            .WithSummary("Archived sessions, newest activity first, with turn counts; filtered, searched (q) and paged (cursor).")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+        sessions.MapGet("/{sessionId}/turns", ListTurnsAsync)
+            .WithName("ListSessionTurns")
+            .WithSummary("A session's whole archived history, paged (cursor), oldest (order=oldest) or newest first.")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
         sessions.MapGet("/{sessionId}", GetSessionAsync)
             .WithName("GetSession")
             .WithSummary("A session's context and history of turns.")
@@ -49,6 +58,83 @@ public static class SessionEndpoints
         await grain.DeleteAsync();
         return TypedResults.NoContent();
     }
+
+    private static async Task<Results<Ok<ArchivePage<SessionSummary>>, ProblemHttpResult>> ListSessionsAsync(
+        ITurnArchive archive,
+        string? guildId,
+        string? speakerId,
+        string? agent,
+        DateTimeOffset? since,
+        DateTimeOffset? until,
+        string? q,
+        int? limit,
+        string? cursor,
+        CancellationToken cancellationToken)
+    {
+        if (BadPaging(limit, since, until) is { } bad)
+        {
+            return bad;
+        }
+
+        try
+        {
+            return TypedResults.Ok(await archive.ListSessionsAsync(new SessionQuery(guildId, speakerId, agent, since, until, q, limit, cursor), cancellationToken));
+        }
+        catch (ArgumentException ex)
+        {
+            return BadQuery(ex);
+        }
+    }
+
+    private static async Task<Results<Ok<ArchivePage<ArchivedTurn>>, ProblemHttpResult>> ListTurnsAsync(
+        string sessionId,
+        ITurnArchive archive,
+        string? order,
+        DateTimeOffset? since,
+        int? limit,
+        string? cursor,
+        CancellationToken cancellationToken)
+    {
+        if (!Identifiers.IsValid(sessionId))
+        {
+            return InvalidId();
+        }
+
+        var turnOrder = order?.ToLowerInvariant() switch
+        {
+            null or "" or "oldest" => TurnOrder.OldestFirst,
+            "newest" => TurnOrder.NewestFirst,
+            _ => (TurnOrder?)null,
+        };
+        if (turnOrder is null)
+        {
+            return TypedResults.Problem("order is 'oldest' (the default) or 'newest'.", statusCode: StatusCodes.Status400BadRequest, title: "Invalid order");
+        }
+
+        if (BadPaging(limit, since, until: null) is { } bad)
+        {
+            return bad;
+        }
+
+        try
+        {
+            return TypedResults.Ok(await archive.GetTurnsAsync(sessionId, new TurnQuery(turnOrder.Value, since, limit, cursor), cancellationToken));
+        }
+        catch (ArgumentException ex)
+        {
+            return BadQuery(ex);
+        }
+    }
+
+    private static ProblemHttpResult? BadPaging(int? limit, DateTimeOffset? since, DateTimeOffset? until) =>
+        limit is < 1
+            ? TypedResults.Problem($"limit is at least 1 (at most {ArchiveLimits.MaxLimit} are returned).", statusCode: StatusCodes.Status400BadRequest, title: "Invalid limit")
+            : since is { } from && until is { } to && to <= from
+                ? TypedResults.Problem("until must be after since.", statusCode: StatusCodes.Status400BadRequest, title: "Invalid time range")
+                : null;
+
+    private static ProblemHttpResult BadQuery(ArgumentException ex) =>
+        TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status400BadRequest, title: ex is InvalidArchiveCursorException ? "Invalid cursor" : "Invalid query");
 
     private static ProblemHttpResult InvalidId() => TypedResults.Problem(
         "Session ids are 1-128 characters of letters, digits, '-', '_', '.' or ':'.", statusCode: StatusCodes.Status400BadRequest, title: "Invalid session id");

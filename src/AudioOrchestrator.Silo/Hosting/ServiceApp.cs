@@ -1,3 +1,4 @@
+using AudioOrchestrator.Archive;
 using AudioOrchestrator.Grains;
 using AudioOrchestrator.Ingress;
 using AudioOrchestrator.Ingress.Discord;
@@ -32,6 +33,7 @@ public static class ServiceApp
         builder.Services.AddOptions<OrleansHostingOptions>().Bind(configuration.GetSection(OrleansHostingOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         var role = ServiceRoles.For(orleans);
         var health = builder.Services.AddHealthChecks();
+        builder.Services.AddTurnArchive(configuration);
         role.AddServices(builder, orleans, health);
 
         builder.Services.AddAudioIngress(configuration);

@@ -1,4 +1,6 @@
 using AudioOrchestrator.Grains;
+using AudioOrchestrator.Grains.Conversations;
+using AudioOrchestrator.Silo.Archive;
 using AudioOrchestrator.Silo.Endpoints;
 using AudioOrchestrator.Silo.Health;
 using AudioOrchestrator.Silo.Persistence;
@@ -13,6 +15,11 @@ internal sealed class SiloRoleSetup : IServiceRoleSetup
     {
         // Before the silo starts (IHostedLifecycleService.StartingAsync): schema of the AdoNet providers.
         builder.Services.AddOrleansSchemaMigration();
+
+        // Registered before the silo so it stops after it: turns committed while the silo shuts down are still written.
+        builder.Services.AddSingleton<TurnArchiveWriter>();
+        builder.Services.AddSingleton<ITurnArchiveSink>(services => services.GetRequiredService<TurnArchiveWriter>());
+        builder.Services.AddHostedService(services => services.GetRequiredService<TurnArchiveWriter>());
         builder.UseOrleans(silo => OrleansSiloSetup.Configure(silo, cluster));
         builder.Services.AddAudioOrchestratorGrains(builder.Configuration);
         builder.Services.AddSpeechEngines(builder.Configuration);

@@ -1,0 +1,76 @@
+using System.Threading.Channels;
+using AudioOrchestrator.Archive;
+using AudioOrchestrator.Contracts;
+using AudioOrchestrator.Grains.Conversations;
+
+namespace AudioOrchestrator.Silo.Archive;
+
+/// <summary>
+/// Appends the turns sessions commit to the <see cref="ITurnArchive"/> in the background, in order, so the archive never
+/// slows a turn; a session's deletion goes through the same queue, so no turn queued before it is appended after it.
+/// A failed append is logged and counted, never retried forever; the turn stays in the session's own history.
+/// </summary>
+public sealed partial class TurnArchiveWriter(ITurnArchive archive, ILogger<TurnArchiveWriter> logger) : BackgroundService, ITurnArchiveSink
+{
+    /// <summary>Turns that may wait for the archive before new ones are refused (and logged).</summary>
+    public const int Capacity = 10_000;
+
+    private readonly Channel<ArchiveWork> _queue = Channel.CreateBounded<ArchiveWork>(new BoundedChannelOptions(Capacity) { SingleReader = true });
+
+    public void Committed(string sessionId, string? guildId, ConversationTurn turn)
+    {
+        ArgumentNullException.ThrowIfNull(turn);
+        if (!_queue.Writer.TryWrite(new ArchiveWork(sessionId, ArchivedTurn.FromConversationTurn(sessionId, guildId, turn), null)))
+        {
+            LogQueueFull(logger, sessionId, turn.TurnId, Capacity);
+        }
+    }
+
+    public async Task ForgetAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await _queue.Writer.WriteAsync(new ArchiveWork(sessionId, null, done), cancellationToken);
+        await done.Task.WaitAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await foreach (var work in _queue.Reader.ReadAllAsync(CancellationToken.None))
+        {
+            try
+            {
+                if (work.Turn is { } turn)
+                {
+                    await archive.AppendAsync(turn, stoppingToken);
+                }
+                else
+                {
+                    await archive.DeleteSessionAsync(work.SessionId, stoppingToken);
+                    work.Forgotten!.TrySetResult();
+                }
+            }
+#pragma warning disable CA1031 // The archive is best effort: one failed write must not stop the ones after it.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                LogFailed(logger, ex, work.SessionId, work.Turn?.TurnId ?? "(delete)");
+                work.Forgotten?.TrySetException(ex);
+            }
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        // What is queued is written before the host stops (bounded by the host's shutdown timeout).
+        _queue.Writer.TryComplete();
+        await base.StopAsync(cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Turn archive: session {SessionId} turn {TurnId} not archived: {Capacity} turns are already waiting")]
+    private static partial void LogQueueFull(ILogger logger, string sessionId, string turnId, int capacity);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Turn archive: writing session {SessionId} turn {TurnId} failed")]
+    private static partial void LogFailed(ILogger logger, Exception exception, string sessionId, string turnId);
+
+    private sealed record ArchiveWork(string SessionId, ArchivedTurn? Turn, TaskCompletionSource? Forgotten);
+}
