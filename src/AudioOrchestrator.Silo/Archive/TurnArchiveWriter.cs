@@ -29,7 +29,17 @@ public sealed partial class TurnArchiveWriter(ITurnArchive archive, ILogger<Turn
     public async Task ForgetAsync(string sessionId, CancellationToken cancellationToken)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _queue.Writer.WriteAsync(new ArchiveWork(sessionId, null, done), cancellationToken);
+        try
+        {
+            await _queue.Writer.WriteAsync(new ArchiveWork(sessionId, null, done), cancellationToken);
+        }
+        catch (ChannelClosedException)
+        {
+            // Shutting down: nothing more is queued, so the delete can go straight to the archive.
+            await archive.DeleteSessionAsync(sessionId, cancellationToken);
+            return;
+        }
+
         await done.Task.WaitAsync(cancellationToken);
     }
 
@@ -39,13 +49,14 @@ public sealed partial class TurnArchiveWriter(ITurnArchive archive, ILogger<Turn
         {
             try
             {
+                // Not cancelled by the host's stop: what is queued is written (the host's shutdown timeout bounds it).
                 if (work.Turn is { } turn)
                 {
-                    await archive.AppendAsync(turn, stoppingToken);
+                    await archive.AppendAsync(turn, CancellationToken.None);
                 }
                 else
                 {
-                    await archive.DeleteSessionAsync(work.SessionId, stoppingToken);
+                    await archive.DeleteSessionAsync(work.SessionId, CancellationToken.None);
                     work.Forgotten!.TrySetResult();
                 }
             }
