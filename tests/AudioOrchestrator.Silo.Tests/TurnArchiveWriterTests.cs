@@ -60,7 +60,6 @@ public sealed class TurnArchiveWriterTests : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _writer.Dispose();
         await _archive.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         foreach (var file in new[] { _path, _path + "-wal", _path + "-shm" })

@@ -10,12 +10,13 @@ namespace AudioOrchestrator.Silo.Archive;
 /// slows a turn; a session's deletion goes through the same queue, so no turn queued before it is appended after it.
 /// A failed append is logged and counted, never retried forever; the turn stays in the session's own history.
 /// </summary>
-public sealed partial class TurnArchiveWriter(ITurnArchive archive, ILogger<TurnArchiveWriter> logger) : BackgroundService, ITurnArchiveSink
+public sealed partial class TurnArchiveWriter(ITurnArchive archive, ILogger<TurnArchiveWriter> logger) : IHostedService, ITurnArchiveSink
 {
     /// <summary>Turns that may wait for the archive before new ones are refused (and logged).</summary>
     public const int Capacity = 10_000;
 
     private readonly Channel<ArchiveWork> _queue = Channel.CreateBounded<ArchiveWork>(new BoundedChannelOptions(Capacity) { SingleReader = true });
+    private Task _writing = Task.CompletedTask;
 
     public void Committed(string sessionId, string? guildId, ConversationTurn turn)
     {
@@ -43,13 +44,27 @@ public sealed partial class TurnArchiveWriter(ITurnArchive archive, ILogger<Turn
         await done.Task.WaitAsync(cancellationToken);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>Starts the writing loop (it runs until the queue is completed by <see cref="StopAsync"/> and drained).</summary>
+    public Task StartAsync(CancellationToken cancellationToken)
     {
+        _writing = Task.Run(WriteAllAsync, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Closes the queue and waits until what it holds is written (or the host stops waiting).</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _queue.Writer.TryComplete();
+        await _writing.WaitAsync(cancellationToken);
+    }
+
+    private async Task WriteAllAsync()
+    {
+        // Not cancelled by the host's stop: what is queued is written (the host's shutdown timeout bounds the wait).
         await foreach (var work in _queue.Reader.ReadAllAsync(CancellationToken.None))
         {
             try
             {
-                // Not cancelled by the host's stop: what is queued is written (the host's shutdown timeout bounds it).
                 if (work.Turn is { } turn)
                 {
                     await archive.AppendAsync(turn, CancellationToken.None);
@@ -68,13 +83,6 @@ public sealed partial class TurnArchiveWriter(ITurnArchive archive, ILogger<Turn
                 work.Forgotten?.TrySetException(ex);
             }
         }
-    }
-
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        // What is queued is written before the host stops (bounded by the host's shutdown timeout).
-        _queue.Writer.TryComplete();
-        await base.StopAsync(cancellationToken);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Turn archive: session {SessionId} turn {TurnId} not archived: {Capacity} turns are already waiting")]
