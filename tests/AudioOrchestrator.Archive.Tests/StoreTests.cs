@@ -1,3 +1,4 @@
+using AudioOrchestrator.Testing;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -71,20 +72,20 @@ public sealed class SqliteTurnArchiveTests : TurnArchiveContractTests
 /// <summary>The contract against the PostgreSQL store, on a fresh database per test.</summary>
 public sealed class PostgresTurnArchiveTests : TurnArchiveContractTests
 {
-    private ArchiveTestDatabase? _database;
+    private PostgresTestDatabase? _database;
 
-    private ArchiveTestDatabase Database => _database ?? throw new InvalidOperationException("No database yet.");
+    private PostgresTestDatabase Database => _database ?? throw new InvalidOperationException("No database yet.");
 
     protected override async Task<RelationalTurnArchive> CreateArchiveAsync(CancellationToken cancellationToken)
     {
-        _database = await ArchiveTestDatabase.CreateAsync(cancellationToken);
+        _database = await PostgresTestDatabase.CreateAsync(cancellationToken, pooling: true);
         return PostgresTurnArchive.Create(_database.ConnectionString, NullLogger<PostgresTurnArchive>.Instance);
     }
 
     protected override async Task<long> CountStoredRowsAsync(string sessionId, string uniqueWord) =>
-        await Database.ScalarAsync("SELECT count(*) FROM archive_turns WHERE session_id = @v", ("v", sessionId))
-        + await Database.ScalarAsync("SELECT count(*) FROM archive_sessions WHERE session_id = @v", ("v", sessionId))
-        + await Database.ScalarAsync("SELECT count(*) FROM archive_turns WHERE search @@ plainto_tsquery('simple', @v)", ("v", uniqueWord));
+        await Database.ScalarAsync<long>("SELECT count(*) FROM archive_turns WHERE session_id = @v", ("v", sessionId))
+        + await Database.ScalarAsync<long>("SELECT count(*) FROM archive_sessions WHERE session_id = @v", ("v", sessionId))
+        + await Database.ScalarAsync<long>("SELECT count(*) FROM archive_turns WHERE search @@ plainto_tsquery('simple', @v)", ("v", uniqueWord));
 
     protected override async Task DisposeStoreAsync()
     {
@@ -102,6 +103,6 @@ public sealed class PostgresTurnArchiveTests : TurnArchiveContractTests
         await using var second = PostgresTurnArchive.Create(Database.ConnectionString, NullLogger<PostgresTurnArchive>.Instance);
         var results = await Task.WhenAll(first.MigrateAsync(ct), second.MigrateAsync(ct));
         Assert.Equal(PostgresTurnArchive.Migrations.Select(m => m.Version), results.SelectMany(r => r).Order());
-        Assert.Equal(PostgresTurnArchive.Migrations.Count, await Database.ScalarAsync("SELECT count(*) FROM archive_schema_version"));
+        Assert.Equal(PostgresTurnArchive.Migrations.Count, await Database.ScalarAsync<long>("SELECT count(*) FROM archive_schema_version"));
     }
 }

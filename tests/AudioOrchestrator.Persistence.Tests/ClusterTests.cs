@@ -17,7 +17,7 @@ public sealed class ClusterTests
     [Fact]
     public async Task Two_silos_form_one_cluster_and_serve_the_same_session_and_clients_and_ingress_processes_find_the_gateways()
     {
-        await using var db = await TestDatabase.CreateAsync(Ct);
+        await using var db = await PostgresTestDatabase.CreateAsync(Ct);
         var id = Guid.NewGuid().ToString("N")[..8];
         var settings = TestService.AdoNet(db.ConnectionString, "cluster-" + id, "service-" + id);
         await using var a = await TestService.StartAsync(settings);

@@ -1,3 +1,4 @@
+using AudioOrchestrator.Testing;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -15,7 +16,7 @@ public sealed class GrainStorageTests
     [Fact]
     public async Task A_turn_survives_a_restart_is_stored_as_plain_json_and_delete_removes_the_row()
     {
-        await using var db = await TestDatabase.CreateAsync(Ct);
+        await using var db = await PostgresTestDatabase.CreateAsync(Ct);
         var id = Guid.NewGuid().ToString("N")[..8];
         var settings = TestService.AdoNet(db.ConnectionString, "cluster-" + id, "service-" + id);
         var session = "durable-" + id;

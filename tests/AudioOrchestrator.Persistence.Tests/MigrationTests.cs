@@ -16,7 +16,7 @@ public sealed class MigrationTests
     [Fact]
     public async Task Migration_runs_once_and_a_second_run_changes_nothing()
     {
-        await using var db = await TestDatabase.CreateAsync(Ct);
+        await using var db = await PostgresTestDatabase.CreateAsync(Ct);
 
         Assert.Equal([1], await Migrator().MigrateAsync(db.ConnectionString, Ct));
         Assert.Empty(await Migrator().MigrateAsync(db.ConnectionString, Ct));
@@ -29,7 +29,7 @@ public sealed class MigrationTests
     [Fact]
     public async Task Concurrent_migrations_apply_the_schema_exactly_once()
     {
-        await using var db = await TestDatabase.CreateAsync(Ct);
+        await using var db = await PostgresTestDatabase.CreateAsync(Ct);
 
         var runs = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => Migrator().MigrateAsync(db.ConnectionString, Ct), Ct)));
 
@@ -42,7 +42,7 @@ public sealed class MigrationTests
     public async Task The_script_itself_can_be_run_again_over_an_existing_schema()
     {
         // What a DBA re-running deploy/sql/postgresql/*.sql by hand does: every object exists already.
-        await using var db = await TestDatabase.CreateAsync(Ct);
+        await using var db = await PostgresTestDatabase.CreateAsync(Ct);
         await Migrator().MigrateAsync(db.ConnectionString, Ct);
         await using var connection = new Npgsql.NpgsqlConnection(db.ConnectionString);
         await connection.OpenAsync(Ct);
@@ -60,7 +60,7 @@ public sealed class MigrationTests
     [Fact]
     public async Task Every_query_key_the_installed_providers_read_is_stored()
     {
-        await using var db = await TestDatabase.CreateAsync(Ct);
+        await using var db = await PostgresTestDatabase.CreateAsync(Ct);
         await Migrator().MigrateAsync(db.ConnectionString, Ct);
 
         var stored = new HashSet<string>(StringComparer.Ordinal);
@@ -114,7 +114,7 @@ public sealed class MigrationTests
     [Fact]
     public async Task Start_up_fails_when_the_schema_is_missing_and_migration_is_off()
     {
-        await using var db = await TestDatabase.CreateAsync(Ct);
+        await using var db = await PostgresTestDatabase.CreateAsync(Ct);
         var settings = TestService.AdoNet(db.ConnectionString, "c", "s");
         settings["Cluster:MigrateSchema"] = "false";
         await using var app = TestService.Build(settings);

@@ -12,7 +12,7 @@ public sealed class ReminderTests
     [Fact]
     public async Task A_grain_reminder_is_stored_fires_and_is_removed()
     {
-        await using var db = await TestDatabase.CreateAsync(Ct);
+        await using var db = await PostgresTestDatabase.CreateAsync(Ct);
         var id = Guid.NewGuid().ToString("N")[..8];
         var service = "service-" + id;
         await using var silo = await TestService.StartAsync(TestService.AdoNet(db.ConnectionString, "cluster-" + id, service, storage: false));
@@ -34,7 +34,7 @@ public sealed class ReminderTests
     [Fact]
     public async Task The_reminder_table_answers_every_query_of_the_contract()
     {
-        await using var db = await TestDatabase.CreateAsync(Ct);
+        await using var db = await PostgresTestDatabase.CreateAsync(Ct);
         var id = Guid.NewGuid().ToString("N")[..8];
         await using var silo = await TestService.StartAsync(TestService.AdoNet(db.ConnectionString, "cluster-" + id, "service-" + id, storage: false));
         var table = silo.Services.GetRequiredService<IReminderTable>();

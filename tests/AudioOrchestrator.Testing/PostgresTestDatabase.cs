@@ -1,18 +1,19 @@
 using Npgsql;
 
-namespace AudioOrchestrator.Archive.Tests;
+
+namespace AudioOrchestrator.Testing;
 
 /// <summary>
-/// A fresh PostgreSQL database per test, created through the server named by <c>AUDIOORCHESTRATOR_TEST_POSTGRES</c>
-/// (scripts/test.sh starts a local server and sets it) and dropped afterwards. Fails, never skips, without it.
+/// A fresh PostgreSQL database per test, created through the server named by
+/// <c>AUDIOORCHESTRATOR_TEST_POSTGRES</c> (scripts/test.sh starts a local server and sets it) and dropped afterwards.
 /// </summary>
-public sealed class ArchiveTestDatabase : IAsyncDisposable
+public sealed class PostgresTestDatabase : IAsyncDisposable
 {
     public const string EnvironmentVariable = "AUDIOORCHESTRATOR_TEST_POSTGRES";
 
     private readonly string _adminConnectionString;
 
-    private ArchiveTestDatabase(string adminConnectionString, string name, string connectionString)
+    private PostgresTestDatabase(string adminConnectionString, string name, string connectionString)
     {
         _adminConnectionString = adminConnectionString;
         Name = name;
@@ -23,6 +24,7 @@ public sealed class ArchiveTestDatabase : IAsyncDisposable
 
     public string ConnectionString { get; }
 
+    /// <summary>The server's connection string; fails (never skips) when it is not configured.</summary>
     public static string ServerConnectionString =>
         Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } value
             ? value
@@ -30,10 +32,11 @@ public sealed class ArchiveTestDatabase : IAsyncDisposable
                 $"{EnvironmentVariable} is not set: these tests need a real PostgreSQL server. Run scripts/test.sh, "
                 + $"or set {EnvironmentVariable} to an Npgsql connection string of a role allowed to create databases.");
 
-    public static async Task<ArchiveTestDatabase> CreateAsync(CancellationToken cancellationToken)
+    /// <param name="pooling">Pool the test database's connections (off: every open is a new session).</param>
+    public static async Task<PostgresTestDatabase> CreateAsync(CancellationToken cancellationToken, bool pooling = false)
     {
         var admin = ServerConnectionString;
-        var name = "ao_archive_" + Guid.NewGuid().ToString("N")[..12];
+        var name = "ao_test_" + Guid.NewGuid().ToString("N")[..12];
         await using (var connection = new NpgsqlConnection(admin))
         {
             await connection.OpenAsync(cancellationToken);
@@ -41,21 +44,22 @@ public sealed class ArchiveTestDatabase : IAsyncDisposable
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        var builder = new NpgsqlConnectionStringBuilder(admin) { Database = name };
-        return new ArchiveTestDatabase(admin, name, builder.ConnectionString);
+        var builder = new NpgsqlConnectionStringBuilder(admin) { Database = name, Pooling = pooling };
+        return new PostgresTestDatabase(admin, name, builder.ConnectionString);
     }
 
-    public async Task<long> ScalarAsync(string sql, params (string Name, object? Value)[] parameters)
+    public async Task<T?> ScalarAsync<T>(string sql, params (string Name, object? Value)[] parameters)
     {
         await using var connection = new NpgsqlConnection(ConnectionString);
-        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await connection.OpenAsync(CancellationToken.None);
         await using var command = new NpgsqlCommand(sql, connection);
         foreach (var (parameterName, value) in parameters)
         {
             command.Parameters.AddWithValue(parameterName, value ?? DBNull.Value);
         }
 
-        return Convert.ToInt64(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+        var result = await command.ExecuteScalarAsync(CancellationToken.None);
+        return result is null or DBNull ? default : (T)result;
     }
 
     public async ValueTask DisposeAsync()
