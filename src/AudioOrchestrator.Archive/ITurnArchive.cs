@@ -31,6 +31,16 @@ public interface ITurnArchive
     /// <exception cref="ArgumentOutOfRangeException">The limit is below 1.</exception>
     Task<ArchivePage<ArchivedTurn>> GetTurnsAsync(string sessionId, TurnQuery query, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Amends an archived answer that was interrupted after it was recorded: marks it interrupted and keeps only
+    /// <paramref name="heardText"/> (what was heard) as its answer, searchable as such. Idempotent; returns false when
+    /// the turn is not archived (never appended, deleted, or expired).
+    /// </summary>
+    Task<bool> MarkInterruptedAsync(string sessionId, string turnId, string heardText, CancellationToken cancellationToken);
+
+    /// <summary>The archived session (turn count, first and last activity), or null when nothing of it is archived.</summary>
+    Task<SessionSummary?> GetSessionAsync(string sessionId, CancellationToken cancellationToken);
+
     /// <summary>Deletes every archived turn of the session; returns how many.</summary>
     Task<int> DeleteSessionAsync(string sessionId, CancellationToken cancellationToken);
 

@@ -57,6 +57,38 @@ public abstract class RelationalTurnArchive : ITurnArchive, IAsyncDisposable
     public abstract Task<int> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellationToken);
 
     /// <inheritdoc />
+    public async Task<bool> MarkInterruptedAsync(string sessionId, string turnId, string heardText, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sessionId);
+        ArgumentException.ThrowIfNullOrEmpty(turnId);
+        ArgumentNullException.ThrowIfNull(heardText);
+        await InitializeAsync(cancellationToken);
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+
+        // One statement: the search index follows (PostgreSQL's generated column; SQLite's update trigger).
+        command.CommandText = "UPDATE archive_turns SET interrupted = @interrupted, response_text = @response_text WHERE session_id = @session_id AND turn_id = @turn_id";
+        AddParameter(command, "interrupted", true);
+        AddParameter(command, "response_text", heardText);
+        AddParameter(command, "session_id", sessionId);
+        AddParameter(command, "turn_id", turnId);
+        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+    }
+
+    /// <inheritdoc />
+    public async Task<SessionSummary?> GetSessionAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sessionId);
+        await InitializeAsync(cancellationToken);
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT session_id, guild_id, turn_count, first_activity_at, last_activity_at FROM archive_sessions WHERE session_id = @session_id";
+        AddParameter(command, "session_id", sessionId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadSession(reader) : null;
+    }
+
+    /// <inheritdoc />
     public async Task<ArchivePage<SessionSummary>> ListSessionsAsync(SessionQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
@@ -141,12 +173,7 @@ public abstract class RelationalTurnArchive : ITurnArchive, IAsyncDisposable
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                items.Add(new SessionSummary(
-                    reader.GetString(0),
-                    reader.IsDBNull(1) ? null : reader.GetString(1),
-                    reader.GetInt64(2),
-                    ReadTime(reader, 3),
-                    ReadTime(reader, 4)));
+                items.Add(ReadSession(reader));
             }
         }
 
@@ -294,6 +321,14 @@ public abstract class RelationalTurnArchive : ITurnArchive, IAsyncDisposable
         parameter.Value = value ?? DBNull.Value;
         command.Parameters.Add(parameter);
     }
+
+    /// <summary>A session row read as <c>session_id, guild_id, turn_count, first_activity_at, last_activity_at</c>.</summary>
+    private SessionSummary ReadSession(DbDataReader reader) => new(
+        reader.GetString(0),
+        reader.IsDBNull(1) ? null : reader.GetString(1),
+        reader.GetInt64(2),
+        ReadTime(reader, 3),
+        ReadTime(reader, 4));
 
     private ArchivedTurn ReadTurn(DbDataReader reader)
     {

@@ -62,7 +62,7 @@ public interface IConversationGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<SessionProfile> GetProfileAsync();
 
-    /// <summary>The session, or null when it has no recorded state.</summary>
+    /// <summary>The session (context and recent window of turns), or null when it has recorded nothing.</summary>
     Task<SessionSnapshot?> GetSnapshotAsync();
 
     /// <summary>Forgets the session's context and history.</summary>
@@ -134,7 +134,16 @@ public sealed record SpeakerStatus(
     [property: Id(3)] int Utterances,
     [property: Id(4)] bool InSpeech);
 
-/// <summary>A session as the REST API shows it.</summary>
+/// <summary>
+/// A session as the REST API shows it: its context and its recent window of turns (<paramref name="History"/>, oldest
+/// first, at most <c>Conversation:MaxHistoryTurns</c>); the whole history is in the turn archive
+/// (<c>GET /api/v1/sessions/{id}/turns</c>), and the context's <c>turnCount</c> counts every turn.
+/// </summary>
+/// <param name="SessionId">The session.</param>
+/// <param name="CreatedAt">When its first turn was recorded.</param>
+/// <param name="UpdatedAt">When it last changed.</param>
+/// <param name="Context">Its context: facts, running summary, last agent and speaker, turn count.</param>
+/// <param name="History">The recent window of turns, oldest first.</param>
 [GenerateSerializer, Immutable]
 public sealed record SessionSnapshot(
     [property: Id(0)] string SessionId,

@@ -7,12 +7,22 @@ public sealed class ConversationOptions
 {
     public const string SectionName = "Conversation";
 
+    /// <summary>The default of <see cref="MaxHistoryTurns"/>.</summary>
+    public const int DefaultMaxHistoryTurns = 20;
+
     /// <summary>The agent that answers when no phrase matches and no intent is recognised; empty = the agent marked IsFallback.</summary>
     public string? FallbackAgent { get; set; }
 
-    /// <summary>Turns kept in a session's persisted history; older turns are dropped.</summary>
+    /// <summary>
+    /// Turns kept in a session's persisted state: its recent window, which is what <c>GET /api/v1/sessions/{id}</c>
+    /// shows and what is rebuilt from the turn archive after a restart. Older turns leave the state (they stay in the
+    /// archive, and their gist in the running summary). The default is twice the turns agents see
+    /// (<see cref="MaxHistoryMessages"/> / 2): the other half gives the background summary fold time to take turns in
+    /// before they leave.
+    /// </summary>
     [Range(1, 100_000)]
-    public int MaxHistoryTurns { get; set; } = 200;
+    public int MaxHistoryTurns { get; set; } = DefaultMaxHistoryTurns;
+
 
     /// <summary>
     /// Chat messages of earlier turns handed to agents (a turn is two: what was said and the answer); older turns are

@@ -37,6 +37,7 @@ public static class GrainServiceCollectionExtensions
                 o.TriggerPhrases = phrases;
             }
         }).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<Retention.SessionRetentionOptions>().Bind(configuration.GetSection(Retention.SessionRetentionOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<IntentOptions>().Bind(configuration.GetSection(IntentOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ToolOptions>().Bind(configuration.GetSection(ToolOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<McpOptions>().Bind(configuration.GetSection(McpOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();

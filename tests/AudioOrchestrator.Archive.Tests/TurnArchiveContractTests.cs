@@ -463,6 +463,43 @@ public abstract class TurnArchiveContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_answer_interrupted_after_it_was_archived_keeps_only_what_was_heard_and_is_searched_as_such()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await Archive.AppendAsync(Turn("s1", "t1", T0, transcript: "tell me about walruses", answer: "Walruses are large pinnipeds of the arctic"), ct);
+        await Archive.AppendAsync(Turn("s1", "t2", T0.AddSeconds(1), answer: "pinnipeds again"), ct);
+
+        Assert.True(await Archive.MarkInterruptedAsync("s1", "t1", "Walruses are large", ct));
+        Assert.True(await Archive.MarkInterruptedAsync("s1", "t1", "Walruses are large", ct)); // a repeated amendment changes nothing more
+        Assert.False(await Archive.MarkInterruptedAsync("s1", "missing", "", ct));
+        Assert.False(await Archive.MarkInterruptedAsync("other", "t1", "", ct));
+
+        var turns = (await Archive.GetTurnsAsync("s1", new TurnQuery(), ct)).Items;
+        Assert.Equal(
+            [("t1", true, "Walruses are large", "tell me about walruses"), ("t2", false, "pinnipeds again", "hello there")],
+            turns.Select(t => (t.TurnId, t.Interrupted, t.ResponseText, t.Transcript)));
+        Assert.Empty((await Archive.ListSessionsAsync(new SessionQuery(Q: "arctic"), ct)).Items);
+        Assert.Single((await Archive.ListSessionsAsync(new SessionQuery(Q: "walruses large"), ct)).Items);
+        Assert.Single((await Archive.ListSessionsAsync(new SessionQuery(Q: "pinnipeds"), ct)).Items); // the other turn still matches
+        Assert.Equal(2, (await Archive.GetSessionAsync("s1", ct))!.TurnCount);
+    }
+
+    [Fact]
+    public async Task A_session_is_read_by_id_as_it_is_listed()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        Assert.Null(await Archive.GetSessionAsync("s1", ct));
+        await Archive.AppendAsync(Turn("s1", "t1", T0, guildId: "g1"), ct);
+        await Archive.AppendAsync(Turn("s1", "t2", T0.AddMinutes(3), guildId: "g1"), ct);
+        await Archive.AppendAsync(Turn("s2", "t1", T0.AddMinutes(5)), ct);
+
+        Assert.Equal(new SessionSummary("s1", "g1", 2, T0, T0.AddMinutes(3)), await Archive.GetSessionAsync("s1", ct));
+        Assert.Equal((await Archive.ListSessionsAsync(new SessionQuery(), ct)).Items.Single(s => s.SessionId == "s2"), await Archive.GetSessionAsync("s2", ct));
+        await Archive.DeleteSessionAsync("s1", ct);
+        Assert.Null(await Archive.GetSessionAsync("s1", ct));
+    }
+
+    [Fact]
     public async Task Migrating_again_applies_nothing()
     {
         var ct = TestContext.Current.CancellationToken;

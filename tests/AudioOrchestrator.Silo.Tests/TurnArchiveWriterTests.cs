@@ -58,6 +58,42 @@ public sealed class TurnArchiveWriterTests : IAsyncDisposable
         Assert.Empty((await _archive.GetTurnsAsync("s2", new TurnQuery(), Ct)).Items);
     }
 
+    [Fact]
+    public async Task An_interruption_is_applied_after_its_turn_and_before_a_later_delete()
+    {
+        await _writer.StartAsync(Ct);
+        _writer.Committed("s3", null, Turn(1) with { ResponseText = "a long answer about otters" });
+        _writer.Interrupted("s3", "turn-1", "a long"); // queued right behind its turn, without waiting
+        _writer.Committed("s3", null, Turn(2));
+        _writer.Interrupted("s3", "turn-99", "never archived"); // logged, and the queue goes on
+        await _writer.FlushAsync(Ct);
+
+        var turns = (await _archive.GetTurnsAsync("s3", new TurnQuery(), Ct)).Items;
+        Assert.Equal([("turn-1", true, "a long"), ("turn-2", false, "2")], turns.Select(t => (t.TurnId, t.Interrupted, t.ResponseText)));
+        Assert.Empty((await _archive.ListSessionsAsync(new SessionQuery(Q: "otters"), Ct)).Items);
+
+        _writer.Committed("s4", null, Turn(1));
+        _writer.Interrupted("s4", "turn-1", "heard");
+        await _writer.ForgetAsync("s4", Ct);
+        Assert.Null(await _archive.GetSessionAsync("s4", Ct));
+    }
+
+    [Fact]
+    public async Task A_flush_returns_when_everything_handed_over_before_it_is_archived()
+    {
+        await _writer.StartAsync(Ct);
+        for (var i = 0; i < 30; i++)
+        {
+            _writer.Committed("s5", "7", Turn(i));
+        }
+
+        await _writer.FlushAsync(Ct);
+
+        Assert.Equal(30, (await _archive.GetSessionAsync("s5", Ct))!.TurnCount);
+        await _writer.StopAsync(Ct);
+        await _writer.FlushAsync(Ct); // stopped: nothing is queued, nothing to wait for
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _archive.DisposeAsync();

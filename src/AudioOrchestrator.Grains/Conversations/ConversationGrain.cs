@@ -15,6 +15,10 @@ namespace AudioOrchestrator.Grains.Conversations;
 /// left the window agents see into a running summary, and handles barge-in on its live answer (<see cref="BargeInState"/>).
 /// </summary>
 /// <remarks>
+/// The persisted history is only the recent window (<c>Conversation:MaxHistoryTurns</c>): every turn, and every later
+/// change to one, goes to the turn archive (<see cref="ITurnArchiveSink"/>), so a session of months costs the same per
+/// turn as a new one. A session that activates with no state of its own rebuilds its recent window from the archive
+/// (<see cref="ITurnHistorySource"/>).
 /// Forgetting the session (<see cref="DeleteAsync"/>) while a turn is in flight cancels it, drops the queue, and the
 /// turn's end neither records nor publishes anything: the session stays deleted.
 /// </remarks>
@@ -25,7 +29,8 @@ public sealed partial class ConversationGrain(
     GuildOptions<BargeInOptions> bargeInOptions,
     Microsoft.Extensions.Options.IOptions<Guardrails.PrivacyOptions> privacy,
     ILogger<ConversationGrain> logger,
-    ITurnArchiveSink? archive = null)
+    ITurnArchiveSink? archive = null,
+    ITurnHistorySource? archivedHistory = null)
     : Grain, IConversationGrain, ITurnSink
 {
     private readonly Queue<Utterance> _pending = new();
@@ -147,6 +152,48 @@ public sealed partial class ConversationGrain(
     private SessionProfile Profile => session.State.Profile ?? SessionProfile.Rest;
 
     private string? GuildId => Profile.GuildId;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var state = session.State;
+        if (archivedHistory is null || state.CreatedAt != default || state.History.Count > 0)
+        {
+            return; // nowhere to read from, or the session has its own state
+        }
+
+        ArchivedHistory? archived;
+        try
+        {
+            archived = await archivedHistory.ReadRecentAsync(SessionId, services.Options.Value.MaxHistoryTurns, cancellationToken);
+        }
+#pragma warning disable CA1031 // The archive is a second copy: when it cannot be read, the session starts empty instead of failing.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogRebuildFailed(logger, ex, SessionId);
+            return;
+        }
+
+        if (archived is null || archived.Turns.Count == 0)
+        {
+            return;
+        }
+
+        // Not written now: the next turn writes it (a session only read stays as it was, and rebuilds again if need be).
+        state.History = [.. archived.Turns];
+        state.CreatedAt = archived.FirstActivityAt;
+        state.UpdatedAt = archived.LastActivityAt;
+        var newest = archived.Turns[^1];
+        state.Context[SessionContextKeys.LastAgent] = newest.Agent;
+        state.Context[SessionContextKeys.LastSpeaker] = newest.SpeakerId;
+        state.Context[SessionContextKeys.TurnCount] = Math.Max(archived.TurnCount, archived.Turns.Count).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (state.Profile is null && archived.GuildId is { } guildId)
+        {
+            state.Profile = new SessionProfile(SessionTransports.Discord, guildId); // only Discord sessions have a guild
+        }
+
+        LogRebuilt(logger, SessionId, archived.Turns.Count, archived.TurnCount);
+    }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
@@ -284,8 +331,11 @@ public sealed partial class ConversationGrain(
             await Output.OnNextAsync(new AnswerInterrupted(settled.TurnId, decision.Speaker.SpeakerId));
             if (running is null)
             {
-                // Already recorded as fully answered: keep only what was heard.
-                await UpdateTurnAsync(settled.TurnId, t => t with { Interrupted = true, ResponseText = settled.SpokenText ?? "" });
+                // Already recorded (and archived) as fully answered: keep only what was heard, in both.
+                var heard = settled.SpokenText ?? "";
+                heard = privacy.Value.RedactHistory ? PiiRedactor.Redact(heard) : heard;
+                archive?.Interrupted(SessionId, settled.TurnId, heard);
+                await UpdateTurnAsync(settled.TurnId, t => t with { Interrupted = true, ResponseText = heard });
             }
 
             LogInterrupted(logger, SessionId, settled.TurnId, decision.Speaker.SpeakerId);
@@ -325,7 +375,7 @@ public sealed partial class ConversationGrain(
 
     public Task<SessionSnapshot?> GetSnapshotAsync()
     {
-        if (!session.RecordExists || session.State.CreatedAt == default) // a profile alone is not a conversation yet
+        if (session.State.CreatedAt == default) // nothing recorded (a profile alone is not a conversation yet)
         {
             return Task.FromResult<SessionSnapshot?>(null);
         }
@@ -385,7 +435,7 @@ public sealed partial class ConversationGrain(
         var index = history.FindLastIndex(t => t.TurnId == turnId);
         if (index < 0)
         {
-            return; // already dropped from the bounded history
+            return; // already out of the recent window (the archive has the change)
         }
 
         history[index] = update(history[index]);
@@ -523,6 +573,12 @@ public sealed partial class ConversationGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: folding old turns into the running summary failed; retried after the next turn")]
     private static partial void LogFoldFailed(ILogger logger, Exception exception, string sessionId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: rebuilt its recent history from the turn archive ({Turns} of {Archived} archived turns)")]
+    private static partial void LogRebuilt(ILogger logger, string sessionId, int turns, long archived);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: reading its recent history from the turn archive failed; it starts empty")]
+    private static partial void LogRebuildFailed(ILogger logger, Exception exception, string sessionId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} opened by {Transport} (guild {GuildId})")]
     private static partial void LogOpened(ILogger logger, string sessionId, string transport, string guildId);

@@ -6,9 +6,10 @@ using AudioOrchestrator.Grains.Conversations;
 namespace AudioOrchestrator.Silo.Archive;
 
 /// <summary>
-/// Appends the turns sessions commit to the <see cref="ITurnArchive"/> in the background, in order, so the archive never
-/// slows a turn; a session's deletion goes through the same queue, so no turn queued before it is appended after it.
-/// A failed append is logged and counted, never retried forever; the turn stays in the session's own history.
+/// Applies what sessions hand over (committed turns, interruptions of recorded answers, deletions) to the
+/// <see cref="ITurnArchive"/> in the background, in order, so the archive never slows a turn: an amendment is applied
+/// after its turn, and no turn queued before a session's deletion is appended after it. A failed write is logged, never
+/// retried forever; the turn stays in the session's own recent window.
 /// </summary>
 public sealed partial class TurnArchiveWriter(ITurnArchive archive, ILogger<TurnArchiveWriter> logger) : IHostedService, ITurnArchiveSink
 {
@@ -21,28 +22,35 @@ public sealed partial class TurnArchiveWriter(ITurnArchive archive, ILogger<Turn
     public void Committed(string sessionId, string? guildId, ConversationTurn turn)
     {
         ArgumentNullException.ThrowIfNull(turn);
-        if (!_queue.Writer.TryWrite(new ArchiveWork(sessionId, ArchivedTurn.FromConversationTurn(sessionId, guildId, turn), null)))
+        if (!_queue.Writer.TryWrite(new AppendTurn(sessionId, ArchivedTurn.FromConversationTurn(sessionId, guildId, turn))))
         {
             LogQueueFull(logger, sessionId, turn.TurnId, Capacity);
         }
     }
 
+    public void Interrupted(string sessionId, string turnId, string heardText)
+    {
+        ArgumentNullException.ThrowIfNull(heardText);
+        if (!_queue.Writer.TryWrite(new MarkInterrupted(sessionId, turnId, heardText)))
+        {
+            LogQueueFull(logger, sessionId, turnId, Capacity);
+        }
+    }
+
     public async Task ForgetAsync(string sessionId, CancellationToken cancellationToken)
     {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        try
-        {
-            await _queue.Writer.WriteAsync(new ArchiveWork(sessionId, null, done), cancellationToken);
-        }
-        catch (ChannelClosedException)
+        if (!await WaitForQueuedAsync(new ForgetSession(sessionId), cancellationToken))
         {
             // Shutting down: nothing more is queued, so the delete can go straight to the archive.
             await archive.DeleteSessionAsync(sessionId, cancellationToken);
-            return;
         }
-
-        await done.Task.WaitAsync(cancellationToken);
     }
+
+    /// <summary>
+    /// Waits until everything queued before this call is written (or failed): afterwards the archive holds every turn
+    /// handed over so far. Returns at once when the writer has stopped (it wrote what it held).
+    /// </summary>
+    public async Task FlushAsync(CancellationToken cancellationToken) => await WaitForQueuedAsync(new Flush(string.Empty), cancellationToken);
 
     /// <summary>Starts the writing loop (it runs until the queue is completed by <see cref="StopAsync"/> and drained).</summary>
     public Task StartAsync(CancellationToken cancellationToken)
@@ -58,6 +66,22 @@ public sealed partial class TurnArchiveWriter(ITurnArchive archive, ILogger<Turn
         await _writing.WaitAsync(cancellationToken);
     }
 
+    /// <summary>Queues <paramref name="work"/> and waits for it; false when the queue is closed (the writer stopped).</summary>
+    private async Task<bool> WaitForQueuedAsync(AwaitedWork work, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _queue.Writer.WriteAsync(work, cancellationToken);
+        }
+        catch (ChannelClosedException)
+        {
+            return false;
+        }
+
+        await work.Done.Task.WaitAsync(cancellationToken);
+        return true;
+    }
+
     private async Task WriteAllAsync()
     {
         // Not cancelled by the host's stop: what is queued is written (the host's shutdown timeout bounds the wait).
@@ -65,22 +89,31 @@ public sealed partial class TurnArchiveWriter(ITurnArchive archive, ILogger<Turn
         {
             try
             {
-                if (work.Turn is { } turn)
+                switch (work)
                 {
-                    await archive.AppendAsync(turn, CancellationToken.None);
+                    case AppendTurn append:
+                        await archive.AppendAsync(append.Turn, CancellationToken.None);
+                        break;
+                    case MarkInterrupted amend:
+                        if (!await archive.MarkInterruptedAsync(amend.SessionId, amend.TurnId, amend.HeardText, CancellationToken.None))
+                        {
+                            LogNotArchived(logger, amend.SessionId, amend.TurnId);
+                        }
+
+                        break;
+                    case ForgetSession forget:
+                        await archive.DeleteSessionAsync(forget.SessionId, CancellationToken.None);
+                        break;
                 }
-                else
-                {
-                    await archive.DeleteSessionAsync(work.SessionId, CancellationToken.None);
-                    work.Forgotten!.TrySetResult();
-                }
+
+                (work as AwaitedWork)?.Done.TrySetResult();
             }
 #pragma warning disable CA1031 // The archive is best effort: one failed write must not stop the ones after it.
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                LogFailed(logger, ex, work.SessionId, work.Turn?.TurnId ?? "(delete)");
-                work.Forgotten?.TrySetException(ex);
+                LogFailed(logger, ex, work.SessionId, work.Describe());
+                (work as AwaitedWork)?.Done.TrySetException(ex);
             }
         }
     }
@@ -88,8 +121,40 @@ public sealed partial class TurnArchiveWriter(ITurnArchive archive, ILogger<Turn
     [LoggerMessage(Level = LogLevel.Warning, Message = "Turn archive: session {SessionId} turn {TurnId} not archived: {Capacity} turns are already waiting")]
     private static partial void LogQueueFull(ILogger logger, string sessionId, string turnId, int capacity);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Turn archive: writing session {SessionId} turn {TurnId} failed")]
-    private static partial void LogFailed(ILogger logger, Exception exception, string sessionId, string turnId);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Turn archive: writing session {SessionId} ({Work}) failed")]
+    private static partial void LogFailed(ILogger logger, Exception exception, string sessionId, string work);
 
-    private sealed record ArchiveWork(string SessionId, ArchivedTurn? Turn, TaskCompletionSource? Forgotten);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Turn archive: session {SessionId} turn {TurnId} was interrupted after it was recorded, but it is not archived")]
+    private static partial void LogNotArchived(ILogger logger, string sessionId, string turnId);
+
+    private abstract record ArchiveWork(string SessionId)
+    {
+        public abstract string Describe();
+    }
+
+    private sealed record AppendTurn(string SessionId, ArchivedTurn Turn) : ArchiveWork(SessionId)
+    {
+        public override string Describe() => $"turn {Turn.TurnId}";
+    }
+
+    private sealed record MarkInterrupted(string SessionId, string TurnId, string HeardText) : ArchiveWork(SessionId)
+    {
+        public override string Describe() => $"interruption of turn {TurnId}";
+    }
+
+    /// <summary>Work someone waits for.</summary>
+    private abstract record AwaitedWork(string SessionId) : ArchiveWork(SessionId)
+    {
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private sealed record ForgetSession(string SessionId) : AwaitedWork(SessionId)
+    {
+        public override string Describe() => "delete";
+    }
+
+    private sealed record Flush(string SessionId) : AwaitedWork(SessionId)
+    {
+        public override string Describe() => "flush";
+    }
 }

@@ -4,7 +4,10 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AudioOrchestrator.Silo.Endpoints;
 
-/// <summary>Sessions over REST: the archive (every session and turn, paged), a session's context and recent history, and forgetting them.</summary>
+/// <summary>
+/// Sessions over REST: the archive (every session and turn, paged), a session's context and recent window of turns,
+/// and forgetting them.
+/// </summary>
 public static class SessionEndpoints
 {
     public static IEndpointRouteBuilder MapSessionEndpoints(this IEndpointRouteBuilder app)
@@ -20,7 +23,9 @@ public static class SessionEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest);
         sessions.MapGet("/{sessionId}", GetSessionAsync)
             .WithName("GetSession")
-            .WithSummary("A session's context and history of turns.")
+            .WithSummary("A session's context and its recent window of turns (Conversation:MaxHistoryTurns, oldest first).")
+            .WithDescription("history holds only the recent turns the session keeps in its state (what agents and the running summary work from); "
+                + "every turn is in the archive: GET /api/v1/sessions/{sessionId}/turns. context.turnCount counts every turn of the session.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
         sessions.MapDelete("/{sessionId}", DeleteSessionAsync)

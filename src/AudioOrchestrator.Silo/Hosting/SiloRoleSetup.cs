@@ -1,9 +1,11 @@
 using AudioOrchestrator.Grains;
 using AudioOrchestrator.Grains.Conversations;
+using AudioOrchestrator.Grains.Retention;
 using AudioOrchestrator.Silo.Archive;
 using AudioOrchestrator.Silo.Endpoints;
 using AudioOrchestrator.Silo.Health;
 using AudioOrchestrator.Silo.Persistence;
+using AudioOrchestrator.Silo.Retention;
 using Orleans.Dashboard;
 
 namespace AudioOrchestrator.Silo.Hosting;
@@ -20,7 +22,12 @@ internal sealed class SiloRoleSetup : IServiceRoleSetup
         builder.Services.AddSingleton<TurnArchiveWriter>();
         builder.Services.AddSingleton<ITurnArchiveSink>(services => services.GetRequiredService<TurnArchiveWriter>());
         builder.Services.AddHostedService(services => services.GetRequiredService<TurnArchiveWriter>());
+        // A session grain with no state of its own rebuilds its recent window from the archive.
+        builder.Services.AddSingleton<ITurnHistorySource, ArchivedTurnHistory>();
         builder.UseOrleans(silo => OrleansSiloSetup.Configure(silo, cluster));
+        // Sessions:RetentionDays: the reminder (scheduled once the silo runs) deletes through every participant.
+        builder.Services.AddSingleton<IRetentionParticipant, TurnArchiveRetention>();
+        builder.Services.AddHostedService<RetentionScheduler>();
         builder.Services.AddAudioOrchestratorGrains(builder.Configuration);
         builder.Services.AddSpeechEngines(builder.Configuration);
         builder.Services.AddHostedService<StartupReport>();

@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using AudioOrchestrator.Contracts;
+using AudioOrchestrator.Grains.Conversations;
 using AudioOrchestrator.Speech;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -23,6 +26,41 @@ public sealed class ListeningCluster : PipelineCluster
         ["BargeIn:ResumeAfterSilenceMs"] = "300",
     };
 
-    protected override void ConfigureSiloServices(IServiceCollection services) =>
+    /// <summary>What sessions hand to the turn archive (in process: the silo is in this process).</summary>
+    public RecordingArchiveSink Archive { get; } = new();
+
+    protected override void ConfigureSiloServices(IServiceCollection services)
+    {
         services.AddSingleton<IWakePhraseSpotter>(Spotter);
+        services.AddSingleton<ITurnArchiveSink>(Archive);
+    }
+}
+
+/// <summary>Keeps what sessions hand to the archive, with amendments applied, as the archive would.</summary>
+public sealed class RecordingArchiveSink : ITurnArchiveSink
+{
+    private readonly ConcurrentDictionary<(string Session, string Turn), ConversationTurn> _turns = new();
+
+    /// <summary>The turn as the archive would have it now; null when it was never handed over.</summary>
+    public ConversationTurn? Turn(string sessionId, string turnId) => _turns.GetValueOrDefault((sessionId, turnId));
+
+    public void Committed(string sessionId, string? guildId, ConversationTurn turn) => _turns[(sessionId, turn.TurnId)] = turn;
+
+    public void Interrupted(string sessionId, string turnId, string heardText)
+    {
+        if (_turns.TryGetValue((sessionId, turnId), out var turn))
+        {
+            _turns[(sessionId, turnId)] = turn with { Interrupted = true, ResponseText = heardText };
+        }
+    }
+
+    public Task ForgetAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        foreach (var key in _turns.Keys.Where(k => k.Session == sessionId))
+        {
+            _turns.TryRemove(key, out _);
+        }
+
+        return Task.CompletedTask;
+    }
 }

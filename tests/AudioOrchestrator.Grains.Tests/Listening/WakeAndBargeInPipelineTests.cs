@@ -145,8 +145,14 @@ public sealed class WakeAndBargeInPipelineTests(ListeningCluster fixture) : ICla
         }
 
         var history = (await fixture.Client.GetGrain<IConversationGrain>(session).GetSnapshotAsync())!.History;
-        Assert.True(history.Single(t => t.TurnId == events.OfType<AnswerInterrupted>().Single().TurnId).Interrupted);
+        var cut = history.Single(t => t.TurnId == events.OfType<AnswerInterrupted>().Single().TurnId);
+        Assert.True(cut.Interrupted);
         Assert.False(history.Single(t => t.SpeakerId == bob).Interrupted);
+
+        // The archive got the interruption too: the same turn, interrupted, with only what was heard.
+        Assert.All(history, t => Assert.Equal(
+            (t.TurnId, t.Interrupted, t.ResponseText, t.Transcript),
+            fixture.Archive.Turn(session, t.TurnId) is { } archived ? (archived.TurnId, archived.Interrupted, archived.ResponseText, archived.Transcript) : default));
         await stopOutput.CancelAsync();
         await output;
     }

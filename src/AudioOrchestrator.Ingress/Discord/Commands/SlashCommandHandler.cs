@@ -200,7 +200,7 @@ public sealed partial class SlashCommandHandler(
             text.Append(CultureInfo.InvariantCulture, $"End-to-end encryption (DAVE): {(status.DaveProtocolVersion > 0 ? "on" : "off")}.");
         }
 
-        text.Append(CultureInfo.InvariantCulture, $"\nSession {sessionId}: {snapshot?.History.Count ?? 0} turns recorded.");
+        text.Append(CultureInfo.InvariantCulture, $"\nSession {sessionId}: {snapshot?.Context.GetValueOrDefault(SessionContextKeys.TurnCount) ?? "0"} turns recorded.");
         return CommandResult.Answer(text.ToString());
     }
 

@@ -1,0 +1,13 @@
+using AudioOrchestrator.Archive;
+using AudioOrchestrator.Grains.Retention;
+
+namespace AudioOrchestrator.Silo.Retention;
+
+/// <summary>The turn archive's part in retention: archived turns committed before the cutoff are deleted.</summary>
+public sealed class TurnArchiveRetention(ITurnArchive archive) : IRetentionParticipant
+{
+    public string Name => "turn archive";
+
+    public async Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellationToken) =>
+        await archive.DeleteOlderThanAsync(cutoff, cancellationToken);
+}
