@@ -40,4 +40,20 @@ public sealed class StartupTests
 
         Assert.Contains("FramesPerEvent", error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("36501")]
+    public async Task An_invalid_retention_fails_start_up_naming_the_key(string days)
+    {
+        await using var app = ServiceApp.Build([], builder =>
+        {
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Sessions:RetentionDays"] = days });
+        });
+
+        var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => app.StartAsync(TestContext.Current.CancellationToken));
+
+        Assert.Contains("RetentionDays", error.Message, StringComparison.Ordinal);
+    }
 }

@@ -30,7 +30,7 @@ public static class SessionEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound);
         sessions.MapDelete("/{sessionId}", DeleteSessionAsync)
             .WithName("DeleteSession")
-            .WithSummary("Forgets a session's context and history.")
+            .WithSummary("Forgets a session: its context, recent window and archived turns.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
