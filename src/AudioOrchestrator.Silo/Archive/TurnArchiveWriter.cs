@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using AudioOrchestrator.Archive;
+using AudioOrchestrator.Archive.AnswerAudio;
 using AudioOrchestrator.Contracts;
 using AudioOrchestrator.Grains.Conversations;
 
@@ -9,8 +10,11 @@ namespace AudioOrchestrator.Silo.Archive;
 /// Appends the turns sessions commit to the <see cref="ITurnArchive"/> in the background, in order, so the archive never
 /// slows a turn; a session's deletion goes through the same queue, so no turn queued before it is appended after it.
 /// A failed append is logged and counted, never retried forever; the turn stays in the session's own history.
+/// A spoken turn is archived with the reference of its answer audio (<see cref="AnswerAudioKey.Ref"/>); deleting a
+/// session deletes its kept answer audio too (<paramref name="answerAudio"/>), after its turns.
 /// </summary>
-public sealed partial class TurnArchiveWriter(ITurnArchive archive, ILogger<TurnArchiveWriter> logger) : IHostedService, ITurnArchiveSink
+public sealed partial class TurnArchiveWriter(ITurnArchive archive, ILogger<TurnArchiveWriter> logger, IAnswerAudioStore? answerAudio = null)
+    : IHostedService, ITurnArchiveSink
 {
     /// <summary>Turns that may wait for the archive before new ones are refused (and logged).</summary>
     public const int Capacity = 10_000;
@@ -21,7 +25,7 @@ public sealed partial class TurnArchiveWriter(ITurnArchive archive, ILogger<Turn
     public void Committed(string sessionId, string? guildId, ConversationTurn turn)
     {
         ArgumentNullException.ThrowIfNull(turn);
-        if (!_queue.Writer.TryWrite(new ArchiveWork(sessionId, ArchivedTurn.FromConversationTurn(sessionId, guildId, turn), null)))
+        if (!_queue.Writer.TryWrite(new ArchiveWork(sessionId, ArchivedTurn.FromConversationTurn(sessionId, guildId, turn, AnswerAudioRefOf(sessionId, turn)), null)))
         {
             LogQueueFull(logger, sessionId, turn.TurnId, Capacity);
         }
@@ -37,7 +41,7 @@ public sealed partial class TurnArchiveWriter(ITurnArchive archive, ILogger<Turn
         catch (ChannelClosedException)
         {
             // Shutting down: nothing more is queued, so the delete can go straight to the archive.
-            await archive.DeleteSessionAsync(sessionId, cancellationToken);
+            await DeleteAsync(sessionId, cancellationToken);
             return;
         }
 
@@ -71,7 +75,7 @@ public sealed partial class TurnArchiveWriter(ITurnArchive archive, ILogger<Turn
                 }
                 else
                 {
-                    await archive.DeleteSessionAsync(work.SessionId, CancellationToken.None);
+                    await DeleteAsync(work.SessionId, CancellationToken.None);
                     work.Forgotten!.TrySetResult();
                 }
             }
@@ -82,6 +86,21 @@ public sealed partial class TurnArchiveWriter(ITurnArchive archive, ILogger<Turn
                 LogFailed(logger, ex, work.SessionId, work.Turn?.TurnId ?? "(delete)");
                 work.Forgotten?.TrySetException(ex);
             }
+        }
+    }
+
+    /// <summary>The answer-audio reference of a turn that was answered aloud (its audio may be kept); null otherwise.</summary>
+    private static string? AnswerAudioRefOf(string sessionId, ConversationTurn turn) =>
+        turn.Timings is { TtsMs: > 0 } && Identifiers.IsValid(sessionId) && Identifiers.IsValid(turn.TurnId)
+            ? AnswerAudioKey.Ref(sessionId, turn.TurnId)
+            : null;
+
+    private async Task DeleteAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        await archive.DeleteSessionAsync(sessionId, cancellationToken);
+        if (answerAudio is not null && Identifiers.IsValid(sessionId))
+        {
+            await answerAudio.DeleteSessionAsync(sessionId, cancellationToken);
         }
     }
 
