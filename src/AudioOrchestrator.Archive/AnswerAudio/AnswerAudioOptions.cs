@@ -14,7 +14,7 @@ public sealed class AnswerAudioOptions
     /// <summary>How long an answer stays downloadable after it was kept; it reads as missing after that.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromHours(24);
 
-    /// <summary>The largest answer kept, in bytes (a larger one is refused and logged). 16 MiB is about 5.8 min of 24 kHz 16-bit mono.</summary>
+    /// <summary>The largest answer kept, in bytes (a larger one is refused and logged). 16 MiB is about 2.9 min of the 48 kHz 16-bit mono WAV the ingress keeps.</summary>
     public long MaxBytes { get; set; } = 16L * 1024 * 1024;
 
     /// <summary>
