@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using AudioOrchestrator.Contracts;
 
 namespace AudioOrchestrator.Archive;
@@ -15,7 +16,11 @@ namespace AudioOrchestrator.Archive;
 /// <param name="Error">Why the turn failed; null when it was answered.</param>
 /// <param name="Timings">Per-stage timings.</param>
 /// <param name="ToolCalls">Tools called while answering.</param>
-/// <param name="AnswerAudioRef">Where the answer audio is kept; null when it is not.</param>
+/// <param name="AnswerAudioRef">
+/// The key of the spoken answer in the answer-audio store (<see cref="AnswerAudio.AnswerAudioKey.Ref"/>) for a turn that was
+/// answered aloud; null when nothing was spoken. The audio itself is kept only for uploads and text turns asked to speak,
+/// and only for <c>Archive:AnswerAudio:Retention</c>: <see cref="ResponseAudioUrl"/> says whether it is there now.
+/// </param>
 /// <param name="CommittedAt">When the turn was committed (the archive keeps microseconds, in UTC).</param>
 /// <param name="SpeechStartedAt">Start of speech as heard; null for text turns without one.</param>
 /// <param name="Source">How the words came: <c>voice</c> or <c>text</c>.</param>
@@ -39,6 +44,13 @@ public sealed record ArchivedTurn(
     string Source = TurnSources.Voice,
     bool AnsweredAhead = false)
 {
+    /// <summary>
+    /// Where to download the spoken answer while it is kept (absolute, on the host the request came to); filled in by the
+    /// turns API, never stored.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ResponseAudioUrl { get; init; }
+
     /// <summary>The archive's copy of a turn the session committed.</summary>
     public static ArchivedTurn FromConversationTurn(string sessionId, string? guildId, ConversationTurn turn, string? answerAudioRef = null)
     {

@@ -40,6 +40,9 @@ public sealed partial class PostgresTurnArchive : RelationalTurnArchive
     /// <summary>The schema version this build needs.</summary>
     public static int RequiredVersion => Migrations[^1].Version;
 
+    /// <summary>The archive's connections (shared with the answer-audio store in the same database).</summary>
+    internal NpgsqlDataSource DataSource => _dataSource;
+
     /// <summary>An archive with its own data source for <paramref name="connectionString"/>.</summary>
     public static PostgresTurnArchive Create(string connectionString, ILogger<PostgresTurnArchive> logger)
     {

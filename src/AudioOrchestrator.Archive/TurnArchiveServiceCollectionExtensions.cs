@@ -1,3 +1,4 @@
+using AudioOrchestrator.Archive.AnswerAudio;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -12,7 +13,9 @@ public static class TurnArchiveServiceCollectionExtensions
 {
     /// <summary>
     /// Adds <see cref="ITurnArchive"/> configured from the <c>Archive</c> section (validated at start), and a hosted
-    /// service that creates or migrates its schema at start when <see cref="TurnArchiveOptions.MigrateOnStart"/>.
+    /// service that creates or migrates its schema at start when <see cref="TurnArchiveOptions.MigrateOnStart"/>; and the
+    /// <see cref="IAnswerAudioStore"/> of the same store (section <c>Archive:AnswerAudio</c>): a table of the PostgreSQL
+    /// archive, or a directory next to the SQLite file.
     /// </summary>
     public static IServiceCollection AddTurnArchive(this IServiceCollection services, IConfiguration configuration)
     {
@@ -31,6 +34,24 @@ public static class TurnArchiveServiceCollectionExtensions
             };
         });
         services.AddHostedService<TurnArchiveInitializer>();
+
+        services.AddOptions<AnswerAudioOptions>().Bind(configuration.GetSection(AnswerAudioOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AnswerAudioOptions>, AnswerAudioOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IAnswerAudioStore>(provider =>
+        {
+            var archive = provider.GetRequiredService<ITurnArchive>();
+            var options = provider.GetRequiredService<IOptions<AnswerAudioOptions>>().Value;
+            var clock = provider.GetRequiredService<TimeProvider>();
+            var loggers = provider.GetRequiredService<ILoggerFactory>();
+            return archive is PostgresTurnArchive postgres
+                ? new PostgresAnswerAudioStore(postgres.DataSource, postgres, options, clock, loggers.CreateLogger<PostgresAnswerAudioStore>())
+                : new DirectoryAnswerAudioStore(
+                    options.ResolvedDirectory(provider.GetRequiredService<IOptions<TurnArchiveOptions>>().Value),
+                    options,
+                    clock,
+                    loggers.CreateLogger<DirectoryAnswerAudioStore>());
+        });
         return services;
     }
 }

@@ -22,12 +22,4 @@ public sealed class IngressOptions
     /// <summary>How long an upload or a text message may wait for its answers.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:30:00")]
     public TimeSpan TurnTimeout { get; set; } = TimeSpan.FromSeconds(60);
-
-    /// <summary>How long answer audio stays downloadable.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
-    public TimeSpan AnswerAudioRetention { get; set; } = TimeSpan.FromMinutes(15);
-
-    /// <summary>Answer audio kept in memory at most, in bytes.</summary>
-    [Range(1024 * 1024, 1L << 34)]
-    public long AnswerAudioCacheBytes { get; set; } = 256L * 1024 * 1024;
 }

@@ -20,8 +20,8 @@ public static class IngressServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<SpeakerAudioPublisher>();
         services.TryAddSingleton<SessionOutputHub>();
-        services.TryAddSingleton<AnswerAudioStore>();
         services.TryAddSingleton<UtteranceUploadProcessor>();
+        services.TryAddSingleton<AnswerAudioKeeper>();
         services.TryAddSingleton<TextTurnSender>();
         return services;
     }

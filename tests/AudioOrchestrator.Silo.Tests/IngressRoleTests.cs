@@ -44,6 +44,7 @@ public sealed class IngressRoleTests(ServiceFixture service)
                 ["Cluster:Role"] = "Ingress",
                 ["Cluster:GatewayPort"] = gatewayPort,
                 ["Ingress:MaxUploadBytes"] = ServiceFixture.UploadLimit.ToString(CultureInfo.InvariantCulture),
+                ["Archive:SqlitePath"] = service.ArchivePath,
             },
             logs);
         await ingress.StartAsync(Ct);
@@ -73,7 +74,7 @@ public sealed class IngressRoleTests(ServiceFixture service)
         Assert.NotNull(body);
         Assert.Equal(("echo hello world", "echo", "hello world"), (body!.Transcript, body.Agent, body.ResponseText));
 
-        // The spoken answer is kept by the ingress process that took the upload, and says "hello world".
+        // The spoken answer, served by the ingress process that took the upload, says "hello world".
         Assert.StartsWith(http.BaseAddress!.ToString().TrimEnd('/'), body.ResponseAudioUrl, StringComparison.Ordinal);
         var answerWav = await http.GetByteArrayAsync(body.ResponseAudioUrl, Ct);
         using var answerStream = new MemoryStream(answerWav);

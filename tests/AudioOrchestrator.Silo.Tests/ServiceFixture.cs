@@ -74,6 +74,12 @@ public class ServiceFixture : IAsyncLifetime
             File.Delete(file);
         }
 
+        var answerAudio = AudioOrchestrator.Archive.AnswerAudio.AnswerAudioOptions.DirectoryFor(ArchivePath);
+        if (Directory.Exists(answerAudio))
+        {
+            Directory.Delete(answerAudio, recursive: true);
+        }
+
         GC.SuppressFinalize(this);
     }
 

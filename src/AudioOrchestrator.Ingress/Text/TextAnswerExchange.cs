@@ -15,7 +15,7 @@ public sealed record TextAnswerOutcome(TextMessageResponse? Response, ProblemDet
 /// One text message's exchange with its session: gathers the answer's events into the JSON answer (keeping spoken
 /// audio downloadable), or relays them as Server-Sent Events as they come.
 /// </summary>
-public sealed class TextAnswerExchange(TextQuestion question, TextTurnSender sender, AnswerAudioStore answers, TimeSpan timeout, HttpRequest request, long startedTimestamp)
+public sealed class TextAnswerExchange(TextQuestion question, TextTurnSender sender, AnswerAudioKeeper answers, TimeSpan timeout, HttpRequest request, long startedTimestamp)
 {
     private readonly TurnCollector _collector = new(question.CorrelationId);
 
@@ -34,7 +34,7 @@ public sealed class TextAnswerExchange(TextQuestion question, TextTurnSender sen
             return new TextAnswerOutcome(null, TimedOut(ex));
         }
 
-        return Finish();
+        return await FinishAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The answer as Server-Sent Events: <c>started</c>, <c>delta</c>..., then <c>completed</c> or <c>failed</c>.</summary>
@@ -77,7 +77,7 @@ public sealed class TextAnswerExchange(TextQuestion question, TextTurnSender sen
                         yield return new SseItem<object>(new TextAnswerDelta(delta.TurnId, delta.Text), TextAnswerEvents.Delta);
                         break;
                     case AnswerCompleted or TurnFailed:
-                        var outcome = Finish();
+                        var outcome = await FinishAsync(cancellationToken).ConfigureAwait(false);
                         yield return outcome.Response is { } response
                             ? new SseItem<object>(response, TextAnswerEvents.Completed)
                             : new SseItem<object>(outcome.Problem!, TextAnswerEvents.Failed);
@@ -89,7 +89,7 @@ public sealed class TextAnswerExchange(TextQuestion question, TextTurnSender sen
         }
     }
 
-    private TextAnswerOutcome Finish()
+    private async Task<TextAnswerOutcome> FinishAsync(CancellationToken cancellationToken)
     {
         var turn = _collector.BuildTurns().FirstOrDefault();
         if (turn?.Timings is not { } timings)
@@ -103,10 +103,11 @@ public sealed class TextAnswerExchange(TextQuestion question, TextTurnSender sen
         }
 
         string? audioUrl = null;
-        if (question.Speak && turn.AnswerWav is { } wav)
+        if (question.Speak && turn.AnswerWav is { } wav
+            && (await answers.KeepAsync(question.SessionId, [(turn.TurnId, wav)], cancellationToken).ConfigureAwait(false)).Count > 0)
         {
-            answers.Add(question.SessionId, turn.TurnId, wav);
-            audioUrl = AnswerAudioStore.Url(request, question.SessionId, turn.TurnId);
+            // Kept before the answer names its address, so the address works at once on every node.
+            audioUrl = AnswerAudioUrls.For(request, question.SessionId, turn.TurnId);
         }
 
         var total = Stopwatch.GetElapsedTime(startedTimestamp).TotalMilliseconds;

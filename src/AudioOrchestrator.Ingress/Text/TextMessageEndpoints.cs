@@ -43,7 +43,7 @@ public static class TextMessageEndpoints
         string sessionId,
         HttpRequest request,
         TextTurnSender sender,
-        AnswerAudioStore answers,
+        [Microsoft.AspNetCore.Mvc.FromServices] AnswerAudioKeeper answers,
         IOptions<IngressOptions> options,
         IOptions<JsonOptions> json,
         CancellationToken cancellationToken)

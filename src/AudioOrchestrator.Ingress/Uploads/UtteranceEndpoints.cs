@@ -1,8 +1,10 @@
+using AudioOrchestrator.Archive.AnswerAudio;
 using AudioOrchestrator.Audio;
 using AudioOrchestrator.Contracts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 
@@ -29,8 +31,9 @@ public static class UtteranceEndpoints
             .DisableAntiforgery();
         sessions.MapGet("/{sessionId}/turns/{turnId}/audio", GetAnswerAudio)
             .WithName("GetAnswerAudio")
-            .WithSummary("The spoken answer of a turn, as audio/wav.")
+            .WithSummary("The spoken answer of a turn, as audio/wav, while it is kept (Archive:AnswerAudio:Retention); served by any node.")
             .Produces(StatusCodes.Status200OK, contentType: "audio/wav")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
@@ -39,6 +42,7 @@ public static class UtteranceEndpoints
         string sessionId,
         HttpRequest request,
         UtteranceUploadProcessor processor,
+        [FromServices] AnswerAudioKeeper keeper,
         IOptions<IngressOptions> options,
         CancellationToken cancellationToken,
         string speakerId = "rest")
@@ -94,23 +98,35 @@ public static class UtteranceEndpoints
                 "urn:audio-orchestrator:no-speech");
         }
 
-        return TypedResults.Ok(ToResponse(result, request));
+        // Kept before the response names the address, so it works at once on every node.
+        var kept = await keeper.KeepAsync(
+            result.SessionId, result.Turns.Where(t => t.AnswerWav is not null).Select(t => (t.TurnId, t.AnswerWav!)), cancellationToken);
+        return TypedResults.Ok(ToResponse(result, kept, request));
     }
 
-    private static Results<FileContentHttpResult, ProblemHttpResult> GetAnswerAudio(string sessionId, string turnId, AnswerAudioStore store) =>
-        store.Find(sessionId, turnId) is { } wav
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GetAnswerAudio(
+        string sessionId, string turnId, [FromServices] IAnswerAudioStore store, CancellationToken cancellationToken)
+    {
+        if (!Identifiers.IsValid(sessionId) || !Identifiers.IsValid(turnId))
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Invalid identifier",
+                "Session and turn ids are 1-128 characters of letters, digits, '-', '_', '.' or ':'.");
+        }
+
+        return await store.FindAsync(sessionId, turnId, cancellationToken) is { } wav
             ? TypedResults.File(wav, "audio/wav", $"{turnId}.wav")
             : Problem(StatusCodes.Status404NotFound, "Unknown answer audio",
-                $"No answer audio for turn '{turnId}' of session '{sessionId}' (unknown, expired, or served by another node).");
+                $"No answer audio for turn '{turnId}' of session '{sessionId}' (unknown, not spoken, or expired).");
+    }
 
-    private static UtteranceResponse ToResponse(UploadResult result, HttpRequest request)
+    private static UtteranceResponse ToResponse(UploadResult result, IReadOnlySet<string> kept, HttpRequest request)
     {
         var turns = result.Turns.Select(t => new TurnResponse(
             t.TurnId,
             t.Transcript,
             t.Agent,
             t.ResponseText,
-            t.AnswerWav is null ? null : AnswerAudioStore.Url(request, result.SessionId, t.TurnId),
+            kept.Contains(t.TurnId) ? AnswerAudioUrls.For(request, result.SessionId, t.TurnId) : null,
             t.Timings is { } timing
                 ? new ResponseTimings(timing.SttMs, timing.AgentMs, timing.TtsMs, result.TotalMs, timing.EndOfUtteranceDelayMs, timing.WakeDetectMs)
                 : null,

@@ -14,7 +14,6 @@ namespace AudioOrchestrator.Ingress.Uploads;
 public sealed partial class UtteranceUploadProcessor(
     SpeakerAudioPublisher publisher,
     SessionOutputHub outputs,
-    AnswerAudioStore answers,
     IOptions<IngressOptions> options,
     ILogger<UtteranceUploadProcessor> logger)
 {
@@ -51,13 +50,7 @@ public sealed partial class UtteranceUploadProcessor(
             }
         }
 
-        var turns = collector.BuildTurns();
-        foreach (var turn in turns.Where(t => t.AnswerWav is not null))
-        {
-            answers.Add(sessionId, turn.TurnId, turn.AnswerWav!);
-        }
-
-        return new UploadResult(sessionId, correlationId, turns, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        return new UploadResult(sessionId, correlationId, collector.BuildTurns(), Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Published {Frames} Opus frames ({DurationMs:F0} ms) for {Speaker}")]

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using AudioOrchestrator.Archive;
+using AudioOrchestrator.Archive.AnswerAudio;
 using AudioOrchestrator.Contracts;
 using AudioOrchestrator.Grains.Conversations;
 
@@ -9,9 +10,12 @@ namespace AudioOrchestrator.Silo.Archive;
 /// Applies what sessions hand over (committed turns, interruptions of recorded answers, deletions) to the
 /// <see cref="ITurnArchive"/> in the background, in order, so the archive never slows a turn: an amendment is applied
 /// after its turn, and no turn queued before a session's deletion is appended after it. A failed write is logged, never
-/// retried forever; the turn stays in the session's own recent window.
+/// retried forever; the turn stays in the session's own recent window. A spoken turn is archived with the reference of
+/// its answer audio (<see cref="AnswerAudioKey.Ref"/>); deleting a session deletes its kept answer audio too
+/// (<paramref name="answerAudio"/>), after its turns.
 /// </summary>
-public sealed partial class TurnArchiveWriter(ITurnArchive archive, ILogger<TurnArchiveWriter> logger) : IHostedService, ITurnArchiveSink
+public sealed partial class TurnArchiveWriter(ITurnArchive archive, ILogger<TurnArchiveWriter> logger, IAnswerAudioStore? answerAudio = null)
+    : IHostedService, ITurnArchiveSink
 {
     /// <summary>Turns that may wait for the archive before new ones are refused (and logged).</summary>
     public const int Capacity = 10_000;
@@ -22,7 +26,7 @@ public sealed partial class TurnArchiveWriter(ITurnArchive archive, ILogger<Turn
     public void Committed(string sessionId, string? guildId, ConversationTurn turn)
     {
         ArgumentNullException.ThrowIfNull(turn);
-        if (!_queue.Writer.TryWrite(new AppendTurn(sessionId, ArchivedTurn.FromConversationTurn(sessionId, guildId, turn))))
+        if (!_queue.Writer.TryWrite(new AppendTurn(sessionId, ArchivedTurn.FromConversationTurn(sessionId, guildId, turn, AnswerAudioRefOf(sessionId, turn)))))
         {
             LogQueueFull(logger, sessionId, turn.TurnId, Capacity);
         }
@@ -42,7 +46,7 @@ public sealed partial class TurnArchiveWriter(ITurnArchive archive, ILogger<Turn
         if (!await WaitForQueuedAsync(new ForgetSession(sessionId), cancellationToken))
         {
             // Shutting down: nothing more is queued, so the delete can go straight to the archive.
-            await archive.DeleteSessionAsync(sessionId, cancellationToken);
+            await DeleteAsync(sessionId, cancellationToken);
         }
     }
 
@@ -102,7 +106,7 @@ public sealed partial class TurnArchiveWriter(ITurnArchive archive, ILogger<Turn
 
                         break;
                     case ForgetSession forget:
-                        await archive.DeleteSessionAsync(forget.SessionId, CancellationToken.None);
+                        await DeleteAsync(forget.SessionId, CancellationToken.None);
                         break;
                 }
 
@@ -115,6 +119,21 @@ public sealed partial class TurnArchiveWriter(ITurnArchive archive, ILogger<Turn
                 LogFailed(logger, ex, work.SessionId, work.Describe());
                 (work as AwaitedWork)?.Done.TrySetException(ex);
             }
+        }
+    }
+
+    /// <summary>The answer-audio reference of a turn that was answered aloud (its audio may be kept); null otherwise.</summary>
+    private static string? AnswerAudioRefOf(string sessionId, ConversationTurn turn) =>
+        turn.Timings is { TtsMs: > 0 } && Identifiers.IsValid(sessionId) && Identifiers.IsValid(turn.TurnId)
+            ? AnswerAudioKey.Ref(sessionId, turn.TurnId)
+            : null;
+
+    private async Task DeleteAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        await archive.DeleteSessionAsync(sessionId, cancellationToken);
+        if (answerAudio is not null && Identifiers.IsValid(sessionId))
+        {
+            await answerAudio.DeleteSessionAsync(sessionId, cancellationToken);
         }
     }
 

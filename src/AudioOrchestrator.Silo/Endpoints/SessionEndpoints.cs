@@ -1,6 +1,9 @@
 using AudioOrchestrator.Archive;
+using AudioOrchestrator.Archive.AnswerAudio;
 using AudioOrchestrator.Contracts;
+using AudioOrchestrator.Ingress.Uploads;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace AudioOrchestrator.Silo.Endpoints;
 
@@ -19,7 +22,7 @@ public static class SessionEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest);
         sessions.MapGet("/{sessionId}/turns", ListTurnsAsync)
             .WithName("ListSessionTurns")
-            .WithSummary("A session's whole archived history, paged (cursor), oldest (order=oldest) or newest first.")
+            .WithSummary("A session's whole archived history, paged (cursor), oldest (order=oldest) or newest first; responseAudioUrl while a turn's spoken answer is kept.")
             .ProducesProblem(StatusCodes.Status400BadRequest);
         sessions.MapGet("/{sessionId}", GetSessionAsync)
             .WithName("GetSession")
@@ -94,6 +97,8 @@ public static class SessionEndpoints
     private static async Task<Results<Ok<ArchivePage<ArchivedTurn>>, ProblemHttpResult>> ListTurnsAsync(
         string sessionId,
         ITurnArchive archive,
+        [FromServices] IAnswerAudioStore answerAudio,
+        HttpRequest request,
         string? order,
         DateTimeOffset? since,
         int? limit,
@@ -121,14 +126,39 @@ public static class SessionEndpoints
             return bad;
         }
 
+        ArchivePage<ArchivedTurn> page;
         try
         {
-            return TypedResults.Ok(await archive.GetTurnsAsync(sessionId, new TurnQuery(turnOrder.Value, since, limit, cursor), cancellationToken));
+            page = await archive.GetTurnsAsync(sessionId, new TurnQuery(turnOrder.Value, since, limit, cursor), cancellationToken);
         }
         catch (ArgumentException ex)
         {
             return BadQuery(ex);
         }
+
+        return TypedResults.Ok(await WithAnswerAudioUrlsAsync(page, sessionId, answerAudio, request, cancellationToken));
+    }
+
+    /// <summary>Adds <see cref="ArchivedTurn.ResponseAudioUrl"/> to the turns whose referenced answer audio is still kept (one look-up per page).</summary>
+    private static async Task<ArchivePage<ArchivedTurn>> WithAnswerAudioUrlsAsync(
+        ArchivePage<ArchivedTurn> page, string sessionId, IAnswerAudioStore answerAudio, HttpRequest request, CancellationToken cancellationToken)
+    {
+        var referenced = page.Items
+            .Where(t => AnswerAudioKey.IsRefOf(t.AnswerAudioRef, sessionId, t.TurnId) && Identifiers.IsValid(t.TurnId))
+            .Select(t => t.TurnId)
+            .ToList();
+        if (referenced.Count == 0)
+        {
+            return page;
+        }
+
+        var kept = await answerAudio.FindKeptAsync(sessionId, referenced, cancellationToken);
+        return kept.Count == 0
+            ? page
+            : page with
+            {
+                Items = [.. page.Items.Select(t => kept.Contains(t.TurnId) ? t with { ResponseAudioUrl = AnswerAudioUrls.For(request, sessionId, t.TurnId) } : t)],
+            };
     }
 
     private static ProblemHttpResult? BadPaging(int? limit, DateTimeOffset? since, DateTimeOffset? until) =>
