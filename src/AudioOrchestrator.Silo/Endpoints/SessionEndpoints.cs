@@ -1,5 +1,7 @@
 using AudioOrchestrator.Archive;
+using System.Security.Claims;
 using AudioOrchestrator.Contracts;
+using AudioOrchestrator.Silo.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AudioOrchestrator.Silo.Endpoints;
@@ -9,25 +11,30 @@ public static class SessionEndpoints
 {
     public static IEndpointRouteBuilder MapSessionEndpoints(this IEndpointRouteBuilder app)
     {
-        var sessions = app.MapGroup("/api/v1/sessions").WithTags("Sessions");
+        var sessions = app.MapGroup("/api/v1/sessions").WithTags("Sessions").RequireSessionAccess();
         sessions.MapGet("/", ListSessionsAsync)
             .WithName("ListSessions")
             .WithSummary("Archived sessions, newest activity first, with turn counts; filtered, searched (q) and paged (cursor).")
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .WithDescription("A key restricted to guilds lists only their sessions (a guildId outside them gives an empty page).")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .RequireAuthorization(ApiPolicies.SessionsRead);
         sessions.MapGet("/{sessionId}/turns", ListTurnsAsync)
             .WithName("ListSessionTurns")
             .WithSummary("A session's whole archived history, paged (cursor), oldest (order=oldest) or newest first.")
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .RequireAuthorization(ApiPolicies.SessionsRead);
         sessions.MapGet("/{sessionId}", GetSessionAsync)
             .WithName("GetSession")
             .WithSummary("A session's context and history of turns.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireAuthorization(ApiPolicies.SessionsRead);
         sessions.MapDelete("/{sessionId}", DeleteSessionAsync)
             .WithName("DeleteSession")
             .WithSummary("Forgets a session's context and history.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireAuthorization(ApiPolicies.Admin);
         return app;
     }
 
@@ -61,6 +68,7 @@ public static class SessionEndpoints
 
     private static async Task<Results<Ok<ArchivePage<SessionSummary>>, ProblemHttpResult>> ListSessionsAsync(
         ITurnArchive archive,
+        ClaimsPrincipal user,
         string? guildId,
         string? speakerId,
         string? agent,
@@ -78,7 +86,7 @@ public static class SessionEndpoints
 
         try
         {
-            return TypedResults.Ok(await archive.ListSessionsAsync(new SessionQuery(guildId, speakerId, agent, since, until, q, limit, cursor), cancellationToken));
+            return TypedResults.Ok(await archive.ListSessionsAsync(new SessionQuery(guildId, speakerId, agent, since, until, q, limit, cursor, user.RestrictedGuilds()), cancellationToken));
         }
         catch (ArgumentException ex)
         {
