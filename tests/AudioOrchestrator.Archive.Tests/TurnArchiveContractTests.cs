@@ -150,7 +150,7 @@ public abstract class TurnArchiveContractTests : IAsyncLifetime
         Assert.Empty(await Ids(new SessionQuery(GuildId: "2", GuildIds: ["1", "3"]))); // a guild outside the set
         Assert.Empty(await Ids(new SessionQuery(GuildIds: [])));
         Assert.Empty(await Ids(new SessionQuery(GuildIds: ["4"])));
-        Assert.Equal(["discord-1-2", "discord-1-1", "discord-1-0", "discord-3", "discord-2", "rest", "discord-1"], await Ids(new SessionQuery()));
+        Assert.Equal(["discord-1-2", "discord-1-1", "discord-1-0", "rest", "discord-3", "discord-2", "discord-1"], await Ids(new SessionQuery()));
 
         // Paging keeps the restriction: every page holds only the set's sessions, each once.
         var seen = new List<string>();
