@@ -1,5 +1,5 @@
-using AudioOrchestrator.Archive;
 using System.Security.Claims;
+using AudioOrchestrator.Archive;
 using AudioOrchestrator.Contracts;
 using AudioOrchestrator.Silo.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
