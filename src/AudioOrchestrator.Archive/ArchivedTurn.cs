@@ -96,6 +96,10 @@ public sealed record ArchivePage<T>(IReadOnlyList<T> Items, string? NextCursor);
 /// <param name="Q">Words that a turn's transcript or answer must contain (all of them; any punctuation or operator is just text).</param>
 /// <param name="Limit">Page size: null for <see cref="ArchiveLimits.DefaultLimit"/>, capped at <see cref="ArchiveLimits.MaxLimit"/>.</param>
 /// <param name="Cursor">The previous page's <see cref="ArchivePage{T}.NextCursor"/>.</param>
+/// <param name="GuildIds">
+/// Only sessions of one of these guilds (an API key restricted to guilds); null for no restriction, empty for none at all.
+/// Combined with <paramref name="GuildId"/>: a guild outside the set gives an empty page.
+/// </param>
 public sealed record SessionQuery(
     string? GuildId = null,
     string? SpeakerId = null,
@@ -104,7 +108,8 @@ public sealed record SessionQuery(
     DateTimeOffset? Until = null,
     string? Q = null,
     int? Limit = null,
-    string? Cursor = null);
+    string? Cursor = null,
+    IReadOnlyCollection<string>? GuildIds = null);
 
 /// <summary>Which turns of a session to read.</summary>
 /// <param name="Order">Oldest or newest first.</param>

@@ -13,6 +13,9 @@ public abstract class RelationalTurnArchive : ITurnArchive, IAsyncDisposable
     /// <summary>The longest search text accepted.</summary>
     public const int MaxSearchLength = 1000;
 
+    /// <summary>The most guilds a <see cref="SessionQuery.GuildIds"/> set may name.</summary>
+    public const int MaxGuildIds = 1000;
+
     /// <summary>The turn columns in the order <see cref="ReadTurn"/> reads them.</summary>
     protected const string TurnColumns =
         "session_id, guild_id, turn_id, speaker_id, transcript, agent, route_reason, route_detail, response_text, interrupted, "
@@ -109,6 +112,19 @@ public abstract class RelationalTurnArchive : ITurnArchive, IAsyncDisposable
             }
         }
 
+        if (query.GuildIds is { } guildSet)
+        {
+            if (guildSet.Count > MaxGuildIds)
+            {
+                throw new ArgumentException($"At most {MaxGuildIds} guilds can be listed at once.", nameof(query));
+            }
+
+            if (guildSet.Count == 0 || (query.GuildId is not null && !guildSet.Contains(query.GuildId)))
+            {
+                return new ArchivePage<SessionSummary>([], null); // no guild, or a guild outside the set: nothing to see
+            }
+        }
+
         await InitializeAsync(cancellationToken);
         await using var connection = await OpenConnectionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
@@ -117,6 +133,20 @@ public abstract class RelationalTurnArchive : ITurnArchive, IAsyncDisposable
         {
             sql.Append(" AND s.guild_id = @guild_id");
             AddParameter(command, "guild_id", query.GuildId);
+        }
+
+        if (query.GuildIds is { } guilds)
+        {
+            sql.Append(" AND s.guild_id IN (");
+            var index = 0;
+            foreach (var guild in guilds.Distinct(StringComparer.Ordinal))
+            {
+                var name = "guild_set_" + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                sql.Append(index++ == 0 ? "@" : ", @").Append(name);
+                AddParameter(command, name, guild);
+            }
+
+            sql.Append(')');
         }
 
         if (cursor is not null)

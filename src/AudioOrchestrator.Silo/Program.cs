@@ -4,6 +4,18 @@ using AudioOrchestrator.Silo.CommandLine;
 using AudioOrchestrator.Silo.Hosting;
 using AudioOrchestrator.Speech;
 
+if (NewApiKeyCommand.TryParse(args, out var newKey, out var newKeyError))
+{
+    // Prints a key and its configuration; nothing is started.
+    if (newKey is null)
+    {
+        Console.Error.WriteLine($"error: {newKeyError}");
+        return 2;
+    }
+
+    return newKey.Run(Console.Out);
+}
+
 if (EnrolVoiceCommand.TryParse(args, out var enrol, out var enrolError))
 {
     if (enrol is null)

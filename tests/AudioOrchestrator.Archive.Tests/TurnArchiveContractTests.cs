@@ -131,6 +131,42 @@ public abstract class TurnArchiveContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_guild_set_lists_only_the_sessions_of_those_guilds()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await Archive.AppendAsync(Turn("discord-1", "1", T0, guildId: "1"), ct);
+        await Archive.AppendAsync(Turn("discord-2", "1", T0.AddMinutes(1), guildId: "2"), ct);
+        await Archive.AppendAsync(Turn("discord-3", "1", T0.AddMinutes(2), guildId: "3"), ct);
+        await Archive.AppendAsync(Turn("rest", "1", T0.AddMinutes(3)), ct);
+        for (var i = 0; i < 3; i++)
+        {
+            await Archive.AppendAsync(Turn($"discord-1-{i}", "1", T0.AddMinutes(10 + i), guildId: "1"), ct);
+        }
+
+        async Task<string[]> Ids(SessionQuery query) => [.. (await Archive.ListSessionsAsync(query, ct)).Items.Select(s => s.SessionId)];
+
+        Assert.Equal(["discord-1-2", "discord-1-1", "discord-1-0", "discord-3", "discord-1"], await Ids(new SessionQuery(GuildIds: ["1", "3"])));
+        Assert.Equal(["discord-3"], await Ids(new SessionQuery(GuildId: "3", GuildIds: ["1", "3"])));
+        Assert.Empty(await Ids(new SessionQuery(GuildId: "2", GuildIds: ["1", "3"]))); // a guild outside the set
+        Assert.Empty(await Ids(new SessionQuery(GuildIds: [])));
+        Assert.Empty(await Ids(new SessionQuery(GuildIds: ["4"])));
+        Assert.Equal(["discord-1-2", "discord-1-1", "discord-1-0", "rest", "discord-3", "discord-2", "discord-1"], await Ids(new SessionQuery()));
+
+        // Paging keeps the restriction: every page holds only the set's sessions, each once.
+        var seen = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var page = await Archive.ListSessionsAsync(new SessionQuery(Limit: 2, Cursor: cursor, GuildIds: ["1"]), ct);
+            seen.AddRange(page.Items.Select(s => s.SessionId));
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+
+        Assert.Equal(["discord-1-2", "discord-1-1", "discord-1-0", "discord-1"], seen);
+    }
+
+    [Fact]
     public async Task Session_pages_cover_every_session_once_in_order()
     {
         var ct = TestContext.Current.CancellationToken;

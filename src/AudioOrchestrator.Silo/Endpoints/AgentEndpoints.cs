@@ -1,4 +1,5 @@
 using AudioOrchestrator.Grains.Routing;
+using AudioOrchestrator.Silo.Security;
 using AudioOrchestrator.Speech;
 
 namespace AudioOrchestrator.Silo.Endpoints;
@@ -27,7 +28,8 @@ public static class AgentEndpoints
                     a.UsesLanguageModel ? models.Describe(a.Name) : null)).ToArray()))
             .WithTags("Agents")
             .WithName("ListAgents")
-            .WithSummary("Agents, the phrases that route to them, and the language model behind each.");
+            .WithSummary("Agents, the phrases that route to them, and the language model behind each.")
+            .RequireAuthorization(ApiPolicies.SessionsRead);
         return app;
     }
 }

@@ -1,6 +1,8 @@
 using System.Globalization;
+using System.Security.Claims;
 using AudioOrchestrator.Discord.Guilds;
 using AudioOrchestrator.Ingress.Discord;
+using AudioOrchestrator.Silo.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AudioOrchestrator.Silo.Endpoints;
@@ -39,17 +41,20 @@ public static class GuildEndpoints
 
     public static IEndpointRouteBuilder MapGuildEndpoints(this IEndpointRouteBuilder app)
     {
-        var guilds = app.MapGroup("/api/v1/guilds").WithTags("Discord");
+        var guilds = app.MapGroup("/api/v1/guilds").WithTags("Discord").RequireSessionAccess();
         guilds.MapGet("/", ListGuilds)
             .WithName("ListGuilds")
             .WithSummary("Every Discord guild this process serves, with its voice connection state.")
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .WithDescription("A key restricted to guilds sees only them.")
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .RequireAuthorization(ApiPolicies.GuildStatus);
         guilds.MapGet("/{guildId}", GetGuild)
             .WithName("GetGuild")
             .WithSummary("One guild's voice connection state.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .RequireAuthorization(ApiPolicies.GuildStatus);
         guilds.MapPost("/{guildId}/voice", JoinAsync)
             .WithName("JoinVoiceChannel")
             .WithSummary("Joins (or moves to) a voice channel; returns once audio can flow.")
@@ -58,19 +63,21 @@ public static class GuildEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status502BadGateway)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-            .ProducesProblem(StatusCodes.Status504GatewayTimeout);
+            .ProducesProblem(StatusCodes.Status504GatewayTimeout)
+            .RequireAuthorization(ApiPolicies.GuildsOperate);
         guilds.MapDelete("/{guildId}/voice", LeaveAsync)
             .WithName("LeaveVoiceChannel")
             .WithSummary("Leaves the guild's voice channel (no error when not in one).")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .RequireAuthorization(ApiPolicies.GuildsOperate);
         return app;
     }
 
-    private static Results<Ok<GuildVoiceResponse[]>, ProblemHttpResult> ListGuilds(IServiceProvider services) =>
+    private static Results<Ok<GuildVoiceResponse[]>, ProblemHttpResult> ListGuilds(IServiceProvider services, ClaimsPrincipal user) =>
         services.GetService<IGuildVoiceControl>() is { } control
-            ? TypedResults.Ok(control.GetGuilds().Select(GuildVoiceResponse.From).ToArray())
+            ? TypedResults.Ok(control.GetGuilds().Select(GuildVoiceResponse.From).Where(g => SessionAccess.AllowsGuild(user, g.GuildId)).ToArray())
             : NotConfigured();
 
     private static Results<Ok<GuildVoiceResponse>, ProblemHttpResult> GetGuild(string guildId, IServiceProvider services)

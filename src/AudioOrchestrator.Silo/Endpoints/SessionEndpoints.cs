@@ -1,7 +1,9 @@
+using System.Security.Claims;
 using AudioOrchestrator.Archive;
 using AudioOrchestrator.Archive.AnswerAudio;
 using AudioOrchestrator.Contracts;
 using AudioOrchestrator.Ingress.Uploads;
+using AudioOrchestrator.Silo.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -15,27 +17,32 @@ public static class SessionEndpoints
 {
     public static IEndpointRouteBuilder MapSessionEndpoints(this IEndpointRouteBuilder app)
     {
-        var sessions = app.MapGroup("/api/v1/sessions").WithTags("Sessions");
+        var sessions = app.MapGroup("/api/v1/sessions").WithTags("Sessions").RequireSessionAccess();
         sessions.MapGet("/", ListSessionsAsync)
             .WithName("ListSessions")
             .WithSummary("Archived sessions, newest activity first, with turn counts; filtered, searched (q) and paged (cursor).")
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .WithDescription("A key restricted to guilds lists only their sessions (a guildId outside them gives an empty page).")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .RequireAuthorization(ApiPolicies.SessionsRead);
         sessions.MapGet("/{sessionId}/turns", ListTurnsAsync)
             .WithName("ListSessionTurns")
             .WithSummary("A session's whole archived history, paged (cursor), oldest (order=oldest) or newest first; responseAudioUrl while a turn's spoken answer is kept.")
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .RequireAuthorization(ApiPolicies.SessionsRead);
         sessions.MapGet("/{sessionId}", GetSessionAsync)
             .WithName("GetSession")
             .WithSummary("A session's context and its recent window of turns (Conversation:MaxHistoryTurns, oldest first).")
             .WithDescription("history holds only the recent turns the session keeps in its state (what agents and the running summary work from); "
                 + "every turn is in the archive: GET /api/v1/sessions/{sessionId}/turns. context.turnCount counts every turn of the session.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireAuthorization(ApiPolicies.SessionsRead);
         sessions.MapDelete("/{sessionId}", DeleteSessionAsync)
             .WithName("DeleteSession")
             .WithSummary("Forgets a session: its context, recent window and archived turns.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireAuthorization(ApiPolicies.Admin);
         return app;
     }
 
@@ -69,6 +76,7 @@ public static class SessionEndpoints
 
     private static async Task<Results<Ok<ArchivePage<SessionSummary>>, ProblemHttpResult>> ListSessionsAsync(
         ITurnArchive archive,
+        ClaimsPrincipal user,
         string? guildId,
         string? speakerId,
         string? agent,
@@ -86,7 +94,7 @@ public static class SessionEndpoints
 
         try
         {
-            return TypedResults.Ok(await archive.ListSessionsAsync(new SessionQuery(guildId, speakerId, agent, since, until, q, limit, cursor), cancellationToken));
+            return TypedResults.Ok(await archive.ListSessionsAsync(new SessionQuery(guildId, speakerId, agent, since, until, q, limit, cursor, user.RestrictedGuilds()), cancellationToken));
         }
         catch (ArgumentException ex)
         {

@@ -6,6 +6,7 @@ using AudioOrchestrator.Ingress.Discord.Commands;
 using AudioOrchestrator.Ingress.Text;
 using AudioOrchestrator.Ingress.Uploads;
 using AudioOrchestrator.Silo.Endpoints;
+using AudioOrchestrator.Silo.Security;
 using AudioOrchestrator.Speech;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using OpenTelemetry;
@@ -40,23 +41,34 @@ public static class ServiceApp
         builder.Services.AddDiscordTransport(configuration);
         builder.Services.AddDiscordSlashCommands(configuration);
         builder.Services.AddProblemDetails();
-        builder.Services.AddOpenApi();
+        builder.Services.AddApiSecurity(configuration);
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer<ApiSecurityOpenApi>().AddOperationTransformer<ApiSecurityOpenApi>());
         AddTelemetry(builder);
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.MapOpenApi();
-        app.MapScalarApiReference("/docs");
-        app.MapPrometheusScrapingEndpoint("/metrics");
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = Health.HealthReportText.WriteAsync });
-        app.MapUtteranceEndpoints();
-        app.MapTextMessageEndpoints();
+        app.UseApiSecurity();
+
+        // Anonymous: probes and the API reference. Every other endpoint names its policy; one that does not still
+        // needs a valid key (the fallback policy).
+        app.MapOpenApi().AllowAnonymous();
+        app.MapScalarApiReference("/docs").AllowAnonymous();
+        app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription().AllowAnonymous();
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous().DisableRateLimiting();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = Health.HealthReportText.WriteAsync })
+            .AllowAnonymous().DisableRateLimiting();
+        app.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization(ApiPolicies.Admin);
+
+        // The ingress's session endpoints: GET reads (answer audio), the rest writes (uploads, messages); the guild rule on all.
+        var ingress = app.MapGroup(string.Empty).RequireSessionAccess();
+        ingress.MapUtteranceEndpoints();
+        ingress.MapTextMessageEndpoints();
+        ((IEndpointConventionBuilder)ingress).Finally(ApiPolicies.ReadsAndWrites);
+
         app.MapSessionEndpoints();
         app.MapGuildEndpoints();
         role.MapEndpoints(app);
-        app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
         return app;
     }
 

@@ -6,6 +6,7 @@ using AudioOrchestrator.Silo.Endpoints;
 using AudioOrchestrator.Silo.Health;
 using AudioOrchestrator.Silo.Persistence;
 using AudioOrchestrator.Silo.Retention;
+using AudioOrchestrator.Silo.Security;
 using Orleans.Dashboard;
 
 namespace AudioOrchestrator.Silo.Hosting;
@@ -37,7 +38,7 @@ internal sealed class SiloRoleSetup : IServiceRoleSetup
 
     public void MapEndpoints(WebApplication app)
     {
-        app.MapOrleansDashboard(routePrefix: "/dashboard");
+        app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(ApiPolicies.Admin);
         // The catalog comes from the silo's grain classes: only a silo has it.
         app.MapAgentEndpoints();
     }
