@@ -4,6 +4,7 @@ using AudioOrchestrator.Silo.Archive;
 using AudioOrchestrator.Silo.Endpoints;
 using AudioOrchestrator.Silo.Health;
 using AudioOrchestrator.Silo.Persistence;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Dashboard;
 
 namespace AudioOrchestrator.Silo.Hosting;
@@ -18,7 +19,7 @@ internal sealed class SiloRoleSetup : IServiceRoleSetup
 
         // Registered before the silo so it stops after it: turns committed while the silo shuts down are still written.
         builder.Services.AddSingleton<TurnArchiveWriter>();
-        builder.Services.AddSingleton<ITurnArchiveSink>(services => services.GetRequiredService<TurnArchiveWriter>());
+        builder.Services.TryAddSingleton<ITurnArchiveSink>(services => services.GetRequiredService<TurnArchiveWriter>());
         builder.Services.AddHostedService(services => services.GetRequiredService<TurnArchiveWriter>());
         builder.UseOrleans(silo => OrleansSiloSetup.Configure(silo, cluster));
         builder.Services.AddAudioOrchestratorGrains(builder.Configuration);

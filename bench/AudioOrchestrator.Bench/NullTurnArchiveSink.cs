@@ -1,0 +1,14 @@
+using AudioOrchestrator.Contracts;
+using AudioOrchestrator.Grains.Conversations;
+
+namespace AudioOrchestrator.Bench;
+
+/// <summary>No archive at all: the baseline the archive's cost on a turn is measured against.</summary>
+public sealed class NullTurnArchiveSink : ITurnArchiveSink
+{
+    public void Committed(string sessionId, string? guildId, ConversationTurn turn)
+    {
+    }
+
+    public Task ForgetAsync(string sessionId, CancellationToken cancellationToken) => Task.CompletedTask;
+}
