@@ -17,7 +17,8 @@ public static class BenchService
         ITextToSpeechClient? textToSpeech = null,
         string? acousticModelPath = null,
         string voiceActivityDetector = "Silero",
-        IReadOnlyDictionary<string, string?>? settings = null)
+        IReadOnlyDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? services = null)
     {
         var configuration = new Dictionary<string, string?>
         {
@@ -46,6 +47,8 @@ public static class BenchService
             {
                 builder.Services.AddSingleton(textToSpeech);
             }
+
+            services?.Invoke(builder.Services);
         });
         await app.StartAsync();
         return app;

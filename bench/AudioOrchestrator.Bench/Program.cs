@@ -7,7 +7,7 @@ using AudioOrchestrator.Testing;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 
-// Usage: dotnet run -c Release --project bench/AudioOrchestrator.Bench [-- --turns 100 --embedded-turns 20 --barge-ins 20 --llm-turns 50 --only overhead,embedded,wake,barge-in,llm,speech,acting,text]
+// Usage: dotnet run -c Release --project bench/AudioOrchestrator.Bench [-- --turns 100 --embedded-turns 20 --barge-ins 20 --llm-turns 50 --only overhead,embedded,wake,barge-in,llm,speech,acting,text,archive --archive-appends 2000 --archive-queries 200]
 var turns = IntArg("--turns", 100);
 var llmTurns = IntArg("--llm-turns", 50);
 var embeddedTurns = IntArg("--embedded-turns", 20);
@@ -227,6 +227,106 @@ if (Runs("text"))
     Report("http_round_trip_ms_p50", Percentiles.Of(text.HttpRoundTrip, 50));
     Report("http_round_trip_ms_p99", Percentiles.Of(text.HttpRoundTrip, 99));
     Report("text_turn_new_session_ms_p50", Percentiles.Of(text.NewSessionFirstDelta, 50));
+}
+
+// 8. Turn archive: appends at 200 turns/s on SQLite and PostgreSQL, the turn overhead with no archive, a SQLite and a
+//    PostgreSQL archive (three services measured in rotation, turn by turn), and session listings over 1,000,000
+//    archived turns in 10,000 sessions on PostgreSQL (AUDIOORCHESTRATOR_BENCH_POSTGRES, else AUDIOORCHESTRATOR_TEST_POSTGRES:
+//    a role that may create the database audioorchestrator_bench, which keeps the seeded turns between runs).
+if (Runs("archive"))
+{
+    var archiveDirectory = Directory.CreateTempSubdirectory("ao-bench-archive-");
+    var sqlitePath = Path.Combine(archiveDirectory.FullName, "archive.db");
+    var postgres = await ArchiveBenchDatabase.ConnectionStringAsync(ct);
+    try
+    {
+        var appendCount = IntArg("--archive-appends", 2000);
+        await using (var sqlite = new AudioOrchestrator.Archive.SqliteTurnArchive(sqlitePath, Microsoft.Extensions.Logging.Abstractions.NullLogger<AudioOrchestrator.Archive.SqliteTurnArchive>.Instance))
+        {
+            var (appends, behind) = await ArchiveProbe.AppendAtRateAsync(sqlite, 200, appendCount, ct);
+            Report("archive_append_ms_p50_sqlite", Percentiles.Of(appends, 50));
+            Report("archive_append_ms_p99_sqlite", Percentiles.Of(appends, 99));
+            Report("archive_append_behind_ms_max_sqlite", behind);
+        }
+
+        if (postgres is not null)
+        {
+            await using var pg = AudioOrchestrator.Archive.PostgresTurnArchive.Create(postgres, Microsoft.Extensions.Logging.Abstractions.NullLogger<AudioOrchestrator.Archive.PostgresTurnArchive>.Instance);
+            var (appends, behind) = await ArchiveProbe.AppendAtRateAsync(pg, 200, appendCount, ct);
+            Report("archive_append_ms_p50_postgres", Percentiles.Of(appends, 50));
+            Report("archive_append_ms_p99_postgres", Percentiles.Of(appends, 99));
+            Report("archive_append_behind_ms_max_postgres", behind);
+        }
+
+        // The same turns through three services at once, one turn each in rotation, so load on the machine falls on all alike.
+        var variants = new List<(string Name, Microsoft.AspNetCore.Builder.WebApplication App)>();
+        try
+        {
+            Task<Microsoft.AspNetCore.Builder.WebApplication> Start(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? services = null) =>
+                BenchService.StartAsync(new ToneSpeechToText(), new ToneTextToSpeech(), voiceActivityDetector: "Energy", settings: settings, services: services);
+            variants.Add(("none", await Start(new Dictionary<string, string?> { ["Archive:SqlitePath"] = Path.Combine(archiveDirectory.FullName, "unused.db") },
+                services => services.AddSingleton<AudioOrchestrator.Grains.Conversations.ITurnArchiveSink, NullTurnArchiveSink>())));
+            variants.Add(("sqlite", await Start(new Dictionary<string, string?> { ["Archive:SqlitePath"] = Path.Combine(archiveDirectory.FullName, "service.db") })));
+            if (postgres is not null)
+            {
+                variants.Add(("postgres", await Start(new Dictionary<string, string?> { ["Archive:Store"] = "Postgres", ["Archive:ConnectionString"] = postgres })));
+            }
+
+            var probes = variants.Select(v => new TurnProbe(v.App.Services)).ToArray();
+            var packets = TurnProbe.Packets(TestAudio.Concat(TestAudio.Silence(100), TestAudio.Tone(440, 400), TestAudio.Silence(100)));
+            var overheads = variants.Select(_ => new List<double>()).ToArray();
+            for (var round = -10; round < turns; round++)
+            {
+                for (var v = 0; v < probes.Length; v++)
+                {
+                    var m = await probes[v].MeasureAsync($"archive-{v}-{(round + 10) % 10}", packets, ct, paced: round >= 0);
+                    if (round >= 0)
+                    {
+                        overheads[v].Add(m.EndOfInputToFirstAnswerFrameMs - m.Timings.SttMs);
+                    }
+                }
+            }
+
+            for (var v = 0; v < variants.Count; v++)
+            {
+                Report($"turn_overhead_ms_p99_archive_{variants[v].Name}", Percentiles.Of(overheads[v], 99));
+                if (v > 0)
+                {
+                    Report($"turn_overhead_rise_ms_p99_{variants[v].Name}", Percentiles.Of(overheads[v], 99) - Percentiles.Of(overheads[0], 99));
+                    Report($"turn_overhead_rise_ms_p50_{variants[v].Name}", Percentiles.Of(overheads[v], 50) - Percentiles.Of(overheads[0], 50));
+                }
+            }
+        }
+        finally
+        {
+            foreach (var (_, app) in variants)
+            {
+                await app.DisposeAsync();
+            }
+        }
+
+        if (postgres is not null)
+        {
+            await using var dataSource = Npgsql.NpgsqlDataSource.Create(postgres);
+            var pg = new AudioOrchestrator.Archive.PostgresTurnArchive(dataSource, Microsoft.Extensions.Logging.Abstractions.NullLogger<AudioOrchestrator.Archive.PostgresTurnArchive>.Instance);
+            var seeded = await ArchiveProbe.SeedPostgresAsync(dataSource, pg, sessions: 10_000, turnsPerSession: 100, ct);
+            Report("archive_seed_s", seeded);
+            await ArchiveProbe.QuerySessionsAsync(pg, 20, ct);
+            var queries = await ArchiveProbe.QuerySessionsAsync(pg, IntArg("--archive-queries", 200), ct);
+            Report("sessions_query_ms_p50", Percentiles.Of(queries, 50));
+            Report("sessions_query_ms_p95", Percentiles.Of(queries, 95));
+            Report("sessions_query_ms_max", queries.Max());
+        }
+        else
+        {
+            Console.WriteLine("archive: no PostgreSQL (AUDIOORCHESTRATOR_BENCH_POSTGRES or AUDIOORCHESTRATOR_TEST_POSTGRES): PostgreSQL figures skipped");
+        }
+    }
+    finally
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        archiveDirectory.Delete(recursive: true);
+    }
 }
 
 figures["turns"] = turns;

@@ -5,6 +5,7 @@ using AudioOrchestrator.Silo.Archive;
 using AudioOrchestrator.Silo.Endpoints;
 using AudioOrchestrator.Silo.Health;
 using AudioOrchestrator.Silo.Persistence;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using AudioOrchestrator.Silo.Retention;
 using AudioOrchestrator.Silo.Security;
 using Orleans.Dashboard;
@@ -21,7 +22,7 @@ internal sealed class SiloRoleSetup : IServiceRoleSetup
 
         // Registered before the silo so it stops after it: turns committed while the silo shuts down are still written.
         builder.Services.AddSingleton<TurnArchiveWriter>();
-        builder.Services.AddSingleton<ITurnArchiveSink>(services => services.GetRequiredService<TurnArchiveWriter>());
+        builder.Services.TryAddSingleton<ITurnArchiveSink>(services => services.GetRequiredService<TurnArchiveWriter>());
         builder.Services.AddHostedService(services => services.GetRequiredService<TurnArchiveWriter>());
         // A session grain with no state of its own rebuilds its recent window from the archive.
         builder.Services.AddSingleton<ITurnHistorySource, ArchivedTurnHistory>();

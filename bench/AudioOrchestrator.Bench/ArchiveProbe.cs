@@ -1,0 +1,174 @@
+using System.Diagnostics;
+using AudioOrchestrator.Archive;
+using AudioOrchestrator.Contracts;
+using Npgsql;
+
+namespace AudioOrchestrator.Bench;
+
+/// <summary>
+/// The turn archive's figures: appends paced like a busy cluster (one after the other, as the silo's writer does them),
+/// and filtered, searched session listings over a large PostgreSQL archive.
+/// </summary>
+public static class ArchiveProbe
+{
+    /// <summary>The words the seeded turns are made of (the search terms come from them).</summary>
+    private static readonly string[] Words =
+    [
+        "weather", "forecast", "rain", "sunny", "music", "play", "pause", "volume", "timer", "minutes", "reminder", "meeting",
+        "tomorrow", "morning", "evening", "dinner", "recipe", "pasta", "chicken", "coffee", "news", "sports", "football", "score",
+        "traffic", "route", "airport", "flight", "hotel", "booking", "calendar", "birthday", "gift", "shopping", "list", "milk",
+        "bread", "apples", "translate", "french", "spanish", "german", "capital", "france", "paris", "population", "history",
+        "science", "planet", "mars", "moon", "distance", "recommend", "movie", "series", "episode", "podcast", "joke", "story",
+        "summary", "email", "message", "call", "mother", "office", "project", "deadline", "report", "budget", "invoice", "price",
+        "stock", "market", "bitcoin", "exchange", "dollar", "euro", "convert", "kilometres", "miles", "temperature", "celsius",
+        "fahrenheit", "alarm", "wake", "sleep", "lights", "kitchen", "garage", "door", "lock", "camera", "garden", "water",
+        "plants", "battery", "charge", "phone", "laptop", "update", "password", "wifi", "router", "printer", "echo", "hello",
+        "world", "goodbye", "thanks", "please", "question", "answer", "dragon", "wizard", "quest", "dungeon", "sword", "castle",
+    ];
+
+    /// <summary>
+    /// Appends <paramref name="count"/> turns at <paramref name="turnsPerSecond"/>, each after the previous one (the silo's
+    /// writer appends one at a time), and returns each append's time in milliseconds and how far behind the pace the
+    /// appends ever fell.
+    /// </summary>
+    public static async Task<(List<double> AppendMs, double MaxBehindMs)> AppendAtRateAsync(
+        ITurnArchive archive, int turnsPerSecond, int count, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(archive);
+        await archive.InitializeAsync(cancellationToken);
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var interval = TimeSpan.FromSeconds(1.0 / turnsPerSecond);
+        var appends = new List<double>(count);
+        var maxBehind = 0.0;
+        var started = Stopwatch.GetTimestamp();
+        for (var i = 0; i < count; i++)
+        {
+            var due = interval * i - Stopwatch.GetElapsedTime(started);
+            if (due > TimeSpan.Zero)
+            {
+                await Task.Delay(due, cancellationToken);
+            }
+            else
+            {
+                maxBehind = Math.Max(maxBehind, -due.TotalMilliseconds);
+            }
+
+            var turn = Turn($"bench-{run}-{i % 50}", i % 7 == 0 ? null : "1000" + (i % 5), $"t{i}", i, DateTimeOffset.UtcNow);
+            var before = Stopwatch.GetTimestamp();
+            await archive.AppendAsync(turn, cancellationToken);
+            appends.Add(Stopwatch.GetElapsedTime(before).TotalMilliseconds);
+        }
+
+        return (appends, maxBehind);
+    }
+
+    /// <summary>
+    /// Fills the benchmark database with <paramref name="sessions"/> sessions of <paramref name="turnsPerSession"/> turns
+    /// (in PostgreSQL itself, from generate_series) unless it already holds them; returns the seconds it took.
+    /// </summary>
+    public static async Task<double> SeedPostgresAsync(NpgsqlDataSource dataSource, ITurnArchive archive, int sessions, int turnsPerSession, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(archive);
+        await archive.InitializeAsync(cancellationToken);
+        var expected = (long)sessions * turnsPerSession;
+        await using (var count = dataSource.CreateCommand("SELECT count(*) FROM archive_turns WHERE session_id LIKE 'seed-%'"))
+        {
+            if ((long)(await count.ExecuteScalarAsync(cancellationToken))! == expected)
+            {
+                return 0;
+            }
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        async Task Run(string sql, params (string Name, object Value)[] parameters)
+        {
+            await using var command = new NpgsqlCommand(sql, connection, transaction) { CommandTimeout = 0 };
+            foreach (var (name, value) in parameters)
+            {
+                command.Parameters.AddWithValue(name, value);
+            }
+
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await Run("DELETE FROM archive_turns WHERE session_id LIKE 'seed-%'");
+        await Run("DELETE FROM archive_sessions WHERE session_id LIKE 'seed-%'");
+
+        // Session s has turns 0..n-1, one a minute from a start that depends on s; 1 session in 5 is a REST one,
+        // the others are spread over 200 guilds; 20 speakers per guild, 4 agents; transcripts and answers are 6 and 10
+        // words drawn from the vocabulary by a hash of the turn, so every word is in a share of the turns.
+        await Run(
+            """
+            INSERT INTO archive_turns (session_id, turn_id, guild_id, speaker_id, transcript, agent, route_reason, response_text,
+                                       interrupted, source, answered_ahead, speech_started_at, committed_at)
+            SELECT 'seed-' || s, 'turn-' || t,
+                   CASE WHEN s % 5 = 0 THEN NULL ELSE (900000 + s % 200)::text END,
+                   'user-' || ((s * 7 + t) % 20),
+                   (SELECT string_agg(@words[1 + abs(hashint4(s * 1000 + t * 10 + w)::bigint) % @wordCount], ' ') FROM generate_series(1, 6) w),
+                   (ARRAY['echo', 'time', 'assistant', 'weather'])[1 + (s + t) % 4], 'phrase',
+                   (SELECT string_agg(@words[1 + abs(hashint4(s * 1000 + t * 10 + w + 7)::bigint) % @wordCount], ' ') FROM generate_series(1, 10) w),
+                   t % 50 = 49, 'voice', false,
+                   timestamptz '2026-01-01' + s * interval '37 minutes' + t * interval '1 minute',
+                   timestamptz '2026-01-01' + s * interval '37 minutes' + t * interval '1 minute' + interval '2 seconds'
+            FROM generate_series(0, @sessions - 1) s, generate_series(0, @turns - 1) t
+            """,
+            ("words", Words), ("wordCount", Words.Length), ("sessions", sessions), ("turns", turnsPerSession));
+        await Run(
+            """
+            INSERT INTO archive_sessions (session_id, guild_id, turn_count, first_activity_at, last_activity_at)
+            SELECT session_id, min(guild_id), count(*), min(committed_at), max(committed_at)
+            FROM archive_turns WHERE session_id LIKE 'seed-%' GROUP BY session_id
+            """);
+        await transaction.CommitAsync(cancellationToken);
+        await using (var analyze = new NpgsqlCommand("ANALYZE archive_turns; ANALYZE archive_sessions", connection) { CommandTimeout = 0 })
+        {
+            await analyze.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return Stopwatch.GetElapsedTime(started).TotalSeconds;
+    }
+
+    /// <summary>
+    /// Lists sessions the way clients do (a filter and a search together, then the next page by cursor), rotating
+    /// through guilds, speakers, agents, time ranges and search words; returns each page's time in milliseconds.
+    /// </summary>
+    public static async Task<List<double>> QuerySessionsAsync(ITurnArchive archive, int queries, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(archive);
+        var times = new List<double>(queries);
+        var random = new Random(20261206);
+        for (var i = 0; i < queries; i++)
+        {
+            var word = Words[random.Next(Words.Length)];
+            var second = Words[random.Next(Words.Length)];
+            var query = (i % 5) switch
+            {
+                0 => new SessionQuery(GuildId: (900000 + random.Next(1, 200)).ToString(System.Globalization.CultureInfo.InvariantCulture), Q: word),
+                1 => new SessionQuery(SpeakerId: "user-" + random.Next(20), Q: $"{word} {second}"),
+                2 => new SessionQuery(Agent: "weather", Q: word, Limit: 20),
+                3 => new SessionQuery(Since: new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero).AddDays(random.Next(60)), Until: new DateTimeOffset(2026, 6, 1, 0, 0, 0, TimeSpan.Zero), Q: word),
+                _ => new SessionQuery(Q: $"{word} {second}", Limit: 100),
+            };
+
+            var before = Stopwatch.GetTimestamp();
+            var page = await archive.ListSessionsAsync(query, cancellationToken);
+            times.Add(Stopwatch.GetElapsedTime(before).TotalMilliseconds);
+            if (page.NextCursor is { } cursor)
+            {
+                before = Stopwatch.GetTimestamp();
+                await archive.ListSessionsAsync(query with { Cursor = cursor }, cancellationToken);
+                times.Add(Stopwatch.GetElapsedTime(before).TotalMilliseconds);
+            }
+        }
+
+        return times;
+    }
+
+    private static ArchivedTurn Turn(string sessionId, string? guildId, string turnId, int i, DateTimeOffset at) => new(
+        sessionId, guildId, turnId, "speaker-" + (i % 9), $"{Words[i % Words.Length]} {Words[(i * 7) % Words.Length]} please",
+        "echo", new TurnRoute(TurnRoute.Phrase, "echo"), $"{Words[(i * 3) % Words.Length]} {Words[(i * 11) % Words.Length]}", false, null,
+        new TurnTimings(120, 3, 40, 180, 1500, 500), null, null, at, at.AddSeconds(-2));
+}
