@@ -179,7 +179,7 @@ public sealed class SessionContinuityTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task Without_retention_nothing_is_deleted_and_no_reminder_is_kept()
+    public async Task Without_session_retention_no_turn_is_deleted_and_the_reminder_only_expires_answer_audio()
     {
         await using var service = await StartAsync();
         var archive = service.Services.GetRequiredService<ITurnArchive>();
@@ -190,7 +190,30 @@ public sealed class SessionContinuityTests : IAsyncDisposable
         Assert.Equal(0L, await retention.PurgeExpiredAsync());
 
         Assert.Equal(1, (await archive.GetSessionAsync(session, Ct))!.TurnCount);
-        Assert.Null(await service.Services.GetRequiredService<IReminderTable>().ReadRow(retention.GetGrainId(), ArchiveRetentionGrain.ReminderName, Ct));
+        // Answer audio has a retention of its own (Archive:AnswerAudio:Retention): the hourly reminder stays for it.
+        Assert.NotNull(await service.Services.GetRequiredService<IReminderTable>().ReadRow(retention.GetGrainId(), ArchiveRetentionGrain.ReminderName, Ct));
+    }
+
+    [Fact]
+    public async Task Answer_audio_retention_deletes_answers_kept_longer_than_its_retention()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var directory = Path.Combine(Path.GetDirectoryName(_archivePath)!, "retention-audio");
+        var options = new AudioOrchestrator.Archive.AnswerAudio.AnswerAudioOptions { Retention = TimeSpan.FromHours(1), MinFreeDiskBytes = 0 };
+        var store = new AudioOrchestrator.Archive.AnswerAudio.DirectoryAnswerAudioStore(
+            directory, options, clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<AudioOrchestrator.Archive.AnswerAudio.DirectoryAnswerAudioStore>.Instance);
+        var wav = AudioOrchestrator.Audio.WavCodec.Encode(AudioOrchestrator.Testing.TestAudio.Tone(440, 100));
+        Assert.True(await store.KeepAsync("s1", "old", wav, Ct));
+        clock.Advance(TimeSpan.FromMinutes(50));
+        Assert.True(await store.KeepAsync("s1", "new", wav, Ct));
+        clock.Advance(TimeSpan.FromMinutes(20));
+
+        var participant = new AnswerAudioRetention(store);
+        Assert.True(participant.HasOwnRetention);
+        Assert.Equal(1L, await participant.DeleteExpiredAsync(sessionCutoff: null, Ct));
+
+        Assert.Null(await store.FindAsync("s1", "old", Ct));
+        Assert.NotNull(await store.FindAsync("s1", "new", Ct));
     }
 
     public ValueTask DisposeAsync()

@@ -5,9 +5,9 @@ using AudioOrchestrator.Silo.Archive;
 using AudioOrchestrator.Silo.Endpoints;
 using AudioOrchestrator.Silo.Health;
 using AudioOrchestrator.Silo.Persistence;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using AudioOrchestrator.Silo.Retention;
 using AudioOrchestrator.Silo.Security;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Dashboard;
 
 namespace AudioOrchestrator.Silo.Hosting;
@@ -27,8 +27,9 @@ internal sealed class SiloRoleSetup : IServiceRoleSetup
         // A session grain with no state of its own rebuilds its recent window from the archive.
         builder.Services.AddSingleton<ITurnHistorySource, ArchivedTurnHistory>();
         builder.UseOrleans(silo => OrleansSiloSetup.Configure(silo, cluster));
-        // Sessions:RetentionDays: the reminder (scheduled once the silo runs) deletes through every participant.
+        // Sessions:RetentionDays and the answer audio's retention: the reminder (scheduled once the silo runs) deletes through every participant.
         builder.Services.AddSingleton<IRetentionParticipant, TurnArchiveRetention>();
+        builder.Services.AddSingleton<IRetentionParticipant, AnswerAudioRetention>();
         builder.Services.AddHostedService<RetentionScheduler>();
         builder.Services.AddAudioOrchestratorGrains(builder.Configuration);
         builder.Services.AddSpeechEngines(builder.Configuration);

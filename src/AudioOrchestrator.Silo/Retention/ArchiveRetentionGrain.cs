@@ -4,7 +4,8 @@ using Microsoft.Extensions.Options;
 namespace AudioOrchestrator.Silo.Retention;
 
 /// <summary>
-/// Deletes session data older than <c>Sessions:RetentionDays</c> through every <see cref="IRetentionParticipant"/>,
+/// Deletes expired session data (older than <c>Sessions:RetentionDays</c>, or by a store's own retention such as answer
+/// audio's) through every <see cref="IRetentionParticipant"/>,
 /// from a reminder (so it runs on one silo of the cluster at a time, and survives restarts with ADO.NET reminders).
 /// </summary>
 public sealed partial class ArchiveRetentionGrain(
@@ -27,10 +28,10 @@ public sealed partial class ArchiveRetentionGrain(
 
     public async Task ScheduleAsync()
     {
-        if (options.Value.Retention is { } retention)
+        if (IsDue)
         {
             await this.RegisterOrUpdateReminder(ReminderName, FirstRunDelay, Period);
-            LogScheduled(logger, retention.TotalDays, Period, _participants.Length);
+            LogScheduled(logger, options.Value.Retention?.TotalDays, Period, _participants.Length);
             return;
         }
 
@@ -41,20 +42,23 @@ public sealed partial class ArchiveRetentionGrain(
         }
     }
 
+    /// <summary>Something expires: sessions (<c>Sessions:RetentionDays</c>) or a store with a retention of its own.</summary>
+    private bool IsDue => options.Value.Retention is not null || _participants.Any(p => p.HasOwnRetention);
+
     public async Task<long> PurgeExpiredAsync()
     {
-        if (options.Value.Retention is not { } retention)
+        if (!IsDue)
         {
             return 0;
         }
 
-        var cutoff = clock.GetUtcNow() - retention;
+        DateTimeOffset? cutoff = options.Value.Retention is { } retention ? clock.GetUtcNow() - retention : null;
         long total = 0;
         foreach (var participant in _participants)
         {
             try
             {
-                var deleted = await participant.DeleteOlderThanAsync(cutoff, CancellationToken.None);
+                var deleted = await participant.DeleteExpiredAsync(cutoff, CancellationToken.None);
                 total += deleted;
                 LogPurged(logger, participant.Name, deleted, cutoff);
             }
@@ -76,7 +80,7 @@ public sealed partial class ArchiveRetentionGrain(
             return;
         }
 
-        if (options.Value.Retention is null)
+        if (!IsDue)
         {
             await ScheduleAsync(); // turned off since it was registered: remove the reminder
             return;
@@ -85,15 +89,15 @@ public sealed partial class ArchiveRetentionGrain(
         await PurgeExpiredAsync();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Retention: session data older than {Days} days is deleted every {Period} ({Participants} stores)")]
-    private static partial void LogScheduled(ILogger logger, double days, TimeSpan period, int participants);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Retention: expired session data is deleted every {Period} (sessions kept {Days} days, empty = forever; {Participants} stores)")]
+    private static partial void LogScheduled(ILogger logger, double? days, TimeSpan period, int participants);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Retention: off (Sessions:RetentionDays unset); its reminder was removed")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Retention: off (Sessions:RetentionDays unset, no store expires on its own); its reminder was removed")]
     private static partial void LogUnscheduled(ILogger logger);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Retention: {Store} deleted {Deleted} items committed before {Cutoff:O}")]
-    private static partial void LogPurged(ILogger logger, string store, long deleted, DateTimeOffset cutoff);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Retention: {Store} deleted {Deleted} expired items (sessions' cutoff {Cutoff:O})")]
+    private static partial void LogPurged(ILogger logger, string store, long deleted, DateTimeOffset? cutoff);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Retention: deleting from {Store} what was committed before {Cutoff:O} failed; retried at the next period")]
-    private static partial void LogPurgeFailed(ILogger logger, Exception exception, string store, DateTimeOffset cutoff);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Retention: deleting expired items from {Store} (sessions' cutoff {Cutoff:O}) failed; retried at the next period")]
+    private static partial void LogPurgeFailed(ILogger logger, Exception exception, string store, DateTimeOffset? cutoff);
 }

@@ -8,6 +8,8 @@ public sealed class TurnArchiveRetention(ITurnArchive archive) : IRetentionParti
 {
     public string Name => "turn archive";
 
-    public async Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellationToken) =>
-        await archive.DeleteOlderThanAsync(cutoff, cancellationToken);
+    public bool HasOwnRetention => false;
+
+    public async Task<long> DeleteExpiredAsync(DateTimeOffset? sessionCutoff, CancellationToken cancellationToken) =>
+        sessionCutoff is { } cutoff ? await archive.DeleteOlderThanAsync(cutoff, cancellationToken) : 0;
 }
