@@ -6,6 +6,7 @@ using AudioOrchestrator.Ingress.Discord.Commands;
 using AudioOrchestrator.Ingress.Text;
 using AudioOrchestrator.Ingress.Uploads;
 using AudioOrchestrator.Silo.Endpoints;
+using AudioOrchestrator.Silo.Events;
 using AudioOrchestrator.Speech;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using OpenTelemetry;
@@ -39,6 +40,7 @@ public static class ServiceApp
         builder.Services.AddAudioIngress(configuration);
         builder.Services.AddDiscordTransport(configuration);
         builder.Services.AddDiscordSlashCommands(configuration);
+        builder.Services.AddSessionEvents(configuration);
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         AddTelemetry(builder);
@@ -54,6 +56,8 @@ public static class ServiceApp
         app.MapUtteranceEndpoints();
         app.MapTextMessageEndpoints();
         app.MapSessionEndpoints();
+        app.MapSessionEventEndpoints();
+        app.MapSessionTranscriptEndpoints();
         app.MapGuildEndpoints();
         role.MapEndpoints(app);
         app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();

@@ -1,0 +1,21 @@
+using AudioOrchestrator.Silo.Transcripts;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace AudioOrchestrator.Silo.Events;
+
+public static class SessionEventServiceCollectionExtensions
+{
+    /// <summary>The session events stream (options <c>SessionEvents</c>, validated at start-up) and the transcript writer.</summary>
+    public static IServiceCollection AddSessionEvents(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SessionEventOptions>()
+            .Bind(configuration.GetSection(SessionEventOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<SessionEventMapper>();
+        services.TryAddSingleton<SessionEventStreamer>();
+        services.TryAddSingleton<SessionTranscriptWriter>();
+        return services;
+    }
+}
