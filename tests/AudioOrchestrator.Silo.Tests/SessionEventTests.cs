@@ -195,6 +195,24 @@ public sealed class SessionEventTests(ServiceFixture service) : IClassFixture<Se
         Assert.Equal(Enumerable.Range(0, count).Select(i => $"t{i:D4}"), body.GetProperty("turns").EnumerateArray().Select(t => t.GetProperty("turnId").GetString()));
     }
 
+    [Fact]
+    public async Task The_openapi_document_describes_both_endpoints_with_examples()
+    {
+        var paths = (await service.Http.GetFromJsonAsync<JsonElement>("/openapi/v1.json", Ct)).GetProperty("paths");
+
+        var events = paths.GetProperty("/api/v1/sessions/{sessionId}/events").GetProperty("get");
+        Assert.Contains("event: answerStarted", events.GetProperty("responses").GetProperty("200").GetProperty("content").GetProperty("text/event-stream").GetProperty("example").GetString(), StringComparison.Ordinal);
+        Assert.True(events.GetProperty("responses").TryGetProperty("400", out _));
+        var transcript = paths.GetProperty("/api/v1/sessions/{sessionId}/transcript").GetProperty("get").GetProperty("responses");
+        var content = transcript.GetProperty("200").GetProperty("content");
+        Assert.Equal("string", content.GetProperty("text/markdown").GetProperty("schema").GetProperty("type").GetString());
+        Assert.StartsWith("# Session", content.GetProperty("text/markdown").GetProperty("example").GetString(), StringComparison.Ordinal);
+        Assert.Equal("my-session", content.GetProperty("application/json").GetProperty("example").GetProperty("sessionId").GetString());
+        Assert.All(["400", "404", "406"], code => Assert.True(transcript.TryGetProperty(code, out _), code));
+        var listed = paths.GetProperty("/api/v1/sessions").GetProperty("get").GetProperty("responses").GetProperty("200").GetProperty("content").GetProperty("application/json");
+        Assert.Equal("my-session", listed.GetProperty("example").GetProperty("items")[0].GetProperty("sessionId").GetString());
+    }
+
     /// <summary>A client of the events stream: reads it over the socket in the background.</summary>
     private sealed class EventReader : IAsyncDisposable
     {

@@ -20,7 +20,7 @@ public static class SessionEventEndpoints
                 "with an `id:`; reconnecting with that id as `Last-Event-ID` (or `?lastEventId=`) first replays every turn committed after it, " +
                 "then the live events, with no turn missing or repeated. A keep-alive comment is sent every 15 s (SessionEvents:KeepAliveSeconds); " +
                 "a client that falls too far behind gets an `error` event and the stream ends.")
-            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .Produces<string>(StatusCodes.Status200OK, "text/event-stream")
             .ProducesProblem(StatusCodes.Status400BadRequest);
         return group;
     }

@@ -16,8 +16,7 @@ public static class SessionTranscriptEndpoints
             .WithDescription(
                 "`Accept: text/markdown` gives Markdown; `application/json`, `*/*` or no Accept gives JSON (`sessionId`, `guildId`, `turns` as " +
                 "`GET /api/v1/sessions/{sessionId}/turns` items, oldest first). `?format=markdown|json` overrides Accept.")
-            .Produces(StatusCodes.Status200OK, contentType: TranscriptFormats.JsonMediaType)
-            .Produces(StatusCodes.Status200OK, contentType: TranscriptFormats.MarkdownMediaType)
+            .Produces<SessionTranscript>(StatusCodes.Status200OK, TranscriptFormats.JsonMediaType) // text/markdown is added by SessionOpenApiExamples
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status406NotAcceptable);

@@ -1,11 +1,13 @@
+using AudioOrchestrator.Silo.Endpoints;
 using AudioOrchestrator.Silo.Transcripts;
+using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace AudioOrchestrator.Silo.Events;
 
 public static class SessionEventServiceCollectionExtensions
 {
-    /// <summary>The session events stream (options <c>SessionEvents</c>, validated at start-up) and the transcript writer.</summary>
+    /// <summary>The session events stream (options <c>SessionEvents</c>, validated at start-up), the transcript writer, and the sessions endpoints' OpenAPI examples.</summary>
     public static IServiceCollection AddSessionEvents(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<SessionEventOptions>()
@@ -16,6 +18,7 @@ public static class SessionEventServiceCollectionExtensions
         services.TryAddSingleton<SessionEventMapper>();
         services.TryAddSingleton<SessionEventStreamer>();
         services.TryAddSingleton<SessionTranscriptWriter>();
+        services.Configure<OpenApiOptions>("v1", o => o.AddOperationTransformer<SessionOpenApiExamples>());
         return services;
     }
 }

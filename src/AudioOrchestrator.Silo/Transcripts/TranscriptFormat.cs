@@ -3,6 +3,12 @@ using Microsoft.Net.Http.Headers;
 
 namespace AudioOrchestrator.Silo.Transcripts;
 
+/// <summary>The JSON transcript (written page by page by <see cref="SessionTranscriptWriter"/>; this record describes it in the OpenAPI document).</summary>
+/// <param name="SessionId">The session.</param>
+/// <param name="GuildId">Its Discord guild (from its first turn that names one); null for REST sessions.</param>
+/// <param name="Turns">Every archived turn, oldest first.</param>
+public sealed record SessionTranscript(string SessionId, string? GuildId, IReadOnlyList<AudioOrchestrator.Archive.ArchivedTurn> Turns);
+
 /// <summary>The formats of a session's transcript.</summary>
 public enum TranscriptFormat
 {
