@@ -70,6 +70,30 @@ public sealed class SessionEventTests(ServiceFixture service) : IClassFixture<Se
     }
 
     [Fact]
+    public async Task A_spoken_upload_streams_speech_started_then_its_turn_then_input_completed()
+    {
+        var session = NewSession("spoken");
+        await using var events = await EventReader.OpenAsync(service.Http, session);
+
+        using var content = new ByteArrayContent(await EspeakCli.SayAsync("what time is it", Ct));
+        content.Headers.ContentType = new MediaTypeHeaderValue("audio/wav");
+        using var response = await service.Http.PostAsync($"/api/v1/sessions/{session}/utterances?speakerId=ana", content, Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await events.WaitForAsync("inputCompleted");
+        await events.WaitForAsync("turn");
+
+        // The speaker announces the end of its input once the utterance is queued: it may come before the answer's end.
+        var names = events.Items.Select(e => e.EventType).Where(n => n is not "answerDelta" and not "inputCompleted").ToArray();
+        Assert.Equal(["speechStarted", "answerStarted", "answerCompleted", "turn"], names);
+        Assert.Equal("speechStarted", events.Items[0].EventType);
+        var speech = events.Data(0);
+        var started = JsonDocument.Parse(events.Items.First(e => e.EventType == "answerStarted").Data).RootElement;
+        Assert.Equal(("ana", started.GetProperty("correlationId").GetString()), (speech.GetProperty("speakerId").GetString(), speech.GetProperty("correlationId").GetString()));
+        Assert.NotNull(started.GetProperty("correlationId").GetString());
+        Assert.Equal(1, JsonDocument.Parse(events.Items.Single(e => e.EventType == "inputCompleted").Data).RootElement.GetProperty("turnCount").GetInt32());
+    }
+
+    [Fact]
     public async Task Reconnecting_with_last_event_id_replays_the_missed_turns_once_then_goes_live()
     {
         var session = NewSession("resume");

@@ -29,10 +29,10 @@ public sealed class SessionEventMapper(IOptions<JsonOptions> json)
     /// <summary>The events to send for <paramref name="item"/> of session <paramref name="sessionId"/> (none for answer audio and agent actions).</summary>
     public IReadOnlyList<SessionEventMessage> Map(string sessionId, SessionOutputEvent item) => item switch
     {
-        SpeechStarted e => [Message(SpeechStartedEvent, new SpeechStartedData(e.SpeakerId, e.SpeechStartedAt))],
+        SpeechStarted e => [Message(SpeechStartedEvent, new SpeechStartedData(e.SpeakerId, e.SpeechStartedAt, e.CorrelationId))],
 
         // A pause is a speech onset too: observers see every onset as speechStarted.
-        PlaybackPaused e => [Message(SpeechStartedEvent, new SpeechStartedData(e.SpeakerId, e.SpeechStartedAt)), Message(PlaybackPausedEvent, new SpeakerData(e.SpeakerId))],
+        PlaybackPaused e => [Message(SpeechStartedEvent, new SpeechStartedData(e.SpeakerId, e.SpeechStartedAt, e.CorrelationId)), Message(PlaybackPausedEvent, new SpeakerData(e.SpeakerId))],
         PlaybackResumed e => [Message(PlaybackResumedEvent, new SpeakerData(e.SpeakerId))],
         AnswerStarted e => [Message(AnswerStartedEvent, new AnswerStartedData(e.TurnId, e.SpeakerId, e.Transcript, e.Agent, e.Route, e.CorrelationId))],
         AnswerDelta e => [Message(AnswerDeltaEvent, new AnswerDeltaData(e.TurnId, e.Text))],
@@ -67,8 +67,8 @@ public sealed class SessionEventMapper(IOptions<JsonOptions> json)
 
     private SessionEventMessage Message<T>(string name, T data) => new(name, JsonSerializer.Serialize(data, Json));
 
-    /// <summary><c>speechStarted</c>: a speaker's voice activity detector heard speech begin.</summary>
-    public sealed record SpeechStartedData(string SpeakerId, DateTimeOffset At);
+    /// <summary><c>speechStarted</c>: a speaker's voice activity detector heard speech begin (as heard, for an upload).</summary>
+    public sealed record SpeechStartedData(string SpeakerId, DateTimeOffset At, string? CorrelationId);
 
     /// <summary><c>playbackPaused</c>, <c>playbackResumed</c>.</summary>
     public sealed record SpeakerData(string SpeakerId);
