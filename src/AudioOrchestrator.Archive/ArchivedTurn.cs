@@ -116,11 +116,63 @@ public sealed record SessionQuery(
 /// <param name="Since">Only turns committed at or after this time.</param>
 /// <param name="Limit">Page size: null for <see cref="ArchiveLimits.DefaultLimit"/>, capped at <see cref="ArchiveLimits.MaxLimit"/>.</param>
 /// <param name="Cursor">The previous page's <see cref="ArchivePage{T}.NextCursor"/> (of the same order).</param>
+/// <param name="After">
+/// Only turns after this one in commit order (committed later, or at the same microsecond with a greater turn id); the
+/// turn itself need not be in the archive (not yet written, or deleted by retention).
+/// </param>
 public sealed record TurnQuery(
     TurnOrder Order = TurnOrder.OldestFirst,
     DateTimeOffset? Since = null,
     int? Limit = null,
-    string? Cursor = null);
+    string? Cursor = null,
+    TurnPosition? After = null);
+
+/// <summary>
+/// Where a turn stands in its session's commit order: its commit time (kept to the microsecond, as the archive keeps it)
+/// and, for turns committed in the same microsecond, its id.
+/// </summary>
+public sealed record TurnPosition
+{
+    public TurnPosition(DateTimeOffset committedAt, string turnId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(turnId);
+        CommittedAt = ArchiveTime.Normalize(committedAt);
+        TurnId = turnId;
+    }
+
+    /// <summary>The commit time, in UTC, truncated to microseconds.</summary>
+    public DateTimeOffset CommittedAt { get; }
+
+    /// <summary>The turn.</summary>
+    public string TurnId { get; }
+
+    /// <summary>Microseconds since the Unix epoch of <see cref="CommittedAt"/>.</summary>
+    public long CommittedAtMicros => ArchiveTime.ToMicros(CommittedAt);
+
+    /// <summary>The position at <paramref name="micros"/> microseconds since the Unix epoch.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The time is out of range.</exception>
+    public static TurnPosition FromMicros(long micros, string turnId)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(micros, ArchiveTime.MinMicros);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(micros, ArchiveTime.MaxMicros);
+        return new TurnPosition(ArchiveTime.FromMicros(micros), turnId);
+    }
+
+    /// <summary>The position of an archived turn.</summary>
+    public static TurnPosition Of(ArchivedTurn turn)
+    {
+        ArgumentNullException.ThrowIfNull(turn);
+        return new TurnPosition(turn.CommittedAt, turn.TurnId);
+    }
+
+    /// <summary>Whether this position comes after <paramref name="other"/> in commit order.</summary>
+    public bool IsAfter(TurnPosition other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        var byTime = CommittedAtMicros.CompareTo(other.CommittedAtMicros);
+        return byTime > 0 || (byTime == 0 && string.CompareOrdinal(TurnId, other.TurnId) > 0);
+    }
+}
 
 /// <summary>The order of a session's turns.</summary>
 public enum TurnOrder

@@ -239,6 +239,13 @@ public abstract class RelationalTurnArchive : ITurnArchive, IAsyncDisposable
             AddParameter(command, "since", TimeValue(since));
         }
 
+        if (query.After is { } after)
+        {
+            sql.Append(" AND (committed_at, turn_id) > (@after_at, @after_id)");
+            AddParameter(command, "after_at", TimeValue(after.CommittedAt));
+            AddParameter(command, "after_id", after.TurnId);
+        }
+
         if (cursor is not null)
         {
             sql.Append(newestFirst ? " AND (committed_at, turn_id) < (@cursor_at, @cursor_id)" : " AND (committed_at, turn_id) > (@cursor_at, @cursor_id)");

@@ -40,7 +40,8 @@ public interface IConversationGrain : IGrainWithStringKey
     /// <summary>
     /// Barge-in: a live speaker of the session started speaking. When the session's assistant is playing an answer,
     /// <see cref="PlaybackPaused"/> is published at once and true returned; the speaker must then settle the pause with
-    /// <see cref="SettleBargeInAsync"/>. False when nothing is playing (no event is published).
+    /// <see cref="SettleBargeInAsync"/>. False when nothing is playing (then, and when another speaker already holds
+    /// the pause, <see cref="SpeechStarted"/> is published for observers).
     /// </summary>
     Task<bool> SpeechStartedAsync(SpeechOnset onset);
 

@@ -137,3 +137,23 @@ public sealed record PlaybackResumed([property: Id(0)] string SpeakerId) : Sessi
 public sealed record AnswerInterrupted(
     [property: Id(0)] string TurnId,
     [property: Id(1)] string SpeakerId) : SessionOutputEvent;
+
+/// <summary>
+/// A live speaker's voice activity detector heard the start of speech and nothing of the assistant was playing (when
+/// something plays, <see cref="PlaybackPaused"/> says it instead). For observers (the session events API); players ignore it.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record SpeechStarted(
+    [property: Id(0)] string SpeakerId,
+    [property: Id(1)] DateTimeOffset SpeechStartedAt) : SessionOutputEvent;
+
+/// <summary>
+/// The session committed <paramref name="Turn"/> to its history (after <see cref="AnswerCompleted"/>), as it was recorded
+/// (redacted when the history is) and as the archive receives it. For observers; players ignore it.
+/// </summary>
+/// <param name="GuildId">The session's Discord guild; null for REST sessions.</param>
+/// <param name="Turn">The recorded turn.</param>
+[GenerateSerializer, Immutable]
+public sealed record TurnRecorded(
+    [property: Id(0)] string? GuildId,
+    [property: Id(1)] ConversationTurn Turn) : SessionOutputEvent;

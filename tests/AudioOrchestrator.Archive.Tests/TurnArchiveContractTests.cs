@@ -254,6 +254,43 @@ public abstract class TurnArchiveContractTests : IAsyncLifetime
         Assert.Empty((await Archive.GetTurnsAsync("nobody", new TurnQuery(), ct)).Items);
     }
 
+    [Fact]
+    public async Task Turns_after_a_position_follow_it_in_commit_order_whether_or_not_that_turn_is_archived()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var at = T0.AddTicks(1234567); // below a microsecond: dropped, as the archive keeps it
+        await Archive.AppendAsync(Turn("s", "a", at), ct);
+        await Archive.AppendAsync(Turn("s", "c", at), ct);
+        await Archive.AppendAsync(Turn("s", "b", at.AddSeconds(1)), ct);
+        await Archive.AppendAsync(Turn("s", "d", at.AddSeconds(2)), ct);
+        await Archive.AppendAsync(Turn("other", "z", at.AddSeconds(3)), ct);
+
+        async Task<List<string>> After(TurnPosition position, TurnOrder order = TurnOrder.OldestFirst, int limit = 50)
+        {
+            var all = new List<string>();
+            string? cursor = null;
+            do
+            {
+                var page = await Archive.GetTurnsAsync("s", new TurnQuery(order, Limit: limit, Cursor: cursor, After: position), ct);
+                all.AddRange(page.Items.Select(t => t.TurnId));
+                cursor = page.NextCursor;
+            }
+            while (cursor is not null);
+            return all;
+        }
+
+        var stored = (await Archive.GetTurnsAsync("s", new TurnQuery(), ct)).Items;
+        Assert.Equal(["c", "b", "d"], await After(TurnPosition.Of(stored[0])));
+        Assert.Equal(["b", "d"], await After(new TurnPosition(at, "c"), limit: 1));
+        Assert.Equal(["d", "b"], await After(new TurnPosition(at, "c"), TurnOrder.NewestFirst, limit: 1));
+        Assert.Equal(["c", "b", "d"], await After(new TurnPosition(at, "b"))); // a turn id never archived, same microsecond: "c" follows it
+        Assert.Equal(["a", "c", "b", "d"], await After(new TurnPosition(at.AddTicks(-10), "zzz")));
+        Assert.Empty(await After(new TurnPosition(at.AddSeconds(2), "d")));
+        Assert.Equal(TurnPosition.Of(stored[0]), TurnPosition.FromMicros(TurnPosition.Of(stored[0]).CommittedAtMicros, "a"));
+        Assert.True(new TurnPosition(at, "c").IsAfter(new TurnPosition(at, "a")));
+        Assert.False(new TurnPosition(at, "a").IsAfter(new TurnPosition(at.AddTicks(10), "b")));
+    }
+
     [Theory]
     [InlineData(TurnOrder.OldestFirst)]
     [InlineData(TurnOrder.NewestFirst)]

@@ -282,13 +282,14 @@ public sealed partial class ConversationGrain(
             services.Metrics.Preemptive.Add(1, new KeyValuePair<string, object?>("outcome", "kept"));
         }
 
-        await RecordTurnAsync(turn, outcome.Actions);
+        var recorded = await RecordTurnAsync(turn, outcome.Actions);
         foreach (var action in outcome.Actions.Where(a => !IsContextAction(a)))
         {
             await PublishAsync(new AgentActionRequested(turn.TurnId, action) { CorrelationId = utterance.CorrelationId });
         }
 
         await PublishAsync(new AnswerCompleted(turn.TurnId, turn.Timings!, turn.ResponseText, turn.Error) { CorrelationId = utterance.CorrelationId });
+        await Output.OnNextAsync(new TurnRecorded(session.State.Profile?.GuildId, recorded) { CorrelationId = utterance.CorrelationId });
         FoldIfDue();
     }
 
@@ -296,6 +297,12 @@ public sealed partial class ConversationGrain(
     {
         ArgumentNullException.ThrowIfNull(onset);
         var outcome = BargeIn.Pause(onset.Speaker.SpeakerId);
+        if (outcome != PauseOutcome.Paused)
+        {
+            // Observers hear of every onset; a pause (below) says it itself, so its latency is unchanged.
+            await Output.OnNextAsync(new SpeechStarted(onset.Speaker.SpeakerId, onset.SpeechStartedAt));
+        }
+
         if (outcome == PauseOutcome.NotSpeaking)
         {
             return false;
@@ -445,8 +452,8 @@ public sealed partial class ConversationGrain(
 
     private static bool IsContextAction(AgentAction action) => action.Kind is AgentAction.RememberFact or AgentAction.ForgetFact;
 
-    /// <summary>Records the turn and applies its context actions (remembered and forgotten facts) in one write.</summary>
-    private async Task RecordTurnAsync(ConversationTurn turn, IReadOnlyList<AgentAction> actions)
+    /// <summary>Records the turn and applies its context actions (remembered and forgotten facts) in one write; returns the turn as recorded.</summary>
+    private async Task<ConversationTurn> RecordTurnAsync(ConversationTurn turn, IReadOnlyList<AgentAction> actions)
     {
         if (privacy.Value.RedactHistory)
         {
@@ -492,6 +499,7 @@ public sealed partial class ConversationGrain(
         state.Context[SessionContextKeys.LastSpeaker] = turn.SpeakerId;
         state.Context[SessionContextKeys.TurnCount] = (int.TryParse(state.Context.GetValueOrDefault(SessionContextKeys.TurnCount), out var n) ? n + 1 : 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
         await PersistAsync();
+        return turn;
     }
 
     /// <summary>

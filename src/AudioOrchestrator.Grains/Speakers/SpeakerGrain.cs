@@ -43,6 +43,7 @@ public sealed partial class SpeakerGrain(
     private SpeakerRef? _speaker;
     private ListeningSettings? _settings;
     private SpeakerInputSet? _inputs;
+    private IAsyncStream<SessionOutputEvent>? _audioOut;
     private UtteranceRecognizer? _recognizer;
     private ISpeechToTextClient _speechToText = speechToText;
     private IGrainTimer? _gapTimer;
@@ -300,9 +301,26 @@ public sealed partial class SpeakerGrain(
         await GetConversation().SubmitUtteranceAsync(heard.Utterance);
     }
 
-    /// <summary>Sends the barge-in steps the burst watcher decided during the last push to the session.</summary>
+    /// <summary>
+    /// Sends the barge-in steps the burst watcher decided during the last push to the session, and announces the other
+    /// speech onsets on the session's audio-out (<see cref="SpeechStarted"/>, for observers; a pause announces its own).
+    /// </summary>
     private async Task ApplyBargeInAsync(SpeakerInput input)
     {
+        foreach (var onset in input.Bursts.TakeOnsets())
+        {
+            try
+            {
+                await AudioOut.OnNextAsync(new SpeechStarted(Speaker.SpeakerId, onset) { CorrelationId = input.CorrelationId });
+            }
+#pragma warning disable CA1031 // Observers' event: a failed publication must not cost the utterance being heard.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                LogOnsetNotPublished(_logger, ex, Speaker.StreamKey);
+            }
+        }
+
         try
         {
             await SendBargeInStepsAsync(input);
@@ -345,6 +363,12 @@ public sealed partial class SpeakerGrain(
     }
 
     private IConversationGrain GetConversation() => GrainFactory.GetGrain<IConversationGrain>(Speaker.SessionId);
+
+    private IAsyncStream<SessionOutputEvent> AudioOut => _audioOut ??= this.GetStreamProvider(StreamNames.Provider)
+        .GetStream<SessionOutputEvent>(StreamId.Create(StreamNames.AudioOut, Speaker.SessionId));
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Speaker {Speaker}: a speech onset could not be announced on audio-out")]
+    private static partial void LogOnsetNotPublished(ILogger logger, Exception exception, string speaker);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Speaker {Speaker}: a barge-in step could not be sent to the session")]
     private static partial void LogBargeInFailed(ILogger logger, Exception exception, string speaker);

@@ -40,6 +40,7 @@ public sealed class SpeechBurstWatcher : IFrameObserver, IDisposable
     private readonly int _preRollFrames;
     private readonly List<WakeAttempt> _attempts = [];
     private readonly List<BargeInStep> _steps = [];
+    private readonly List<DateTimeOffset> _onsets = [];
     private IWakePhraseSpotting? _spotting;
     private WakeAttempt? _current;
     private long _frames;
@@ -79,6 +80,18 @@ public sealed class SpeechBurstWatcher : IFrameObserver, IDisposable
         var steps = _steps.ToArray();
         _steps.Clear();
         return steps;
+    }
+
+    /// <summary>
+    /// Onsets (when speech started: wall clock for live input, as heard for uploads) that did not pause the session
+    /// (no barge-in on this input, or a pause already pending), since the last call: the session hears of them only
+    /// from here.
+    /// </summary>
+    public IReadOnlyList<DateTimeOffset> TakeOnsets()
+    {
+        var onsets = _onsets.ToArray();
+        _onsets.Clear();
+        return onsets;
     }
 
     /// <summary>Sets the clock for the frames of the next push: wall time (live) and the input's capture time (times as heard).</summary>
@@ -165,7 +178,12 @@ public sealed class SpeechBurstWatcher : IFrameObserver, IDisposable
             }
         }
 
-        Record(_bargeIn?.Onset() ?? BargeInSignal.None);
+        var signal = _bargeIn?.Onset() ?? BargeInSignal.None;
+        Record(signal);
+        if (signal != BargeInSignal.Pause && _onsets.Count < MaxAttempts)
+        {
+            _onsets.Add(onsetAt);
+        }
     }
 
     private void Spot(ReadOnlySpan<short> frame)

@@ -6,6 +6,7 @@ using AudioOrchestrator.Ingress.Discord.Commands;
 using AudioOrchestrator.Ingress.Text;
 using AudioOrchestrator.Ingress.Uploads;
 using AudioOrchestrator.Silo.Endpoints;
+using AudioOrchestrator.Silo.Events;
 using AudioOrchestrator.Silo.Security;
 using AudioOrchestrator.Speech;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -40,6 +41,7 @@ public static class ServiceApp
         builder.Services.AddAudioIngress(configuration);
         builder.Services.AddDiscordTransport(configuration);
         builder.Services.AddDiscordSlashCommands(configuration);
+        builder.Services.AddSessionEvents(configuration);
         builder.Services.AddProblemDetails();
         builder.Services.AddApiSecurity(configuration);
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer<ApiSecurityOpenApi>().AddOperationTransformer<ApiSecurityOpenApi>());
@@ -67,6 +69,8 @@ public static class ServiceApp
         ((IEndpointConventionBuilder)ingress).Finally(ApiPolicies.ReadsAndWrites);
 
         app.MapSessionEndpoints();
+        app.MapSessionEventEndpoints().RequireAuthorization(ApiPolicies.SessionsRead).RequireSessionAccess();
+        app.MapSessionTranscriptEndpoints().RequireAuthorization(ApiPolicies.SessionsRead).RequireSessionAccess();
         app.MapGuildEndpoints();
         role.MapEndpoints(app);
         return app;

@@ -132,6 +132,27 @@ public sealed class SpeechBurstWatcherTests
         Assert.Equal((T0.AddMilliseconds(40), T0.AddMilliseconds(60)), (attempt.OnsetAt, attempt.DetectedAt!.Value));
     }
 
+    [Fact]
+    public void Onsets_that_pause_nothing_are_handed_over_separately_and_pauses_are_not()
+    {
+        using var upload = new SpeechBurstWatcher(Settings(WakeMode.AlwaysListening), new WakeGate(), null, live: false);
+        using var live = new SpeechBurstWatcher(Settings(WakeMode.AlwaysListening), new WakeGate(), null, live: true);
+        using var liveWithoutBargeIn = new SpeechBurstWatcher(Settings(WakeMode.AlwaysListening, bargeIn: false), new WakeGate(), null, live: true);
+        var heard = T0.AddHours(1);
+        var now = T0;
+        var other = T0;
+
+        Feed(upload, "..ss..........sss", ref heard); // two bursts, as heard in the recording
+        Feed(live, "..ss", ref now);
+        Feed(liveWithoutBargeIn, "...s", ref other);
+
+        Assert.Equal([T0.AddMilliseconds(40), T0.AddMilliseconds(280)], upload.TakeOnsets());
+        Assert.Empty(upload.TakeOnsets());
+        Assert.Empty(live.TakeOnsets()); // its onset is the pause step
+        Assert.Equal([BargeInSignal.Pause], live.TakeSteps().Select(s => s.Signal));
+        Assert.Equal([T0.AddMilliseconds(60)], liveWithoutBargeIn.TakeOnsets());
+    }
+
     /// <summary>Spots "hey orchestrator" after a number of frames carrying the marker sample.</summary>
     private sealed class ScriptedSpotter(int framesToSpot) : IWakePhraseSpotter
     {
