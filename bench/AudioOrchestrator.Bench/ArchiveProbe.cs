@@ -1,6 +1,11 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using AudioOrchestrator.Archive;
 using AudioOrchestrator.Contracts;
+using AudioOrchestrator.Silo.Archive;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace AudioOrchestrator.Bench;
@@ -27,19 +32,34 @@ public static class ArchiveProbe
     ];
 
     /// <summary>
-    /// Appends <paramref name="count"/> turns at <paramref name="turnsPerSecond"/>, each after the previous one (the silo's
-    /// writer appends one at a time), and returns each append's time in milliseconds and how far behind the pace the
-    /// appends ever fell.
+    /// Hands <paramref name="count"/> turns at <paramref name="turnsPerSecond"/> to the silo's writer
+    /// (<see cref="TurnArchiveWriter"/>, as sessions do when they commit turns) over <paramref name="archive"/>, and returns
+    /// each turn's wait from being handed over to being written (the writer's own histogram).
     /// </summary>
-    public static async Task<(List<double> AppendMs, double MaxBehindMs)> AppendAtRateAsync(
-        ITurnArchive archive, int turnsPerSecond, int count, CancellationToken cancellationToken)
+    public static async Task<List<double>> AppendAtRateAsync(ITurnArchive archive, int turnsPerSecond, int count, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(archive);
         await archive.InitializeAsync(cancellationToken);
+        using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var factory = meters.GetRequiredService<IMeterFactory>();
+        var waits = new ConcurrentQueue<double>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Name == TurnArchiveWriter.WriteDelayInstrument && instrument.Meter.Scope == factory)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<double>((_, value, _, _) => waits.Enqueue(value));
+        listener.Start();
+
+        var writer = new TurnArchiveWriter(archive, NullLogger<TurnArchiveWriter>.Instance, meterFactory: factory);
+        await writer.StartAsync(cancellationToken);
         var run = Guid.NewGuid().ToString("N")[..8];
         var interval = TimeSpan.FromSeconds(1.0 / turnsPerSecond);
-        var appends = new List<double>(count);
-        var maxBehind = 0.0;
         var started = Stopwatch.GetTimestamp();
         for (var i = 0; i < count; i++)
         {
@@ -48,18 +68,16 @@ public static class ArchiveProbe
             {
                 await Task.Delay(due, cancellationToken);
             }
-            else
-            {
-                maxBehind = Math.Max(maxBehind, -due.TotalMilliseconds);
-            }
 
-            var turn = Turn($"bench-{run}-{i % 50}", i % 7 == 0 ? null : "1000" + (i % 5), $"t{i}", i, DateTimeOffset.UtcNow);
-            var before = Stopwatch.GetTimestamp();
-            await archive.AppendAsync(turn, cancellationToken);
-            appends.Add(Stopwatch.GetElapsedTime(before).TotalMilliseconds);
+            var at = DateTimeOffset.UtcNow;
+            writer.Committed($"bench-{run}-{i % 50}", i % 7 == 0 ? null : "1000" + (i % 5), new ConversationTurn(
+                $"t{i}", "speaker-" + (i % 9), $"{Words[i % Words.Length]} {Words[(i * 7) % Words.Length]} please", "echo",
+                $"{Words[(i * 3) % Words.Length]} {Words[(i * 11) % Words.Length]}", at.AddSeconds(-2), at,
+                Timings: new TurnTimings(120, 3, 40, 180, 1500, 500), Route: new TurnRoute(TurnRoute.Phrase, "echo")));
         }
 
-        return (appends, maxBehind);
+        await writer.StopAsync(cancellationToken); // drains the queue
+        return [.. waits];
     }
 
     /// <summary>
@@ -166,9 +184,4 @@ public static class ArchiveProbe
 
         return times;
     }
-
-    private static ArchivedTurn Turn(string sessionId, string? guildId, string turnId, int i, DateTimeOffset at) => new(
-        sessionId, guildId, turnId, "speaker-" + (i % 9), $"{Words[i % Words.Length]} {Words[(i * 7) % Words.Length]} please",
-        "echo", new TurnRoute(TurnRoute.Phrase, "echo"), $"{Words[(i * 3) % Words.Length]} {Words[(i * 11) % Words.Length]}", false, null,
-        new TurnTimings(120, 3, 40, 180, 1500, 500), null, null, at, at.AddSeconds(-2));
 }

@@ -16,6 +16,13 @@ public interface ITurnArchive
     Task<bool> AppendAsync(ArchivedTurn turn, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Appends turns in one transaction (one commit for all: what a busy writer does with the turns waiting for it), in
+    /// order. Idempotent per turn as <see cref="AppendAsync"/>; returns how many were stored. One invalid turn fails the
+    /// whole call and stores none of them.
+    /// </summary>
+    Task<int> AppendAllAsync(IReadOnlyList<ArchivedTurn> turns, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Sessions, newest activity first (ties by session id, descending). A session that gets a new turn while a client
     /// pages moves ahead of the cursor: it is not repeated, and shows in the next listing from the start.
     /// </summary>

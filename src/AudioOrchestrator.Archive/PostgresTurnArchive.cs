@@ -140,31 +140,59 @@ public sealed partial class PostgresTurnArchive : RelationalTurnArchive
     }
 
     /// <inheritdoc />
-    public override async Task<bool> AppendAsync(ArchivedTurn turn, CancellationToken cancellationToken)
+    public override async Task<int> AppendAllAsync(IReadOnlyList<ArchivedTurn> turns, CancellationToken cancellationToken)
     {
-        turn = Validate(turn);
+        ArgumentNullException.ThrowIfNull(turns);
+
+        // Session rows are locked in key order (a stable sort keeps each session's turns in order), as the retention
+        // delete does, so two writers never wait on each other's rows in opposite orders.
+        var valid = turns.Select(Validate).OrderBy(t => t.SessionId, StringComparer.Ordinal).ToArray();
+        if (valid.Length == 0)
+        {
+            return 0;
+        }
+
         await InitializeAsync(cancellationToken);
         await using var connection = await OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        var values = TurnParameters.Replace("@timings", "CAST(@timings AS jsonb)", StringComparison.Ordinal)
-            .Replace("@tool_calls", "CAST(@tool_calls AS jsonb)", StringComparison.Ordinal);
-        command.CommandText = $"""
-            WITH inserted AS (
-                INSERT INTO archive_turns ({TurnColumns}) VALUES ({values})
-                ON CONFLICT (session_id, turn_id) DO NOTHING
-                RETURNING session_id, guild_id, committed_at)
-            INSERT INTO archive_sessions (session_id, guild_id, turn_count, first_activity_at, last_activity_at)
-            SELECT session_id, guild_id, 1, committed_at, committed_at FROM inserted
-            ON CONFLICT (session_id) DO UPDATE SET
-                guild_id = COALESCE(archive_sessions.guild_id, EXCLUDED.guild_id),
-                turn_count = archive_sessions.turn_count + 1,
-                first_activity_at = LEAST(archive_sessions.first_activity_at, EXCLUDED.first_activity_at),
-                last_activity_at = GREATEST(archive_sessions.last_activity_at, EXCLUDED.last_activity_at)
-            RETURNING 1
-            """;
-        AddTurnParameters(command, turn);
-        return await command.ExecuteScalarAsync(cancellationToken) is not null;
+
+        // One round trip and one implicit transaction (one commit) for all of them.
+        await using var batch = new NpgsqlBatch(connection);
+        foreach (var turn in valid)
+        {
+            var command = new NpgsqlBatchCommand(AppendSql);
+            AddTurnParameters(command, turn);
+            batch.BatchCommands.Add(command);
+        }
+
+        var stored = 0;
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        do
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                stored++;
+            }
+        }
+        while (await reader.NextResultAsync(cancellationToken));
+
+        return stored;
     }
+
+    /// <summary>Inserts a turn unless archived already, and counts it in its session's row; returns a row when stored.</summary>
+    private static readonly string AppendSql = $"""
+        WITH inserted AS (
+            INSERT INTO archive_turns ({TurnColumns}) VALUES ({TurnParameters.Replace("@timings", "CAST(@timings AS jsonb)", StringComparison.Ordinal).Replace("@tool_calls", "CAST(@tool_calls AS jsonb)", StringComparison.Ordinal)})
+            ON CONFLICT (session_id, turn_id) DO NOTHING
+            RETURNING session_id, guild_id, committed_at)
+        INSERT INTO archive_sessions (session_id, guild_id, turn_count, first_activity_at, last_activity_at)
+        SELECT session_id, guild_id, 1, committed_at, committed_at FROM inserted
+        ON CONFLICT (session_id) DO UPDATE SET
+            guild_id = COALESCE(archive_sessions.guild_id, EXCLUDED.guild_id),
+            turn_count = archive_sessions.turn_count + 1,
+            first_activity_at = LEAST(archive_sessions.first_activity_at, EXCLUDED.first_activity_at),
+            last_activity_at = GREATEST(archive_sessions.last_activity_at, EXCLUDED.last_activity_at)
+        RETURNING 1
+        """;
 
     /// <inheritdoc />
     public override async Task<int> DeleteSessionAsync(string sessionId, CancellationToken cancellationToken)

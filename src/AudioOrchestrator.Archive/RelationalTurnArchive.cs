@@ -51,7 +51,11 @@ public abstract class RelationalTurnArchive : ITurnArchive, IAsyncDisposable
     public abstract Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken);
 
     /// <inheritdoc />
-    public abstract Task<bool> AppendAsync(ArchivedTurn turn, CancellationToken cancellationToken);
+    public async Task<bool> AppendAsync(ArchivedTurn turn, CancellationToken cancellationToken) =>
+        await AppendAllAsync([turn], cancellationToken) == 1;
+
+    /// <inheritdoc />
+    public abstract Task<int> AppendAllAsync(IReadOnlyList<ArchivedTurn> turns, CancellationToken cancellationToken);
 
     /// <inheritdoc />
     public abstract Task<int> DeleteSessionAsync(string sessionId, CancellationToken cancellationToken);
@@ -325,25 +329,43 @@ public abstract class RelationalTurnArchive : ITurnArchive, IAsyncDisposable
     protected void AddTurnParameters(DbCommand command, ArchivedTurn turn)
     {
         ArgumentNullException.ThrowIfNull(command);
+        BindTurn(turn, (name, value) => AddParameter(command, name, value));
+    }
+
+    /// <summary>Binds the turn's columns to one command of a batch, as <see cref="AddTurnParameters(DbCommand, ArchivedTurn)"/> does.</summary>
+    protected void AddTurnParameters(DbBatchCommand command, ArchivedTurn turn)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        BindTurn(turn, (name, value) =>
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value ?? DBNull.Value;
+            command.Parameters.Add(parameter);
+        });
+    }
+
+    private void BindTurn(ArchivedTurn turn, Action<string, object?> add)
+    {
         ArgumentNullException.ThrowIfNull(turn);
-        AddParameter(command, "session_id", turn.SessionId);
-        AddParameter(command, "guild_id", turn.GuildId);
-        AddParameter(command, "turn_id", turn.TurnId);
-        AddParameter(command, "speaker_id", turn.SpeakerId);
-        AddParameter(command, "transcript", turn.Transcript);
-        AddParameter(command, "agent", turn.Agent);
-        AddParameter(command, "route_reason", turn.Route?.Reason);
-        AddParameter(command, "route_detail", turn.Route?.Detail);
-        AddParameter(command, "response_text", turn.ResponseText);
-        AddParameter(command, "interrupted", turn.Interrupted);
-        AddParameter(command, "error", turn.Error);
-        AddParameter(command, "timings", ArchiveJson.Serialize(turn.Timings));
-        AddParameter(command, "tool_calls", ArchiveJson.Serialize(turn.ToolCalls));
-        AddParameter(command, "answer_audio_ref", turn.AnswerAudioRef);
-        AddParameter(command, "committed_at", TimeValue(turn.CommittedAt));
-        AddParameter(command, "speech_started_at", turn.SpeechStartedAt is { } started ? TimeValue(started) : null);
-        AddParameter(command, "source", turn.Source);
-        AddParameter(command, "answered_ahead", turn.AnsweredAhead);
+        add("session_id", turn.SessionId);
+        add("guild_id", turn.GuildId);
+        add("turn_id", turn.TurnId);
+        add("speaker_id", turn.SpeakerId);
+        add("transcript", turn.Transcript);
+        add("agent", turn.Agent);
+        add("route_reason", turn.Route?.Reason);
+        add("route_detail", turn.Route?.Detail);
+        add("response_text", turn.ResponseText);
+        add("interrupted", turn.Interrupted);
+        add("error", turn.Error);
+        add("timings", ArchiveJson.Serialize(turn.Timings));
+        add("tool_calls", ArchiveJson.Serialize(turn.ToolCalls));
+        add("answer_audio_ref", turn.AnswerAudioRef);
+        add("committed_at", TimeValue(turn.CommittedAt));
+        add("speech_started_at", turn.SpeechStartedAt is { } started ? TimeValue(started) : null);
+        add("source", turn.Source);
+        add("answered_ahead", turn.AnsweredAhead);
     }
 
     /// <summary>The parameter names of <see cref="TurnColumns"/>, for an INSERT.</summary>

@@ -102,26 +102,23 @@ public sealed partial class SqliteTurnArchive : RelationalTurnArchive
     }
 
     /// <inheritdoc />
-    public override async Task<bool> AppendAsync(ArchivedTurn turn, CancellationToken cancellationToken)
+    public override async Task<int> AppendAllAsync(IReadOnlyList<ArchivedTurn> turns, CancellationToken cancellationToken)
     {
-        turn = Validate(turn);
+        ArgumentNullException.ThrowIfNull(turns);
+        var valid = turns.Select(Validate).ToArray();
+        if (valid.Length == 0)
+        {
+            return 0;
+        }
+
         await InitializeAsync(cancellationToken);
         await using var connection = await OpenAsync(cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-        await using (var insert = new SqliteCommand(
+        await using var insert = new SqliteCommand(
             $"INSERT INTO archive_turns ({TurnColumns}) VALUES ({TurnParameters}) ON CONFLICT (session_id, turn_id) DO NOTHING",
             connection,
-            transaction))
-        {
-            AddTurnParameters(insert, turn);
-            if (await insert.ExecuteNonQueryAsync(cancellationToken) == 0)
-            {
-                await transaction.RollbackAsync(cancellationToken);
-                return false;
-            }
-        }
-
-        await using (var session = new SqliteCommand(
+            transaction);
+        await using var session = new SqliteCommand(
             """
             INSERT INTO archive_sessions (session_id, guild_id, turn_count, first_activity_at, last_activity_at)
             VALUES (@session_id, @guild_id, 1, @committed_at, @committed_at)
@@ -132,16 +129,27 @@ public sealed partial class SqliteTurnArchive : RelationalTurnArchive
                 last_activity_at = MAX(archive_sessions.last_activity_at, excluded.last_activity_at)
             """,
             connection,
-            transaction))
+            transaction);
+        var stored = 0;
+        foreach (var turn in valid)
         {
+            insert.Parameters.Clear();
+            AddTurnParameters(insert, turn);
+            if (await insert.ExecuteNonQueryAsync(cancellationToken) == 0)
+            {
+                continue; // already archived: the session's row counted it then
+            }
+
+            session.Parameters.Clear();
             AddParameter(session, "@session_id", turn.SessionId);
             AddParameter(session, "@guild_id", turn.GuildId);
             AddParameter(session, "@committed_at", TimeValue(turn.CommittedAt));
             await session.ExecuteNonQueryAsync(cancellationToken);
+            stored++;
         }
 
         await transaction.CommitAsync(cancellationToken);
-        return true;
+        return stored;
     }
 
     /// <inheritdoc />

@@ -85,6 +85,31 @@ public abstract class TurnArchiveContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Turns_appended_together_are_each_stored_once_and_counted_in_their_sessions()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        Assert.True(await Archive.AppendAsync(Turn("b1", "t1", T0), ct));
+
+        var stored = await Archive.AppendAllAsync(
+            [Turn("b2", "t1", T0.AddSeconds(1), guildId: "9"), Turn("b1", "t1", T0), Turn("b1", "t2", T0.AddSeconds(2)), Turn("b2", "t2", T0.AddSeconds(3)), Turn("b1", "t3", T0.AddSeconds(4))],
+            ct);
+
+        Assert.Equal(4, stored); // b1/t1 was archived already
+        Assert.Equal(["t1", "t2", "t3"], (await Archive.GetTurnsAsync("b1", new TurnQuery(), ct)).Items.Select(t => t.TurnId));
+        Assert.Equal((3L, T0.AddSeconds(4)), await SummaryOf("b1"));
+        Assert.Equal((2L, T0.AddSeconds(3)), await SummaryOf("b2"));
+        Assert.Equal("9", (await Archive.GetSessionAsync("b2", ct))!.GuildId);
+        Assert.Equal(0, await Archive.AppendAllAsync([], ct));
+
+        // One invalid turn refuses the whole call: nothing of it is stored.
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => Archive.AppendAllAsync([Turn("b3", "t1", T0), Turn("b3", "", T0)], ct));
+        Assert.Null(await Archive.GetSessionAsync("b3", ct));
+
+        async Task<(long, DateTimeOffset)> SummaryOf(string session) =>
+            (await Archive.GetSessionAsync(session, ct)) is { } s ? (s.TurnCount, s.LastActivityAt) : throw new InvalidOperationException(session);
+    }
+
+    [Fact]
     public async Task A_retried_append_stores_nothing_more()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -50,6 +50,7 @@ public sealed class TestService : IAsyncDisposable
                 ["Cluster:GatewayPort"] = LoopbackPorts.Free().ToString(CultureInfo.InvariantCulture),
                 // The speech doubles "speak" in tones, which Silero rightly does not call speech.
                 ["Speaker:VoiceActivityDetector"] = "Energy",
+                ["Archive:SqlitePath"] = TestArchive.NewSqlitePath(),
             };
             foreach (var (key, value) in settings)
             {

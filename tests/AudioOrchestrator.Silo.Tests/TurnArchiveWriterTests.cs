@@ -43,6 +43,37 @@ public sealed class TurnArchiveWriterTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Turns_waiting_together_are_written_together_and_one_bad_turn_loses_only_itself()
+    {
+        using var meters = new MeterCollector(TurnArchiveWriter.WriteDelayInstrument);
+        var writer = new TurnArchiveWriter(_archive, NullLogger<TurnArchiveWriter>.Instance, meterFactory: meters.Factory);
+
+        // Queued before the writer runs: they wait together, so they are written in transactions of up to MaxBatch.
+        for (var i = 0; i < 600; i++)
+        {
+            writer.Committed("s5", null, i == 300 ? Turn(i) with { Transcript = null! } : Turn(i));
+        }
+
+        writer.Committed("s6", "7", Turn(1));
+        await writer.StartAsync(Ct);
+        await writer.FlushAsync(Ct);
+
+        var turns = (await _archive.GetTurnsAsync("s5", new TurnQuery(Limit: 200), Ct)).Items;
+        var all = new List<ArchivedTurn>(turns);
+        for (var page = await _archive.GetTurnsAsync("s5", new TurnQuery(Limit: 200), Ct); page.NextCursor is { } cursor;)
+        {
+            page = await _archive.GetTurnsAsync("s5", new TurnQuery(Limit: 200, Cursor: cursor), Ct);
+            all.AddRange(page.Items);
+        }
+
+        Assert.Equal(Enumerable.Range(0, 600).Where(i => i != 300).Select(i => $"turn-{i}"), all.Select(t => t.TurnId));
+        Assert.Equal(599, (await _archive.GetSessionAsync("s5", Ct))!.TurnCount);
+        Assert.Equal("7", (await _archive.GetSessionAsync("s6", Ct))!.GuildId);
+        Assert.Equal(600, meters.Values.Count); // every written turn's wait is measured (599 + s6)
+        await writer.StopAsync(Ct);
+    }
+
+    [Fact]
     public async Task What_is_queued_when_the_host_stops_is_still_written()
     {
         await _writer.StartAsync(Ct);

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using AudioOrchestrator.Archive;
 using AudioOrchestrator.Archive.AnswerAudio;
@@ -10,23 +12,37 @@ namespace AudioOrchestrator.Silo.Archive;
 /// Applies what sessions hand over (committed turns, interruptions of recorded answers, deletions) to the
 /// <see cref="ITurnArchive"/> in the background, in order, so the archive never slows a turn: an amendment is applied
 /// after its turn, and no turn queued before a session's deletion is appended after it. A failed write is logged, never
-/// retried forever; the turn stays in the session's own recent window. A spoken turn is archived with the reference of
+/// retried forever; the turn stays in the session's own recent window. Turns waiting one behind the other are written
+/// in one transaction (up to <see cref="MaxBatch"/>: one commit for all under load), and each turn's wait is measured
+/// (<see cref="WriteDelayInstrument"/>). A spoken turn is archived with the reference of
 /// its answer audio (<see cref="AnswerAudioKey.Ref"/>); deleting a session deletes its kept answer audio too
 /// (<paramref name="answerAudio"/>), after its turns.
 /// </summary>
-public sealed partial class TurnArchiveWriter(ITurnArchive archive, ILogger<TurnArchiveWriter> logger, IAnswerAudioStore? answerAudio = null)
+public sealed partial class TurnArchiveWriter(
+    ITurnArchive archive,
+    ILogger<TurnArchiveWriter> logger,
+    IAnswerAudioStore? answerAudio = null,
+    IMeterFactory? meterFactory = null)
     : IHostedService, ITurnArchiveSink
 {
+    /// <summary>The name of the histogram of each turn's wait: handed over by its session to written in the archive (ms).</summary>
+    public const string WriteDelayInstrument = "audioorchestrator.archive.write_delay";
+
+    /// <summary>The most turns written in one transaction (those waiting one behind the other).</summary>
+    public const int MaxBatch = 256;
+
     /// <summary>Turns that may wait for the archive before new ones are refused (and logged).</summary>
     public const int Capacity = 10_000;
 
     private readonly Channel<ArchiveWork> _queue = Channel.CreateBounded<ArchiveWork>(new BoundedChannelOptions(Capacity) { SingleReader = true });
+    private readonly Histogram<double>? _writeDelay = meterFactory?.Create(Grains.TelemetryNames.MeterName)
+        .CreateHistogram<double>(WriteDelayInstrument, "ms", "A turn's wait from being handed over by its session to being written in the archive.");
     private Task _writing = Task.CompletedTask;
 
     public void Committed(string sessionId, string? guildId, ConversationTurn turn)
     {
         ArgumentNullException.ThrowIfNull(turn);
-        if (!_queue.Writer.TryWrite(new AppendTurn(sessionId, ArchivedTurn.FromConversationTurn(sessionId, guildId, turn, AnswerAudioRefOf(sessionId, turn)))))
+        if (!_queue.Writer.TryWrite(new AppendTurn(sessionId, ArchivedTurn.FromConversationTurn(sessionId, guildId, turn, AnswerAudioRefOf(sessionId, turn)), Stopwatch.GetTimestamp())))
         {
             LogQueueFull(logger, sessionId, turn.TurnId, Capacity);
         }
@@ -89,36 +105,102 @@ public sealed partial class TurnArchiveWriter(ITurnArchive archive, ILogger<Turn
     private async Task WriteAllAsync()
     {
         // Not cancelled by the host's stop: what is queued is written (the host's shutdown timeout bounds the wait).
-        await foreach (var work in _queue.Reader.ReadAllAsync(CancellationToken.None))
+        var reader = _queue.Reader;
+        var appends = new List<AppendTurn>(MaxBatch);
+        while (await reader.WaitToReadAsync(CancellationToken.None))
         {
-            try
+            while (reader.TryRead(out var work))
             {
-                switch (work)
+                if (work is not AppendTurn first)
                 {
-                    case AppendTurn append:
-                        await archive.AppendAsync(append.Turn, CancellationToken.None);
-                        break;
-                    case MarkInterrupted amend:
-                        if (!await archive.MarkInterruptedAsync(amend.SessionId, amend.TurnId, amend.HeardText, CancellationToken.None))
-                        {
-                            LogNotArchived(logger, amend.SessionId, amend.TurnId);
-                        }
-
-                        break;
-                    case ForgetSession forget:
-                        await DeleteAsync(forget.SessionId, CancellationToken.None);
-                        break;
+                    await ApplyAsync(work);
+                    continue;
                 }
 
-                (work as AwaitedWork)?.Done.TrySetResult();
+                // The turns waiting right behind it go in the same transaction: one commit for all under load.
+                appends.Add(first);
+                while (appends.Count < MaxBatch && reader.TryPeek(out var next) && next is AppendTurn && reader.TryRead(out next))
+                {
+                    appends.Add((AppendTurn)next);
+                }
+
+                await AppendAsync(appends);
+                appends.Clear();
             }
+        }
+    }
+
+    private async Task AppendAsync(List<AppendTurn> appends)
+    {
+        if (appends.Count == 1)
+        {
+            await ApplyAsync(appends[0]);
+            return;
+        }
+
+        try
+        {
+            await archive.AppendAllAsync([.. appends.Select(a => a.Turn)], CancellationToken.None);
+            RecordWritten(appends);
+            return;
+        }
 #pragma warning disable CA1031 // The archive is best effort: one failed write must not stop the ones after it.
-            catch (Exception ex)
+        catch (Exception ex)
 #pragma warning restore CA1031
+        {
+            // One bad turn fails the transaction: write them one by one, so only that one is lost.
+            LogBatchFailed(logger, ex, appends.Count);
+        }
+
+        foreach (var append in appends)
+        {
+            await ApplyAsync(append);
+        }
+    }
+
+    private async Task ApplyAsync(ArchiveWork work)
+    {
+        try
+        {
+            switch (work)
             {
-                LogFailed(logger, ex, work.SessionId, work.Describe());
-                (work as AwaitedWork)?.Done.TrySetException(ex);
+                case AppendTurn append:
+                    await archive.AppendAsync(append.Turn, CancellationToken.None);
+                    RecordWritten([append]);
+                    break;
+                case MarkInterrupted amend:
+                    if (!await archive.MarkInterruptedAsync(amend.SessionId, amend.TurnId, amend.HeardText, CancellationToken.None))
+                    {
+                        LogNotArchived(logger, amend.SessionId, amend.TurnId);
+                    }
+
+                    break;
+                case ForgetSession forget:
+                    await DeleteAsync(forget.SessionId, CancellationToken.None);
+                    break;
             }
+
+            (work as AwaitedWork)?.Done.TrySetResult();
+        }
+#pragma warning disable CA1031 // The archive is best effort: one failed write must not stop the ones after it.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogFailed(logger, ex, work.SessionId, work.Describe());
+            (work as AwaitedWork)?.Done.TrySetException(ex);
+        }
+    }
+
+    private void RecordWritten(IEnumerable<AppendTurn> appends)
+    {
+        if (_writeDelay is null)
+        {
+            return;
+        }
+
+        foreach (var append in appends)
+        {
+            _writeDelay.Record(Stopwatch.GetElapsedTime(append.QueuedAt).TotalMilliseconds);
         }
     }
 
@@ -143,6 +225,9 @@ public sealed partial class TurnArchiveWriter(ITurnArchive archive, ILogger<Turn
     [LoggerMessage(Level = LogLevel.Error, Message = "Turn archive: writing session {SessionId} ({Work}) failed")]
     private static partial void LogFailed(ILogger logger, Exception exception, string sessionId, string work);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Turn archive: writing {Count} turns in one transaction failed; writing them one by one")]
+    private static partial void LogBatchFailed(ILogger logger, Exception exception, int count);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Turn archive: session {SessionId} turn {TurnId} was interrupted after it was recorded, but it is not archived")]
     private static partial void LogNotArchived(ILogger logger, string sessionId, string turnId);
 
@@ -151,7 +236,7 @@ public sealed partial class TurnArchiveWriter(ITurnArchive archive, ILogger<Turn
         public abstract string Describe();
     }
 
-    private sealed record AppendTurn(string SessionId, ArchivedTurn Turn) : ArchiveWork(SessionId)
+    private sealed record AppendTurn(string SessionId, ArchivedTurn Turn, long QueuedAt) : ArchiveWork(SessionId)
     {
         public override string Describe() => $"turn {Turn.TurnId}";
     }

@@ -65,6 +65,7 @@ public sealed class DiscordService : IAsyncDisposable
             ["Cluster:GatewayPort"] = LoopbackPorts.Free().ToString(CultureInfo.InvariantCulture),
             ["Discord:Voice:RejoinDelay"] = "00:00:00.100",
             ["Logging:LogLevel:Default"] = "Debug",
+            ["Archive:SqlitePath"] = TestArchive.NewSqlitePath(),
         };
         if (discord)
         {
