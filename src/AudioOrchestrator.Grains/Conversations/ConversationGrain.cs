@@ -272,6 +272,11 @@ public sealed partial class ConversationGrain(
 
         if (outcome.Turn is not { } turn)
         {
+            if (outcome.Failed is { } failed)
+            {
+                archive?.Committed(SessionId, GuildId, Redacted(failed)); // the archive keeps every failed turn, with its reason
+            }
+
             await PublishAsync(new TurnFailed(pipeline.TurnId, outcome.FailureReason ?? "The turn failed.") { CorrelationId = utterance.CorrelationId });
             return;
         }
@@ -450,15 +455,17 @@ public sealed partial class ConversationGrain(
         await PersistAsync();
     }
 
+    /// <summary>The turn as it may be kept: with <c>Privacy:RedactHistory</c>, personal data is redacted from what was said and answered.</summary>
+    private ConversationTurn Redacted(ConversationTurn turn) => privacy.Value.RedactHistory
+        ? turn with { Transcript = PiiRedactor.Redact(turn.Transcript), ResponseText = PiiRedactor.Redact(turn.ResponseText) }
+        : turn;
+
     private static bool IsContextAction(AgentAction action) => action.Kind is AgentAction.RememberFact or AgentAction.ForgetFact;
 
     /// <summary>Records the turn and applies its context actions (remembered and forgotten facts) in one write; returns the turn as recorded.</summary>
     private async Task<ConversationTurn> RecordTurnAsync(ConversationTurn turn, IReadOnlyList<AgentAction> actions)
     {
-        if (privacy.Value.RedactHistory)
-        {
-            turn = turn with { Transcript = PiiRedactor.Redact(turn.Transcript), ResponseText = PiiRedactor.Redact(turn.ResponseText) };
-        }
+        turn = Redacted(turn);
 
         var state = session.State;
         foreach (var action in actions.Where(IsContextAction))

@@ -31,7 +31,11 @@ public sealed record TurnRequest(
 /// <param name="Turn">The turn to record; null when it could not be answered at all (<paramref name="FailureReason"/> says why).</param>
 /// <param name="Actions">Actions the agent asked for (none when the answer was interrupted).</param>
 /// <param name="FailureReason">Why nothing could be answered (a <see cref="TurnFailed"/> is due).</param>
-public sealed record TurnOutcome(ConversationTurn? Turn, IReadOnlyList<AgentAction> Actions, string? FailureReason);
+/// <param name="Failed">
+/// A turn that failed on an error (not one cancelled): what was heard and why it failed, for the archive only (it is
+/// not recorded in the session's history, which agents see).
+/// </param>
+public sealed record TurnOutcome(ConversationTurn? Turn, IReadOnlyList<AgentAction> Actions, string? FailureReason, ConversationTurn? Failed = null);
 
 /// <summary>
 /// One turn, from transcript to spoken answer: routes it (phrase, else intent classification, else the fallback agent;
@@ -66,6 +70,7 @@ public sealed partial class TurnPipeline : IDisposable
     private bool _fillerSpoken;
     private int _sentencesPending;
     private bool _routing;
+    private RouteDecision? _decision;
 
     public TurnPipeline(TurnServices services, ITurnSink sink, TurnRequest request)
     {
@@ -149,6 +154,7 @@ public sealed partial class TurnPipeline : IDisposable
                 : await ClassifyAsync(text, messages, Ask);
             _answering = pump;
             _routing = false;
+            _decision = decision;
             activity?.SetTag("agent", decision.Agent.Name);
             activity?.SetTag("route", decision.Route.Reason);
 
@@ -172,7 +178,7 @@ public sealed partial class TurnPipeline : IDisposable
         {
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             LogTurnFailed(_services.Logger, ex, _request.SessionId, TurnId);
-            return new TurnOutcome(null, [], ex.Message);
+            return new TurnOutcome(null, [], ex.Message, FailedTurn(ex.Message));
         }
         finally
         {
@@ -183,6 +189,19 @@ public sealed partial class TurnPipeline : IDisposable
             }
         }
     }
+
+    /// <summary>The turn as the archive keeps a failure: what was heard, the agent if one was chosen, and why it failed.</summary>
+    private ConversationTurn FailedTurn(string reason)
+    {
+        var utterance = _request.Utterance;
+        return new ConversationTurn(
+            TurnId, utterance.Speaker.SpeakerId, utterance.Transcript, _decision?.Agent.Name ?? NoAgent, "", utterance.Timings.SpeechStartedAt,
+            _services.Clock.GetUtcNow(), Timings: new TurnTimings(utterance.Timings.SttMs, 0, 0, 0, utterance.Timings.AudioMs), Route: _decision?.Route,
+            Error: reason, Source: utterance.Source);
+    }
+
+    /// <summary>The agent of a turn that failed before one was chosen.</summary>
+    public const string NoAgent = "none";
 
     private AgentStreamPump Start(AgentDescriptor agent, AgentRequest request) =>
         new(agent.Name, _services.Agents.InvokeAsync(agent.Name, request, _generation.Token), _services.Clock, _generation.Token);

@@ -25,8 +25,16 @@ internal sealed class RecordingSink : ITurnSink
 
     public Func<SpeechRequest, Task>? BeforeSpeaking { get; set; }
 
+    /// <summary>Throws for the events it names (an audio-out stream that fails).</summary>
+    public Func<SessionOutputEvent, Exception?>? PublishFailure { get; set; }
+
     public Task PublishAsync(SessionOutputEvent item)
     {
+        if (PublishFailure?.Invoke(item) is { } failure)
+        {
+            return Task.FromException(failure);
+        }
+
         Events.Enqueue(item);
         return Task.CompletedTask;
     }

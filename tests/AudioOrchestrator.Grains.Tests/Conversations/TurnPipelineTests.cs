@@ -72,6 +72,36 @@ public sealed class TurnPipelineTests
     }
 
     [Fact]
+    public async Task A_turn_that_fails_on_an_error_is_kept_for_the_archive_with_what_was_heard_and_why()
+    {
+        _agents.Scripts["echo"] = (_, ct) => ScriptedAgents.Text(["hello world"], ct);
+        _sink.PublishFailure = item => item is AnswerStarted ? new InvalidOperationException("audio-out is unavailable") : null;
+        using var pipeline = Pipeline("echo hello world");
+
+        var outcome = await pipeline.RunAsync();
+
+        Assert.Null(outcome.Turn); // nothing for the session's history
+        Assert.Equal("audio-out is unavailable", outcome.FailureReason);
+        var failed = Assert.IsType<ConversationTurn>(outcome.Failed);
+        Assert.Equal(
+            (pipeline.TurnId, "alice", "echo hello world", "echo", "", "audio-out is unavailable", TurnRoute.Phrase),
+            (failed.TurnId, failed.SpeakerId, failed.Transcript, failed.Agent, failed.ResponseText, failed.Error, failed.Route?.Reason));
+    }
+
+    [Fact]
+    public async Task A_cancelled_turn_is_not_a_failure_to_archive()
+    {
+        _agents.Scripts["conversation"] = (_, ct) => ScriptedAgents.Text(["ha"], ct);
+        using var pipeline = Pipeline("tell me a joke");
+        pipeline.Cancel();
+
+        var outcome = await pipeline.RunAsync();
+
+        Assert.Null(outcome.Turn);
+        Assert.Null(outcome.Failed);
+    }
+
+    [Fact]
     public async Task A_failure_mid_answer_keeps_what_was_said_and_apologises()
     {
         _agents.Scripts["conversation"] = (_, _) => ScriptedAgents.Failing(["One thing. Another"], new LanguageModelException("The language model stalled: no chunk for 10 s after it had started answering."));
