@@ -7,7 +7,7 @@ using AudioOrchestrator.Testing;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 
-// Usage: dotnet run -c Release --project bench/AudioOrchestrator.Bench [-- --turns 100 --embedded-turns 20 --barge-ins 20 --llm-turns 50 --only overhead,embedded,wake,barge-in,llm,speech,acting,text,archive --archive-appends 2000 --archive-queries 200]
+// Usage: dotnet run -c Release --project bench/AudioOrchestrator.Bench [-- --turns 100 --embedded-turns 20 --barge-ins 20 --llm-turns 50 --only overhead,embedded,wake,barge-in,llm,speech,acting,text,archive --archive-appends 2000 --archive-queries 200 --archive-queries-only]
 var turns = IntArg("--turns", 100);
 var llmTurns = IntArg("--llm-turns", 50);
 var embeddedTurns = IntArg("--embedded-turns", 20);
@@ -241,65 +241,69 @@ if (Runs("archive"))
     try
     {
         var appendCount = IntArg("--archive-appends", 2000);
-        await using (var sqlite = new AudioOrchestrator.Archive.SqliteTurnArchive(sqlitePath, Microsoft.Extensions.Logging.Abstractions.NullLogger<AudioOrchestrator.Archive.SqliteTurnArchive>.Instance))
+        var queriesOnly = args.Contains("--archive-queries-only", StringComparer.Ordinal);
+        if (!queriesOnly)
         {
-            var appends = await ArchiveProbe.AppendAtRateAsync(sqlite, 200, appendCount, ct);
-            Report("archive_append_ms_p50_sqlite", Percentiles.Of(appends, 50));
-            Report("archive_append_ms_p99_sqlite", Percentiles.Of(appends, 99));
-        }
-
-        if (postgres is not null)
-        {
-            await using var pg = AudioOrchestrator.Archive.PostgresTurnArchive.Create(postgres, Microsoft.Extensions.Logging.Abstractions.NullLogger<AudioOrchestrator.Archive.PostgresTurnArchive>.Instance);
-            var appends = await ArchiveProbe.AppendAtRateAsync(pg, 200, appendCount, ct);
-            Report("archive_append_ms_p50_postgres", Percentiles.Of(appends, 50));
-            Report("archive_append_ms_p99_postgres", Percentiles.Of(appends, 99));
-        }
-
-        // The same turns through three services at once, one turn each in rotation, so load on the machine falls on all alike.
-        var variants = new List<(string Name, Microsoft.AspNetCore.Builder.WebApplication App)>();
-        try
-        {
-            Task<Microsoft.AspNetCore.Builder.WebApplication> Start(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? services = null) =>
-                BenchService.StartAsync(new ToneSpeechToText(), new ToneTextToSpeech(), voiceActivityDetector: "Energy", settings: settings, services: services);
-            variants.Add(("none", await Start(new Dictionary<string, string?> { ["Archive:SqlitePath"] = Path.Combine(archiveDirectory.FullName, "unused.db") },
-                services => services.AddSingleton<AudioOrchestrator.Grains.Conversations.ITurnArchiveSink, NullTurnArchiveSink>())));
-            variants.Add(("sqlite", await Start(new Dictionary<string, string?> { ["Archive:SqlitePath"] = Path.Combine(archiveDirectory.FullName, "service.db") })));
-            if (postgres is not null)
+            await using (var sqlite = new AudioOrchestrator.Archive.SqliteTurnArchive(sqlitePath, Microsoft.Extensions.Logging.Abstractions.NullLogger<AudioOrchestrator.Archive.SqliteTurnArchive>.Instance))
             {
-                variants.Add(("postgres", await Start(new Dictionary<string, string?> { ["Archive:Store"] = "Postgres", ["Archive:ConnectionString"] = postgres })));
+                var appends = await ArchiveProbe.AppendAtRateAsync(sqlite, 200, appendCount, ct);
+                Report("archive_append_ms_p50_sqlite", Percentiles.Of(appends, 50));
+                Report("archive_append_ms_p99_sqlite", Percentiles.Of(appends, 99));
             }
 
-            var probes = variants.Select(v => new TurnProbe(v.App.Services)).ToArray();
-            var packets = TurnProbe.Packets(TestAudio.Concat(TestAudio.Silence(100), TestAudio.Tone(440, 400), TestAudio.Silence(100)));
-            var overheads = variants.Select(_ => new List<double>()).ToArray();
-            for (var round = -10; round < turns; round++)
+            if (postgres is not null)
             {
-                for (var v = 0; v < probes.Length; v++)
+                await using var pg = AudioOrchestrator.Archive.PostgresTurnArchive.Create(postgres, Microsoft.Extensions.Logging.Abstractions.NullLogger<AudioOrchestrator.Archive.PostgresTurnArchive>.Instance);
+                var appends = await ArchiveProbe.AppendAtRateAsync(pg, 200, appendCount, ct);
+                Report("archive_append_ms_p50_postgres", Percentiles.Of(appends, 50));
+                Report("archive_append_ms_p99_postgres", Percentiles.Of(appends, 99));
+            }
+
+            // The same turns through three services at once, one turn each in rotation, so load on the machine falls on all alike.
+            var variants = new List<(string Name, Microsoft.AspNetCore.Builder.WebApplication App)>();
+            try
+            {
+                Task<Microsoft.AspNetCore.Builder.WebApplication> Start(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? services = null) =>
+                    BenchService.StartAsync(new ToneSpeechToText(), new ToneTextToSpeech(), voiceActivityDetector: "Energy", settings: settings, services: services);
+                variants.Add(("none", await Start(new Dictionary<string, string?> { ["Archive:SqlitePath"] = Path.Combine(archiveDirectory.FullName, "unused.db") },
+                    services => services.AddSingleton<AudioOrchestrator.Grains.Conversations.ITurnArchiveSink, NullTurnArchiveSink>())));
+                variants.Add(("sqlite", await Start(new Dictionary<string, string?> { ["Archive:SqlitePath"] = Path.Combine(archiveDirectory.FullName, "service.db") })));
+                if (postgres is not null)
                 {
-                    var m = await probes[v].MeasureAsync($"archive-{v}-{(round + 10) % 10}", packets, ct, paced: round >= 0);
-                    if (round >= 0)
+                    variants.Add(("postgres", await Start(new Dictionary<string, string?> { ["Archive:Store"] = "Postgres", ["Archive:ConnectionString"] = postgres })));
+                }
+
+                var probes = variants.Select(v => new TurnProbe(v.App.Services)).ToArray();
+                var packets = TurnProbe.Packets(TestAudio.Concat(TestAudio.Silence(100), TestAudio.Tone(440, 400), TestAudio.Silence(100)));
+                var overheads = variants.Select(_ => new List<double>()).ToArray();
+                for (var round = -10; round < turns; round++)
+                {
+                    for (var v = 0; v < probes.Length; v++)
                     {
-                        overheads[v].Add(m.EndOfInputToFirstAnswerFrameMs - m.Timings.SttMs);
+                        var m = await probes[v].MeasureAsync($"archive-{v}-{(round + 10) % 10}", packets, ct, paced: round >= 0);
+                        if (round >= 0)
+                        {
+                            overheads[v].Add(m.EndOfInputToFirstAnswerFrameMs - m.Timings.SttMs);
+                        }
+                    }
+                }
+
+                for (var v = 0; v < variants.Count; v++)
+                {
+                    Report($"turn_overhead_ms_p99_archive_{variants[v].Name}", Percentiles.Of(overheads[v], 99));
+                    if (v > 0)
+                    {
+                        Report($"turn_overhead_rise_ms_p99_{variants[v].Name}", Percentiles.Of(overheads[v], 99) - Percentiles.Of(overheads[0], 99));
+                        Report($"turn_overhead_rise_ms_p50_{variants[v].Name}", Percentiles.Of(overheads[v], 50) - Percentiles.Of(overheads[0], 50));
                     }
                 }
             }
-
-            for (var v = 0; v < variants.Count; v++)
+            finally
             {
-                Report($"turn_overhead_ms_p99_archive_{variants[v].Name}", Percentiles.Of(overheads[v], 99));
-                if (v > 0)
+                foreach (var (_, app) in variants)
                 {
-                    Report($"turn_overhead_rise_ms_p99_{variants[v].Name}", Percentiles.Of(overheads[v], 99) - Percentiles.Of(overheads[0], 99));
-                    Report($"turn_overhead_rise_ms_p50_{variants[v].Name}", Percentiles.Of(overheads[v], 50) - Percentiles.Of(overheads[0], 50));
+                    await app.DisposeAsync();
                 }
-            }
-        }
-        finally
-        {
-            foreach (var (_, app) in variants)
-            {
-                await app.DisposeAsync();
             }
         }
 
@@ -309,11 +313,16 @@ if (Runs("archive"))
             var pg = new AudioOrchestrator.Archive.PostgresTurnArchive(dataSource, Microsoft.Extensions.Logging.Abstractions.NullLogger<AudioOrchestrator.Archive.PostgresTurnArchive>.Instance);
             var seeded = await ArchiveProbe.SeedPostgresAsync(dataSource, pg, sessions: 10_000, turnsPerSession: 100, ct);
             Report("archive_seed_s", seeded);
-            await ArchiveProbe.QuerySessionsAsync(pg, 20, ct);
-            var queries = await ArchiveProbe.QuerySessionsAsync(pg, IntArg("--archive-queries", 200), ct);
-            Report("sessions_query_ms_p50", Percentiles.Of(queries, 50));
-            Report("sessions_query_ms_p95", Percentiles.Of(queries, 95));
-            Report("sessions_query_ms_max", queries.Max());
+            await ArchiveProbe.QuerySessionsAsync(pg, 20, seed: 1, ct); // warm-up, other queries than those measured
+            var queries = await ArchiveProbe.QuerySessionsAsync(pg, IntArg("--archive-queries", 200), seed: 20261206, ct);
+            var all = queries.Select(q => q.Ms).ToList();
+            Report("sessions_query_ms_p50", Percentiles.Of(all, 50));
+            Report("sessions_query_ms_p95", Percentiles.Of(all, 95));
+            Report("sessions_query_ms_max", all.Max());
+            foreach (var kind in queries.GroupBy(q => q.Kind))
+            {
+                Report($"sessions_query_ms_p95_{kind.Key}", Percentiles.Of([.. kind.Select(q => q.Ms)], 95));
+            }
         }
         else
         {

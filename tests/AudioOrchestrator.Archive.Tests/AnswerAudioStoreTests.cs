@@ -152,6 +152,6 @@ public sealed class PostgresAnswerAudioStoreTests : AnswerAudioStoreContractTest
     {
         await Store.FindAsync("s1", "t1", Ct);
         Assert.Equal(1, await Database.ScalarAsync<long>("SELECT count(*) FROM archive_schema_version WHERE version = 3"));
-        Assert.Equal(3, PostgresTurnArchive.RequiredVersion);
+        Assert.True(PostgresTurnArchive.RequiredVersion >= 3);
     }
 }

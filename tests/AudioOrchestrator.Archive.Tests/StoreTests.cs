@@ -105,4 +105,21 @@ public sealed class PostgresTurnArchiveTests : TurnArchiveContractTests
         Assert.Equal(PostgresTurnArchive.Migrations.Select(m => m.Version), results.SelectMany(r => r).Order());
         Assert.Equal(PostgresTurnArchive.Migrations.Count, await Database.ScalarAsync<long>("SELECT count(*) FROM archive_schema_version"));
     }
+
+    [Fact]
+    public async Task The_listing_filters_are_served_by_covering_indexes()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        for (var i = 0; i < 40; i++)
+        {
+            await Archive.AppendAsync(Turn($"p{i % 4}", $"t{i}", T0.AddSeconds(i), speakerId: "ana", transcript: i == 37 ? "where is the otter" : "hello"), ct);
+        }
+
+        Assert.Equal(["p1"], (await Archive.ListSessionsAsync(new SessionQuery(SpeakerId: "ana", Q: "otter"), ct)).Items.Select(s => s.SessionId));
+        var probe = await Database.ScalarAsync<string>("SELECT indexdef FROM pg_indexes WHERE indexname = 'archive_turns_session_probe'");
+        Assert.Contains("(session_id, committed_at) INCLUDE (speaker_id, agent, search)", probe, StringComparison.Ordinal);
+        var speaker = await Database.ScalarAsync<string>("SELECT indexdef FROM pg_indexes WHERE indexname = 'archive_turns_speaker_probe'");
+        Assert.Contains("(speaker_id, session_id) INCLUDE (search)", speaker, StringComparison.Ordinal);
+        Assert.Equal(0L, await Database.ScalarAsync<long>("SELECT count(*) FROM pg_indexes WHERE indexname = 'archive_turns_speaker'")); // replaced
+    }
 }
