@@ -110,6 +110,8 @@ internal static class ArchiveTime
 
     /// <summary>The value truncated to microseconds, in UTC.</summary>
     public static DateTimeOffset Normalize(DateTimeOffset value) => FromMicros(ToMicros(value));
+
+    public static DateTimeOffset? Normalize(DateTimeOffset? value) => value is { } time ? Normalize(time) : null;
 }
 
 /// <summary>Page sizes.</summary>

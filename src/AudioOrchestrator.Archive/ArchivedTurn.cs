@@ -51,14 +51,18 @@ public sealed record ArchivedTurn(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? ResponseAudioUrl { get; init; }
 
-    /// <summary>The archive's copy of a turn the session committed.</summary>
-    public static ArchivedTurn FromConversationTurn(string sessionId, string? guildId, ConversationTurn turn, string? answerAudioRef = null)
+    /// <summary>
+    /// The archive's copy of a turn the session committed, as the archive keeps it: times to the microsecond, and a spoken
+    /// answer referenced where its audio is kept (<see cref="AnswerAudio.AnswerAudioKey.Ref"/>; the audio itself may not be).
+    /// </summary>
+    public static ArchivedTurn FromConversationTurn(string sessionId, string? guildId, ConversationTurn turn)
     {
         ArgumentNullException.ThrowIfNull(turn);
+        var spoken = turn.Timings is { TtsMs: > 0 } && Identifiers.IsValid(sessionId) && Identifiers.IsValid(turn.TurnId);
         return new ArchivedTurn(
             sessionId, guildId, turn.TurnId, turn.SpeakerId, turn.Transcript, turn.Agent, turn.Route, turn.ResponseText,
-            turn.Interrupted, turn.Error, turn.Timings, turn.ToolCalls, answerAudioRef, turn.AnsweredAt, turn.SpeechStartedAt,
-            turn.Source, turn.AnsweredAhead);
+            turn.Interrupted, turn.Error, turn.Timings, turn.ToolCalls, spoken ? AnswerAudio.AnswerAudioKey.Ref(sessionId, turn.TurnId) : null,
+            ArchiveTime.Normalize(turn.AnsweredAt), ArchiveTime.Normalize(turn.SpeechStartedAt), turn.Source, turn.AnsweredAhead);
     }
 
     /// <summary>The turn as the session's history holds it.</summary>

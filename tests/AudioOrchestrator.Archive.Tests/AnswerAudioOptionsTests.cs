@@ -5,14 +5,7 @@ namespace AudioOrchestrator.Archive.Tests;
 
 public sealed class AnswerAudioOptionsTests
 {
-    private static ServiceProvider Build(Dictionary<string, string?> settings)
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddTurnArchive(configuration);
-        return services.BuildServiceProvider();
-    }
+    private static ServiceProvider Build(Dictionary<string, string?> settings) => ArchiveServices.Build(settings);
 
     [Fact]
     public async Task The_embedded_store_is_a_directory_beside_the_archive_file_unless_one_is_configured()

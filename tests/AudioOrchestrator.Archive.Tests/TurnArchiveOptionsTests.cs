@@ -5,14 +5,7 @@ namespace AudioOrchestrator.Archive.Tests;
 
 public sealed class TurnArchiveOptionsTests
 {
-    private static ServiceProvider Build(Dictionary<string, string?> settings)
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddTurnArchive(configuration);
-        return services.BuildServiceProvider();
-    }
+    private static ServiceProvider Build(Dictionary<string, string?> settings) => ArchiveServices.Build(settings);
 
     [Fact]
     public async Task Sqlite_is_the_default_store_and_its_schema_is_created_at_start()

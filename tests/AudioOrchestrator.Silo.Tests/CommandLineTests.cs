@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using AudioOrchestrator.Audio;
 using AudioOrchestrator.Testing;
 
@@ -118,22 +117,5 @@ public sealed class CommandLineTests
         return await RunRawAsync([.. args, $"--Speech:PocketSphinx:AcousticModelPath={model}"]);
     }
 
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunRawAsync(params string[] args)
-    {
-        var program = Path.Combine(AppContext.BaseDirectory, "AudioOrchestrator.Silo.dll");
-        var start = new ProcessStartInfo("dotnet", [program, .. args])
-        {
-            WorkingDirectory = AppContext.BaseDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
-        var stdout = process.StandardOutput.ReadToEndAsync(Ct);
-        var stderr = process.StandardError.ReadToEndAsync(Ct);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        timeout.CancelAfter(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    private static Task<(int ExitCode, string Stdout, string Stderr)> RunRawAsync(params string[] args) => SiloProcess.RunAsync(args);
 }

@@ -42,7 +42,7 @@ public sealed partial class TurnArchiveWriter(
     public void Committed(string sessionId, string? guildId, ConversationTurn turn)
     {
         ArgumentNullException.ThrowIfNull(turn);
-        if (!_queue.Writer.TryWrite(new AppendTurn(sessionId, ArchivedTurn.FromConversationTurn(sessionId, guildId, turn, AnswerAudioRefOf(sessionId, turn)), Stopwatch.GetTimestamp())))
+        if (!_queue.Writer.TryWrite(new AppendTurn(sessionId, ArchivedTurn.FromConversationTurn(sessionId, guildId, turn), Stopwatch.GetTimestamp())))
         {
             LogQueueFull(logger, sessionId, turn.TurnId, Capacity);
         }
@@ -203,12 +203,6 @@ public sealed partial class TurnArchiveWriter(
             _writeDelay.Record(Stopwatch.GetElapsedTime(append.QueuedAt).TotalMilliseconds);
         }
     }
-
-    /// <summary>The answer-audio reference of a turn that was answered aloud (its audio may be kept); null otherwise.</summary>
-    private static string? AnswerAudioRefOf(string sessionId, ConversationTurn turn) =>
-        turn.Timings is { TtsMs: > 0 } && Identifiers.IsValid(sessionId) && Identifiers.IsValid(turn.TurnId)
-            ? AnswerAudioKey.Ref(sessionId, turn.TurnId)
-            : null;
 
     private async Task DeleteAsync(string sessionId, CancellationToken cancellationToken)
     {

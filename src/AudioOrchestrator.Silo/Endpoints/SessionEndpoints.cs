@@ -11,7 +11,7 @@ namespace AudioOrchestrator.Silo.Endpoints;
 
 /// <summary>
 /// Sessions over REST: the archive (every session and turn, paged), a session's context and recent window of turns,
-/// and forgetting them.
+/// its live events (<see cref="SessionEventEndpoints"/>) and minutes (<see cref="SessionTranscriptEndpoints"/>), and forgetting them.
 /// </summary>
 public static class SessionEndpoints
 {
@@ -43,6 +43,8 @@ public static class SessionEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .RequireAuthorization(ApiPolicies.Admin);
+        sessions.MapSessionEventEndpoints();
+        sessions.MapSessionTranscriptEndpoints();
         return app;
     }
 
@@ -179,7 +181,8 @@ public static class SessionEndpoints
     private static ProblemHttpResult BadQuery(ArgumentException ex) =>
         TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status400BadRequest, title: ex is InvalidArchiveCursorException ? "Invalid cursor" : "Invalid query");
 
-    private static ProblemHttpResult InvalidId() => TypedResults.Problem(
+    /// <summary>400 for a session id that is not one (the same answer from every session endpoint).</summary>
+    internal static ProblemHttpResult InvalidId() => TypedResults.Problem(
         "Session ids are 1-128 characters of letters, digits, '-', '_', '.' or ':'.", statusCode: StatusCodes.Status400BadRequest, title: "Invalid session id");
 
     private static ProblemHttpResult Unknown(string sessionId) => TypedResults.Problem(

@@ -1,6 +1,7 @@
 using AudioOrchestrator.Archive;
 using AudioOrchestrator.Contracts;
 using AudioOrchestrator.Silo.Events;
+using AudioOrchestrator.Silo.Security;
 using Microsoft.AspNetCore.Mvc;
 
 namespace AudioOrchestrator.Silo.Endpoints;
@@ -8,11 +9,11 @@ namespace AudioOrchestrator.Silo.Endpoints;
 /// <summary>A session's live events as Server-Sent Events, resumable with <c>Last-Event-ID</c> (docs/session-events.md).</summary>
 public static class SessionEventEndpoints
 {
-    /// <summary>Maps <c>GET /api/v1/sessions/{sessionId}/events</c>; returns its group (for policies such as authorization).</summary>
-    public static RouteGroupBuilder MapSessionEventEndpoints(this IEndpointRouteBuilder app)
+    /// <summary>Maps <c>GET {sessionId}/events</c> in the sessions group (<see cref="SessionEndpoints"/>: its tag and guild rule); needs <c>sessions:read</c>.</summary>
+    public static RouteGroupBuilder MapSessionEventEndpoints(this RouteGroupBuilder sessions)
     {
-        var group = app.MapGroup("/api/v1/sessions").WithTags("Sessions");
-        group.MapGet("/{sessionId}/events", StreamEventsAsync)
+        ArgumentNullException.ThrowIfNull(sessions);
+        sessions.MapGet("/{sessionId}/events", StreamEventsAsync)
             .WithName("StreamSessionEvents")
             .WithSummary("The session's events as they happen (Server-Sent Events): speech, transcripts and routing, answer text, answers with timings, playback, committed turns.")
             .WithDescription(
@@ -21,8 +22,9 @@ public static class SessionEventEndpoints
                 "then the live events, with no turn missing or repeated. A keep-alive comment is sent every 15 s (SessionEvents:KeepAliveSeconds); " +
                 "a client that falls too far behind gets an `error` event and the stream ends.")
             .Produces<string>(StatusCodes.Status200OK, "text/event-stream")
-            .ProducesProblem(StatusCodes.Status400BadRequest);
-        return group;
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .RequireAuthorization(ApiPolicies.SessionsRead);
+        return sessions;
     }
 
     private static async Task<IResult> StreamEventsAsync(
@@ -34,8 +36,7 @@ public static class SessionEventEndpoints
     {
         if (!Identifiers.IsValid(sessionId))
         {
-            return TypedResults.Problem(
-                "Session ids are 1-128 characters of letters, digits, '-', '_', '.' or ':'.", statusCode: StatusCodes.Status400BadRequest, title: "Invalid session id");
+            return SessionEndpoints.InvalidId();
         }
 
         var lastEventId = string.IsNullOrWhiteSpace(lastEventIdHeader) ? lastEventIdQuery : lastEventIdHeader;

@@ -1,4 +1,5 @@
 using AudioOrchestrator.Contracts;
+using AudioOrchestrator.Silo.Security;
 using AudioOrchestrator.Silo.Transcripts;
 
 namespace AudioOrchestrator.Silo.Endpoints;
@@ -6,11 +7,11 @@ namespace AudioOrchestrator.Silo.Endpoints;
 /// <summary>A session's minutes from the archive: Markdown or JSON by content negotiation (or <c>?format=</c>).</summary>
 public static class SessionTranscriptEndpoints
 {
-    /// <summary>Maps <c>GET /api/v1/sessions/{sessionId}/transcript</c>; returns its group (for policies such as authorization).</summary>
-    public static RouteGroupBuilder MapSessionTranscriptEndpoints(this IEndpointRouteBuilder app)
+    /// <summary>Maps <c>GET {sessionId}/transcript</c> in the sessions group (<see cref="SessionEndpoints"/>: its tag and guild rule); needs <c>sessions:read</c>.</summary>
+    public static RouteGroupBuilder MapSessionTranscriptEndpoints(this RouteGroupBuilder sessions)
     {
-        var group = app.MapGroup("/api/v1/sessions").WithTags("Sessions");
-        group.MapGet("/{sessionId}/transcript", GetTranscriptAsync)
+        ArgumentNullException.ThrowIfNull(sessions);
+        sessions.MapGet("/{sessionId}/transcript", GetTranscriptAsync)
             .WithName("GetSessionTranscript")
             .WithSummary("The minutes of a session (every archived turn: time, speaker, what was said, agent, answer), as Markdown or JSON.")
             .WithDescription(
@@ -19,16 +20,16 @@ public static class SessionTranscriptEndpoints
             .Produces<SessionTranscript>(StatusCodes.Status200OK, TranscriptFormats.JsonMediaType) // text/markdown is added by SessionOpenApiExamples
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status406NotAcceptable);
-        return group;
+            .ProducesProblem(StatusCodes.Status406NotAcceptable)
+            .RequireAuthorization(ApiPolicies.SessionsRead);
+        return sessions;
     }
 
     private static async Task<IResult> GetTranscriptAsync(string sessionId, string? format, HttpContext context, SessionTranscriptWriter transcripts)
     {
         if (!Identifiers.IsValid(sessionId))
         {
-            return TypedResults.Problem(
-                "Session ids are 1-128 characters of letters, digits, '-', '_', '.' or ':'.", statusCode: StatusCodes.Status400BadRequest, title: "Invalid session id");
+            return SessionEndpoints.InvalidId();
         }
 
         TranscriptFormat chosen;

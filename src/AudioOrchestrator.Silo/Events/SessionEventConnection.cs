@@ -135,7 +135,7 @@ public sealed class SessionEventConnection : IAsyncDisposable
 
         if (item is TurnRecorded recorded)
         {
-            await WriteTurnAsync(body, SessionEventMapper.ToArchived(_sessionId, recorded.GuildId, recorded.Turn), token);
+            await WriteTurnAsync(body, ArchivedTurn.FromConversationTurn(_sessionId, recorded.GuildId, recorded.Turn), token);
             return;
         }
 

@@ -40,7 +40,7 @@ public sealed class SessionEventMapper(IOptions<JsonOptions> json)
         TurnFailed e => [Message(TurnFailedEvent, new TurnFailedData(e.TurnId, e.Reason, e.CorrelationId))],
         AnswerInterrupted e => [Message(AnswerInterruptedEvent, new AnswerInterruptedData(e.TurnId, e.SpeakerId))],
         InputCompleted e => [Message(InputCompletedEvent, new InputCompletedData(e.SpeakerId, e.TurnCount, e.CorrelationId))],
-        TurnRecorded e => [Turn(ToArchived(sessionId, e.GuildId, e.Turn))],
+        TurnRecorded e => [Turn(ArchivedTurn.FromConversationTurn(sessionId, e.GuildId, e.Turn))],
         _ => [],
     };
 
@@ -53,17 +53,6 @@ public sealed class SessionEventMapper(IOptions<JsonOptions> json)
 
     /// <summary>The last event of a stream the service ends.</summary>
     public SessionEventMessage Error(string code, string message) => Message(ErrorEvent, new ErrorData(code, message));
-
-    /// <summary>A turn the session recorded, exactly as the archive keeps it (times to the microsecond, in UTC).</summary>
-    public static ArchivedTurn ToArchived(string sessionId, string? guildId, ConversationTurn turn)
-    {
-        var archived = ArchivedTurn.FromConversationTurn(sessionId, guildId, turn);
-        return archived with
-        {
-            CommittedAt = TurnPosition.Of(archived).CommittedAt,
-            SpeechStartedAt = archived.SpeechStartedAt is { } started ? new TurnPosition(started, archived.TurnId).CommittedAt : null,
-        };
-    }
 
     private SessionEventMessage Message<T>(string name, T data) => new(name, JsonSerializer.Serialize(data, Json));
 

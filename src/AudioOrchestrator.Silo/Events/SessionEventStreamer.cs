@@ -84,7 +84,7 @@ public sealed partial class SessionEventStreamer(
 
         var guildId = (await session.GetProfileAsync()).GuildId;
         var recent = snapshot.History
-            .Select(t => SessionEventMapper.ToArchived(sessionId, guildId, t))
+            .Select(t => ArchivedTurn.FromConversationTurn(sessionId, guildId, t))
             .OrderBy(t => t.CommittedAt)
             .ThenBy(t => t.TurnId, StringComparer.Ordinal);
         foreach (var turn in recent)

@@ -69,8 +69,6 @@ public static class ServiceApp
         ((IEndpointConventionBuilder)ingress).Finally(ApiPolicies.ReadsAndWrites);
 
         app.MapSessionEndpoints();
-        app.MapSessionEventEndpoints().RequireAuthorization(ApiPolicies.SessionsRead).RequireSessionAccess();
-        app.MapSessionTranscriptEndpoints().RequireAuthorization(ApiPolicies.SessionsRead).RequireSessionAccess();
         app.MapGuildEndpoints();
         role.MapEndpoints(app);
         return app;

@@ -20,7 +20,7 @@ public sealed class SessionEventConnectionTests
 
     private static ConversationTurn Turn(string id, int second) => new(id, "ana", "echo " + id, "echo", id, T0, T0.AddSeconds(second));
 
-    private static ArchivedTurn Archived(string id, int second) => SessionEventMapper.ToArchived("s", null, Turn(id, second));
+    private static ArchivedTurn Archived(string id, int second) => ArchivedTurn.FromConversationTurn("s", null, Turn(id, second));
 
     private static async IAsyncEnumerable<ArchivedTurn> Replay(params ArchivedTurn[] turns)
     {
