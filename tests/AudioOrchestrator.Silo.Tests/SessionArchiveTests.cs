@@ -74,6 +74,9 @@ public sealed class SessionArchiveTests(ServiceFixture service) : IClassFixture<
     [InlineData("/api/v1/sessions/some-session/turns?cursor=AAAA", "Invalid cursor")]
     [InlineData("/api/v1/sessions/some-session/turns?order=sideways", "Invalid order")]
     [InlineData("/api/v1/sessions/bad%20id/turns", "Invalid session id")]
+    [InlineData("/api/v1/sessions?guild=123", "Unknown query parameter")]
+    [InlineData("/api/v1/sessions/some-session/turns?orderBy=newest", "Unknown query parameter")]
+    [InlineData("/api/v1/sessions/some-session/transcript?fmt=markdown", "Unknown query parameter")]
     public async Task Bad_queries_are_400_with_a_problem_body(string path, string? title)
     {
         using var response = await service.Http.GetAsync(path, Ct);

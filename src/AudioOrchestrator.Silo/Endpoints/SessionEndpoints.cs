@@ -17,7 +17,7 @@ public static class SessionEndpoints
 {
     public static IEndpointRouteBuilder MapSessionEndpoints(this IEndpointRouteBuilder app)
     {
-        var sessions = app.MapGroup("/api/v1/sessions").WithTags("Sessions").RequireSessionAccess();
+        var sessions = app.MapGroup("/api/v1/sessions").WithTags("Sessions").RequireSessionAccess().RefuseUnknownQueryParameters();
         sessions.MapGet("/", ListSessionsAsync)
             .WithName("ListSessions")
             .WithSummary("Archived sessions, newest activity first, with turn counts; filtered, searched (q) and paged (cursor).")
