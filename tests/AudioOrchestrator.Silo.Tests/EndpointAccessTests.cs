@@ -21,7 +21,8 @@ public sealed class EndpointAccessTests(ApiKeysFixture service) : IClassFixture<
     /// <summary>"METHOD pattern" to the policy it needs (<see cref="Anonymous"/> for none).</summary>
     private static readonly Dictionary<string, string> Table = new(StringComparer.Ordinal)
     {
-        ["GET /"] = Anonymous,
+        ["POST /api/v1/console/login"] = Anonymous,
+        ["POST /api/v1/console/logout"] = Anonymous,
         ["GET /health/live"] = Anonymous,
         ["GET /health/ready"] = Anonymous,
         ["GET /openapi/{documentName}.json"] = Anonymous,

@@ -8,6 +8,7 @@ using AudioOrchestrator.Ingress.Uploads;
 using AudioOrchestrator.Silo.Endpoints;
 using AudioOrchestrator.Silo.Events;
 using AudioOrchestrator.Silo.Security;
+using AudioOrchestrator.Silo.WebConsole;
 using AudioOrchestrator.Speech;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using OpenTelemetry;
@@ -50,13 +51,14 @@ public static class ServiceApp
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseWebConsole();
         app.UseApiSecurity();
 
-        // Anonymous: probes and the API reference. Every other endpoint names its policy; one that does not still
+        // Anonymous: the console's static files (served above, before authentication), its login, probes and the API reference. Every other endpoint names its policy; one that does not still
         // needs a valid key (the fallback policy).
         app.MapOpenApi().AllowAnonymous();
         app.MapScalarApiReference("/docs").AllowAnonymous();
-        app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription().AllowAnonymous();
+        app.MapConsoleLoginEndpoints();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous().DisableRateLimiting();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = Health.HealthReportText.WriteAsync })
             .AllowAnonymous().DisableRateLimiting();

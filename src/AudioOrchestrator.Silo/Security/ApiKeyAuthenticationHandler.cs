@@ -10,8 +10,10 @@ namespace AudioOrchestrator.Silo.Security;
 /// <summary>
 /// The <c>ApiKey</c> scheme. A key comes as <c>Authorization: Bearer &lt;key&gt;</c> or <c>X-Api-Key: &lt;key&gt;</c>;
 /// on the browser pages (<c>/dashboard</c>) and <c>/metrics</c> also as HTTP Basic with the key as the password, so a
-/// browser can log in. Without configured keys, every request is the open caller once <see cref="OpenAccess"/> is granted.
-/// Challenges and refusals are problem details.
+/// browser can log in; and from the web console's login cookie (<see cref="ConsoleCookie"/>). Without configured keys,
+/// every request is the open caller once <see cref="OpenAccess"/> is granted. A WebSocket handshake, or a request that
+/// changes something on the strength of the cookie, must come from an allowed origin (<see cref="AllowedOrigins"/>):
+/// others are refused with 403. Challenges and refusals are problem details.
 /// </summary>
 internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
@@ -19,6 +21,7 @@ internal sealed class ApiKeyAuthenticationHandler(
     UrlEncoder encoder,
     ApiKeyRegistry keys,
     OpenAccess openAccess,
+    AllowedOrigins origins,
     IProblemDetailsService problems) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -32,12 +35,30 @@ internal sealed class ApiKeyAuthenticationHandler(
     {
         if (!keys.HasKeys)
         {
+            if (CrossOrigin(fromCookie: false) is { } refused)
+            {
+                return Task.FromResult(AuthenticateResult.Fail(refused));
+            }
+
             return Task.FromResult(openAccess.IsGranted
                 ? AuthenticateResult.Success(new AuthenticationTicket(ApiCaller.Open(), ApiCaller.OpenAuthenticationType))
                 : AuthenticateResult.NoResult());
         }
 
-        if (PresentedKey() is not { } presented)
+        var presented = PresentedKey();
+        var fromCookie = false;
+        if (presented is null && Request.Cookies[ConsoleCookie.Name] is { Length: > 0 and <= ConsoleCookie.MaxKeyLength } cookie)
+        {
+            presented = cookie;
+            fromCookie = true;
+        }
+
+        if (CrossOrigin(fromCookie) is { } crossOrigin)
+        {
+            return Task.FromResult(AuthenticateResult.Fail(crossOrigin));
+        }
+
+        if (presented is null)
         {
             return Task.FromResult(AuthenticateResult.NoResult());
         }
@@ -49,6 +70,13 @@ internal sealed class ApiKeyAuthenticationHandler(
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if ((await HandleAuthenticateOnceSafeAsync()).Failure is CrossOriginRefusal refusal)
+        {
+            Response.StatusCode = StatusCodes.Status403Forbidden;
+            await WriteProblemAsync(StatusCodes.Status403Forbidden, "Origin not allowed", refusal.Message);
+            return;
+        }
+
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         if (AcceptsBasic())
         {
@@ -84,6 +112,29 @@ internal sealed class ApiKeyAuthenticationHandler(
         {
             await Response.WriteAsJsonAsync(new { status, title, detail }, Context.RequestAborted);
         }
+    }
+
+    /// <summary>
+    /// The refusal of a request a foreign page could have sent: a WebSocket handshake, or a request other than GET/HEAD
+    /// authenticated by the cookie, whose <c>Origin</c> is not allowed (or, with the cookie, missing: browsers send it).
+    /// </summary>
+    private CrossOriginRefusal? CrossOrigin(bool fromCookie)
+    {
+        var webSocket = AllowedOrigins.IsWebSocketRequest(Request);
+        if (!webSocket && !(fromCookie && !HttpMethods.IsGet(Request.Method) && !HttpMethods.IsHead(Request.Method)))
+        {
+            return null;
+        }
+
+        var origin = Request.Headers.Origin.ToString();
+        if (origin.Length == 0)
+        {
+            return fromCookie ? new CrossOriginRefusal("A request authenticated by the console cookie must carry an Origin header.") : null;
+        }
+
+        return origins.Allows(Request, origin)
+            ? null
+            : new CrossOriginRefusal($"Origin '{origin}' may not {(webSocket ? "open a WebSocket to" : "send this request to")} this service; allowed: its own origin and Cors:AllowedOrigins.");
     }
 
     private string? PresentedKey()
@@ -125,3 +176,6 @@ internal sealed class ApiKeyAuthenticationHandler(
         return colon < 0 ? null : text[(colon + 1)..];
     }
 }
+
+/// <summary>Why a request from a foreign origin was refused (answered 403, not 401: a key would not help).</summary>
+internal sealed class CrossOriginRefusal(string message) : Exception(message);

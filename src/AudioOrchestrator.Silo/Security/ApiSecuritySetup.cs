@@ -18,6 +18,7 @@ internal static class ApiSecuritySetup
         services.AddOptions<ApiCorsOptions>().Bind(configuration.GetSection(ApiCorsOptions.SectionName)).ValidateOnStart();
         services.TryAddSingleton<ApiKeyRegistry>();
         services.TryAddSingleton<OpenAccess>();
+        services.TryAddSingleton<AllowedOrigins>();
         services.AddHostedService<OpenAccessGuard>();
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
