@@ -5,14 +5,15 @@
 #                             that makes spoken questions (scripts/run.sh --enrol-espeak)
 #   scripts/setup.sh --test   plus the tools the tests use (sox, espeak-ng CLI, flite, and the CMUSphinx
 #                             training tools that SpeakerAdaptation runs to enrol the espeak-ng voice, and the
-#                             PostgreSQL server the persistence tests run against; scripts/test.sh starts it)
+#                             PostgreSQL server the persistence tests run against; scripts/test.sh starts it; and
+#                             Debian's chromium, the headless browser the console tests drive with Playwright)
 # Every mode also provisions the Silero VAD model (npm package @ricky0123/vad-web@0.0.31, sha256-checked) into
 #   ${XDG_CACHE_HOME:-$HOME/.cache}/audio-orchestrator/models/silero_vad_v5.onnx
 set -euo pipefail
 
 runtime_packages=(libopus0 libsoxr0 libsodium23 libespeak-ng1 espeak-ng-data libpocketsphinx3 libsphinxbase3 pocketsphinx-en-us)
 enrol_packages=(sphinxtrain sphinxbase-utils pocketsphinx espeak-ng)
-test_packages=(espeak-ng sox flite postgresql "${enrol_packages[@]}")
+test_packages=(espeak-ng sox flite postgresql chromium "${enrol_packages[@]}")
 
 wanted=("${runtime_packages[@]}")
 case "${1:-}" in

@@ -27,12 +27,12 @@ public sealed class ConsoleApiKeyTests(KeyedConsoleServiceFixture service) : ICl
         await Expect(dialog).ToBeVisibleAsync();
         await Expect(page.Locator("#key-input")).ToBeFocusedAsync();
 
-        await page.GetByLabel("Key").FillAsync("not-the-key");
+        await page.GetByRole(AriaRole.Textbox, new() { Name = "Key", Exact = true }).FillAsync("not-the-key");
         await page.Keyboard.PressAsync("Enter");
         await Expect(page.Locator("#key-error")).ToContainTextAsync("not one this service accepts");
         await Expect(dialog).ToBeVisibleAsync();
 
-        await page.GetByLabel("Key").FillAsync(KeyedConsoleServiceFixture.Key);
+        await page.GetByRole(AriaRole.Textbox, new() { Name = "Key", Exact = true }).FillAsync(KeyedConsoleServiceFixture.Key);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Expect(dialog).ToBeHiddenAsync();
         await Expect(page.Locator($"#sessions-table tr[data-session-id='{session}']")).ToBeVisibleAsync(new() { Timeout = 60_000 });

@@ -94,6 +94,24 @@ export class SessionView {
     }
   }
 
+  /** A turn the live stream says was committed: as the turns API has it (with its responseAudioUrl) when it can. */
+  async addCommittedTurn(turn) {
+    // The archive and the answer-audio store write in the background: ask a few times for the turn with its audio.
+    const sessionId = this.sessionId;
+    let best = turn;
+    for (let attempt = 0; attempt < 8 && sessionId === this.sessionId; attempt++) {
+      try {
+        const page = await getJson(`/api/v1/sessions/${encodeURIComponent(sessionId)}/turns?order=newest&limit=10`);
+        best = page.items.find(t => t.turnId === turn.turnId) ?? best;
+        if (best.responseAudioUrl || (best !== turn && !best.answerAudioRef)) break;
+      } catch {
+        break;
+      }
+      await new Promise(resolve => setTimeout(resolve, 500));
+    }
+    if (sessionId === this.sessionId) this.addTurn(best);
+  }
+
   addTurn(turn) {
     if (this.shown.has(turn.turnId)) return;
     this.shown.add(turn.turnId);
@@ -148,7 +166,7 @@ export class SessionView {
       item?.append(el('p', { class: 'timings' }, timingsText(d.timings)));
       if (item) item.dataset.completed = 'true';
     });
-    on('turn', d => this.addTurn(d));
+    on('turn', d => this.addCommittedTurn(d));
     on('turnFailed', d => this.event('turnFailed', `A turn failed: ${d.reason}`));
     on('playbackPaused', d => this.event('playbackPaused', `${d.speakerId} spoke over the answer: paused`));
     on('playbackResumed', d => this.event('playbackResumed', 'Playback resumed'));
