@@ -52,7 +52,12 @@ public sealed class Chromium : IAsyncDisposable
         });
         _contexts.Add(context);
         context.SetDefaultTimeout(30_000);
-        return context.Pages.Count > 0 ? context.Pages[0] : await context.NewPageAsync();
+        var page = context.Pages.Count > 0 ? context.Pages[0] : await context.NewPageAsync();
+        // The page's console and errors go to the test's output (shown when it fails).
+        var output = TestContext.Current.TestOutputHelper;
+        page.Console += (_, message) => output?.WriteLine($"[browser {message.Type}] {message.Text}");
+        page.PageError += (_, error) => output?.WriteLine($"[browser error] {error}");
+        return page;
     }
 
     public async ValueTask DisposeAsync()

@@ -5,7 +5,8 @@ class CaptureProcessor extends AudioWorkletProcessor {
     super();
     const { targetRate } = options.processorOptions;
     this.ratio = sampleRate / targetRate; // input samples per output sample
-    this.frame = new Float32Array(Math.round(targetRate / 50));
+    this.frameSamples = Math.round(targetRate / 50);
+    this.frame = new Float32Array(this.frameSamples);
     this.filled = 0;
     // Downsampling: the mean of each output sample's input samples (a box filter against aliasing).
     this.sum = 0;
@@ -22,8 +23,8 @@ class CaptureProcessor extends AudioWorkletProcessor {
       let energy = 0;
       for (const v of this.frame) energy += v * v;
       const frame = this.frame;
-      this.port.postMessage({ frame, level: Math.sqrt(energy / frame.length) }, [frame.buffer]);
-      this.frame = new Float32Array(frame.length);
+      this.port.postMessage({ frame, level: Math.sqrt(energy / frame.length) }, [frame.buffer]); // detaches frame
+      this.frame = new Float32Array(this.frameSamples);
       this.filled = 0;
     }
   }

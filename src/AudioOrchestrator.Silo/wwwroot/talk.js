@@ -383,10 +383,15 @@ export class TalkView {
     const context = new AudioContext({ latencyHint: 'interactive' });
     await context.audioWorklet.addModule('capture-worklet.js');
     const source = context.createMediaStreamSource(stream);
-    const node = new AudioWorkletNode(context, 'capture', { numberOfInputs: 1, numberOfOutputs: 0, processorOptions: { targetRate } });
-    source.connect(node);
+    const node = new AudioWorkletNode(context, 'capture', { numberOfInputs: 1, numberOfOutputs: 1, processorOptions: { targetRate } });
+    // Connected to the output through a silent gain, so the browser runs it (the microphone is never played back).
+    const silent = context.createGain();
+    silent.gain.value = 0;
+    source.connect(node).connect(silent).connect(context.destination);
+    await context.resume();
     this.mic = { stream, context, node, time: 0 };
     if (this.format === 'opus') this.startEncoder();
+    node.addEventListener('processorerror', () => this.notify('The microphone capture stopped on an error (audio worklet).'));
     node.port.onmessage = ({ data }) => {
       this.level.value = Math.min(1, data.level * 4);
       this.level.textContent = this.level.value.toFixed(2);
