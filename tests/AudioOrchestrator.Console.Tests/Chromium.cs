@@ -17,7 +17,8 @@ public sealed class Chromium : IAsyncDisposable
         "--no-first-run", "--autoplay-policy=no-user-gesture-required", "--disable-dev-shm-usage",
     ];
 
-    private readonly List<IBrowserContext> _contexts = [];
+    /// <summary>Open browsers, by the test that opened them: a test's browsers are closed when the next test opens one.</summary>
+    private readonly List<(string? Test, IBrowserContext Context)> _contexts = [];
     private readonly List<string> _profiles = [];
     private IPlaywright? _playwright;
 
@@ -29,6 +30,13 @@ public sealed class Chromium : IAsyncDisposable
     public async Task<IPage> NewPageAsync(string? microphoneWav = null, bool denyMicrophone = false)
     {
         _playwright ??= await Playwright.CreateAsync();
+        var test = TestContext.Current.Test?.UniqueID;
+        foreach (var earlier in _contexts.Where(c => c.Test != test).ToArray())
+        {
+            _contexts.Remove(earlier);
+            await earlier.Context.CloseAsync();
+        }
+
         var arguments = new List<string>(BaseArguments) { "--use-fake-device-for-media-stream" };
         if (microphoneWav is not null)
         {
@@ -50,19 +58,31 @@ public sealed class Chromium : IAsyncDisposable
             ViewportSize = new ViewportSize { Width = 1100, Height = 900 },
             Timeout = 60_000,
         });
-        _contexts.Add(context);
+        _contexts.Add((test, context));
         context.SetDefaultTimeout(30_000);
         var page = context.Pages.Count > 0 ? context.Pages[0] : await context.NewPageAsync();
         // The page's console and errors go to the test's output (shown when it fails).
         var output = TestContext.Current.TestOutputHelper;
-        page.Console += (_, message) => output?.WriteLine($"[browser {message.Type}] {message.Text}");
-        page.PageError += (_, error) => output?.WriteLine($"[browser error] {error}");
+        page.Console += (_, message) => Write(output, $"[browser {message.Type}] {message.Text}");
+        page.PageError += (_, error) => Write(output, $"[browser error] {error}");
         return page;
+    }
+
+    private static void Write(ITestOutputHelper? output, string line)
+    {
+        try
+        {
+            output?.WriteLine(line);
+        }
+        catch (InvalidOperationException)
+        {
+            // the test has ended
+        }
     }
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var context in _contexts)
+        foreach (var (_, context) in _contexts)
         {
             await context.CloseAsync();
         }

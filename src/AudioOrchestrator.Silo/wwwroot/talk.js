@@ -72,6 +72,7 @@ class AnswerPlayer {
     this.sources.clear();
     this.next = 0;
     this.context.resume();
+    this.onChange();
   }
 
   close() {
@@ -167,6 +168,7 @@ export class TalkView {
     this.receivedOutput.dataset.seconds = received.toFixed(3);
     this.receivedOutput.textContent = seconds(received);
     this.playedOutput.dataset.seconds = played.toFixed(3);
+    this.playedOutput.dataset.queued = String(this.player?.sources.size ?? 0);
     this.playedOutput.textContent = seconds(played);
   }
 
