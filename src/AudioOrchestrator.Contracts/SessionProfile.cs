@@ -10,6 +10,22 @@ public static class SessionTransports
 
     /// <summary>A Discord guild's voice channel (and its slash commands).</summary>
     public const string Discord = "discord";
+
+    /// <summary>Live voice over a WebSocket (<c>GET /api/v1/sessions/{id}/live</c>): browsers and other live clients.</summary>
+    public const string Live = "live";
+}
+
+/// <summary>Whether a session needs the wake phrase, as the transport that opened it asked.</summary>
+public enum SessionWake
+{
+    /// <summary>As configured for the transport (<c>WakeWord:Mode</c>, <c>WakeWord:DiscordMode</c>).</summary>
+    Default,
+
+    /// <summary>Only speech that starts with the wake phrase is answered.</summary>
+    Required,
+
+    /// <summary>Everything heard is answered.</summary>
+    Off,
 }
 
 /// <summary>
@@ -19,14 +35,25 @@ public static class SessionTransports
 /// </summary>
 /// <param name="Transport">One of <see cref="SessionTransports"/>.</param>
 /// <param name="GuildId">The Discord guild (decimal); null for other transports.</param>
+/// <param name="Wake">Whether the session needs the wake phrase (a live client may ask; <see cref="SessionWake.Default"/> = as configured).</param>
 [GenerateSerializer, Immutable]
-public sealed record SessionProfile([property: Id(0)] string Transport, [property: Id(1)] string? GuildId = null)
+public sealed record SessionProfile([property: Id(0)] string Transport, [property: Id(1)] string? GuildId = null, [property: Id(2)] SessionWake Wake = SessionWake.Default)
 {
     /// <summary>A session opened by REST (or by nobody yet).</summary>
     public static SessionProfile Rest { get; } = new(SessionTransports.Rest);
 
     /// <summary>The session of a Discord guild.</summary>
     public static SessionProfile Discord(ulong guildId) => new(SessionTransports.Discord, guildId.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>A session opened by a live voice client (WebSocket), needing the wake phrase or not as it asked.</summary>
+    public static SessionProfile Live(SessionWake wake = SessionWake.Default) => new(SessionTransports.Live, null, wake);
+
+    /// <summary>
+    /// Whether opening the session with this profile replaces <paramref name="current"/>: REST never replaces a profile,
+    /// and a live client never replaces a Discord guild's (a browser joining a guild's session leaves it a guild session).
+    /// </summary>
+    public bool Replaces(SessionProfile? current) =>
+        current is null || (this != current && Transport != SessionTransports.Rest && !(Transport == SessionTransports.Live && current.IsDiscord));
 
     /// <summary>True for a Discord guild's session.</summary>
     public bool IsDiscord => Transport == SessionTransports.Discord;

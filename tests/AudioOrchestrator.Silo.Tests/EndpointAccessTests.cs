@@ -38,6 +38,7 @@ public sealed class EndpointAccessTests(ApiKeysFixture service) : IClassFixture<
         ["GET /api/v1/sessions/{sessionId}/turns/{turnId}/audio"] = ApiPolicies.SessionsRead,
         ["GET /api/v1/sessions/{sessionId}/events"] = ApiPolicies.SessionsRead,
         ["GET /api/v1/sessions/{sessionId}/transcript"] = ApiPolicies.SessionsRead,
+        ["GET /api/v1/sessions/{sessionId}/live"] = ApiPolicies.SessionsWrite,
         ["DELETE /api/v1/sessions/{sessionId}"] = ApiPolicies.Admin,
         ["POST /api/v1/sessions/{sessionId}/utterances"] = ApiPolicies.SessionsWrite,
         ["POST /api/v1/sessions/{sessionId}/messages"] = ApiPolicies.SessionsWrite,

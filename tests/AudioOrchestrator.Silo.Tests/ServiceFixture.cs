@@ -32,6 +32,11 @@ public class ServiceFixture : IAsyncLifetime
     protected virtual Task<IReadOnlyDictionary<string, string?>> SettingsAsync() =>
         Task.FromResult<IReadOnlyDictionary<string, string?>>(new Dictionary<string, string?>());
 
+    /// <summary>Changes to the host beyond settings (e.g. Kestrel's sockets); called once, before the service is built.</summary>
+    protected virtual void Customize(WebApplicationBuilder builder)
+    {
+    }
+
     public async ValueTask InitializeAsync()
     {
         AcousticModelPath = await EspeakVoiceEnrolment.GetModelAsync(CancellationToken.None);
@@ -53,6 +58,7 @@ public class ServiceFixture : IAsyncLifetime
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             builder.Configuration.AddInMemoryCollection(settings);
             builder.Logging.AddProvider(Logs);
+            Customize(builder);
         });
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

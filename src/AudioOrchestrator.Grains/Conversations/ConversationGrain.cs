@@ -373,7 +373,7 @@ public sealed partial class ConversationGrain(
     {
         ArgumentNullException.ThrowIfNull(profile);
         var current = session.State.Profile;
-        if (profile == current || (profile.Transport == SessionTransports.Rest && current is not null))
+        if (!profile.Replaces(current))
         {
             return;
         }

@@ -8,7 +8,7 @@ namespace AudioOrchestrator.Grains.Listening;
 /// <summary>Everything the front-end of one session uses, with its guild's overrides applied.</summary>
 /// <param name="Speaker">Segmenter, voice activity detector, packet gap.</param>
 /// <param name="Wake">Wake phrases, window, matching.</param>
-/// <param name="WakeMode">The mode that applies to the session (Discord sessions: <see cref="WakeWordOptions.DiscordMode"/>).</param>
+/// <param name="WakeMode">The mode that applies to the session: the profile's <see cref="SessionProfile.Wake"/> if it asks for one, else <see cref="WakeWordOptions.Mode"/> (Discord sessions: <see cref="WakeWordOptions.DiscordMode"/>).</param>
 /// <param name="BargeIn">Barge-in settings.</param>
 public sealed record ListeningSettings(SpeakerOptions Speaker, WakeWordOptions Wake, WakeMode WakeMode, BargeInOptions BargeIn);
 
@@ -22,7 +22,12 @@ public sealed class ListeningSettingsResolver(
     {
         ArgumentNullException.ThrowIfNull(profile);
         var wakeOptions = wake.For(profile.GuildId);
-        var mode = profile.IsDiscord ? wakeOptions.DiscordMode : wakeOptions.Mode;
+        var mode = profile.Wake switch
+        {
+            SessionWake.Required => WakeMode.WakeRequired,
+            SessionWake.Off => WakeMode.AlwaysListening,
+            _ => profile.IsDiscord ? wakeOptions.DiscordMode : wakeOptions.Mode,
+        };
         return new ListeningSettings(speaker.For(profile.GuildId), wakeOptions, mode, bargeIn.For(profile.GuildId));
     }
 }

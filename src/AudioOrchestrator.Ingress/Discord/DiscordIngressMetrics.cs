@@ -1,9 +1,10 @@
 using System.Diagnostics.Metrics;
+using AudioOrchestrator.Ingress.Streams;
 
 namespace AudioOrchestrator.Ingress.Discord;
 
 /// <summary>Counters of the Discord transport (meter <c>AudioOrchestrator</c>, exported with the service's own).</summary>
-public sealed class DiscordIngressMetrics
+public sealed class DiscordIngressMetrics : ISpeakerFrameQueueMetrics
 {
     /// <summary>The service's meter name (the grains' <c>TelemetryNames.MeterName</c>).</summary>
     public const string MeterName = "AudioOrchestrator";
@@ -41,6 +42,12 @@ public sealed class DiscordIngressMetrics
 
     /// <summary>Frames of the bot itself that were not published.</summary>
     public long TotalOwnFrames => Interlocked.Read(ref _ownFrames);
+
+    void ISpeakerFrameQueueMetrics.PublishFailed() => PublishFailures.Add(1);
+
+    void ISpeakerFrameQueueMetrics.Dropped() => Dropped();
+
+    void ISpeakerFrameQueueMetrics.Published() => Published();
 
     internal void Dropped()
     {

@@ -17,6 +17,11 @@ public static class KnownQueryParameters
             var known = factory.MethodInfo.GetParameters().Where(IsFromQuery).Select(QueryName).ToHashSet(StringComparer.OrdinalIgnoreCase);
             return context =>
             {
+                if (context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<OwnQueryParameterCheck>() is not null)
+                {
+                    return next(context);
+                }
+
                 var unknown = context.HttpContext.Request.Query.Keys.Where(k => !known.Contains(k)).ToArray();
                 return unknown.Length == 0
                     ? next(context)
@@ -27,6 +32,13 @@ public static class KnownQueryParameters
                         title: "Unknown query parameter"));
             };
         });
+
+    /// <summary>
+    /// Exempts the endpoint from the check: it checks its query itself (the live voice WebSocket, which answers a bad query
+    /// by closing the socket with a reason a browser can read, not with a 400).
+    /// </summary>
+    public static TBuilder ChecksItsOwnQueryParameters<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder => builder.WithMetadata(new OwnQueryParameterCheck());
 
     private static string QueryName(ParameterInfo parameter) => parameter.GetCustomAttribute<FromQueryAttribute>()?.Name ?? parameter.Name!;
 
@@ -55,3 +67,6 @@ public static class KnownQueryParameters
         public const string TurnId = "turnId";
     }
 }
+
+/// <summary>Endpoint metadata: the endpoint checks its own query parameters (<see cref="KnownQueryParameters.ChecksItsOwnQueryParameters{TBuilder}"/>).</summary>
+public sealed class OwnQueryParameterCheck;

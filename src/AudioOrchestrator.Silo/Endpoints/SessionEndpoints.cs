@@ -2,6 +2,7 @@ using System.Security.Claims;
 using AudioOrchestrator.Archive;
 using AudioOrchestrator.Archive.AnswerAudio;
 using AudioOrchestrator.Contracts;
+using AudioOrchestrator.Ingress.Live;
 using AudioOrchestrator.Ingress.Uploads;
 using AudioOrchestrator.Silo.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -11,7 +12,8 @@ namespace AudioOrchestrator.Silo.Endpoints;
 
 /// <summary>
 /// Sessions over REST: the archive (every session and turn, paged), a session's context and recent window of turns,
-/// its live events (<see cref="SessionEventEndpoints"/>) and minutes (<see cref="SessionTranscriptEndpoints"/>), and forgetting them.
+/// its live events (<see cref="SessionEventEndpoints"/>) and minutes (<see cref="SessionTranscriptEndpoints"/>), live voice
+/// (<see cref="LiveVoiceEndpoints"/>), and forgetting them.
 /// </summary>
 public static class SessionEndpoints
 {
@@ -45,6 +47,9 @@ public static class SessionEndpoints
             .RequireAuthorization(ApiPolicies.Admin);
         sessions.MapSessionEventEndpoints();
         sessions.MapSessionTranscriptEndpoints();
+        sessions.MapLiveVoiceEndpoint()
+            .RequireAuthorization(ApiPolicies.SessionsWrite)
+            .ChecksItsOwnQueryParameters();
         return app;
     }
 

@@ -1,5 +1,6 @@
 using AudioOrchestrator.Archive;
 using AudioOrchestrator.Contracts;
+using AudioOrchestrator.Ingress.Events;
 using AudioOrchestrator.Silo.Events;
 using AudioOrchestrator.Silo.Security;
 using Microsoft.AspNetCore.Mvc;

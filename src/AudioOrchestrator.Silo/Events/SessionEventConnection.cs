@@ -2,6 +2,7 @@ using System.Text;
 using System.Threading.Channels;
 using AudioOrchestrator.Archive;
 using AudioOrchestrator.Contracts;
+using AudioOrchestrator.Ingress.Events;
 
 namespace AudioOrchestrator.Silo.Events;
 

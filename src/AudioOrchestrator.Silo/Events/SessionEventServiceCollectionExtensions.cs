@@ -1,3 +1,4 @@
+using AudioOrchestrator.Ingress.Events;
 using AudioOrchestrator.Silo.Endpoints;
 using AudioOrchestrator.Silo.Transcripts;
 using Microsoft.AspNetCore.OpenApi;

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using AudioOrchestrator.Archive;
 using AudioOrchestrator.Contracts;
+using AudioOrchestrator.Ingress.Events;
 using AudioOrchestrator.Ingress.Streams;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;

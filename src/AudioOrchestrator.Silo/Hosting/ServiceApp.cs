@@ -3,6 +3,7 @@ using AudioOrchestrator.Grains;
 using AudioOrchestrator.Ingress;
 using AudioOrchestrator.Ingress.Discord;
 using AudioOrchestrator.Ingress.Discord.Commands;
+using AudioOrchestrator.Ingress.Live;
 using AudioOrchestrator.Ingress.Text;
 using AudioOrchestrator.Ingress.Uploads;
 using AudioOrchestrator.Silo.Endpoints;
@@ -11,6 +12,7 @@ using AudioOrchestrator.Silo.Security;
 using AudioOrchestrator.Silo.WebConsole;
 using AudioOrchestrator.Speech;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -43,6 +45,7 @@ public static class ServiceApp
         builder.Services.AddDiscordTransport(configuration);
         builder.Services.AddDiscordSlashCommands(configuration);
         builder.Services.AddSessionEvents(configuration);
+        builder.Services.AddLiveVoice(configuration);
         builder.Services.AddProblemDetails();
         builder.Services.AddApiSecurity(configuration);
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer<ApiSecurityOpenApi>().AddOperationTransformer<ApiSecurityOpenApi>());
@@ -52,6 +55,9 @@ public static class ServiceApp
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseWebConsole();
+
+        // The live voice endpoint's WebSockets (GET /api/v1/sessions/{id}/live), pinged every LiveVoice:KeepAliveInterval.
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = app.Services.GetRequiredService<IOptions<LiveVoiceOptions>>().Value.KeepAliveInterval });
         app.UseApiSecurity();
 
         // Anonymous: the console's static files (served above, before authentication), its login, probes and the API reference. Every other endpoint names its policy; one that does not still

@@ -36,6 +36,20 @@ public sealed class GuildOverridesTests
     }
 
     [Fact]
+    public void A_live_session_needs_the_wake_phrase_as_its_profile_asks_else_as_configured()
+    {
+        using var services = Build(new() { ["WakeWord:Mode"] = "WakeRequired" });
+        var resolver = services.GetRequiredService<ListeningSettingsResolver>();
+
+        Assert.Equal(WakeMode.WakeRequired, resolver.Resolve(SessionProfile.Live()).WakeMode);
+        Assert.Equal(WakeMode.AlwaysListening, resolver.Resolve(SessionProfile.Live(SessionWake.Off)).WakeMode);
+        Assert.Equal(WakeMode.WakeRequired, resolver.Resolve(SessionProfile.Live(SessionWake.Required)).WakeMode);
+        using var defaults = Build([]);
+        Assert.Equal(WakeMode.WakeRequired, defaults.GetRequiredService<ListeningSettingsResolver>().Resolve(SessionProfile.Live(SessionWake.Required)).WakeMode);
+        Assert.Equal(WakeMode.AlwaysListening, defaults.GetRequiredService<ListeningSettingsResolver>().Resolve(SessionProfile.Live()).WakeMode);
+    }
+
+    [Fact]
     public void One_wake_phrase_list_feeds_the_gate_the_grammar_and_the_router_and_replaces_the_default()
     {
         using var services = Build(new()

@@ -1,6 +1,7 @@
 using System.Text;
 using AudioOrchestrator.Archive;
 using AudioOrchestrator.Contracts;
+using AudioOrchestrator.Ingress.Events;
 using AudioOrchestrator.Silo.Events;
 using AudioOrchestrator.Testing;
 using Microsoft.AspNetCore.Http.Json;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using AudioOrchestrator.Archive;
 using AudioOrchestrator.Contracts;
+using AudioOrchestrator.Ingress.Events;
 using AudioOrchestrator.Silo.Events;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;

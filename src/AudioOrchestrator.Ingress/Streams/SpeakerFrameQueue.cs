@@ -1,17 +1,17 @@
 using System.Threading.Channels;
 using AudioOrchestrator.Contracts;
-using AudioOrchestrator.Ingress.Streams;
 using Microsoft.Extensions.Logging;
 using Orleans.Streams;
 
-namespace AudioOrchestrator.Ingress.Discord;
+namespace AudioOrchestrator.Ingress.Streams;
 
 /// <summary>
-/// One Discord user's received frames on their way to the speaker's audio-in stream: a bounded queue (oldest dropped
-/// and counted, so a slow stream never stalls the UDP receive thread) and a pump that publishes
-/// <see cref="OpusFrameBatch"/> events of up to <c>FramesPerEvent</c> frames with consecutive RTP sequence numbers.
-/// A gap or a reordering starts a new batch, so <see cref="OpusFrameBatch.FirstSequence"/> (the RTP sequence of the
-/// first frame) lets the speaker see losses.
+/// One live speaker's received frames on their way to the speaker's audio-in stream (a Discord user, a WebSocket
+/// client): a bounded queue (oldest dropped and counted, so a slow stream never stalls the receiving thread) and a pump
+/// that publishes <see cref="OpusFrameBatch"/> events of up to <c>FramesPerEvent</c> frames with consecutive sequence
+/// numbers (16-bit, wrapping like RTP's). A gap or a reordering starts a new batch, so
+/// <see cref="OpusFrameBatch.FirstSequence"/> (the sequence of the first frame) lets the speaker see losses.
+/// <see cref="CorrelationId"/> stays null: live audio.
 /// </summary>
 internal sealed partial class SpeakerFrameQueue : IAsyncDisposable
 {
@@ -20,7 +20,7 @@ internal sealed partial class SpeakerFrameQueue : IAsyncDisposable
     private readonly int _framesPerEvent;
     private readonly TimeSpan _batchWait;
     private readonly TimeProvider _time;
-    private readonly DiscordIngressMetrics _metrics;
+    private readonly ISpeakerFrameQueueMetrics _metrics;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _pump;
@@ -32,7 +32,7 @@ internal sealed partial class SpeakerFrameQueue : IAsyncDisposable
         int framesPerEvent,
         TimeSpan batchWait,
         TimeProvider time,
-        DiscordIngressMetrics metrics,
+        ISpeakerFrameQueueMetrics metrics,
         ILogger logger)
     {
         Speaker = speaker;
@@ -50,9 +50,15 @@ internal sealed partial class SpeakerFrameQueue : IAsyncDisposable
 
     public SpeakerRef Speaker { get; }
 
-    /// <summary>Queues a copy of the frame (called on the UDP receive thread).</summary>
+    /// <summary>Queues a copy of the frame (called on the receiving thread).</summary>
     public void Enqueue(ushort sequence, ReadOnlySpan<byte> opus) =>
         _frames.Writer.TryWrite(new ReceivedFrame(sequence, opus.ToArray(), _time.GetUtcNow()));
+
+    /// <summary>
+    /// Queues the end of what the speaker said (push-to-talk released): after the frames queued before it, the speaker's
+    /// stream gets <see cref="SpeakerInputEnded"/> (live, no correlation id), which closes the open utterance at once.
+    /// </summary>
+    public void EnqueueEnd() => _frames.Writer.TryWrite(new ReceivedFrame(0, null, _time.GetUtcNow()));
 
     public async ValueTask DisposeAsync()
     {
@@ -76,6 +82,12 @@ internal sealed partial class SpeakerFrameQueue : IAsyncDisposable
                     continue;
                 }
 
+                if (first.Opus is null)
+                {
+                    await PublishAsync(new SpeakerInputEnded(first.ReceivedAt)).ConfigureAwait(false);
+                    continue;
+                }
+
                 batch.Clear();
                 batch.Add(first.Opus);
                 var last = first.Sequence;
@@ -84,13 +96,13 @@ internal sealed partial class SpeakerFrameQueue : IAsyncDisposable
                 {
                     if (reader.TryPeek(out var next))
                     {
-                        if (next.Sequence != (ushort)(last + 1))
+                        if (next.Opus is null || next.Sequence != (ushort)(last + 1))
                         {
                             break; // a gap or a late packet: the next batch starts there
                         }
 
                         reader.TryRead(out _);
-                        batch.Add(next.Opus);
+                        batch.Add(next.Opus!);
                         last = next.Sequence;
                         continue;
                     }
@@ -125,24 +137,38 @@ internal sealed partial class SpeakerFrameQueue : IAsyncDisposable
         }
     }
 
-    private async Task PublishAsync(OpusFrameBatch batch)
+    private async Task PublishAsync(SpeakerStreamEvent item)
     {
         try
         {
-            await _stream.OnNextAsync(batch).ConfigureAwait(false);
+            await _stream.OnNextAsync(item).ConfigureAwait(false);
             _metrics.Published();
         }
 #pragma warning disable CA1031 // A failed publish loses this batch only; the speaker's next batches still flow.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            _metrics.PublishFailures.Add(1);
-            LogPublishFailed(ex, Speaker.StreamKey, batch.Frames.Length);
+            _metrics.PublishFailed();
+            LogPublishFailed(ex, Speaker.StreamKey, item is OpusFrameBatch batch ? batch.Frames.Length : 0);
         }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not publish {Frames} frames to {StreamKey}")]
     private partial void LogPublishFailed(Exception exception, string streamKey, int frames);
 
-    private readonly record struct ReceivedFrame(ushort Sequence, byte[] Opus, DateTimeOffset ReceivedAt);
+    /// <summary>A received frame; <see cref="Opus"/> null marks the end of the speaker's input.</summary>
+    private readonly record struct ReceivedFrame(ushort Sequence, byte[]? Opus, DateTimeOffset ReceivedAt);
+}
+
+/// <summary>What a <see cref="SpeakerFrameQueue"/> counts (each transport has its own counters).</summary>
+public interface ISpeakerFrameQueueMetrics
+{
+    /// <summary>A frame was dropped because the queue was full (the oldest).</summary>
+    void Dropped();
+
+    /// <summary>A batch was published to the speaker's stream.</summary>
+    void Published();
+
+    /// <summary>A batch could not be published (it is lost; later batches still flow).</summary>
+    void PublishFailed();
 }

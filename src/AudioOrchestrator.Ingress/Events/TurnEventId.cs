@@ -2,7 +2,7 @@ using System.Globalization;
 using AudioOrchestrator.Archive;
 using AudioOrchestrator.Contracts;
 
-namespace AudioOrchestrator.Silo.Events;
+namespace AudioOrchestrator.Ingress.Events;
 
 /// <summary>
 /// The SSE id of a committed turn: <c>{commit time in microseconds since the Unix epoch}.{turn id}</c>, the turn's place

@@ -4,7 +4,7 @@ using AudioOrchestrator.Contracts;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 
-namespace AudioOrchestrator.Silo.Events;
+namespace AudioOrchestrator.Ingress.Events;
 
 /// <summary>
 /// The one JSON shape of each session event (docs/session-events.md), shared by every live endpoint: maps the session's

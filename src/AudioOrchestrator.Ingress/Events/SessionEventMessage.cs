@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace AudioOrchestrator.Silo.Events;
+namespace AudioOrchestrator.Ingress.Events;
 
 /// <summary>
 /// One session event as every live endpoint sends it: its <see cref="Event"/> name, its data as camelCase JSON (one line),
