@@ -102,11 +102,37 @@ public sealed class ConsoleLoginTests(ApiKeysFixture service) : IClassFixture<Ap
         Assert.Equal(HttpStatusCode.Forbidden, await HandshakeStatusAsync(foreign: true, socket => socket.Options.SetRequestHeader("Authorization", "Bearer " + Writer)));
     }
 
-    private async Task<HttpStatusCode?> HandshakeStatusAsync(bool foreign, Action<ClientWebSocket> configure)
+    [Fact]
+    public async Task The_cookie_opens_a_live_socket_from_the_services_own_origin_only()
+    {
+        using var http = Client();
+        var cookie = await CookieAsync(http, Writer);
+        var uri = new UriBuilder(service.Http.BaseAddress!) { Scheme = "ws", Path = "/api/v1/sessions/rest-console-live/live", Query = "speaker=ana" }.Uri;
+
+        using var socket = new ClientWebSocket();
+        socket.Options.AddSubProtocol("pcm16");
+        socket.Options.SetRequestHeader("Origin", Own);
+        socket.Options.SetRequestHeader("Cookie", cookie);
+        await socket.ConnectAsync(uri, Ct);
+        var buffer = new byte[4096];
+        var first = await socket.ReceiveAsync(buffer, Ct);
+        Assert.Equal(WebSocketMessageType.Text, first.MessageType);
+        Assert.Contains("\"event\":\"ready\"", System.Text.Encoding.UTF8.GetString(buffer, 0, first.Count), StringComparison.Ordinal);
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", Ct);
+
+        Assert.Equal(HttpStatusCode.Forbidden, await HandshakeStatusAsync(foreign: false, s => s.Options.SetRequestHeader("Cookie", cookie), origin: false));
+    }
+
+    private async Task<HttpStatusCode?> HandshakeStatusAsync(bool foreign, Action<ClientWebSocket> configure, bool origin = true)
     {
         using var socket = new ClientWebSocket();
         socket.Options.CollectHttpResponseDetails = true;
-        socket.Options.SetRequestHeader("Origin", foreign ? Foreign : Own);
+        socket.Options.AddSubProtocol("pcm16");
+        if (origin)
+        {
+            socket.Options.SetRequestHeader("Origin", foreign ? Foreign : Own);
+        }
+
         configure(socket);
         var uri = new UriBuilder(service.Http.BaseAddress!) { Scheme = "ws", Path = "/api/v1/sessions/rest-console-ws/live", Query = "speaker=ana" }.Uri;
         await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(uri, Ct));

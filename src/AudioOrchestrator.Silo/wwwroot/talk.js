@@ -226,7 +226,8 @@ export class TalkView {
         if (typeof event.data === 'string') {
           const message = JSON.parse(event.data);
           if (message.event === 'ready') {
-            this.setStatus('ready', `Connected to ${message.data.sessionId} as ${message.data.speakerId} (${message.data.format}).`);
+            this.readyText = `Connected to ${message.data.sessionId} as ${message.data.speakerId} (${message.data.format}).`;
+            this.setStatus('ready', this.readyText);
             resolve();
           }
           this.onEvent(message);
@@ -278,6 +279,7 @@ export class TalkView {
         if (data.speakerId === this.speakerInput.value) this.setStatus('ready', 'Hearing you…');
         break;
       case 'answerStarted': {
+        if (data.speakerId === this.speakerInput.value && this.readyText) this.setStatus('ready', this.readyText);
         const answer = el('p', { class: 'answer', 'aria-label': `${data.agent} answers` });
         const timings = el('p', { class: 'timings' });
         const item = el('li', { dataset: { turnId: data.turnId, agent: data.agent } },
