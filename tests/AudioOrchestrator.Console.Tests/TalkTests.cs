@@ -33,8 +33,8 @@ public sealed class TalkTests(ConsoleServiceFixture service) : IClassFixture<Con
         await Expect(turn.Locator(".transcript")).ToHaveTextAsync("echo hello world", Long);
         await Expect(turn.Locator(".answer")).ToHaveTextAsync("hello world");
         await Expect(turn.Locator(".timings")).ToContainTextAsync("end of speech to first audio");
-        var played = await PlayedSecondsAsync(page, atLeast: 1.5); // "hello world" as spoken: about 1.8 s, played at its pace
-        Assert.InRange(played, 1.5, 5);
+        var played = await PlayedSecondsAsync(page, atLeast: 0.8); // "hello world" as spoken: about a second
+        Assert.InRange(played, 0.8, 5);
         if (format == "opus")
         {
             await page.ScreenshotIfAskedAsync("console-talk.png");
@@ -54,7 +54,16 @@ public sealed class TalkTests(ConsoleServiceFixture service) : IClassFixture<Con
         await page.GetByRole(AriaRole.Button, new() { Name = "Open mic" }).ClickAsync();
 
         var story = page.Locator("#talk-log li[data-agent='conversation']");
-        await Expect(story).ToHaveAttributeAsync("data-interrupted", "true", new() { Timeout = 120_000 });
+        try
+        {
+            await Expect(story).ToHaveAttributeAsync("data-interrupted", "true", new() { Timeout = 120_000 });
+        }
+        catch (PlaywrightException)
+        {
+            TestContext.Current.TestOutputHelper!.WriteLine("Page state: " + await page.EvaluateAsync<string>("() => document.getElementById('talk-status').textContent + ' | ' + document.getElementById('notice').textContent + ' | ' + document.getElementById('talk-log').innerText"));
+            throw;
+        }
+
         await Expect(story.Locator(".timings")).ToContainTextAsync("interrupted by ana");
         var played = double.Parse(await page.Locator("#audio-played").GetAttributeAsync("data-seconds") ?? "0", CultureInfo.InvariantCulture);
         var received = double.Parse(await page.Locator("#audio-received").GetAttributeAsync("data-seconds") ?? "0", CultureInfo.InvariantCulture);
