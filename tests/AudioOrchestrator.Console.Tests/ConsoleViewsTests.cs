@@ -101,6 +101,24 @@ public sealed class ConsoleViewsTests(ConsoleServiceFixture service) : IClassFix
         await Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "en");
     }
 
+    [Theory]
+    [InlineData("talk")]
+    [InlineData("sessions")]
+    [InlineData("operators")]
+    public async Task On_a_phone_sized_screen_no_view_scrolls_sideways(string view)
+    {
+        var page = await service.Browser.NewPageAsync();
+        await page.SetViewportSizeAsync(390, 844);
+        await page.OpenAsync(service.BaseAddress, view);
+        await Expect(page.Locator($"[data-view='{view}']")).ToBeVisibleAsync();
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+
+        var widths = await page.EvaluateAsync<int[]>("() => [document.documentElement.scrollWidth, window.innerWidth]");
+        var (content, window) = (widths[0], widths[1]);
+
+        Assert.True(content <= window, $"the {view} view is {content} px wide on a {window} px screen");
+    }
+
     [Fact]
     public async Task Views_are_reached_by_the_navigation_and_mark_the_current_one()
     {
