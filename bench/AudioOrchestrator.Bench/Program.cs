@@ -7,7 +7,7 @@ using AudioOrchestrator.Testing;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 
-// Usage: dotnet run -c Release --project bench/AudioOrchestrator.Bench [-- --turns 100 --embedded-turns 20 --barge-ins 20 --llm-turns 50 --only overhead,embedded,wake,barge-in,llm,speech,acting,text,archive --archive-appends 2000 --archive-queries 200 --archive-queries-only]
+// Usage: dotnet run -c Release --project bench/AudioOrchestrator.Bench [-- --turns 100 --embedded-turns 20 --barge-ins 20 --llm-turns 50 --only overhead,embedded,wake,barge-in,llm,speech,acting,text,archive,live --archive-appends 2000 --archive-queries 200 --archive-queries-only --live-turns 100 --live-max-sockets 160 --live-ramp-turns 3]
 var turns = IntArg("--turns", 100);
 var llmTurns = IntArg("--llm-turns", 50);
 var embeddedTurns = IntArg("--embedded-turns", 20);
@@ -334,6 +334,100 @@ if (Runs("archive"))
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         archiveDirectory.Delete(recursive: true);
     }
+}
+
+// 9. Live voice WebSocket (--only live): the turn overhead of a live pcm16 socket against a REST upload of the same
+//    question, in rotation in one service (instant tone engines); then concurrent live speakers (each its own session,
+//    an open microphone at real time), ramped 4, 6, 9, 13, 19, ... (x1.5) up to --live-max-sockets until the p99
+//    overhead reaches 20 ms or a turn fails.
+if (Runs("live"))
+{
+    await using var app = await BenchService.StartAsync(new ToneSpeechToText(), new ToneTextToSpeech(), voiceActivityDetector: "Energy", settings: new Dictionary<string, string?>
+    {
+        ["LiveVoice:MaxSocketsPerProcess"] = "2000",
+    });
+    var probe = new LiveVoiceProbe(app);
+    var (pcm, wav) = LiveVoiceProbe.Question(TestAudio.Concat(TestAudio.Silence(200), TestAudio.Tone(440, 400), TestAudio.Silence(100)));
+    using var http = new HttpClient();
+    var liveTurns = IntArg("--live-turns", turns);
+    var rest = new List<double>();
+    var live = new List<double>();
+    var liveAtClient = new List<double>();
+    await using (var speaker = await probe.ConnectAsync("bench-live-0", ct))
+    {
+        for (var round = -5; round < liveTurns; round++)
+        {
+            var r = await probe.RestTurnAsync(http, $"bench-rest-{(round + 5) % 10}", wav, ct);
+            var (atSession, atClient) = await speaker.TurnAsync(pcm, ct);
+            if (round >= 0)
+            {
+                rest.Add(r);
+                live.Add(atSession);
+                liveAtClient.Add(atClient);
+            }
+        }
+    }
+
+    Report("rest_upload_turn_overhead_ms_p50", Percentiles.Of(rest, 50));
+    Report("rest_upload_turn_overhead_ms_p99", Percentiles.Of(rest, 99));
+    Report("ws_live_turn_overhead_ms_p50", Percentiles.Of(live, 50));
+    Report("ws_live_turn_overhead_ms_p99", Percentiles.Of(live, 99));
+    Report("ws_live_to_rest_overhead_ratio_p99", Percentiles.Of(live, 99) / Percentiles.Of(rest, 99));
+    Report("ws_live_first_audio_at_client_ms_p99", Percentiles.Of(liveAtClient, 99));
+    figures["live_turns"] = liveTurns;
+
+    var maxSockets = IntArg("--live-max-sockets", 160);
+    var rampTurns = IntArg("--live-ramp-turns", 3);
+    var speakers = new List<LiveVoiceProbe.LiveSpeaker>();
+    var held = 0;
+    try
+    {
+        for (var step = 4; step <= maxSockets; step = Math.Max(step + 1, step * 3 / 2))
+        {
+            while (speakers.Count < step)
+            {
+                speakers.Add(await probe.ConnectAsync($"bench-load-{speakers.Count}", ct));
+            }
+
+            var overheads = new System.Collections.Concurrent.ConcurrentBag<double>();
+            var failures = 0;
+            var offsets = new Random(step);
+            await Task.WhenAll(speakers.Select(async s =>
+            {
+                await Task.Delay(offsets.Next(0, 1000), ct); // speakers do not all start at once
+                for (var t = 0; t < rampTurns; t++)
+                {
+                    try
+                    {
+                        overheads.Add((await s.TurnAsync(pcm, ct)).Session);
+                    }
+                    catch (TimeoutException)
+                    {
+                        Interlocked.Increment(ref failures);
+                    }
+                }
+            }));
+            var p99 = Percentiles.Of([.. overheads], 99);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {step} live sockets: overhead p99 {p99:F2} ms, p50 {Percentiles.Of([.. overheads], 50):F2} ms, {failures} failed turns"));
+            figures[$"ws_live_overhead_ms_p99_at_{step}"] = Math.Round(p99, 2);
+            if (failures > 0 || p99 >= 20)
+            {
+                break;
+            }
+
+            held = step;
+        }
+    }
+    finally
+    {
+        foreach (var s in speakers)
+        {
+            await s.DisposeAsync();
+        }
+    }
+
+    Report("ws_live_sockets_per_silo", held);
+    figures["live_ramp_turns"] = rampTurns;
 }
 
 figures["turns"] = turns;

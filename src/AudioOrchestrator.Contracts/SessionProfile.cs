@@ -50,10 +50,15 @@ public sealed record SessionProfile([property: Id(0)] string Transport, [propert
 
     /// <summary>
     /// Whether opening the session with this profile replaces <paramref name="current"/>: REST never replaces a profile,
-    /// and a live client never replaces a Discord guild's (a browser joining a guild's session leaves it a guild session).
+    /// a live client never replaces a Discord guild's (a browser joining a guild's session leaves it a guild session),
+    /// and a live client that asks nothing about the wake phrase leaves a live session's as it is.
     /// </summary>
     public bool Replaces(SessionProfile? current) =>
-        current is null || (this != current && Transport != SessionTransports.Rest && !(Transport == SessionTransports.Live && current.IsDiscord));
+        current is null
+        || (this != current
+            && Transport != SessionTransports.Rest
+            && !(Transport == SessionTransports.Live && current.IsDiscord)
+            && !(Transport == SessionTransports.Live && Wake == SessionWake.Default && current.Transport == SessionTransports.Live));
 
     /// <summary>True for a Discord guild's session.</summary>
     public bool IsDiscord => Transport == SessionTransports.Discord;

@@ -228,6 +228,8 @@ public sealed class LiveVoicePartsTests
         Assert.True(live.Replaces(SessionProfile.Rest));
         Assert.True(live.Replaces(null));
         Assert.True(SessionProfile.Live(SessionWake.Off).Replaces(live));
+        Assert.False(SessionProfile.Live().Replaces(live)); // asks nothing: the session keeps what was asked
+        Assert.True(SessionProfile.Live().Replaces(SessionProfile.Rest));
         Assert.False(live.Replaces(SessionProfile.Live(SessionWake.Required)));
         Assert.True(discord.Replaces(live));
     }
