@@ -30,7 +30,7 @@ const stages = [
   ['ttsMs', 'speech synthesis'],
   ['ttsFirstAudioMs', 'first sentence'],
   ['endOfUtteranceToFirstAudioMs', 'end of speech to first audio'],
-  ['audioMs', 'answer audio'],
+  ['audioMs', 'speech heard'],
 ];
 
 /** Per-stage timings as a short line: "speech to text 120 ms · agent 3 ms · ...". */

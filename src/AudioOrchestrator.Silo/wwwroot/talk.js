@@ -298,7 +298,8 @@ export class TalkView {
         const turn = this.turns.get(data.turnId);
         if (turn) {
           turn.answer.textContent = data.responseText;
-          turn.timings.textContent = timingsText(data.timings);
+          turn.timingsText = timingsText(data.timings);
+          this.showTimings(turn);
           turn.item.dataset.completed = 'true';
         }
         break;
@@ -317,7 +318,8 @@ export class TalkView {
         const turn = this.turns.get(data.turnId);
         if (turn) {
           turn.item.dataset.interrupted = 'true';
-          turn.timings.append(` · interrupted by ${data.speakerId}`);
+          turn.interruptedBy = data.speakerId;
+          this.showTimings(turn);
         }
         break;
       }
@@ -330,6 +332,12 @@ export class TalkView {
       default:
         break;
     }
+  }
+
+  /** A turn's timings line, and who interrupted it (the interruption and the completed turn come in either order). */
+  showTimings(turn) {
+    const parts = [turn.timingsText, turn.interruptedBy ? `interrupted by ${turn.interruptedBy}` : ''].filter(Boolean);
+    turn.timings.textContent = parts.join(' · ');
   }
 
   onAudio(buffer) {
