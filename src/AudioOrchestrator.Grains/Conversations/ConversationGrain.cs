@@ -155,6 +155,7 @@ public sealed partial class ConversationGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        services.Metrics.Operator.SessionActivated();
         var state = session.State;
         if (archivedHistory is null || state.CreatedAt != default || state.History.Count > 0)
         {
@@ -197,6 +198,7 @@ public sealed partial class ConversationGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        services.Metrics.Operator.SessionDeactivated();
         foreach (var prepared in _prepared.Values.ToArray())
         {
             Discard(prepared);

@@ -73,6 +73,8 @@ public sealed partial class SpeakerGrain(
         {
             _speechToText = guildSpeech.SpeechToText(profile.GuildId);
         }
+
+        metrics.Operator.SpeakerActivated();
     }
 
     public Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory)
@@ -110,6 +112,7 @@ public sealed partial class SpeakerGrain(
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        metrics.Operator.SpeakerDeactivated();
         StopGapTimer();
         _inputs?.Dispose();
         _inputs = null;
@@ -156,6 +159,7 @@ public sealed partial class SpeakerGrain(
         }
 
         metrics.FramesReceived.Add(batch.Frames.Length);
+        metrics.Operator.AudioChunksProcessed.Add(batch.Frames.Length);
         await ApplyBargeInAsync(input);
         await HandleCompletedAsync(input, push.Utterances);
         input.PacketsHandled(clock.GetUtcNow());
