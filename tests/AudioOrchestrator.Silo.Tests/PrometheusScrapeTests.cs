@@ -17,6 +17,9 @@ public sealed class PrometheusScrapeTests(ApiKeysFixture service) : IClassFixtur
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
 
+    private static readonly string[] Histograms =
+        ["end_to_end_response_latency_seconds", "transcription_latency_seconds", "agent_execution_latency_seconds", "tts_synthesis_latency_seconds"];
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -33,7 +36,11 @@ public sealed class PrometheusScrapeTests(ApiKeysFixture service) : IClassFixtur
         // Two rounds of turns, the second once the first is in Prometheus: rate() needs the histograms to grow while it watches.
         var session = "prom-" + Guid.NewGuid().ToString("N")[..8];
         await TurnsAsync(http, session);
-        await UntilAsync(prometheus, "sum(end_to_end_response_latency_seconds_count) > 0", "the first round of turns to be scraped");
+        foreach (var histogram in Histograms)
+        {
+            await UntilAsync(prometheus, $"sum({histogram}_count) > 0", "the first round of turns to be scraped");
+        }
+
         await TurnsAsync(http, session);
 
         string[] present =
@@ -46,7 +53,7 @@ public sealed class PrometheusScrapeTests(ApiKeysFixture service) : IClassFixtur
             "sum(tts_synthesis_latency_seconds_count) > 0",
             "sum(end_to_end_response_latency_seconds_count) >= 4",
             "count(end_to_end_response_latency_seconds_bucket{le=\"0.005\"}) > 0", // the voice latency buckets, 5 ms ...
-            "count(end_to_end_response_latency_seconds_bucket{le=\"30\"}) > 0", // ... to 30 s
+            "count(end_to_end_response_latency_seconds_bucket{le=~\"30(\\\\.0)?\"}) > 0", // ... to 30 s (OpenMetrics writes 30.0)
             "active_speakers >= 1",
             "active_sessions >= 1",
             "audioorchestrator_turns_total > 0", // today's names are still exported
@@ -56,7 +63,7 @@ public sealed class PrometheusScrapeTests(ApiKeysFixture service) : IClassFixtur
             await UntilAsync(prometheus, promql, promql);
         }
 
-        foreach (var histogram in new[] { "end_to_end_response_latency_seconds", "transcription_latency_seconds", "agent_execution_latency_seconds", "tts_synthesis_latency_seconds" })
+        foreach (var histogram in Histograms)
         {
             var p99 = $"histogram_quantile(0.99, sum by (le) (rate({histogram}_bucket[1m])))";
             var value = await TestWait.ForAsync(
