@@ -50,6 +50,7 @@ public sealed partial class SpeakerGrain(
     private long _framesReceived;
     private long _corruptFrames;
     private int _utterances;
+    private bool _counted;
 
     private SpeakerRef Speaker => _speaker ??= SpeakerRef.Parse(this.GetPrimaryKeyString());
 
@@ -75,6 +76,7 @@ public sealed partial class SpeakerGrain(
         }
 
         metrics.Operator.SpeakerActivated();
+        _counted = true;
     }
 
     public Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory)
@@ -112,7 +114,12 @@ public sealed partial class SpeakerGrain(
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        metrics.Operator.SpeakerDeactivated();
+        if (_counted)
+        {
+            metrics.Operator.SpeakerDeactivated(); // not when the activation failed before it was counted
+            _counted = false;
+        }
+
         StopGapTimer();
         _inputs?.Dispose();
         _inputs = null;
