@@ -6,14 +6,16 @@
 #   scripts/setup.sh --test   plus the tools the tests use (sox, espeak-ng CLI, flite, and the CMUSphinx
 #                             training tools that SpeakerAdaptation runs to enrol the espeak-ng voice, and the
 #                             PostgreSQL server the persistence tests run against; scripts/test.sh starts it; and
-#                             Debian's chromium, the headless browser the console tests drive with Playwright)
+#                             Debian's chromium, the headless browser the console tests drive with Playwright;
+#                             and Debian's prometheus, which the metrics test runs as its own process on a free
+#                             loopback port: the package's system service is not needed by the tests)
 # Every mode also provisions the Silero VAD model (npm package @ricky0123/vad-web@0.0.31, sha256-checked) into
 #   ${XDG_CACHE_HOME:-$HOME/.cache}/audio-orchestrator/models/silero_vad_v5.onnx
 set -euo pipefail
 
 runtime_packages=(libopus0 libsoxr0 libsodium23 libespeak-ng1 espeak-ng-data libpocketsphinx3 libsphinxbase3 pocketsphinx-en-us)
 enrol_packages=(sphinxtrain sphinxbase-utils pocketsphinx espeak-ng)
-test_packages=(espeak-ng sox flite postgresql chromium "${enrol_packages[@]}")
+test_packages=(espeak-ng sox flite postgresql chromium prometheus "${enrol_packages[@]}")
 
 wanted=("${runtime_packages[@]}")
 case "${1:-}" in

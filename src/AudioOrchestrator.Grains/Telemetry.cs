@@ -35,7 +35,11 @@ public sealed class PipelineMetrics
         WakeDetectDelay = meter.CreateHistogram<double>("audioorchestrator.wake.detect_delay", "ms", "Speech onset to acoustic wake phrase detection.");
         Preemptive = meter.CreateCounter<long>("audioorchestrator.preemptive", description: "Answers prepared ahead of the end of an utterance (tag outcome: kept = the speaker had stopped, discarded = they went on).");
         BargeIns = meter.CreateCounter<long>("audioorchestrator.barge_in", description: "Barge-in steps sent to sessions (tag step: pause, resume, interrupt).");
+        Operator = new OperatorMetrics(meter);
     }
+
+    /// <summary>The operator metric names of the original plan, recorded beside these.</summary>
+    public OperatorMetrics Operator { get; }
 
     public Histogram<double> SttDuration { get; }
     public Histogram<double> AgentDuration { get; }

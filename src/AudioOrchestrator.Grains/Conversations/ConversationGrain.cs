@@ -43,6 +43,7 @@ public sealed partial class ConversationGrain(
     private Task? _folding;
     private TurnPipeline? _current;
     private int _epoch;
+    private bool _counted;
 
     private string SessionId => this.GetPrimaryKeyString();
 
@@ -155,6 +156,8 @@ public sealed partial class ConversationGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        services.Metrics.Operator.SessionActivated();
+        _counted = true;
         var state = session.State;
         if (archivedHistory is null || state.CreatedAt != default || state.History.Count > 0)
         {
@@ -197,6 +200,12 @@ public sealed partial class ConversationGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        if (_counted)
+        {
+            services.Metrics.Operator.SessionDeactivated();
+            _counted = false;
+        }
+
         foreach (var prepared in _prepared.Values.ToArray())
         {
             Discard(prepared);

@@ -530,7 +530,11 @@ public sealed partial class TurnPipeline : IDisposable
     private void RecordMetrics(string agent, TurnTimings timings, SynthesisTotals synthesis, string? error)
     {
         var tag = new KeyValuePair<string, object?>("agent", agent);
+        var agentName = new KeyValuePair<string, object?>(OperatorMetrics.AgentNameTag, agent);
+        var plan = _services.Metrics.Operator;
         _services.Metrics.AgentDuration.Record(timings.AgentMs, tag);
+        plan.AgentInvocations.Add(1, agentName);
+        plan.AgentExecutionLatency.Record(OperatorMetrics.Seconds(timings.AgentMs), agentName);
         if (timings.AgentFirstTextMs is { } firstText)
         {
             _services.Metrics.AgentFirstText.Record(firstText, tag);
@@ -540,6 +544,8 @@ public sealed partial class TurnPipeline : IDisposable
         {
             _services.Metrics.TtsFirstAudio.Record(firstAudio);
             _services.Metrics.EndOfUtteranceToFirstAudio.Record(timings.EndOfUtteranceToFirstAudioMs);
+            plan.TtsSynthesisLatency.Record(OperatorMetrics.Seconds(firstAudio));
+            plan.EndToEndResponseLatency.Record(OperatorMetrics.Seconds(timings.EndOfUtteranceToFirstAudioMs));
         }
 
         _services.Metrics.Turns.Add(1, tag);

@@ -50,6 +50,7 @@ public sealed partial class SpeakerGrain(
     private long _framesReceived;
     private long _corruptFrames;
     private int _utterances;
+    private bool _counted;
 
     private SpeakerRef Speaker => _speaker ??= SpeakerRef.Parse(this.GetPrimaryKeyString());
 
@@ -73,6 +74,9 @@ public sealed partial class SpeakerGrain(
         {
             _speechToText = guildSpeech.SpeechToText(profile.GuildId);
         }
+
+        metrics.Operator.SpeakerActivated();
+        _counted = true;
     }
 
     public Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory)
@@ -110,6 +114,12 @@ public sealed partial class SpeakerGrain(
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        if (_counted)
+        {
+            metrics.Operator.SpeakerDeactivated(); // not when the activation failed before it was counted
+            _counted = false;
+        }
+
         StopGapTimer();
         _inputs?.Dispose();
         _inputs = null;
@@ -156,6 +166,7 @@ public sealed partial class SpeakerGrain(
         }
 
         metrics.FramesReceived.Add(batch.Frames.Length);
+        metrics.Operator.AudioChunksProcessed.Add(batch.Frames.Length);
         await ApplyBargeInAsync(input);
         await HandleCompletedAsync(input, push.Utterances);
         input.PacketsHandled(clock.GetUtcNow());

@@ -67,6 +67,7 @@ public sealed partial class UtteranceRecognizer(
 
         var sttMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         metrics.SttDuration.Record(sttMs);
+        metrics.Operator.TranscriptionLatency.Record(OperatorMetrics.Seconds(sttMs));
         var transcript = (response.Text ?? "").Trim();
         activity?.SetTag("stt.ms", sttMs);
         activity?.SetTag("transcript", transcript);

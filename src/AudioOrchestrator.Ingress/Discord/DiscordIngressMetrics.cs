@@ -9,6 +9,10 @@ public sealed class DiscordIngressMetrics : ISpeakerFrameQueueMetrics
     /// <summary>The service's meter name (the grains' <c>TelemetryNames.MeterName</c>).</summary>
     public const string MeterName = "AudioOrchestrator";
 
+    /// <summary>The gauge of voice connections per shard (tag <c>shard_id</c>), exported as <c>voice_connections</c>.</summary>
+    public const string VoiceConnectionsInstrument = "voice_connections";
+
+    private readonly Meter _meter;
     private long _dropped;
     private long _published;
     private long _ownFrames;
@@ -16,7 +20,7 @@ public sealed class DiscordIngressMetrics : ISpeakerFrameQueueMetrics
     public DiscordIngressMetrics(IMeterFactory meterFactory)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
-        var meter = meterFactory.Create(MeterName);
+        var meter = _meter = meterFactory.Create(MeterName);
         FramesReceived = meter.CreateCounter<long>("audioorchestrator.discord.frames_received", description: "Opus frames received from Discord users.");
         FramesDropped = meter.CreateCounter<long>("audioorchestrator.discord.frames_dropped", description: "Received frames dropped (oldest first) because a speaker's queue was full.");
         BatchesPublished = meter.CreateCounter<long>("audioorchestrator.discord.batches_published", description: "OpusFrameBatch events published to speakers' audio-in streams.");
@@ -25,6 +29,13 @@ public sealed class DiscordIngressMetrics : ISpeakerFrameQueueMetrics
     }
 
     public Counter<long> FramesReceived { get; }
+
+    /// <summary>
+    /// Exports <c>voice_connections{shard_id}</c>: <paramref name="observe"/> lists, per shard this process runs, its
+    /// voice connections able to carry audio. Called once, by the transport.
+    /// </summary>
+    public void ObserveVoiceConnections(Func<IEnumerable<Measurement<int>>> observe) =>
+        _meter.CreateObservableGauge(VoiceConnectionsInstrument, observe, description: "Discord voice connections able to carry audio, per gateway shard this process runs (tag shard_id).");
 
     public Counter<long> FramesDropped { get; }
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using AudioOrchestrator.Contracts;
 using AudioOrchestrator.Discord;
 using AudioOrchestrator.Discord.Guilds;
@@ -70,6 +71,7 @@ public sealed partial class DiscordTransport : IHostedService, IGuildVoiceContro
         _leases = leases;
         _leases.ShardLost += OnShardLost;
         _keeper = new VoiceChannelKeeper(this, IsJoining, voice, shards, cluster, _options, time, loggerFactory.CreateLogger<VoiceChannelKeeper>());
+        _metrics.ObserveVoiceConnections(CountVoiceConnectionsPerShard);
     }
 
     /// <summary>
@@ -159,6 +161,15 @@ public sealed partial class DiscordTransport : IHostedService, IGuildVoiceContro
         _voice.GetSnapshot(guildId) is { } snapshot && _shards.IsShardRunning(snapshot.ShardId) ? ToStatus(snapshot) : null;
 
     public IReadOnlyList<GuildVoiceStatus> GetGuilds() => [.. _voice.GetSnapshots().Where(s => _shards.IsShardRunning(s.ShardId)).Select(ToStatus)];
+
+    /// <summary>Per shard running here (with at least one guild): its guilds whose voice is connected.</summary>
+    private IEnumerable<Measurement<int>> CountVoiceConnectionsPerShard() =>
+        _voice.GetSnapshots()
+            .Where(s => _shards.IsShardRunning(s.ShardId))
+            .GroupBy(s => s.ShardId)
+            .Select(shard => new Measurement<int>(
+                shard.Count(s => s.State == GuildVoiceState.Connected),
+                new KeyValuePair<string, object?>("shard_id", shard.Key.ToString(System.Globalization.CultureInfo.InvariantCulture))));
 
     private bool IsJoining(ulong guildId) => _joinsInFlight.TryGetValue(guildId, out var n) && n > 0;
 

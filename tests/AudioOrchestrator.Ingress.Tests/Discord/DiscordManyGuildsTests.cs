@@ -48,7 +48,7 @@ public sealed class ToneDiscordServiceFixture : IAsyncLifetime
 }
 
 [Collection(nameof(VoiceSocketCollection))]
-public sealed class DiscordManyGuildsTests(ToneDiscordServiceFixture fixture) : IClassFixture<ToneDiscordServiceFixture>
+public sealed partial class DiscordManyGuildsTests(ToneDiscordServiceFixture fixture) : IClassFixture<ToneDiscordServiceFixture>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -56,6 +56,21 @@ public sealed class DiscordManyGuildsTests(ToneDiscordServiceFixture fixture) : 
 
     private static IReadOnlyList<byte[]> Tone(int hz, int ms = 800) =>
         OpusPacketizer.Encode(TestAudio.Concat(TestAudio.Tone(hz, ms, 48000), TestAudio.Silence(200, 48000)), channels: 2);
+
+    [Fact]
+    public async Task Voice_connections_per_shard_are_exported_on_metrics()
+    {
+        var guild = ToneDiscordServiceFixture.Guilds[0];
+        await VoiceUsers.JoinAsync(Service, guild, ToneDiscordServiceFixture.ChannelOf(guild), Ct);
+
+        // The gauge is read at scrape time: the exporter's text names the shard (one shard in the fake Discord).
+        var connected = await TestWait.ForAsync(
+            async () => VoiceConnectionsLine().Match(await Service.Http.GetStringAsync("/metrics", Ct)),
+            match => match.Success && int.Parse(match.Groups["value"].Value, System.Globalization.CultureInfo.InvariantCulture) >= 1,
+            "voice_connections{shard_id=\"0\"} >= 1 on /metrics");
+        Assert.Contains("shard_id=\"0\"", connected.Value, StringComparison.Ordinal);
+        using var _ = await Service.Http.DeleteAsync($"/api/v1/guilds/{guild}/voice", Ct);
+    }
 
     [Fact]
     public async Task Twenty_guilds_at_once_each_answered_in_its_own_channel_only()
@@ -100,4 +115,7 @@ public sealed class DiscordManyGuildsTests(ToneDiscordServiceFixture fixture) : 
             using var _ = await Service.Http.DeleteAsync($"/api/v1/guilds/{guild}/voice", Ct);
         }
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex("""^voice_connections\{[^}\n]*shard_id="0"[^}\n]*\} (?<value>[0-9]+)""", System.Text.RegularExpressions.RegexOptions.Multiline)]
+    private static partial System.Text.RegularExpressions.Regex VoiceConnectionsLine();
 }
