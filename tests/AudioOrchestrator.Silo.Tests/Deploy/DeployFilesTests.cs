@@ -112,7 +112,7 @@ public sealed partial class DeployFilesTests
         [
             "transcription_latency_seconds", "agent_execution_latency_seconds", "tts_synthesis_latency_seconds",
             "end_to_end_response_latency_seconds", "audio_chunks_processed_total", "agent_invocations_total",
-            "audioorchestrator_active_speakers", "audioorchestrator_active_sessions", "audioorchestrator_discord_voice_connections",
+            "active_speakers", "active_sessions", "voice_connections",
             "audioorchestrator_turns_failed_total", "audioorchestrator_discord_frames_received_total",
         ];
         Assert.DoesNotContain(required, m => !used.Contains(m));
