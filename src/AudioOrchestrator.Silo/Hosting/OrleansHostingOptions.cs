@@ -82,6 +82,13 @@ public sealed class OrleansHostingOptions : IValidatableObject
     /// </summary>
     public string? AdvertisedIPAddress { get; set; }
 
+    /// <summary>
+    /// Run the silo with Orleans' Kubernetes hosting (<c>UseKubernetesHosting</c>): silo name, address and cluster ids
+    /// from the pod (<c>POD_NAME</c>, <c>POD_NAMESPACE</c>, <c>POD_IP</c>, labels <c>orleans/serviceId</c> and
+    /// <c>orleans/clusterId</c>), and silos whose pods are gone are declared dead. Off by default: local runs are unchanged.
+    /// </summary>
+    public bool KubernetesHosting { get; set; }
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (UsesAdoNet && string.IsNullOrWhiteSpace(ConnectionString))

@@ -66,6 +66,12 @@ public static class OrleansSiloSetup
         silo.AddAudioStreams(options.StreamPollingPeriod, options.StreamQueueCount);
         silo.AddActivityPropagation();
         silo.AddDashboard();
+
+        // Last, so the pod's name, address and cluster labels win over the settings above.
+        if (options.KubernetesHosting)
+        {
+            silo.UseKubernetesHosting();
+        }
     }
 
     private static string RequireConnectionString(OrleansHostingOptions options) =>
