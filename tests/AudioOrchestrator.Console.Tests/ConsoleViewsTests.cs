@@ -94,7 +94,7 @@ public sealed class ConsoleViewsTests(ConsoleServiceFixture service) : IClassFix
         var page = await service.Browser.NewPageAsync();
         await page.OpenAsync(service.BaseAddress, view);
         await Expect(page.Locator($"[data-view='{view}']")).ToBeVisibleAsync();
-        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        await ExpectLoadedAsync(page, view);
 
         Assert.Empty(await page.ControlsWithoutANameAsync());
         Assert.Empty(await page.ControlsNotReachedByTabAsync());
@@ -111,13 +111,17 @@ public sealed class ConsoleViewsTests(ConsoleServiceFixture service) : IClassFix
         await page.SetViewportSizeAsync(390, 844);
         await page.OpenAsync(service.BaseAddress, view);
         await Expect(page.Locator($"[data-view='{view}']")).ToBeVisibleAsync();
-        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        await ExpectLoadedAsync(page, view);
 
         var widths = await page.EvaluateAsync<int[]>("() => [document.documentElement.scrollWidth, window.innerWidth]");
         var (content, window) = (widths[0], widths[1]);
 
         Assert.True(content <= window, $"the {view} view is {content} px wide on a {window} px screen");
     }
+
+    /// <summary>The view has what it loads (it is aria-busy until then); a wait for an idle network timed out when a slow request of a busy machine kept it busy.</summary>
+    private static async Task ExpectLoadedAsync(IPage page, string view) =>
+        await Expect(page.Locator($"[data-view='{view}']")).Not.ToHaveAttributeAsync("aria-busy", "true", new() { Timeout = 90_000 });
 
     [Fact]
     public async Task Views_are_reached_by_the_navigation_and_mark_the_current_one()

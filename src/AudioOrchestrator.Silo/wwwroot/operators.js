@@ -12,8 +12,11 @@ export class OperatorsView {
   }
 
   enter() {
-    this.loadHealth();
-    this.loadAgents().then(() => this.loadGuilds());
+    // aria-busy while the view loads: assistive technology waits for the whole view instead of reading it half-built.
+    const view = document.getElementById('view-operators');
+    view.setAttribute('aria-busy', 'true');
+    Promise.allSettled([this.loadHealth(), this.loadAgents().then(() => this.loadGuilds())])
+      .then(() => view.removeAttribute('aria-busy'));
   }
 
   async loadHealth() {

@@ -24,6 +24,8 @@ export class SessionsView {
   async load(first) {
     const query = new URLSearchParams({ limit: String(pageSize) });
     if (!first && this.cursor) query.set('cursor', this.cursor);
+    const view = document.getElementById('view-sessions');
+    view.setAttribute('aria-busy', 'true'); // loading: read the list once it is there
     try {
       const page = await getJson(`/api/v1/sessions/?${query}`);
       for (const session of page.items) {
@@ -38,6 +40,8 @@ export class SessionsView {
       this.empty.hidden = !(first && page.items.length === 0);
     } catch (error) {
       this.notify(`Could not list sessions: ${error.message}`);
+    } finally {
+      view.removeAttribute('aria-busy');
     }
   }
 }
