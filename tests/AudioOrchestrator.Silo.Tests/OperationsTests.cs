@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using AudioOrchestrator.Testing;
 
 namespace AudioOrchestrator.Silo.Tests;
 
@@ -61,10 +62,14 @@ public sealed class OperationsTests(ServiceFixture service)
     [Fact]
     public async Task Prometheus_metrics_include_the_pipeline_and_orleans()
     {
-        // Metrics appear once recorded; the scrape itself must work and expose runtime and Orleans meters.
-        var text = await service.Http.GetStringAsync("/metrics", Ct);
+        // Metrics appear once recorded: on a loaded machine the first scrape after start-up held only target_info, so
+        // scrape until the Orleans meters have been recorded (the exporter caches a scrape briefly).
+        var text = "";
+        await TestWait.UntilAsync(
+            async () => (text = await service.Http.GetStringAsync("/metrics", Ct)).Contains("orleans", StringComparison.OrdinalIgnoreCase),
+            "the Orleans meters on /metrics",
+            TimeSpan.FromSeconds(60));
 
         Assert.Contains("# TYPE", text, StringComparison.Ordinal);
-        Assert.Contains("orleans", text, StringComparison.OrdinalIgnoreCase);
     }
 }
