@@ -63,17 +63,8 @@ public class ConsoleServiceFixture : IAsyncLifetime
             await _app.DisposeAsync();
         }
 
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        foreach (var file in new[] { ArchivePath, ArchivePath + "-wal", ArchivePath + "-shm" })
-        {
-            File.Delete(file);
-        }
+        TestArchive.Delete(ArchivePath);
 
-        var answerAudio = AudioOrchestrator.Archive.AnswerAudio.AnswerAudioOptions.DirectoryFor(ArchivePath);
-        if (Directory.Exists(answerAudio))
-        {
-            Directory.Delete(answerAudio, recursive: true);
-        }
         GC.SuppressFinalize(this);
     }
 }

@@ -74,17 +74,7 @@ public class ServiceFixture : IAsyncLifetime
             await _app.DisposeAsync();
         }
 
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        foreach (var file in new[] { ArchivePath, ArchivePath + "-wal", ArchivePath + "-shm" })
-        {
-            File.Delete(file);
-        }
-
-        var answerAudio = AudioOrchestrator.Archive.AnswerAudio.AnswerAudioOptions.DirectoryFor(ArchivePath);
-        if (Directory.Exists(answerAudio))
-        {
-            Directory.Delete(answerAudio, recursive: true);
-        }
+        TestArchive.Delete(ArchivePath);
 
         GC.SuppressFinalize(this);
     }

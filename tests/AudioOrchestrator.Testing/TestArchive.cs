@@ -16,4 +16,20 @@ public static class TestArchive
         var directory = string.IsNullOrWhiteSpace(run) ? Path.GetTempPath() : Path.GetDirectoryName(Path.GetFullPath(run))!;
         return Path.Combine(directory, "archive-" + Guid.NewGuid().ToString("N")[..12] + ".db");
     }
+
+    /// <summary>Deletes a test service's SQLite archive (with its WAL files) and the answer audio kept beside it.</summary>
+    public static void Delete(string sqlitePath)
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        foreach (var file in new[] { sqlitePath, sqlitePath + "-wal", sqlitePath + "-shm" })
+        {
+            File.Delete(file);
+        }
+
+        var answerAudio = AudioOrchestrator.Archive.AnswerAudio.AnswerAudioOptions.DirectoryFor(sqlitePath);
+        if (Directory.Exists(answerAudio))
+        {
+            Directory.Delete(answerAudio, recursive: true);
+        }
+    }
 }
