@@ -62,5 +62,12 @@ skipped=$(sum skipped)
 if ((status != 0 && failed == 0)); then
   failed=1 # the build or a test host failed outside any test
 fi
+# The failures again, just above the summary, so the end of a long log says which tests failed and why.
+if ((failed > 0)); then
+  echo "Failed tests:"
+  awk '/^failed / {show = 1; lines = 0; print; next}
+       show && /^  / && lines < 12 {print; lines++; next}
+       {show = 0}' "$log"
+fi
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 exit "$status"
