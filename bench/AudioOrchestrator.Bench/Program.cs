@@ -7,7 +7,7 @@ using AudioOrchestrator.Testing;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 
-// Usage: dotnet run -c Release --project bench/AudioOrchestrator.Bench [-- --turns 100 --embedded-turns 20 --barge-ins 20 --llm-turns 50 --only overhead,embedded,wake,barge-in,llm,speech,acting,text,archive,live --archive-appends 2000 --archive-queries 200 --archive-queries-only --live-turns 100 --live-max-sockets 160 --live-ramp-turns 3]
+// Usage: dotnet run -c Release --project bench/AudioOrchestrator.Bench [-- --turns 100 --embedded-turns 20 --barge-ins 20 --llm-turns 50 --only idle,overhead,embedded,wake,barge-in,llm,speech,acting,text,archive,live --archive-appends 2000 --archive-queries 200 --archive-queries-only --live-turns 100 --live-max-sockets 160 --live-ramp-turns 3]
 var turns = IntArg("--turns", 100);
 var llmTurns = IntArg("--llm-turns", 50);
 var embeddedTurns = IntArg("--embedded-turns", 20);
@@ -15,6 +15,16 @@ var bargeIns = IntArg("--barge-ins", 20);
 var only = Array.IndexOf(args, "--only") is var o && o >= 0 && o + 1 < args.Length ? args[o + 1].Split(',') : null;
 var figures = new Dictionary<string, object>();
 var ct = CancellationToken.None;
+
+// 0. Idle (--only idle): the service as scripts/run.sh starts it (embedded defaults), no session; after 10 s of
+//    start-up settling, the process' CPU over 20 s in percent of one core, and its resident set. Runs first, so the
+//    resident set is the idle service's own.
+if (Runs("idle"))
+{
+    var (cpu, rss) = await IdleProbe.MeasureAsync(() => BenchService.StartAsync(), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(20), ct);
+    Report("idle_cpu_percent_of_core", cpu);
+    Report("idle_rss_mb", rss);
+}
 
 // 1. Orchestration overhead: instant tone-based engines, so what remains is streams, grains, routing,
 //    persistence, Opus encoding of the answer and the hops back to the ingress.
