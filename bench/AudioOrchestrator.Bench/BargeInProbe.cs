@@ -106,7 +106,7 @@ public sealed class BargeInProbe(IServiceProvider services)
     /// <summary>Sends one packet per 20 ms as a live speaker; returns when the packet at <paramref name="onsetPacket"/> was published.</summary>
     private async Task<long> SendLiveAsync(string session, string speakerId, PcmAudio audio, int onsetPacket, CancellationToken ct)
     {
-        var stream = _publisher.GetStream(new SpeakerRef(session, speakerId));
+        var stream = _publisher.GetWriter(new SpeakerRef(session, speakerId));
         var packets = OpusPacketizer.Encode(audio);
         var sequence = _sequences.GetValueOrDefault(speakerId);
         var started = Stopwatch.GetTimestamp();
@@ -125,7 +125,7 @@ public sealed class BargeInProbe(IServiceProvider services)
                 onsetAt = Stopwatch.GetTimestamp();
             }
 
-            await stream.OnNextAsync(new OpusFrameBatch(sequence + i, [packets[i]], DateTimeOffset.UtcNow));
+            await stream.Publish(new OpusFrameBatch(sequence + i, [packets[i]], DateTimeOffset.UtcNow));
         }
 
         _sequences[speakerId] = sequence + packets.Count;

@@ -28,8 +28,8 @@ public sealed class LiveTurnProbe(IServiceProvider services)
 
             return Task.CompletedTask;
         }, cancellationToken);
-        var stream = _publisher.GetStream(new SpeakerRef(session, "bench"));
-        await LiveAudio.SendAsync((sequence, packets) => stream.OnNextAsync(new OpusFrameBatch(sequence, packets, DateTimeOffset.UtcNow)), question, 0, cancellationToken);
+        var stream = _publisher.GetWriter(new SpeakerRef(session, "bench"));
+        await LiveAudio.SendAsync((sequence, packets) => stream.Publish(new OpusFrameBatch(sequence, packets, DateTimeOffset.UtcNow)), question, 0, cancellationToken);
         var spokenUntil = DateTimeOffset.UtcNow;
         return (await firstAudio.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken) - spokenUntil).TotalMilliseconds;
     }

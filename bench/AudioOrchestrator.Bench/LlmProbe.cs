@@ -124,7 +124,7 @@ public sealed class LlmProbe
     /// <summary>Sends live packets at real time; returns when the packet with index <paramref name="onsetPacket"/> was published.</summary>
     private async Task<DateTimeOffset> SendLiveAsync(string session, string speaker, PcmAudio audio, int onsetPacket, CancellationToken ct)
     {
-        var stream = _publisher.GetStream(new SpeakerRef(session, speaker));
+        var stream = _publisher.GetWriter(new SpeakerRef(session, speaker));
         var onsetAt = DateTimeOffset.MinValue;
         await LiveAudio.SendAsync(
             async (sequence, packets) =>
@@ -134,7 +134,7 @@ public sealed class LlmProbe
                     onsetAt = DateTimeOffset.UtcNow;
                 }
 
-                await stream.OnNextAsync(new OpusFrameBatch(sequence, packets, DateTimeOffset.UtcNow));
+                await stream.Publish(new OpusFrameBatch(sequence, packets, DateTimeOffset.UtcNow));
             },
             audio,
             0,

@@ -7,8 +7,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace AudioOrchestrator.Bench;
 
 /// <summary>
-/// One stream hop as live audio uses it: an event every 20 ms on a session's audio-out stream, published and
-/// received through the ingress' own subscription; measures publish-to-delivery latency.
+/// One audio-out hop as live audio uses it: an event every 20 ms published to a session's output relay grain and
+/// pushed to the ingress' own subscription (its observer); measures publish-to-delivery latency.
 /// </summary>
 public sealed class StreamHopProbe(IServiceProvider services)
 {
@@ -36,8 +36,7 @@ public sealed class StreamHopProbe(IServiceProvider services)
             return Task.CompletedTask;
         }
 
-        var stream = client.GetStreamProvider(StreamNames.Provider)
-            .GetStream<SessionOutputEvent>(StreamId.Create(StreamNames.AudioOut, sessionId));
+        var relay = client.GetGrain<ISessionOutputRelayGrain>(sessionId);
         await using (await outputs.ListenAsync(sessionId, OnEvent, cancellationToken))
         {
             using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
@@ -45,7 +44,7 @@ public sealed class StreamHopProbe(IServiceProvider services)
             {
                 await timer.WaitForNextTickAsync(cancellationToken);
                 sent[i] = Stopwatch.GetTimestamp();
-                await stream.OnNextAsync(new AnswerAudio("hop", i, frame));
+                await relay.PublishAsync(new AnswerAudio("hop", i, frame));
             }
 
             await all.Task.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);

@@ -54,7 +54,7 @@ public sealed class TurnProbe(IServiceProvider services)
         }
 
         var speaker = new SpeakerRef(sessionId, "bench");
-        var stream = _publisher.GetStream(speaker);
+        var stream = _publisher.GetWriter(speaker);
         await using (await _outputs.ListenAsync(sessionId, OnEvent, cancellationToken))
         {
             var started = Stopwatch.GetTimestamp();
@@ -71,11 +71,11 @@ public sealed class TurnProbe(IServiceProvider services)
                 }
 
                 var frames = packets.Skip(i).Take(4).ToArray();
-                await stream.OnNextAsync(new OpusFrameBatch(i, frames, DateTimeOffset.UtcNow) { CorrelationId = correlationId });
+                await stream.Publish(new OpusFrameBatch(i, frames, DateTimeOffset.UtcNow) { CorrelationId = correlationId });
             }
 
             endOfInput = Stopwatch.GetTimestamp();
-            await stream.OnNextAsync(new SpeakerInputEnded(DateTimeOffset.UtcNow) { CorrelationId = correlationId });
+            await stream.Publish(new SpeakerInputEnded(DateTimeOffset.UtcNow) { CorrelationId = correlationId });
             var timings = await completed.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
             var first = await firstFrame.Task.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken);
             return new TurnMeasurement(Stopwatch.GetElapsedTime(endOfInput, first).TotalMilliseconds, timings);

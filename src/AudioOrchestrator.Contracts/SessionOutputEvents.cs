@@ -1,6 +1,6 @@
 namespace AudioOrchestrator.Contracts;
 
-/// <summary>An item on a session's <see cref="StreamNames.AudioOut"/> stream.</summary>
+/// <summary>An item on a session's <see cref="StreamNames.AudioOut"/> output (published to its <see cref="ISessionOutputRelayGrain"/>).</summary>
 [GenerateSerializer, Immutable]
 public abstract record SessionOutputEvent
 {

@@ -5,23 +5,14 @@ namespace AudioOrchestrator.Grains;
 public static class SiloBuilderExtensions
 {
     /// <summary>
-    /// The audio stream provider, tuned for speech: the memory queues are polled every
-    /// <paramref name="pollingPeriod"/> (the default 100 ms adds ~50 ms per hop), and delivered frames leave
-    /// the cache after seconds, not minutes.
+    /// The audio-in path: a broadcast channel (direct grain calls to the implicitly subscribed speaker grains; no queue,
+    /// nothing polled). Delivery is awaited, so a publisher that awaits each publish keeps its frames in order. The
+    /// audio-out path needs nothing here: it is the <see cref="ISessionOutputRelayGrain"/>.
     /// </summary>
-    public static ISiloBuilder AddAudioStreams(this ISiloBuilder silo, TimeSpan pollingPeriod, int queueCount = 4)
+    public static ISiloBuilder AddAudioStreams(this ISiloBuilder silo)
     {
         ArgumentNullException.ThrowIfNull(silo);
-        silo.AddMemoryStreams(StreamNames.Provider, streams =>
-        {
-            streams.ConfigurePartitioning(queueCount);
-            streams.ConfigurePullingAgent(o => o.Configure(agent => agent.GetQueueMsgsTimerPeriod = pollingPeriod));
-            streams.ConfigureCacheEviction(o => o.Configure(cache =>
-            {
-                cache.DataMinTimeInCache = TimeSpan.FromSeconds(5);
-                cache.DataMaxAgeInCache = TimeSpan.FromSeconds(30);
-            }));
-        });
+        silo.AddBroadcastChannel(StreamNames.Provider, o => o.FireAndForgetDelivery = false);
         return silo;
     }
 }

@@ -5,13 +5,13 @@ namespace AudioOrchestrator.Ingress;
 public static class ClientBuilderExtensions
 {
     /// <summary>
-    /// The audio stream provider for an ingress that runs as its own process (an Orleans client). The queue count
-    /// must equal the silos' (<c>Cluster:StreamQueueCount</c>) so both map a stream to the same queue.
+    /// The audio-in broadcast channel for an ingress that runs as its own process (an Orleans client), configured as the
+    /// silos' (delivery awaited, so frames stay in order).
     /// </summary>
-    public static IClientBuilder AddAudioStreams(this IClientBuilder client, int queueCount = 4)
+    public static IClientBuilder AddAudioStreams(this IClientBuilder client)
     {
         ArgumentNullException.ThrowIfNull(client);
-        client.AddMemoryStreams(StreamNames.Provider, streams => streams.ConfigurePartitioning(queueCount));
+        client.AddBroadcastChannel(StreamNames.Provider, o => o.FireAndForgetDelivery = false);
         return client;
     }
 }

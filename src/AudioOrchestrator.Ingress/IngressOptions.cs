@@ -19,6 +19,14 @@ public sealed class IngressOptions
     [Range(1, 100_000)]
     public int MaxTextCharacters { get; set; } = 4000;
 
+    /// <summary>
+    /// How often this process renews its subscription to each open session's output relay (audio-out). A subscription
+    /// lasts three periods, so a relay re-activated elsewhere (its silo died) is found again within one period, and the
+    /// observer of a process that died is dropped within three.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
+    public TimeSpan OutputRenewalPeriod { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>How long an upload or a text message may wait for its answers.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:30:00")]
     public TimeSpan TurnTimeout { get; set; } = TimeSpan.FromSeconds(60);

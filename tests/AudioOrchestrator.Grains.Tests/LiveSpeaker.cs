@@ -13,7 +13,7 @@ public static class LiveSpeaker
     public static Task<int> SendAsync(IServiceProvider clientServices, SpeakerRef speaker, PcmAudio audio, long firstSequence, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(clientServices);
-        var stream = clientServices.GetRequiredService<SpeakerAudioPublisher>().GetStream(speaker);
-        return LiveAudio.SendAsync((sequence, packets) => stream.OnNextAsync(new OpusFrameBatch(sequence, packets, DateTimeOffset.UtcNow)), audio, firstSequence, cancellationToken);
+        var stream = clientServices.GetRequiredService<SpeakerAudioPublisher>().GetWriter(speaker);
+        return LiveAudio.SendAsync((sequence, packets) => stream.Publish(new OpusFrameBatch(sequence, packets, DateTimeOffset.UtcNow)), audio, firstSequence, cancellationToken);
     }
 }

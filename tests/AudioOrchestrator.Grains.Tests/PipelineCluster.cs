@@ -10,13 +10,11 @@ using Orleans.TestingHost;
 namespace AudioOrchestrator.Grains.Tests;
 
 /// <summary>
-/// A one-silo in-process cluster running the real grains and streams, with instant tone-based speech engines;
+/// A one-silo in-process cluster running the real grains, audio-in channel and audio-out relays, with instant tone-based speech engines;
 /// the test process is an Orleans client that uses the real ingress classes, like a separate ingress process.
 /// </summary>
 public class PipelineCluster : IAsyncLifetime
 {
-    public const int QueueCount = 4;
-
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
     public IServiceProvider ClientServices => Cluster.Client.ServiceProvider;
@@ -89,15 +87,14 @@ public class PipelineCluster : IAsyncLifetime
         {
             silo.UseSystemTextJsonGrainStorageSerializer();
             silo.AddMemoryGrainStorage(StorageNames.Sessions);
-            silo.AddMemoryGrainStorage(StorageNames.PubSub);
-            silo.AddAudioStreams(TimeSpan.FromMilliseconds(2), QueueCount);
+            silo.AddAudioStreams();
         });
         builder.ConfigureClientHost(host =>
         {
             host.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Ingress:TurnTimeout"] = "00:00:20" });
             host.Services.AddAudioIngress(host.Configuration);
         });
-        builder.ConfigureClient(client => client.AddAudioStreams(QueueCount));
+        builder.ConfigureClient(client => client.AddAudioStreams());
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }

@@ -158,7 +158,7 @@ public sealed class VoicePipelineTests(PipelineCluster fixture) : IClassFixture<
         {
             await LiveSpeaker.SendAsync(fixture.ClientServices, new SpeakerRef(session, "steady"), question, 0, TestContext.Current.CancellationToken);
             await TestWait.UntilAsync(() => !completed.IsEmpty, "the steady speaker's answer");
-            var stream = fixture.ClientServices.GetRequiredService<SpeakerAudioPublisher>().GetStream(new SpeakerRef(session, "stalled"));
+            var stream = fixture.ClientServices.GetRequiredService<SpeakerAudioPublisher>().GetWriter(new SpeakerRef(session, "stalled"));
             await LiveAudio.SendAsync(
                 async (sequence, packets) =>
                 {
@@ -167,7 +167,7 @@ public sealed class VoicePipelineTests(PipelineCluster fixture) : IClassFixture<
                         await Task.Delay(400, TestContext.Current.CancellationToken); // 400 ms into the 800 ms tone
                     }
 
-                    await stream.OnNextAsync(new OpusFrameBatch(sequence, packets, DateTimeOffset.UtcNow));
+                    await stream.Publish(new OpusFrameBatch(sequence, packets, DateTimeOffset.UtcNow));
                 },
                 question,
                 0,
@@ -236,10 +236,10 @@ public sealed class VoicePipelineTests(PipelineCluster fixture) : IClassFixture<
             return Task.CompletedTask;
         }, TestContext.Current.CancellationToken))
         {
-            var stream = publisher.GetStream(speaker);
+            var stream = publisher.GetWriter(speaker);
             for (var i = 0; i < packets.Count; i += 4)
             {
-                await stream.OnNextAsync(new OpusFrameBatch(i, packets.Skip(i).Take(4).ToArray(), DateTimeOffset.UtcNow));
+                await stream.Publish(new OpusFrameBatch(i, packets.Skip(i).Take(4).ToArray(), DateTimeOffset.UtcNow));
             }
 
             var started = await answered.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
@@ -267,11 +267,11 @@ public sealed class VoicePipelineTests(PipelineCluster fixture) : IClassFixture<
         // Eight uploads start and their clients vanish before the end marker (the most a speaker may have open).
         var session = NewSession();
         var speaker = new SpeakerRef(session, "quitter");
-        var stream = fixture.ClientServices.GetRequiredService<SpeakerAudioPublisher>().GetStream(speaker);
+        var stream = fixture.ClientServices.GetRequiredService<SpeakerAudioPublisher>().GetWriter(speaker);
         var frames = OpusPacketizer.Encode(TestAudio.Tone(440, 200)).Take(4).ToArray();
         for (var i = 0; i < 8; i++)
         {
-            await stream.OnNextAsync(new OpusFrameBatch(0, frames, DateTimeOffset.UtcNow) { CorrelationId = $"abandoned-{i}" });
+            await stream.Publish(new OpusFrameBatch(0, frames, DateTimeOffset.UtcNow) { CorrelationId = $"abandoned-{i}" });
         }
 
         await Task.Delay(TimeSpan.FromSeconds(1.5), TestContext.Current.CancellationToken);

@@ -161,9 +161,9 @@ public sealed class AssistantThinksTests(LlmServiceFixture service) : IDisposabl
 
     private static async Task SpeakLiveAsync(SpeakerAudioPublisher publisher, SpeakerRef speaker, string text)
     {
-        var stream = publisher.GetStream(speaker);
+        var stream = publisher.GetWriter(speaker);
         var audio = WavCodec.Decode(await EspeakCli.SayAsync(text, Ct));
-        await LiveAudio.SendAsync((sequence, packets) => stream.OnNextAsync(new OpusFrameBatch(sequence, packets, DateTimeOffset.UtcNow)), audio, 0, Ct);
+        await LiveAudio.SendAsync((sequence, packets) => stream.Publish(new OpusFrameBatch(sequence, packets, DateTimeOffset.UtcNow)), audio, 0, Ct);
     }
 
     private static Task PlayAsync(SessionAudioPlayer player, CancellationToken cancellationToken) => PacedOutput.PlayAsync(player.Frames, cancellationToken);

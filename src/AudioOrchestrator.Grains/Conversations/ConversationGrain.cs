@@ -5,7 +5,6 @@ using AudioOrchestrator.Grains.BargeIn;
 using AudioOrchestrator.Grains.Listening;
 using AudioOrchestrator.Speech;
 using Microsoft.Extensions.Logging;
-using Orleans.Streams;
 
 namespace AudioOrchestrator.Grains.Conversations;
 
@@ -38,7 +37,6 @@ public sealed partial class ConversationGrain(
     private readonly Dictionary<string, PreparedTurn> _prepared = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ChannelWriter<SessionOutputEvent>> _askers = new(StringComparer.Ordinal);
     private BargeInState? _bargeIn;
-    private IAsyncStream<SessionOutputEvent>? _output;
     private Task? _answering;
     private Task? _folding;
     private TurnPipeline? _current;
@@ -49,8 +47,7 @@ public sealed partial class ConversationGrain(
 
     private BargeInState BargeIn => _bargeIn ??= new BargeInState(services.Clock);
 
-    private IAsyncStream<SessionOutputEvent> Output => _output ??= this.GetStreamProvider(StreamNames.Provider)
-        .GetStream<SessionOutputEvent>(StreamId.Create(StreamNames.AudioOut, SessionId));
+    private ISessionOutputRelayGrain Output => GrainFactory.GetGrain<ISessionOutputRelayGrain>(SessionId);
 
     public Task SubmitUtteranceAsync(Utterance utterance)
     {
@@ -105,7 +102,7 @@ public sealed partial class ConversationGrain(
             asker.TryWrite(item);
         }
 
-        return Output.OnNextAsync(item);
+        return Output.PublishAsync(item);
     }
 
     public Task PrepareUtteranceAsync(Utterance utterance)
@@ -303,7 +300,7 @@ public sealed partial class ConversationGrain(
         }
 
         await PublishAsync(new AnswerCompleted(turn.TurnId, turn.Timings!, turn.ResponseText, turn.Error) { CorrelationId = utterance.CorrelationId });
-        await Output.OnNextAsync(new TurnRecorded(session.State.Profile?.GuildId, recorded) { CorrelationId = utterance.CorrelationId });
+        await Output.PublishAsync(new TurnRecorded(session.State.Profile?.GuildId, recorded) { CorrelationId = utterance.CorrelationId });
         FoldIfDue();
     }
 
@@ -314,7 +311,7 @@ public sealed partial class ConversationGrain(
         if (outcome != PauseOutcome.Paused)
         {
             // Observers hear of every onset; a pause (below) says it itself, so its latency is unchanged.
-            await Output.OnNextAsync(new SpeechStarted(onset.Speaker.SpeakerId, onset.SpeechStartedAt));
+            await Output.PublishAsync(new SpeechStarted(onset.Speaker.SpeakerId, onset.SpeechStartedAt));
         }
 
         if (outcome == PauseOutcome.NotSpeaking)
@@ -330,7 +327,7 @@ public sealed partial class ConversationGrain(
                 LogGenerationStopped(logger, SessionId, generating.TurnId, onset.Speaker.SpeakerId);
             }
 
-            await Output.OnNextAsync(new PlaybackPaused(onset.Speaker.SpeakerId, onset.SpeechStartedAt));
+            await Output.PublishAsync(new PlaybackPaused(onset.Speaker.SpeakerId, onset.SpeechStartedAt));
         }
 
         return true;
@@ -349,7 +346,7 @@ public sealed partial class ConversationGrain(
             var running = _current?.TurnId == settled.TurnId ? _current : null;
             running?.Cancel();
             await GrainFactory.GetGrain<ISpeechSynthesisGrain>(SessionId).StopAsync(settled.TurnId);
-            await Output.OnNextAsync(new AnswerInterrupted(settled.TurnId, decision.Speaker.SpeakerId));
+            await Output.PublishAsync(new AnswerInterrupted(settled.TurnId, decision.Speaker.SpeakerId));
             if (running is null)
             {
                 // Already recorded (and archived) as fully answered: keep only what was heard, in both.
@@ -365,14 +362,14 @@ public sealed partial class ConversationGrain(
 
         if (settled.Resumed)
         {
-            await Output.OnNextAsync(new PlaybackResumed(decision.Speaker.SpeakerId));
+            await Output.PublishAsync(new PlaybackResumed(decision.Speaker.SpeakerId));
         }
     }
 
     public Task CompleteInputAsync(InputCompletion completion)
     {
         ArgumentNullException.ThrowIfNull(completion);
-        return Output.OnNextAsync(new InputCompleted(completion.Speaker.SpeakerId, completion.UtteranceCount)
+        return Output.PublishAsync(new InputCompleted(completion.Speaker.SpeakerId, completion.UtteranceCount)
         {
             CorrelationId = completion.CorrelationId,
         });

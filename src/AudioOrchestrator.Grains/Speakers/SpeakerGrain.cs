@@ -8,13 +8,12 @@ using AudioOrchestrator.Speech;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Orleans.Streams;
-using Orleans.Streams.Core;
+using Orleans.BroadcastChannel;
 
 namespace AudioOrchestrator.Grains.Speakers;
 
 /// <summary>
-/// Hears one speaker: implicitly subscribed to the speaker's audio-in stream, it pushes each batch into the input it
+/// Hears one speaker: implicitly subscribed to the speaker's audio-in channel, it pushes each batch into the input it
 /// belongs to (<see cref="SpeakerInputSet"/>: live audio and uploads, each a <see cref="SpeakerInput"/> with its own
 /// DSP chain), feeds live packet gaps as silence on a timer, sends the barge-in steps the input's
 /// <see cref="SpeechBurstWatcher"/> decided to the session, and hands each completed utterance that the
@@ -25,7 +24,7 @@ namespace AudioOrchestrator.Grains.Speakers;
 /// Settings come from <see cref="ListeningSettingsResolver"/> for the session's profile (asked of the session when the
 /// grain activates; a Discord guild may override them).
 /// </remarks>
-[ImplicitStreamSubscription(StreamNames.AudioIn)]
+[ImplicitChannelSubscription(StreamNames.AudioIn)]
 public sealed partial class SpeakerGrain(
     ISpeechToTextClient speechToText,
     ListeningSettingsResolver settingsResolver,
@@ -36,14 +35,13 @@ public sealed partial class SpeakerGrain(
     ILoggerFactory loggers,
     IWakePhraseSpotter? wakeSpotter = null,
     IGuildSpeechEngines? guildSpeech = null)
-    : Grain, ISpeakerGrain, IStreamSubscriptionObserver, IAsyncObserver<SpeakerStreamEvent>
+    : Grain, ISpeakerGrain, IOnBroadcastChannelSubscribed
 {
     private readonly WakeGate _wakeGate = new();
     private readonly ILogger _logger = loggers.CreateLogger<SpeakerGrain>();
     private SpeakerRef? _speaker;
     private ListeningSettings? _settings;
     private SpeakerInputSet? _inputs;
-    private IAsyncStream<SessionOutputEvent>? _audioOut;
     private UtteranceRecognizer? _recognizer;
     private ISpeechToTextClient _speechToText = speechToText;
     private IGrainTimer? _gapTimer;
@@ -79,16 +77,18 @@ public sealed partial class SpeakerGrain(
         _counted = true;
     }
 
-    public Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory)
+    /// <summary>The speaker's audio-in channel found this grain (implicit subscription): its items come to <see cref="OnAudioAsync"/>.</summary>
+    public Task OnSubscribed(IBroadcastChannelSubscription streamSubscription)
     {
-        ArgumentNullException.ThrowIfNull(handleFactory);
-        return handleFactory.Create<SpeakerStreamEvent>().ResumeAsync(this);
+        ArgumentNullException.ThrowIfNull(streamSubscription);
+        streamSubscription.Attach<SpeakerStreamEvent>(OnAudioAsync, OnAudioErrorAsync);
+        return Task.CompletedTask;
     }
 
     public Task<SpeakerStatus> GetStatusAsync() =>
         Task.FromResult(new SpeakerStatus(Speaker, _framesReceived, _corruptFrames, _utterances, _inputs?.AnyInSpeech ?? false));
 
-    public async Task OnNextAsync(SpeakerStreamEvent item, StreamSequenceToken? token = null)
+    private async Task OnAudioAsync(SpeakerStreamEvent item)
     {
         switch (item)
         {
@@ -104,9 +104,7 @@ public sealed partial class SpeakerGrain(
         }
     }
 
-    public Task OnCompletedAsync() => Task.CompletedTask;
-
-    public Task OnErrorAsync(Exception ex)
+    private Task OnAudioErrorAsync(Exception ex)
     {
         LogStreamError(_logger, ex, Speaker.StreamKey);
         return Task.CompletedTask;
@@ -322,7 +320,7 @@ public sealed partial class SpeakerGrain(
         {
             try
             {
-                await AudioOut.OnNextAsync(new SpeechStarted(Speaker.SpeakerId, onset) { CorrelationId = input.CorrelationId });
+                await AudioOut.PublishAsync(new SpeechStarted(Speaker.SpeakerId, onset) { CorrelationId = input.CorrelationId });
             }
 #pragma warning disable CA1031 // Observers' event: a failed publication must not cost the utterance being heard.
             catch (Exception ex)
@@ -375,8 +373,7 @@ public sealed partial class SpeakerGrain(
 
     private IConversationGrain GetConversation() => GrainFactory.GetGrain<IConversationGrain>(Speaker.SessionId);
 
-    private IAsyncStream<SessionOutputEvent> AudioOut => _audioOut ??= this.GetStreamProvider(StreamNames.Provider)
-        .GetStream<SessionOutputEvent>(StreamId.Create(StreamNames.AudioOut, Speaker.SessionId));
+    private ISessionOutputRelayGrain AudioOut => GrainFactory.GetGrain<ISessionOutputRelayGrain>(Speaker.SessionId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Speaker {Speaker}: a speech onset could not be announced on audio-out")]
     private static partial void LogOnsetNotPublished(ILogger logger, Exception exception, string speaker);

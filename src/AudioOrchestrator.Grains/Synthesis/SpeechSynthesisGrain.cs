@@ -60,8 +60,7 @@ public sealed partial class SpeechSynthesisGrain(
         ArgumentNullException.ThrowIfNull(request);
         using var activity = TelemetryNames.ActivitySource.StartActivity("speech.synthesis");
         activity?.SetTag("turn.id", request.TurnId);
-        var stream = this.GetStreamProvider(StreamNames.Provider)
-            .GetStream<SessionOutputEvent>(StreamId.Create(StreamNames.AudioOut, request.SessionId));
+        var output = GrainFactory.GetGrain<ISessionOutputRelayGrain>(request.SessionId);
         var started = Stopwatch.GetTimestamp();
         double? firstAudioMs = null;
         var sequence = request.FirstSequence;
@@ -78,7 +77,7 @@ public sealed partial class SpeechSynthesisGrain(
                 var batch = frames.GetRange(0, take).ToArray();
                 frames.RemoveRange(0, take);
                 cancellationToken.ThrowIfCancellationRequested();
-                await stream.OnNextAsync(new AnswerAudio(request.TurnId, sequence, batch, EndsSentence: all && frames.Count == 0) { CorrelationId = request.CorrelationId });
+                await output.PublishAsync(new AnswerAudio(request.TurnId, sequence, batch, EndsSentence: all && frames.Count == 0) { CorrelationId = request.CorrelationId });
                 sequence += batch.Length;
                 firstAudioMs ??= Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             }

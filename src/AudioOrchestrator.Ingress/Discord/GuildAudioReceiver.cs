@@ -14,7 +14,7 @@ namespace AudioOrchestrator.Ingress.Discord;
 /// </summary>
 internal sealed class GuildAudioReceiver(
     ulong guildId,
-    SpeakerAudioPublisher publisher,
+    ISpeakerAudioWriters publisher,
     DiscordTransportOptions options,
     int framesPerEvent,
     TimeProvider time,

@@ -1,34 +1,41 @@
 using System.Collections.Concurrent;
 using AudioOrchestrator.Contracts;
 using Microsoft.Extensions.Logging;
-using Orleans.Streams;
+using Microsoft.Extensions.Options;
 
 namespace AudioOrchestrator.Ingress.Streams;
 
 /// <summary>
-/// Drains sessions' audio-out streams for this process: one stream subscription per session, shared by every
-/// local listener and released when the last one leaves.
+/// Receives sessions' audio-out for this process: one <see cref="SessionOutputSubscription"/> per open session (an
+/// observer subscribed to the session's <see cref="ISessionOutputRelayGrain"/>, renewed every
+/// <see cref="IngressOptions.OutputRenewalPeriod"/>), shared by every local listener and released when the last one leaves.
 /// </summary>
-public sealed partial class SessionOutputHub(IClusterClient client, ILogger<SessionOutputHub> logger)
+public sealed partial class SessionOutputHub(
+    IClusterClient client, IOptions<IngressOptions> options, TimeProvider clock, ILogger<SessionOutputHub> logger)
 {
-    private readonly ConcurrentDictionary<string, SessionSubscription> _sessions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SessionOutputSubscription> _sessions = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _gate = new(1, 1);
 
-    private ILogger Logger => logger;
+    internal IClusterClient Client => client;
+
+    internal TimeProvider Clock => clock;
+
+    internal TimeSpan RenewalPeriod => options.Value.OutputRenewalPeriod;
+
+    internal ILogger Logger => logger;
 
     /// <summary>Starts delivering the session's output events to <paramref name="listener"/> until the returned handle is disposed.</summary>
     public async Task<IAsyncDisposable> ListenAsync(string sessionId, Func<SessionOutputEvent, Task> listener, CancellationToken cancellationToken)
     {
+        ArgumentException.ThrowIfNullOrEmpty(sessionId);
         ArgumentNullException.ThrowIfNull(listener);
         await _gate.WaitAsync(cancellationToken);
         try
         {
             if (!_sessions.TryGetValue(sessionId, out var subscription))
             {
-                subscription = new SessionSubscription(sessionId, this);
-                var stream = client.GetStreamProvider(StreamNames.Provider)
-                    .GetStream<SessionOutputEvent>(StreamId.Create(StreamNames.AudioOut, sessionId));
-                subscription.Handle = await stream.SubscribeAsync(subscription.DeliverAsync);
+                subscription = new SessionOutputSubscription(sessionId, this);
+                await subscription.OpenAsync(cancellationToken);
                 _sessions[sessionId] = subscription;
             }
 
@@ -40,14 +47,14 @@ public sealed partial class SessionOutputHub(IClusterClient client, ILogger<Sess
         }
     }
 
-    private async Task ReleaseAsync(SessionSubscription subscription)
+    internal async Task ReleaseAsync(SessionOutputSubscription subscription)
     {
         await _gate.WaitAsync();
         try
         {
-            if (subscription.ListenerCount == 0 && _sessions.TryRemove(subscription.SessionId, out _) && subscription.Handle is { } handle)
+            if (subscription.ListenerCount == 0 && _sessions.TryRemove(subscription.SessionId, out _))
             {
-                await handle.UnsubscribeAsync();
+                await subscription.CloseAsync();
             }
         }
         finally
@@ -57,77 +64,11 @@ public sealed partial class SessionOutputHub(IClusterClient client, ILogger<Sess
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A listener of session {SessionId} failed on {EventType}")]
-    private static partial void LogListenerFailed(ILogger logger, Exception exception, string sessionId, string eventType);
+    internal static partial void LogListenerFailed(ILogger logger, Exception exception, string sessionId, string eventType);
 
-    private sealed class SessionSubscription(string sessionId, SessionOutputHub hub)
-    {
-        private readonly Lock _lock = new();
-        private Func<SessionOutputEvent, Task>[] _listeners = [];
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: the output subscription could not be renewed (tried again in {Period})")]
+    internal static partial void LogRenewalFailed(ILogger logger, Exception exception, string sessionId, TimeSpan period);
 
-        public string SessionId { get; } = sessionId;
-
-        public StreamSubscriptionHandle<SessionOutputEvent>? Handle { get; set; }
-
-        public int ListenerCount
-        {
-            get
-            {
-                lock (_lock)
-                {
-                    return _listeners.Length;
-                }
-            }
-        }
-
-        public IAsyncDisposable Add(Func<SessionOutputEvent, Task> listener)
-        {
-            lock (_lock)
-            {
-                _listeners = [.. _listeners, listener];
-            }
-
-            return new Registration(this, listener);
-        }
-
-        public async Task DeliverAsync(SessionOutputEvent item, StreamSequenceToken? token)
-        {
-            Func<SessionOutputEvent, Task>[] listeners;
-            lock (_lock)
-            {
-                listeners = _listeners;
-            }
-
-            foreach (var listener in listeners)
-            {
-                try
-                {
-                    await listener(item);
-                }
-#pragma warning disable CA1031 // One failing listener must not stop delivery to the others.
-                catch (Exception ex)
-#pragma warning restore CA1031
-                {
-                    LogListenerFailed(hub.Logger, ex, SessionId, item.GetType().Name);
-                }
-            }
-        }
-
-        private async ValueTask RemoveAsync(Func<SessionOutputEvent, Task> listener)
-        {
-            lock (_lock)
-            {
-                _listeners = _listeners.Where(l => l != listener).ToArray();
-            }
-
-            await hub.ReleaseAsync(this);
-        }
-
-        private sealed class Registration(SessionSubscription owner, Func<SessionOutputEvent, Task> listener) : IAsyncDisposable
-        {
-            private int _disposed;
-
-            public ValueTask DisposeAsync() =>
-                Interlocked.Exchange(ref _disposed, 1) == 0 ? owner.RemoveAsync(listener) : ValueTask.CompletedTask;
-        }
-    }
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Session {SessionId}: the output subscription could not be cancelled (it expires by itself)")]
+    internal static partial void LogUnsubscribeFailed(ILogger logger, Exception exception, string sessionId);
 }

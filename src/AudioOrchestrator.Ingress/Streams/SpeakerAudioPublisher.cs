@@ -1,25 +1,28 @@
 using AudioOrchestrator.Contracts;
 using Microsoft.Extensions.Options;
-using Orleans.Streams;
+using Orleans.BroadcastChannel;
 
 namespace AudioOrchestrator.Ingress.Streams;
 
-/// <summary>Pushes a speaker's Opus frames, batched, onto the speaker's audio-in stream.</summary>
-public sealed class SpeakerAudioPublisher(IClusterClient client, IOptions<IngressOptions> options, TimeProvider clock)
+/// <summary>
+/// Pushes a speaker's Opus frames, batched, onto the speaker's audio-in channel: each publish is a direct call to the
+/// speaker grain and returns once the grain took the batch, so awaiting each publish keeps the frames in order.
+/// </summary>
+public sealed class SpeakerAudioPublisher(IClusterClient client, IOptions<IngressOptions> options, TimeProvider clock) : ISpeakerAudioWriters
 {
-    public IAsyncStream<SpeakerStreamEvent> GetStream(SpeakerRef speaker)
+    public IBroadcastChannelWriter<SpeakerStreamEvent> GetWriter(SpeakerRef speaker)
     {
         ArgumentNullException.ThrowIfNull(speaker);
-        return client.GetStreamProvider(StreamNames.Provider)
-            .GetStream<SpeakerStreamEvent>(StreamId.Create(StreamNames.AudioIn, speaker.StreamKey));
+        return client.GetBroadcastChannelProvider(StreamNames.Provider)
+            .GetChannelWriter<SpeakerStreamEvent>(ChannelId.Create(StreamNames.AudioIn, speaker.StreamKey));
     }
 
-    /// <summary>Publishes all packets as fast as the stream takes them, then marks the input as ended.</summary>
+    /// <summary>Publishes all packets as fast as the speaker takes them, then marks the input as ended.</summary>
     public async Task PublishInputAsync(
         SpeakerRef speaker, IReadOnlyList<byte[]> packets, string correlationId, string? traceParent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(packets);
-        var stream = GetStream(speaker);
+        var writer = GetWriter(speaker);
         var batchSize = options.Value.FramesPerEvent;
         var capturedAt = clock.GetUtcNow();
         try
@@ -34,13 +37,13 @@ public sealed class SpeakerAudioPublisher(IClusterClient client, IOptions<Ingres
                     frames[i] = packets[first + i];
                 }
 
-                await stream.OnNextAsync(new OpusFrameBatch(first, frames, capturedAt) { CorrelationId = correlationId, TraceParent = traceParent });
+                await writer.Publish(new OpusFrameBatch(first, frames, capturedAt) { CorrelationId = correlationId, TraceParent = traceParent });
             }
         }
         finally
         {
             // Always close the input, even when the client went away half-way: the speaker releases its state.
-            await stream.OnNextAsync(new SpeakerInputEnded(clock.GetUtcNow()) { CorrelationId = correlationId, TraceParent = traceParent });
+            await writer.Publish(new SpeakerInputEnded(clock.GetUtcNow()) { CorrelationId = correlationId, TraceParent = traceParent });
         }
     }
 }

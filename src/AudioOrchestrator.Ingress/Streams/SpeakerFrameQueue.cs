@@ -1,13 +1,13 @@
 using System.Threading.Channels;
 using AudioOrchestrator.Contracts;
 using Microsoft.Extensions.Logging;
-using Orleans.Streams;
+using Orleans.BroadcastChannel;
 
 namespace AudioOrchestrator.Ingress.Streams;
 
 /// <summary>
-/// One live speaker's received frames on their way to the speaker's audio-in stream (a Discord user, a WebSocket
-/// client): a bounded queue (oldest dropped and counted, so a slow stream never stalls the receiving thread) and a pump
+/// One live speaker's received frames on their way to the speaker's audio-in channel (a Discord user, a WebSocket
+/// client): a bounded queue (oldest dropped and counted, so a slow speaker grain never stalls the receiving thread) and a pump
 /// that publishes <see cref="OpusFrameBatch"/> events of up to <c>FramesPerEvent</c> frames with consecutive sequence
 /// numbers (16-bit, wrapping like RTP's). A gap or a reordering starts a new batch, so
 /// <see cref="OpusFrameBatch.FirstSequence"/> (the sequence of the first frame) lets the speaker see losses.
@@ -16,7 +16,7 @@ namespace AudioOrchestrator.Ingress.Streams;
 internal sealed partial class SpeakerFrameQueue : IAsyncDisposable
 {
     private readonly Channel<ReceivedFrame> _frames;
-    private readonly IAsyncStream<SpeakerStreamEvent> _stream;
+    private readonly IBroadcastChannelWriter<SpeakerStreamEvent> _writer;
     private readonly int _framesPerEvent;
     private readonly TimeSpan _batchWait;
     private readonly TimeProvider _time;
@@ -27,7 +27,7 @@ internal sealed partial class SpeakerFrameQueue : IAsyncDisposable
 
     public SpeakerFrameQueue(
         SpeakerRef speaker,
-        SpeakerAudioPublisher publisher,
+        ISpeakerAudioWriters publisher,
         int capacity,
         int framesPerEvent,
         TimeSpan batchWait,
@@ -36,7 +36,7 @@ internal sealed partial class SpeakerFrameQueue : IAsyncDisposable
         ILogger logger)
     {
         Speaker = speaker;
-        _stream = publisher.GetStream(speaker);
+        _writer = publisher.GetWriter(speaker);
         _framesPerEvent = framesPerEvent;
         _batchWait = batchWait;
         _time = time;
@@ -141,7 +141,7 @@ internal sealed partial class SpeakerFrameQueue : IAsyncDisposable
     {
         try
         {
-            await _stream.OnNextAsync(item).ConfigureAwait(false);
+            await _writer.Publish(item).ConfigureAwait(false);
             _metrics.Published();
         }
 #pragma warning disable CA1031 // A failed publish loses this batch only; the speaker's next batches still flow.

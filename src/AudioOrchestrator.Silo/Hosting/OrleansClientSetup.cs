@@ -33,8 +33,8 @@ public static class OrleansClientSetup
             client.UseLocalhostClustering(options.GatewayPort, options.ServiceId, options.ClusterId);
         }
 
-        // Same provider and queue count as the silos, so a stream maps to the same queue on both sides.
-        client.AddAudioStreams(options.StreamQueueCount);
+        // The silos' audio-in channel provider.
+        client.AddAudioStreams();
         client.AddActivityPropagation();
     }
 }

@@ -68,14 +68,6 @@ public sealed class OrleansHostingOptions : IValidatableObject
     [Range(0, 65535)]
     public int GatewayPort { get; set; } = 30000;
 
-    /// <summary>How often stream queues are polled; speech needs a few milliseconds, not the default 100.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.001", "00:00:01")]
-    public TimeSpan StreamPollingPeriod { get; set; } = TimeSpan.FromMilliseconds(2);
-
-    /// <summary>Stream queues; an <c>Ingress</c> process must use the silos' value.</summary>
-    [Range(1, 256)]
-    public int StreamQueueCount { get; set; } = 4;
-
     /// <summary>
     /// With AdoNet clustering: the address this silo advertises to the others (e.g. the pod IP). Unset = 127.0.0.1,
     /// all silos on one host. When set, the silo listens on every interface.

@@ -2,7 +2,6 @@ using System.Net;
 using AudioOrchestrator.Grains;
 using Orleans.Configuration;
 using Orleans.Dashboard;
-using Orleans.Storage;
 
 namespace AudioOrchestrator.Silo.Hosting;
 
@@ -59,11 +58,7 @@ public static class OrleansSiloSetup
             silo.AddMemoryGrainStorage(StorageNames.Sessions);
         }
 
-        silo.AddMemoryGrainStorage(StorageNames.PubSub);
-        // Stream pub-sub state (Orleans' own types) cannot round-trip through System.Text.Json: keep Orleans' serializer for it.
-        silo.Services.AddOptions<MemoryGrainStorageOptions>(StorageNames.PubSub)
-            .Configure<Orleans.Serialization.Serializer>((o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
-        silo.AddAudioStreams(options.StreamPollingPeriod, options.StreamQueueCount);
+        silo.AddAudioStreams();
         silo.AddActivityPropagation();
         silo.AddDashboard();
 

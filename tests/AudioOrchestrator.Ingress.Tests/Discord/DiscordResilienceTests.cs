@@ -1,16 +1,13 @@
-using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using AudioOrchestrator.Audio;
 using AudioOrchestrator.Contracts;
 using AudioOrchestrator.Discord.Guilds;
 using AudioOrchestrator.Discord.Voice.Udp;
 using AudioOrchestrator.Ingress.Discord;
-using AudioOrchestrator.Ingress.Streams;
 using AudioOrchestrator.Ingress.Tests.Guilds;
 using AudioOrchestrator.Ingress.Tests.Support;
 using AudioOrchestrator.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
-using Orleans.Streams;
 
 namespace AudioOrchestrator.Ingress.Tests.Discord;
 
@@ -122,25 +119,9 @@ public sealed class DiscordResilienceTests(ToneDiscordServiceFixture fixture) : 
         var guild = ToneDiscordServiceFixture.SpareGuilds[2];
         const ulong bot = FakeDiscord.BotId;
         const ulong user = 500_000_000_000_777_777;
-        var publisher = Service.Services.GetRequiredService<SpeakerAudioPublisher>();
-        var batches = new ConcurrentQueue<OpusFrameBatch>();
-        var stream = publisher.GetStream(new SpeakerRef(DiscordSessions.SessionId(guild), DiscordSessions.SpeakerId(user)));
-        var handle = await stream.SubscribeAsync((e, _) =>
-        {
-            if (e is OpusFrameBatch batch)
-            {
-                batches.Enqueue(batch);
-            }
-
-            return Task.CompletedTask;
-        });
-        var botStream = publisher.GetStream(new SpeakerRef(DiscordSessions.SessionId(guild), DiscordSessions.SpeakerId(bot)));
-        var botEvents = 0;
-        var botHandle = await botStream.SubscribeAsync((_, _) =>
-        {
-            Interlocked.Increment(ref botEvents);
-            return Task.CompletedTask;
-        });
+        var publisher = new RecordingAudioWriters();
+        var speaker = new SpeakerRef(DiscordSessions.SessionId(guild), DiscordSessions.SpeakerId(user));
+        var botSpeaker = new SpeakerRef(DiscordSessions.SessionId(guild), DiscordSessions.SpeakerId(bot));
         var ownBefore = Service.Metrics.TotalOwnFrames;
         var frame = EchoQuestion()[0];
         await using (var receiver = new GuildAudioReceiver(guild, publisher, new DiscordTransportOptions(), 4, TimeProvider.System, Service.Metrics, NullLogger.Instance))
@@ -153,18 +134,16 @@ public sealed class DiscordResilienceTests(ToneDiscordServiceFixture fixture) : 
                 receiver.OnFrame(user, new RtpHeader(sequence, sequence * 960u, 1234), frame);
             }
 
-            await TestWait.UntilAsync(() => batches.Sum(b => b.Frames.Length) == 12, "12 frames published");
+            await TestWait.UntilAsync(() => publisher.BatchesOf(speaker).Sum(b => b.Frames.Length) == 12, "12 frames published");
             Assert.Equal(1, receiver.Speakers);
         }
 
         Assert.Equal(
             [(100L, 4), (104L, 2), (107L, 2), (106L, 1), (65_535L, 3)],
-            batches.Select(b => (b.FirstSequence, b.Frames.Length)));
-        Assert.All(batches, b => Assert.Null(b.CorrelationId));
+            publisher.BatchesOf(speaker).Select(b => (b.FirstSequence, b.Frames.Length)));
+        Assert.All(publisher.BatchesOf(speaker), b => Assert.Null(b.CorrelationId));
         Assert.Equal(2, Service.Metrics.TotalOwnFrames - ownBefore);
-        Assert.Equal(0, Volatile.Read(ref botEvents));
-        await handle.UnsubscribeAsync();
-        await botHandle.UnsubscribeAsync();
+        Assert.DoesNotContain(publisher.Published, p => p.Speaker == botSpeaker);
     }
 
     [Fact]
@@ -173,19 +152,10 @@ public sealed class DiscordResilienceTests(ToneDiscordServiceFixture fixture) : 
         var guild = ToneDiscordServiceFixture.SpareGuilds[2];
         const ulong user = 500_000_000_000_888_888;
         const int sent = 2000;
-        var publisher = Service.Services.GetRequiredService<SpeakerAudioPublisher>();
-        var published = 0;
-        var lastSequence = -1L;
-        var handle = await publisher.GetStream(new SpeakerRef(DiscordSessions.SessionId(guild), DiscordSessions.SpeakerId(user))).SubscribeAsync((e, _) =>
-        {
-            if (e is OpusFrameBatch batch)
-            {
-                Interlocked.Add(ref published, batch.Frames.Length);
-                Volatile.Write(ref lastSequence, batch.FirstSequence + batch.Frames.Length - 1);
-            }
-
-            return Task.CompletedTask;
-        });
+        // The speaker grain is "busy" (publishes wait) until the whole burst has been received.
+        var busy = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var publisher = new RecordingAudioWriters { Gate = busy.Task };
+        var speaker = new SpeakerRef(DiscordSessions.SessionId(guild), DiscordSessions.SpeakerId(user));
         var droppedBefore = Service.Metrics.TotalDropped;
         var frame = EchoQuestion()[0];
         var options = new DiscordTransportOptions { SpeakerQueueFrames = 8 };
@@ -197,13 +167,15 @@ public sealed class DiscordResilienceTests(ToneDiscordServiceFixture fixture) : 
                 receiver.OnFrame(user, new RtpHeader((ushort)i, (uint)i * 960, 4321), frame);
             }
 
-            await TestWait.UntilAsync(() => Volatile.Read(ref lastSequence) == sent - 1, "the newest frame published");
+            busy.SetResult();
+            await TestWait.UntilAsync(
+                () => publisher.BatchesOf(speaker).LastOrDefault() is { } last && last.FirstSequence + last.Frames.Length - 1 == sent - 1,
+                "the newest frame published");
         }
 
         var dropped = Service.Metrics.TotalDropped - droppedBefore;
         Assert.True(dropped > 0, "the burst overflowed the queue");
-        Assert.Equal(sent, Volatile.Read(ref published) + dropped);
-        await handle.UnsubscribeAsync();
+        Assert.Equal(sent, publisher.BatchesOf(speaker).Sum(b => b.Frames.Length) + dropped);
     }
 
     [Fact]

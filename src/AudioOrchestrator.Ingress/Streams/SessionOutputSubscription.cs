@@ -1,0 +1,152 @@
+using AudioOrchestrator.Contracts;
+
+namespace AudioOrchestrator.Ingress.Streams;
+
+/// <summary>
+/// This process' observer of one session's output: subscribed to the session's relay when opened, renewed on a timer
+/// (which also finds a relay that was re-activated, e.g. after its silo died), and handing each event, in order, to
+/// every local listener.
+/// </summary>
+internal sealed class SessionOutputSubscription(string sessionId, SessionOutputHub hub) : ISessionOutputObserver
+{
+    private readonly Lock _lock = new();
+    private Func<SessionOutputEvent, Task>[] _listeners = [];
+    private ISessionOutputObserver? _reference;
+    private ITimer? _renewal;
+    private int _renewing;
+
+    public string SessionId { get; } = sessionId;
+
+    public int ListenerCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _listeners.Length;
+            }
+        }
+    }
+
+    private ISessionOutputRelayGrain Relay => hub.Client.GetGrain<ISessionOutputRelayGrain>(SessionId);
+
+    private TimeSpan Lifetime => hub.RenewalPeriod * 3;
+
+    public async Task OpenAsync(CancellationToken cancellationToken)
+    {
+        _reference = hub.Client.CreateObjectReference<ISessionOutputObserver>(this);
+        try
+        {
+            await Relay.SubscribeAsync(_reference, Lifetime).WaitAsync(cancellationToken);
+        }
+        catch
+        {
+            hub.Client.DeleteObjectReference<ISessionOutputObserver>(_reference);
+            throw;
+        }
+
+        _renewal = hub.Clock.CreateTimer(_ => _ = RenewAsync(), null, hub.RenewalPeriod, hub.RenewalPeriod);
+    }
+
+    public async Task CloseAsync()
+    {
+        if (_renewal is not null)
+        {
+            await _renewal.DisposeAsync();
+        }
+
+        if (_reference is { } reference)
+        {
+            try
+            {
+                await Relay.UnsubscribeAsync(reference);
+            }
+#pragma warning disable CA1031 // Best effort: an unrenewed subscription expires by itself.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                SessionOutputHub.LogUnsubscribeFailed(hub.Logger, ex, SessionId);
+            }
+
+            hub.Client.DeleteObjectReference<ISessionOutputObserver>(reference);
+        }
+    }
+
+    public IAsyncDisposable Add(Func<SessionOutputEvent, Task> listener)
+    {
+        lock (_lock)
+        {
+            _listeners = [.. _listeners, listener];
+        }
+
+        return new Registration(this, listener);
+    }
+
+    public async Task OnOutputAsync(string sessionId, SessionOutputEvent[] items)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        Func<SessionOutputEvent, Task>[] listeners;
+        lock (_lock)
+        {
+            listeners = _listeners;
+        }
+
+        foreach (var item in items)
+        {
+            foreach (var listener in listeners)
+            {
+                try
+                {
+                    await listener(item);
+                }
+#pragma warning disable CA1031 // One failing listener must not stop delivery to the others.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    SessionOutputHub.LogListenerFailed(hub.Logger, ex, SessionId, item.GetType().Name);
+                }
+            }
+        }
+    }
+
+    private async Task RenewAsync()
+    {
+        if (_reference is not { } reference || Interlocked.Exchange(ref _renewing, 1) == 1)
+        {
+            return;
+        }
+
+        try
+        {
+            await Relay.SubscribeAsync(reference, Lifetime);
+        }
+#pragma warning disable CA1031 // Tried again on the next tick; the silo may be restarting.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            SessionOutputHub.LogRenewalFailed(hub.Logger, ex, SessionId, hub.RenewalPeriod);
+        }
+        finally
+        {
+            Volatile.Write(ref _renewing, 0);
+        }
+    }
+
+    private async ValueTask RemoveAsync(Func<SessionOutputEvent, Task> listener)
+    {
+        lock (_lock)
+        {
+            _listeners = _listeners.Where(l => l != listener).ToArray();
+        }
+
+        await hub.ReleaseAsync(this);
+    }
+
+    private sealed class Registration(SessionOutputSubscription owner, Func<SessionOutputEvent, Task> listener) : IAsyncDisposable
+    {
+        private int _disposed;
+
+        public ValueTask DisposeAsync() =>
+            Interlocked.Exchange(ref _disposed, 1) == 0 ? owner.RemoveAsync(listener) : ValueTask.CompletedTask;
+    }
+}
