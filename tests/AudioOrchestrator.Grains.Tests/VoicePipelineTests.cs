@@ -239,7 +239,7 @@ public sealed class VoicePipelineTests(PipelineCluster fixture) : IClassFixture<
             var stream = publisher.GetWriter(speaker);
             for (var i = 0; i < packets.Count; i += 4)
             {
-                await stream.Publish(new OpusFrameBatch(i, packets.Skip(i).Take(4).ToArray(), DateTimeOffset.UtcNow));
+                await stream.Publish(new OpusFrameBatch(i, packets.Skip(i).Take(4).ToArray(), DateTimeOffset.UtcNow), TestContext.Current.CancellationToken);
             }
 
             var started = await answered.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
@@ -271,7 +271,7 @@ public sealed class VoicePipelineTests(PipelineCluster fixture) : IClassFixture<
         var frames = OpusPacketizer.Encode(TestAudio.Tone(440, 200)).Take(4).ToArray();
         for (var i = 0; i < 8; i++)
         {
-            await stream.Publish(new OpusFrameBatch(0, frames, DateTimeOffset.UtcNow) { CorrelationId = $"abandoned-{i}" });
+            await stream.Publish(new OpusFrameBatch(0, frames, DateTimeOffset.UtcNow) { CorrelationId = $"abandoned-{i}" }, TestContext.Current.CancellationToken);
         }
 
         await Task.Delay(TimeSpan.FromSeconds(1.5), TestContext.Current.CancellationToken);
