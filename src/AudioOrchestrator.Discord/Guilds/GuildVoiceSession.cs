@@ -45,6 +45,18 @@ internal sealed partial class GuildVoiceSession : IAsyncDisposable
         }
     }
 
+    /// <summary>True while the guild should be in a voice channel (joined and not left or given up).</summary>
+    public bool WantsChannel
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _desiredChannel is not null;
+            }
+        }
+    }
+
     public GuildVoiceSnapshot Snapshot(int shardId)
     {
         lock (_gate)
@@ -103,6 +115,48 @@ internal sealed partial class GuildVoiceSession : IAsyncDisposable
                 await GiveUpAsync(ex.Message).ConfigureAwait(false);
                 throw;
             }
+        }
+        finally
+        {
+            _opLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Joins the wanted channel again from scratch (op 4, new voice events, new voice connection), whatever the current
+    /// connection looks like: after a new gateway session, whose voice states Discord does not carry over.
+    /// </summary>
+    public async Task RenewAsync(string reason)
+    {
+        var operation = BeginOperation();
+        try
+        {
+            await _opLock.WaitAsync(operation).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        try
+        {
+            ulong channel;
+            lock (_gate)
+            {
+                if (_desiredChannel is not { } wanted)
+                {
+                    return;
+                }
+
+                channel = wanted;
+            }
+
+            await DropConnectionAsync(final: false, reason).ConfigureAwait(false);
+            await ReconnectAsync(() => ConnectAsync(channel, GuildVoiceState.Reconnecting, operation, operation), operation).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (operation.IsCancellationRequested)
+        {
+            // A join or leave took over.
         }
         finally
         {
