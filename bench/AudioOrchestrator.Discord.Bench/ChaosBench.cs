@@ -166,6 +166,7 @@ internal static class ChaosBench
     private sealed class TimingSink : IVoiceFrameSink
     {
         private static readonly TimeSpan InterruptionGap = TimeSpan.FromMilliseconds(200);
+        private static readonly TimeSpan GapStartWindow = TimeSpan.FromSeconds(1);
 
         private readonly ConcurrentQueue<long> _arrivals = new();
 
@@ -180,16 +181,17 @@ internal static class ChaosBench
         }
 
         /// <summary>
-        /// Time from a disruption at <paramref name="from"/> to the user's audio being back: the end of the longest gap
-        /// in arrivals (counting from the disruption) before <paramref name="until"/> when it is longer than a few frames
-        /// (the audio was interrupted), else the first arrival (it never was). Null when no frame arrived.
+        /// Time from a disruption at <paramref name="from"/> to the user's audio being back. Every disruption that cuts
+        /// audio does so at once (the fake ends the voice session or the socket when it strikes), so a gap in the
+        /// received frames longer than <see cref="InterruptionGap"/> that starts within <see cref="GapStartWindow"/> of
+        /// the disruption is its interruption, and audio is back at the gap's end; without one, audio was never
+        /// interrupted and is "back" with the first frame after the disruption. Null when no frame arrived before
+        /// <paramref name="until"/>.
         /// </summary>
         public TimeSpan? AudioBack(long from, long until)
         {
             var previous = from;
             long? first = null;
-            long longestGapEnd = 0;
-            var longestGap = 0L;
             foreach (var t in _arrivals)
             {
                 if (t <= from)
@@ -203,22 +205,20 @@ internal static class ChaosBench
                 }
 
                 first ??= t;
-                if (t - previous > longestGap)
+                if (Stopwatch.GetElapsedTime(from, previous) > GapStartWindow)
                 {
-                    longestGap = t - previous;
-                    longestGapEnd = t;
+                    break;
+                }
+
+                if (Stopwatch.GetElapsedTime(previous, t) > InterruptionGap)
+                {
+                    return Stopwatch.GetElapsedTime(from, t);
                 }
 
                 previous = t;
             }
 
-            if (first is null)
-            {
-                return null;
-            }
-
-            var interrupted = TimeSpan.FromSeconds(longestGap / (double)Stopwatch.Frequency) > InterruptionGap;
-            return Stopwatch.GetElapsedTime(from, interrupted ? longestGapEnd : first.Value);
+            return first is { } f ? Stopwatch.GetElapsedTime(from, f) : null;
         }
 
         public long? FirstAfter(long timestamp)

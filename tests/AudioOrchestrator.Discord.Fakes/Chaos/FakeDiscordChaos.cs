@@ -16,6 +16,9 @@ public sealed class FakeDiscordChaos : IAsyncDisposable
 {
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(10);
 
+    // Late ACKs that must not cost the connection: a fifth of the interval, leaving the rest as margin for a busy machine.
+    private const double SlowAckFraction = 0.2;
+
     private readonly FakeDiscordServer _gateway;
     private readonly Func<IReadOnlyCollection<FakeVoiceServer>> _voiceServers;
     private readonly FakeChaosOptions _options;
@@ -212,7 +215,7 @@ public sealed class FakeDiscordChaos : IAsyncDisposable
                 connection.HeartbeatAckDelay = _options.GatewayHeartbeatInterval * 3;
                 break;
             case FakeChaosKind.GatewaySlowAck:
-                connection.HeartbeatAckDelay = _options.GatewayHeartbeatInterval * 0.3;
+                connection.HeartbeatAckDelay = _options.GatewayHeartbeatInterval * SlowAckFraction;
                 WatchKept(disruption, () => connection.Ended, () => connection.HeartbeatAckDelay = TimeSpan.Zero, _options.GatewayHeartbeatInterval * 2.5);
                 return disruption;
         }
@@ -275,7 +278,7 @@ public sealed class FakeDiscordChaos : IAsyncDisposable
                 resume = true;
                 break;
             case FakeChaosKind.VoiceSlowAck:
-                connection.HeartbeatAckDelay = _options.VoiceHeartbeatInterval * 0.3;
+                connection.HeartbeatAckDelay = _options.VoiceHeartbeatInterval * SlowAckFraction;
                 WatchKept(disruption, () => connection.Ended, () => connection.HeartbeatAckDelay = TimeSpan.Zero, _options.VoiceHeartbeatInterval * 2.5);
                 return disruption;
             case FakeChaosKind.VoiceSessionInvalid:

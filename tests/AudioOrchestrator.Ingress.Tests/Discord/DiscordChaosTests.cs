@@ -26,7 +26,7 @@ public sealed class DiscordChaosTests
     private const ulong Channel = 700_000_000_000_000_301;
     private const ulong TextChannel = 600_000_000_000_000_301;
     private const ulong Alice = 500_000_000_000_000_301;
-    private const int HeartbeatMs = 2000;
+    private const int HeartbeatMs = 2500;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -42,7 +42,7 @@ public sealed class DiscordChaosTests
         BotUserId = FakeDiscord.BotId,
     };
 
-    private static async Task<DiscordService> StartAsync()
+    private static async Task<DiscordService> StartAsync(string moveTimeout = "00:00:10", string invalidSessionMinDelay = "00:00:00.100", string invalidSessionMaxDelay = "00:00:00.500")
     {
         var service = await DiscordService.StartAsync(
             [Guild],
@@ -50,19 +50,24 @@ public sealed class DiscordChaosTests
             new Dictionary<string, string?>
             {
                 [$"Discord:FallbackTextChannels:{Guild}"] = TextChannel.ToString(CultureInfo.InvariantCulture),
-                ["Discord:Voice:MoveTimeout"] = "00:00:10",
-                ["Discord:InvalidSessionMinDelay"] = "00:00:00.100",
-                ["Discord:InvalidSessionMaxDelay"] = "00:00:00.500",
+                ["Discord:Voice:MoveTimeout"] = moveTimeout,
+                ["Discord:InvalidSessionMinDelay"] = invalidSessionMinDelay,
+                ["Discord:InvalidSessionMaxDelay"] = invalidSessionMaxDelay,
             },
             gatewayHeartbeatMs: HeartbeatMs);
         service.Discord.VoiceHeartbeatIntervalMs = HeartbeatMs;
         return service;
     }
 
-    [Fact]
-    public async Task A_new_gateway_session_ends_voice_with_4014_and_the_bot_joins_its_channel_again_on_the_new_session()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_new_gateway_session_ends_voice_with_4014_and_the_bot_joins_its_channel_again_on_the_new_session(bool readyAfterMoveTimeout)
     {
-        await using var service = await StartAsync();
+        // Discord asks for 1-5 s before identifying after op 9: the new session may come after the wait for a move is over.
+        await using var service = readyAfterMoveTimeout
+            ? await StartAsync(moveTimeout: "00:00:00.300", invalidSessionMinDelay: "00:00:02", invalidSessionMaxDelay: "00:00:02")
+            : await StartAsync();
         await VoiceUsers.JoinAsync(service, Guild, Channel, Ct);
         var alice = await VoiceUsers.AddSpeakerAsync(service, Guild, Channel, Alice);
         await using var chaos = new FakeDiscordChaos(service.Discord.Gateway, () => service.Discord.VoiceServers, ChaosOptions(TimeSpan.FromSeconds(30)));
@@ -81,6 +86,10 @@ public sealed class DiscordChaosTests
         await VoiceUsers.SpeakAsync(alice, Question(), Ct);
         var answer = await VoiceUsers.HearAnswerAsync(alice, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(1.5), Ct);
         Assert.NotEmpty(answer);
+
+        // The guild was never given up (which would drop its player and leave the rejoin to the channel keeper).
+        Assert.DoesNotContain("voice given up", service.Logs.AllText, StringComparison.Ordinal);
+        Assert.DoesNotContain("voice released", service.Logs.AllText, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -136,7 +145,7 @@ public sealed class DiscordChaosTests
             var disruptions = chaos.Disruptions;
             var report = string.Join("\n", disruptions);
 
-            Assert.True(disruptions.Count >= 8, $"disruptions in a minute: {disruptions.Count}\n{report}");
+            Assert.True(disruptions.Count >= 6, $"disruptions in a minute: {disruptions.Count}\n{report}");
             Assert.All(disruptions, d => Assert.True(d.Recovered, report));
             Assert.True(disruptions.Select(d => d.Kind.IsGateway()).Distinct().Count() == 2, $"gateway and voice disruptions\n{report}");
 
@@ -147,7 +156,7 @@ public sealed class DiscordChaosTests
             var last = disruptions[^1].Timestamp;
             await TestWait.UntilAsync(() => published.Any(t => t > last), "audio after the last disruption", TimeSpan.FromSeconds(30));
             Assert.All(disruptions, d => Assert.True(published.Any(t => t > d.Timestamp), $"audio after {d}"));
-            Assert.True(Volatile.Read(ref heard) >= 5, $"answers heard during the chaos: {Volatile.Read(ref heard)}");
+            Assert.True(Volatile.Read(ref heard) >= 3, $"answers heard during the chaos: {Volatile.Read(ref heard)}");
         }
         finally
         {
