@@ -23,10 +23,15 @@ internal static class CapacityRun
 
         await using var run = await LoadRun.StartAsync(options, clips, options.MaxSpeakers, cancellationToken);
         await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
+        var idleFrom = run.Target.Gauges();
+        var idleClock = Stopwatch.StartNew();
+        await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
         var idle = run.Target.Gauges();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"service started: RSS {idle.RssMb:0} MB, threads {idle.Threads}"));
+        var idleCpuMsPerSecond = (idle.CpuMs - idleFrom.CpuMs) / idleClock.Elapsed.TotalSeconds;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"service started: RSS {idle.RssMb:0} MB, threads {idle.Threads}, idle CPU {idleCpuMsPerSecond / 10:0.0} % of a core"));
         var window = TimeSpan.FromSeconds(options.StepSeconds);
         StepMeasurement? held = null;
+        List<StepMeasurement> steps = [];
         var speakers = options.Start;
         while (true)
         {
@@ -34,8 +39,10 @@ internal static class CapacityRun
             await run.GrowToAsync(speakers, cancellationToken);
             await Task.Delay(Settle, cancellationToken);
             var step = await StepMeasurement.TakeAsync(run, window, Grace, cancellationToken);
+            steps.Add(step);
             var verdict = CapacityRamp.Judge(step.Figures);
             Console.WriteLine($"step {step.Describe()}: {(verdict.Held ? "held" : "LOST: " + string.Join("; ", verdict.Reasons))}");
+            Console.WriteLine($"  {step.ByTransport()}; dropped {await run.DroppedFramesDetailAsync(cancellationToken)}");
             if (verdict.Held)
             {
                 held = step;
@@ -67,14 +74,22 @@ internal static class CapacityRun
             figures["turn_overhead_ms_p99_at_capacity"] = Math.Round(held.Figures.OverheadMsP99, 2);
             figures["turn_overhead_ms_p50_at_capacity"] = Math.Round(held.OverheadMsP50, 2);
             figures["turn_in_silo_ms_p99_at_capacity"] = Math.Round(held.InSiloMsP99, 2);
-            figures["cpu_ms_per_speaker_second"] = Math.Round(held.CpuMsPerSpeakerSecond, 3);
+            figures["cpu_ms_per_speaker_second"] = Math.Round((held.CpuMsPerSecond - idleCpuMsPerSecond) / capacity, 3);
+            figures["cpu_ms_per_speaker_second_with_idle"] = Math.Round(held.CpuMsPerSpeakerSecond, 3);
             figures["rss_mb_per_speaker"] = Math.Round((held.End.RssMb - idle.RssMb) / capacity, 3);
             figures["turns_answered_at_capacity"] = held.Figures.TurnsAnswered;
         }
 
         figures["idle_service_rss_mb"] = Math.Round(idle.RssMb, 1);
-        var (direct, batched) = DspCeiling.SileroBatching(clips, Math.Max(1, capacity));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Silero at {capacity} speakers: direct {direct:0.000} ms/window, one batch of {capacity} {batched:0.000} ms/window (no hand-off cost counted)"));
+        figures["idle_service_cpu_percent_of_core"] = Math.Round(idleCpuMsPerSecond / 10, 1);
+        figures["steps"] = steps.Count;
+        figures["last_step_speakers"] = steps.Count > 0 ? steps[^1].Figures.Speakers : 0;
+        figures["last_step_turn_overhead_ms_p99"] = steps.Count > 0 ? Math.Round(steps[^1].Figures.OverheadMsP99, 2) : double.NaN;
+        // At the capacity point (or the first step's count when no step held).
+        var batchSize = Math.Max(1, capacity > 0 ? capacity : steps.Count > 0 ? steps[0].Figures.Speakers : options.Start);
+        var (direct, batched) = DspCeiling.SileroBatching(clips, batchSize);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Silero for {batchSize} speakers: direct {direct:0.000} ms/window, one batch of {batchSize} {batched:0.000} ms/window (no hand-off cost counted)"));
+        figures["silero_batch_size"] = batchSize;
         figures["silero_direct_ms_per_window_at_capacity"] = Math.Round(direct, 4);
         figures["silero_batched_ms_per_window_at_capacity"] = Math.Round(batched, 4);
         return figures;

@@ -90,17 +90,16 @@ internal sealed class LiveLoadSpeaker : SimulatedSpeaker
     private static bool IsSilent(ReadOnlySpan<byte> pcm) => !pcm.ContainsAnyExcept((byte)0);
 }
 
-/// <summary>Reads an <c>answerCompleted</c> event's timings (docs/session-events.md).</summary>
+/// <summary>Reads an <c>answerCompleted</c> event's end-of-utterance time and in-silo time to first audio (docs/session-events.md).</summary>
 internal static class AnswerEvents
 {
-    public static void Completed(JsonElement data, Action<DateTimeOffset, double, double> completed)
+    public static void Completed(JsonElement data, Action<DateTimeOffset, double> completed)
     {
         ArgumentNullException.ThrowIfNull(completed);
         var timings = data.GetProperty("timings");
         if (timings.TryGetProperty("endOfUtteranceAt", out var at) && at.ValueKind == JsonValueKind.String)
         {
-            var stt = timings.GetProperty("sttMs").GetDouble();
-            completed(at.GetDateTimeOffset(), stt, timings.GetProperty("endOfUtteranceToFirstAudioMs").GetDouble() - stt);
+            completed(at.GetDateTimeOffset(), timings.GetProperty("endOfUtteranceToFirstAudioMs").GetDouble());
         }
     }
 }

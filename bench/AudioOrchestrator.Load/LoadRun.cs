@@ -94,6 +94,14 @@ internal sealed class LoadRun : IAsyncDisposable
         return DroppedFrames.Sum(text);
     }
 
+    /// <summary>The dropped-input counters one by one (what the service says so far).</summary>
+    public async Task<string> DroppedFramesDetailAsync(CancellationToken cancellationToken)
+    {
+        var text = await Http.GetStringAsync("/metrics", cancellationToken);
+        var lines = text.Split('\n').Where(l => !l.StartsWith('#') && DroppedFrames.Prefixes.Any(p => l.StartsWith(p, StringComparison.Ordinal)));
+        return string.Join(", ", lines.Select(l => l.Trim()));
+    }
+
     public static GaugeReading? Gauges(ILoadTarget target)
     {
         ArgumentNullException.ThrowIfNull(target);

@@ -37,6 +37,8 @@ internal static class LoadServiceSettings
         ["Discord:Voice:RejoinDelay"] = "00:00:00.100",
         ["Speech:PocketSphinx:AcousticModelPath"] = acousticModelPath,
         ["Logging:LogLevel:Default"] = "Warning",
+        ["Logging:LogLevel:Orleans"] = "Warning",
+        ["Logging:LogLevel:Microsoft"] = "Warning",
     };
 
     /// <summary>Builds the service with the run's engines (instant doubles unless embedded).</summary>

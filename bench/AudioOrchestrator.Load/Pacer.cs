@@ -4,7 +4,7 @@ namespace AudioOrchestrator.Load;
 
 /// <summary>
 /// One clock for every speaker: a dedicated thread ticks every 20 ms on an absolute schedule (a late tick is caught up,
-/// not skipped) and lets each speaker queue its frame. Counts ticks that came more than one frame late.
+/// not skipped, up to 100 ms) and lets each speaker queue its frame. Counts ticks that came more than one frame late.
 /// </summary>
 internal sealed class Pacer : IDisposable
 {
@@ -73,6 +73,13 @@ internal sealed class Pacer : IDisposable
             if (-wait > FrameTicks)
             {
                 Interlocked.Increment(ref _lateTicks);
+            }
+
+            // Starved for more than 100 ms (a saturated machine): the speakers' time shifts instead of a burst of
+            // catch-up frames, which the service's rate guard would rightly drop; LateTicks says it happened.
+            if (-wait > 5 * FrameTicks)
+            {
+                next = Stopwatch.GetTimestamp();
             }
 
             SimulatedSpeaker[] speakers;

@@ -29,4 +29,4 @@ foreach (var (name, value) in figures)
     Console.WriteLine($"{name} = {value.ToString(CultureInfo.InvariantCulture)}");
 }
 
-Console.WriteLine(JsonSerializer.Serialize(figures));
+Console.WriteLine(JsonSerializer.Serialize(figures, new JsonSerializerOptions { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));

@@ -29,7 +29,8 @@ internal abstract class SimulatedSpeaker : IAsyncDisposable
     private DateTimeOffset _awaitingSince;
     private DateTimeOffset? _firstAudio;
     private DateTimeOffset _lastAudio;
-    private (DateTimeOffset EndOfUtteranceAt, double SttMs, double InSiloMs)? _completed;
+    private (DateTimeOffset EndOfUtteranceAt, double InSiloMs)? _completed;
+    private int _turns;
 
     protected SimulatedSpeaker(IReadOnlyList<SpeechClip> clips, TurnLog log, int seed)
     {
@@ -97,12 +98,12 @@ internal abstract class SimulatedSpeaker : IAsyncDisposable
                     Quiet();
                     if (_firstAudio is { } first && _completed is { } done && now - _lastAudio > PlayedOut)
                     {
-                        _log.Add(new TurnSample(Transport, _spokenAt, true, (first - done.EndOfUtteranceAt).TotalMilliseconds - done.SttMs, done.InSiloMs, (done.EndOfUtteranceAt - _spokenAt).TotalMilliseconds));
+                        _log.Add(new TurnSample(Transport, _turns++, _spokenAt, true, (first - done.EndOfUtteranceAt).TotalMilliseconds, done.InSiloMs, (done.EndOfUtteranceAt - _spokenAt).TotalMilliseconds));
                         NextPause();
                     }
                     else if (now - _awaitingSince > AnswerTimeout)
                     {
-                        _log.Add(new TurnSample(Transport, _spokenAt, false, double.NaN, double.NaN, double.NaN));
+                        _log.Add(new TurnSample(Transport, _turns++, _spokenAt, false, double.NaN, double.NaN, double.NaN));
                         NextPause();
                     }
 
@@ -141,13 +142,13 @@ internal abstract class SimulatedSpeaker : IAsyncDisposable
     }
 
     /// <summary>The session reported the answer complete, with its stage timings.</summary>
-    protected void OnAnswerCompleted(DateTimeOffset endOfUtteranceAt, double sttMs, double inSiloMs)
+    protected void OnAnswerCompleted(DateTimeOffset endOfUtteranceAt, double inSiloMs)
     {
         lock (_gate)
         {
             if (_phase == Phase.Awaiting)
             {
-                _completed = (endOfUtteranceAt, sttMs, inSiloMs);
+                _completed = (endOfUtteranceAt, inSiloMs);
             }
         }
     }

@@ -7,9 +7,12 @@ internal sealed record StepMeasurement(StepFigures Figures, IReadOnlyList<TurnSa
 {
     public double CpuMsPerSpeakerSecond => (End.CpuMs - Start.CpuMs) / (Window.TotalSeconds * Math.Max(1, Figures.Speakers));
 
-    public double InSiloMsP99 => Percentiles.Of(Turns.Where(t => t.Answered).Select(t => t.InSiloMs), 99);
+    /// <summary>The service's CPU per second of the window, in ms.</summary>
+    public double CpuMsPerSecond => (End.CpuMs - Start.CpuMs) / Window.TotalSeconds;
 
-    public double OverheadMsP50 => Percentiles.Of(Turns.Where(t => t.Answered).Select(t => t.OverheadMs), 50);
+    public double InSiloMsP99 => Percentiles.Of(Turns.Where(t => t.Steady).Select(t => t.InSiloMs), 99);
+
+    public double OverheadMsP50 => Percentiles.Of(Turns.Where(t => t.Steady).Select(t => t.OverheadMs), 50);
 
     /// <summary>Measures <paramref name="window"/> at the run's current speakers; the turns spoken in it are read <paramref name="grace"/> later (still at this load).</summary>
     public static async Task<StepMeasurement> TakeAsync(LoadRun run, TimeSpan window, TimeSpan grace, CancellationToken cancellationToken)
@@ -26,17 +29,22 @@ internal sealed record StepMeasurement(StepFigures Figures, IReadOnlyList<TurnSa
         var turns = run.Turns.Between(from, to);
         var waiting = run.Waiting(grace + TimeSpan.FromSeconds(3));
         var middle = from + ((to - from) / 2);
-        var answered = turns.Where(t => t.Answered).ToList();
+        var answered = turns.Where(t => t.Steady).ToList();
         var figures = new StepFigures(
             run.Speakers,
-            answered.Count,
+            turns.Count(t => t.Answered),
             turns.Count(t => !t.Answered) + waiting,
             await run.DroppedFramesAsync(cancellationToken) - dropped,
             Percentiles.Of(answered.Select(t => t.OverheadMs), 99),
             Percentiles.Of(answered.Where(t => t.SpokenAt < middle).Select(t => t.InputLagMs), 50),
             Percentiles.Of(answered.Where(t => t.SpokenAt >= middle).Select(t => t.InputLagMs), 50));
-        return new StepMeasurement(figures, turns, start, end, end.CpuMs > start.CpuMs ? window : window, run.Pacer.LateTicks - late, run.HarnessQueued);
+        return new StepMeasurement(figures, turns, start, end, to - from, run.Pacer.LateTicks - late, run.HarnessQueued);
     }
+
+    /// <summary>Answered turns, overhead p50 and input lag p50 per transport.</summary>
+    public string ByTransport() => string.Join("; ", Turns.Where(t => t.Steady).GroupBy(t => t.Transport).Select(g => string.Create(
+        CultureInfo.InvariantCulture,
+        $"{g.Key}: {g.Count()} turns, overhead p50 {Percentiles.Of(g.Select(t => t.OverheadMs), 50):0.0} p99 {Percentiles.Of(g.Select(t => t.OverheadMs), 99):0.0} ms, in silo p50 {Percentiles.Of(g.Select(t => t.InSiloMs), 50):0.0} ms, input lag p50 {Percentiles.Of(g.Select(t => t.InputLagMs), 50):0} ms")));
 
     public string Describe() => string.Create(
         CultureInfo.InvariantCulture,
