@@ -40,7 +40,7 @@ internal static class CapacityRun
             await Task.Delay(Settle, cancellationToken);
             var step = await StepMeasurement.TakeAsync(run, window, Grace, cancellationToken);
             steps.Add(step);
-            var verdict = CapacityRamp.Judge(step.Figures);
+            var verdict = CapacityRamp.Judge(step.Figures, options.MaxOverheadMs);
             Console.WriteLine($"step {step.Describe()}: {(verdict.Held ? "held" : "LOST: " + string.Join("; ", verdict.Reasons))}");
             Console.WriteLine($"  {step.ByTransport()}; dropped {await run.DroppedFramesDetailAsync(cancellationToken)}");
             if (verdict.Held)
@@ -63,6 +63,7 @@ internal static class CapacityRun
             speakers = next.Value;
         }
 
+        figures["max_overhead_ms"] = options.MaxOverheadMs;
         figures["dsp_cpu_ms_per_speaker_second"] = Math.Round(dsp, 3);
         figures["dsp_ceiling_speakers_per_core"] = Math.Round(ceilingPerCore, 1);
         figures["dsp_ceiling_speakers_per_silo"] = Math.Round(ceilingPerCore * Environment.ProcessorCount, 1);

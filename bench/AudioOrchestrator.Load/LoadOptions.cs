@@ -13,6 +13,7 @@ namespace AudioOrchestrator.Load;
 /// <param name="SoakMinutes">Soak length.</param>
 /// <param name="SoakSpeakers">Soak speakers.</param>
 /// <param name="LiveShare">Share of the speakers that are live WebSocket speakers (the rest are Discord users).</param>
+/// <param name="MaxOverheadMs">A step holds only with turn overhead p99 at most this (the 20 ms).</param>
 /// <param name="InProcess">Host the service in the harness' own process (tests); by default it runs in a child process so its CPU and memory are its own.</param>
 internal sealed record LoadOptions(
     string Mode = "capacity",
@@ -25,6 +26,7 @@ internal sealed record LoadOptions(
     double SoakMinutes = 5,
     int SoakSpeakers = 100,
     double LiveShare = 0.5,
+    double MaxOverheadMs = CapacityRamp.MaxOverheadMs,
     bool InProcess = false)
 {
     public TimeSpan CapacityBudget => Budget ?? TimeSpan.FromMinutes(9.5);
@@ -47,6 +49,7 @@ internal sealed record LoadOptions(
                 "--minutes" => options with { SoakMinutes = double.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--speakers" => options with { SoakSpeakers = Positive(Next()) },
                 "--live-share" => options with { LiveShare = Math.Clamp(double.Parse(Next(), CultureInfo.InvariantCulture), 0, 1) },
+                "--max-overhead-ms" => options with { MaxOverheadMs = double.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--in-process" => options with { InProcess = true },
                 _ => throw new ArgumentException($"unknown argument {args[i]}"),
             };

@@ -46,6 +46,14 @@ public sealed class CapacityRampTests
     }
 
     [Fact]
+    public void The_overhead_budget_can_be_widened_from_the_command_line()
+    {
+        var step = Held() with { OverheadMsP99 = 120 };
+        Assert.False(CapacityRamp.Judge(step).Held);
+        Assert.True(CapacityRamp.Judge(step, LoadOptions.Parse(["--max-overhead-ms", "250"]).MaxOverheadMs).Held);
+    }
+
+    [Fact]
     public void One_unanswered_turn_in_a_hundred_is_tolerated()
     {
         Assert.True(CapacityRamp.Judge(Held() with { TurnsAnswered = 99, TurnsUnanswered = 1 }).Held);
