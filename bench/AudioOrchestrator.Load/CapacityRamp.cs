@@ -4,7 +4,7 @@ namespace AudioOrchestrator.Load;
 /// <param name="Speakers">Concurrently speaking users.</param>
 /// <param name="TurnsAnswered">Turns whose answer reached the speaker.</param>
 /// <param name="TurnsUnanswered">Turns spoken whose answer did not come within the answer timeout.</param>
-/// <param name="DroppedFrames">Input frames the service dropped during the step (rate guard, ingress queues).</param>
+/// <param name="DroppedFrames">Input frames the service dropped during the step (rate guard, ingress queues); -1 when it did not answer /metrics.</param>
 /// <param name="OverheadMsP99">Turn overhead p99 (end-of-utterance decision to the first answer audio at the speaker, minus speech-to-text).</param>
 /// <param name="InputLagEarlyMs">Median input lag (last speech frame sent to the end-of-utterance decision) of the step's first half.</param>
 /// <param name="InputLagLateMs">The same in the step's second half: a growing lag is a growing backlog.</param>
@@ -39,6 +39,11 @@ internal static class CapacityRamp
         if (spoken > 0 && (double)step.TurnsUnanswered / spoken > MaxUnansweredRatio)
         {
             reasons.Add($"{step.TurnsUnanswered} of {spoken} turns unanswered");
+        }
+
+        if (step.DroppedFrames < 0)
+        {
+            reasons.Add("the service did not answer /metrics");
         }
 
         if (step.DroppedFrames > 0)

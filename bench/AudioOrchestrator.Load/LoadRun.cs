@@ -88,10 +88,19 @@ internal sealed class LoadRun : IAsyncDisposable
     public int HarnessQueued => _speakers.Sum(s => s.Queued);
 
     /// <summary>Input frames the service dropped so far: the rate guard, the Discord and live ingress queues (from /metrics).</summary>
+    /// <returns>-1 when the service did not answer /metrics within the client's timeout (it has stalled).</returns>
     public async Task<long> DroppedFramesAsync(CancellationToken cancellationToken)
     {
-        var text = await Http.GetStringAsync("/metrics", cancellationToken);
-        return DroppedFrames.Sum(text);
+        try
+        {
+            var text = await Http.GetStringAsync("/metrics", cancellationToken);
+            return DroppedFrames.Sum(text);
+        }
+        catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            Console.Error.WriteLine("the service did not answer /metrics: " + ex.Message);
+            return -1;
+        }
     }
 
     /// <summary>The dropped-input counters one by one (what the service says so far).</summary>

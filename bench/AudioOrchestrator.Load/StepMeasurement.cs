@@ -34,7 +34,7 @@ internal sealed record StepMeasurement(StepFigures Figures, IReadOnlyList<TurnSa
             run.Speakers,
             turns.Count(t => t.Answered),
             turns.Count(t => !t.Answered) + waiting,
-            await run.DroppedFramesAsync(cancellationToken) - dropped,
+            await run.DroppedFramesAsync(cancellationToken) is var after && after >= 0 && dropped >= 0 ? after - dropped : -1,
             Percentiles.Of(answered.Select(t => t.OverheadMs), 99),
             Percentiles.Of(answered.Where(t => t.SpokenAt < middle).Select(t => t.InputLagMs), 50),
             Percentiles.Of(answered.Where(t => t.SpokenAt >= middle).Select(t => t.InputLagMs), 50));

@@ -18,6 +18,7 @@ public sealed class CapacityRampTests
 
     [Theory]
     [InlineData("dropped")]
+    [InlineData("stalled")]
     [InlineData("overhead")]
     [InlineData("backlog")]
     [InlineData("unanswered")]
@@ -27,6 +28,7 @@ public sealed class CapacityRampTests
         var step = how switch
         {
             "dropped" => Held() with { DroppedFrames = 3 },
+            "stalled" => Held() with { DroppedFrames = -1 },
             "overhead" => Held() with { OverheadMsP99 = 20.5 },
             "backlog" => Held() with { InputLagLateMs = 850 },
             "unanswered" => Held() with { TurnsUnanswered = 2 },
