@@ -105,7 +105,8 @@ public sealed partial class ConversationGrain(
             asker.TryWrite(item);
         }
 
-        return Output.OnNextAsync(item);
+        // A stream queue on a silo that is stopping or died: published again once it activated elsewhere.
+        return SiloUnavailableRetry.RunAsync(() => Output.OnNextAsync(item), services.Clock);
     }
 
     public Task PrepareUtteranceAsync(Utterance utterance)
@@ -348,7 +349,8 @@ public sealed partial class ConversationGrain(
         }
 
         await PublishAsync(new AnswerCompleted(turn.TurnId, turn.Timings!, turn.ResponseText, turn.Error) { CorrelationId = utterance.CorrelationId });
-        await Output.OnNextAsync(new TurnRecorded(session.State.Profile?.GuildId, recorded) { CorrelationId = utterance.CorrelationId });
+        await SiloUnavailableRetry.RunAsync(
+            () => Output.OnNextAsync(new TurnRecorded(session.State.Profile?.GuildId, recorded) { CorrelationId = utterance.CorrelationId }), services.Clock);
         FoldIfDue();
     }
 

@@ -22,7 +22,7 @@ public static class FailoverScenario
         FailoverCluster cluster, int sessions, int victimIndex, CancellationToken cancellationToken, Func<ServiceProcess, Task>? whileDown = null)
     {
         ArgumentNullException.ThrowIfNull(cluster);
-        await using var load = new UploadLoad(cluster.Http, sessions, TimeSpan.FromSeconds(30));
+        await using var load = new UploadLoad(cluster.Http, sessions, TimeSpan.FromSeconds(15));
         await load.StartAsync(cancellationToken).ConfigureAwait(false);
         await WaitAnsweredAsync(load, cluster, 0, 2, TimeSpan.FromSeconds(120), "every session answered twice before the kill").ConfigureAwait(false);
 
@@ -45,7 +45,7 @@ public static class FailoverScenario
     public static async Task<FailoverReport> RollingRestartAsync(FailoverCluster cluster, int sessions, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(cluster);
-        await using var load = new UploadLoad(cluster.Http, sessions, TimeSpan.FromSeconds(30));
+        await using var load = new UploadLoad(cluster.Http, sessions, TimeSpan.FromSeconds(15));
         await load.StartAsync(cancellationToken).ConfigureAwait(false);
         await WaitAnsweredAsync(load, cluster, 0, 2, TimeSpan.FromSeconds(120), "every session answered twice before the restarts").ConfigureAwait(false);
 
