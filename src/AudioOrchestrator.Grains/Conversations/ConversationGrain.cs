@@ -105,7 +105,8 @@ public sealed partial class ConversationGrain(
             asker.TryWrite(item);
         }
 
-        return Output.OnNextAsync(item);
+        // A stream queue on a silo that is stopping or died: published again once it activated elsewhere.
+        return SiloUnavailableRetry.RunAsync(() => Output.OnNextAsync(item), services.Clock);
     }
 
     public Task PrepareUtteranceAsync(Utterance utterance)
@@ -159,9 +160,15 @@ public sealed partial class ConversationGrain(
         services.Metrics.Operator.SessionActivated();
         _counted = true;
         var state = session.State;
-        if (archivedHistory is null || state.CreatedAt != default || state.History.Count > 0)
+        if (archivedHistory is null)
         {
-            return; // nowhere to read from, or the session has its own state
+            return; // nowhere to read from
+        }
+
+        if (state.CreatedAt != default || state.History.Count > 0)
+        {
+            await ArchiveMissedTurnsAsync(archivedHistory, state, cancellationToken);
+            return; // the session has its own state
         }
 
         ArchivedHistory? archived;
@@ -196,6 +203,45 @@ public sealed partial class ConversationGrain(
         }
 
         LogRebuilt(logger, SessionId, archived.Turns.Count, archived.TurnCount);
+    }
+
+    /// <summary>
+    /// A turn is in the session's state before it is announced, but the archive is written behind, in the background: a
+    /// silo that died in between (kill -9, a lost host) took the archive's copy with it. When the session activates again
+    /// the turns of its state the archive lacks, newer than the archive's newest, are handed to the archive again
+    /// (appending is idempotent on the turn id), counted in <c>audioorchestrator.archive.recovered_turns</c>.
+    /// </summary>
+    private async Task ArchiveMissedTurnsAsync(ITurnHistorySource history, SessionState state, CancellationToken cancellationToken)
+    {
+        if (archive is null || state.History.Count == 0)
+        {
+            return;
+        }
+
+        ArchivedHistory? archived;
+        try
+        {
+            archived = await history.ReadRecentAsync(SessionId, services.Options.Value.MaxHistoryTurns, cancellationToken);
+        }
+#pragma warning disable CA1031 // The archive is a second copy: the session works without it; the next activation tries again.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogArchiveCatchUpFailed(logger, ex, SessionId);
+            return;
+        }
+
+        var missed = ArchiveCatchUp.MissedTurns(state.History, archived);
+        foreach (var turn in missed)
+        {
+            archive.Committed(SessionId, state.Profile?.GuildId, turn);
+        }
+
+        if (missed.Count > 0)
+        {
+            services.Metrics.ArchiveRecoveredTurns.Add(missed.Count);
+            LogArchiveCaughtUp(logger, SessionId, missed.Count);
+        }
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -303,7 +349,8 @@ public sealed partial class ConversationGrain(
         }
 
         await PublishAsync(new AnswerCompleted(turn.TurnId, turn.Timings!, turn.ResponseText, turn.Error) { CorrelationId = utterance.CorrelationId });
-        await Output.OnNextAsync(new TurnRecorded(session.State.Profile?.GuildId, recorded) { CorrelationId = utterance.CorrelationId });
+        await SiloUnavailableRetry.RunAsync(
+            () => Output.OnNextAsync(new TurnRecorded(session.State.Profile?.GuildId, recorded) { CorrelationId = utterance.CorrelationId }), services.Clock);
         FoldIfDue();
     }
 
@@ -603,6 +650,12 @@ public sealed partial class ConversationGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: reading its recent history from the turn archive failed; it starts empty")]
     private static partial void LogRebuildFailed(ILogger logger, Exception exception, string sessionId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: {Turns} turns of its state were missing from the turn archive (a silo stopped before writing them) and were handed to it again")]
+    private static partial void LogArchiveCaughtUp(ILogger logger, string sessionId, int turns);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: checking the turn archive for turns a stopped silo did not write failed; checked again at the next activation")]
+    private static partial void LogArchiveCatchUpFailed(ILogger logger, Exception exception, string sessionId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} opened by {Transport} (guild {GuildId})")]
     private static partial void LogOpened(ILogger logger, string sessionId, string transport, string guildId);

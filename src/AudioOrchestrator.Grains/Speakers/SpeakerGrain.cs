@@ -40,6 +40,7 @@ public sealed partial class SpeakerGrain(
 {
     private readonly WakeGate _wakeGate = new();
     private readonly ILogger _logger = loggers.CreateLogger<SpeakerGrain>();
+    private readonly UtteranceCutCounter _cuts = new(metrics, loggers.CreateLogger<UtteranceCutCounter>());
     private SpeakerRef? _speaker;
     private ListeningSettings? _settings;
     private SpeakerInputSet? _inputs;
@@ -120,6 +121,7 @@ public sealed partial class SpeakerGrain(
             _counted = false;
         }
 
+        _cuts.OnDeactivating(Speaker.StreamKey, _inputs?.InSpeechCount ?? 0, reason.ReasonCode.ToString());
         StopGapTimer();
         _inputs?.Dispose();
         _inputs = null;
@@ -129,7 +131,12 @@ public sealed partial class SpeakerGrain(
     private async Task OnFramesAsync(OpusFrameBatch batch)
     {
         var now = clock.GetUtcNow();
-        var (input, released) = Inputs.GetOrOpen(new InputOrigin(batch.CorrelationId, batch.IsLive, batch.CapturedAt, batch.TraceParent), now);
+        var (input, released, opened) = Inputs.GetOrOpen(new InputOrigin(batch.CorrelationId, batch.IsLive, batch.CapturedAt, batch.TraceParent), now);
+        if (opened)
+        {
+            _cuts.OnInputOpened(Speaker.StreamKey, batch.IsLive, batch.FirstSequence, batch.CorrelationId);
+        }
+
         foreach (var abandoned in released)
         {
             LogAbandonedInput(_logger, Speaker.StreamKey, abandoned.CorrelationId);

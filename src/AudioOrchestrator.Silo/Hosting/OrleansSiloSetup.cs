@@ -21,6 +21,13 @@ public static class OrleansSiloSetup
             o.ServiceId = options.ServiceId;
         });
 
+        silo.Configure<ClusterMembershipOptions>(o =>
+        {
+            o.ProbeTimeout = options.ProbeTimeout;
+            o.NumMissedProbesLimit = options.NumMissedProbesLimit;
+            o.NumVotesForDeathDeclaration = options.NumVotesForDeathDeclaration;
+        });
+
         if (options.Clustering == ClusteringKind.AdoNet)
         {
             silo.UseAdoNetClustering(o =>
@@ -59,10 +66,26 @@ public static class OrleansSiloSetup
             silo.AddMemoryGrainStorage(StorageNames.Sessions);
         }
 
-        silo.AddMemoryGrainStorage(StorageNames.PubSub);
         // Stream pub-sub state (Orleans' own types) cannot round-trip through System.Text.Json: keep Orleans' serializer for it.
-        silo.Services.AddOptions<MemoryGrainStorageOptions>(StorageNames.PubSub)
-            .Configure<Orleans.Serialization.Serializer>((o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
+        if (options.GrainStorage == GrainStorageKind.AdoNet)
+        {
+            // In a cluster the subscriptions (e.g. an ingress following a session's audio-out) must outlive the silo that
+            // held them: in memory, a silo that stopped (even gracefully) took them along and its sessions' answers
+            // reached nobody until the ingress process restarted.
+            silo.AddAdoNetGrainStorage(StorageNames.PubSub, o =>
+            {
+                o.Invariant = PostgresInvariant;
+                o.ConnectionString = RequireConnectionString(options);
+            });
+            silo.Services.AddOptions<AdoNetGrainStorageOptions>(StorageNames.PubSub)
+                .Configure<Orleans.Serialization.Serializer>((o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
+        }
+        else
+        {
+            silo.AddMemoryGrainStorage(StorageNames.PubSub);
+            silo.Services.AddOptions<MemoryGrainStorageOptions>(StorageNames.PubSub)
+                .Configure<Orleans.Serialization.Serializer>((o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
+        }
         silo.AddAudioStreams(options.StreamPollingPeriod, options.StreamQueueCount);
         silo.AddActivityPropagation();
         silo.AddDashboard();
