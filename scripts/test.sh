@@ -5,7 +5,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test || exit 1
 
-# PostgreSQL for tests/AudioOrchestrator.Persistence.Tests and tests/AudioOrchestrator.Archive.Tests: starts the local server (Debian cluster of the newest
+# PostgreSQL for tests/AudioOrchestrator.Persistence.Tests, Archive.Tests and Cluster.Tests: starts the local server (Debian cluster of the newest
 # installed version) on 127.0.0.1, makes a role that may create the per-test databases, and exports its connection
 # string. Idempotent; an AUDIOORCHESTRATOR_TEST_POSTGRES already set (another server) is kept as is.
 start_test_postgres() {

@@ -5,8 +5,30 @@ using AudioOrchestrator.Discord.Voice.Crypto;
 
 // Discord voice benchmarks against the local fake Discord (loopback WebSocket + UDP relay).
 // Prints one figure per line; the last line is one JSON object.
-var packets = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 100_000;
+// `--only chaos [--minutes N] [--interval-seconds S]` runs the Discord chaos benchmark alone (10 minutes, a disruption
+// every ~30 s by default); otherwise the optional first argument is the number of packets of the receive benchmark.
 var figures = new Dictionary<string, double>();
+if (OptionValue("--only") == "chaos")
+{
+    var minutes = double.Parse(OptionValue("--minutes") ?? "10", CultureInfo.InvariantCulture);
+    var interval = double.Parse(OptionValue("--interval-seconds") ?? "30", CultureInfo.InvariantCulture);
+    var chaos = await ChaosBench.RunAsync(TimeSpan.FromMinutes(minutes), TimeSpan.FromSeconds(interval), BenchSupport.OpusFrames(500));
+    figures["chaos_minutes"] = minutes;
+    figures["chaos_disruptions"] = chaos.Disruptions;
+    figures["chaos_resumed_ratio"] = Math.Round(chaos.ResumedRatio, 4);
+    figures["chaos_audio_back_ms_p50"] = Math.Round(chaos.AudioBackP50, 1);
+    figures["chaos_audio_back_ms_p95"] = Math.Round(chaos.AudioBackP95, 1);
+    figures["chaos_audio_back_ms_max"] = Math.Round(chaos.AudioBackMax, 1);
+    figures["chaos_audio_back_ms_p95_session_kept"] = Math.Round(chaos.AudioBackP95KeptSession, 1);
+    figures["chaos_audio_never_back"] = chaos.AudioNeverBack;
+    figures["chaos_text_fallbacks"] = chaos.TextFallbacks;
+    figures["chaos_gateway_resumes"] = chaos.GatewayResumes;
+    figures["chaos_new_gateway_sessions"] = chaos.NewGatewaySessions;
+    PrintFigures(figures);
+    return;
+}
+
+var packets = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 100_000;
 
 var opus = BenchSupport.OpusFrames(500);
 Console.WriteLine($"opus_frame_bytes_mean = {opus.Average(f => f.Length).ToString("0.0", CultureInfo.InvariantCulture)}");
@@ -33,9 +55,20 @@ figures["send_jitter_ms_p99_unloaded"] = Math.Round(idle.SendP99, 3);
 figures["arrival_jitter_ms_p99"] = Math.Round(loaded.ArrivalP99, 3);
 figures["arrival_jitter_ms_p99_unloaded"] = Math.Round(idle.ArrivalP99, 3);
 
-foreach (var (name, value) in figures)
+PrintFigures(figures);
+
+string? OptionValue(string name)
 {
-    Console.WriteLine($"{name} = {value.ToString(CultureInfo.InvariantCulture)}");
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
 }
 
-Console.WriteLine(JsonSerializer.Serialize(figures));
+static void PrintFigures(Dictionary<string, double> figures)
+{
+    foreach (var (name, value) in figures)
+    {
+        Console.WriteLine($"{name} = {value.ToString(CultureInfo.InvariantCulture)}");
+    }
+
+    Console.WriteLine(JsonSerializer.Serialize(figures));
+}

@@ -35,6 +35,8 @@ public sealed class PipelineMetrics
         WakeDetectDelay = meter.CreateHistogram<double>("audioorchestrator.wake.detect_delay", "ms", "Speech onset to acoustic wake phrase detection.");
         Preemptive = meter.CreateCounter<long>("audioorchestrator.preemptive", description: "Answers prepared ahead of the end of an utterance (tag outcome: kept = the speaker had stopped, discarded = they went on).");
         BargeIns = meter.CreateCounter<long>("audioorchestrator.barge_in", description: "Barge-in steps sent to sessions (tag step: pause, resume, interrupt).");
+        ArchiveRecoveredTurns = meter.CreateCounter<long>("audioorchestrator.archive.recovered_turns", description: "Turns a session found in its state but not in the turn archive when it activated (a silo stopped before writing them) and handed to the archive again.");
+        UtterancesCut = meter.CreateCounter<long>("audioorchestrator.speaker.utterances_cut", description: "Utterances cut in the middle because their speaker's grain stopped (tag reason: deactivated = its silo shut down or the grain was moved while the speaker spoke; resumed = a new activation got the rest of an input whose beginning went to an activation that is gone).");
         Operator = new OperatorMetrics(meter);
     }
 
@@ -56,4 +58,6 @@ public sealed class PipelineMetrics
     public Counter<long> WakeDropped { get; }
     public Histogram<double> WakeDetectDelay { get; }
     public Counter<long> BargeIns { get; }
+    public Counter<long> ArchiveRecoveredTurns { get; }
+    public Counter<long> UtterancesCut { get; }
 }

@@ -60,6 +60,12 @@ public sealed class FakeConnection
         set => _zombie = value;
     }
 
+    /// <summary>
+    /// Heartbeat ACKs are sent this long after the heartbeat (zero: at once). Beyond the heartbeat interval the client
+    /// must take the connection for a zombie and reconnect; a shorter delay must not make it reconnect.
+    /// </summary>
+    public TimeSpan HeartbeatAckDelay { get; set; }
+
     /// <summary>The <c>d</c> of every heartbeat received.</summary>
     public IReadOnlyList<long?> Heartbeats => _heartbeats.ToArray();
 
@@ -122,6 +128,24 @@ public sealed class FakeConnection
     {
         _ended = true;
         _socket.Abort();
+    }
+
+    private const string HeartbeatAck = "{\"t\":null,\"s\":null,\"op\":11,\"d\":null}";
+
+    private async Task AcknowledgeLaterAsync(TimeSpan delay)
+    {
+        await Task.Delay(delay, _server.Options.TimeProvider).ConfigureAwait(false);
+        if (!_ended)
+        {
+            try
+            {
+                await SendTextAsync(HeartbeatAck).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or IOException)
+            {
+                // The connection ended meanwhile.
+            }
+        }
     }
 
     internal async Task RunAsync(CancellationToken cancellationToken)
@@ -235,9 +259,13 @@ public sealed class FakeConnection
             {
                 case 1:
                     _heartbeats.Enqueue(d.ValueKind == JsonValueKind.Number ? d.GetInt64() : null);
-                    if (!Zombie)
+                    if (!Zombie && HeartbeatAckDelay > TimeSpan.Zero)
                     {
-                        await SendTextAsync("{\"t\":null,\"s\":null,\"op\":11,\"d\":null}").ConfigureAwait(false);
+                        _ = AcknowledgeLaterAsync(HeartbeatAckDelay);
+                    }
+                    else if (!Zombie)
+                    {
+                        await SendTextAsync(HeartbeatAck).ConfigureAwait(false);
                     }
 
                     return;

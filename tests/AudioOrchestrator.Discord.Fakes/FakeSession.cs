@@ -238,6 +238,19 @@ public sealed class FakeSession
         }
     }
 
+    /// <summary>
+    /// The bot's voice server changed (Discord moved the call to another server): VOICE_SERVER_UPDATE with a new token
+    /// and <paramref name="endpoint"/>, and no VOICE_STATE_UPDATE (the voice session id stays).
+    /// </summary>
+    public Task SendVoiceServerUpdateAsync(ulong guildId, string endpoint) => DispatchAsync("VOICE_SERVER_UPDATE", FakeDiscordServer.Json(w =>
+    {
+        w.WriteStartObject();
+        w.WriteString("token", Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)));
+        w.WriteString("guild_id", Id(guildId));
+        w.WriteString("endpoint", endpoint);
+        w.WriteEndObject();
+    }));
+
     /// <summary>A GUILD_CREATE body for a guild, with its voice states (no guild_id inside, as Discord sends them).</summary>
     public static string GuildCreate(FakeGuild guild)
     {

@@ -38,6 +38,7 @@ public sealed partial class GuildVoiceManager : IAsyncDisposable
         _shards.GuildAvailable += OnGuildAvailable;
         _shards.VoiceStateUpdated += OnVoiceStateUpdated;
         _shards.VoiceServerUpdated += OnVoiceServerUpdated;
+        _shards.Ready += OnShardReady;
     }
 
     /// <summary>A guild's voice connection became usable (after a join, rejoin or move).</summary>
@@ -116,6 +117,7 @@ public sealed partial class GuildVoiceManager : IAsyncDisposable
         _shards.GuildAvailable -= OnGuildAvailable;
         _shards.VoiceStateUpdated -= OnVoiceStateUpdated;
         _shards.VoiceServerUpdated -= OnVoiceServerUpdated;
+        _shards.Ready -= OnShardReady;
         foreach (var session in _sessions.Values)
         {
             await session.DisposeAsync().ConfigureAwait(false);
@@ -155,6 +157,31 @@ public sealed partial class GuildVoiceManager : IAsyncDisposable
     }
 
     private void OnVoiceServerUpdated(object? sender, VoiceServerUpdate e) => Session(e.GuildId).OnVoiceServer(e);
+
+    /// <summary>
+    /// A new gateway session (Ready, not a resume): Discord dropped the bot's voice states with the old session (its
+    /// voice servers close with 4014, "the main gateway session was dropped") and sends no voice events on its own, so
+    /// every guild of the shard that should be in a channel joins it again with op 4 on the new session.
+    /// </summary>
+    private void OnShardReady(object? sender, GatewayReady e)
+    {
+        if (_disposed != 0)
+        {
+            return;
+        }
+
+        foreach (var (guildId, session) in _sessions)
+        {
+            if (session.WantsChannel && _knownGuilds.TryGetValue(guildId, out var shardId) && shardId == e.ShardId)
+            {
+                LogRejoiningAfterNewSession(guildId, e.ShardId);
+                _ = Task.Run(() => session.RenewAsync("new gateway session"), CancellationToken.None);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 4169, Level = LogLevel.Information, Message = "Guild {GuildId}: shard {ShardId} has a new gateway session; joining the voice channel again")]
+    private partial void LogRejoiningAfterNewSession(ulong guildId, int shardId);
 
     [LoggerMessage(EventId = 4160, Level = LogLevel.Error, Message = "A {EventName} handler failed")]
     private partial void LogHandlerFailed(Exception exception, string eventName);

@@ -25,6 +25,7 @@ internal sealed partial class GuildVoiceSession : IAsyncDisposable
     private ulong? _channel;
     private DiscordVoiceConnection? _connection;
     private long _connectedServerVersion;
+    private string? _connectedGatewaySession;
     private DateTimeOffset? _connectedAt;
 
     public GuildVoiceSession(GuildVoiceManager manager, ulong guildId)
@@ -41,6 +42,18 @@ internal sealed partial class GuildVoiceSession : IAsyncDisposable
             lock (_gate)
             {
                 return _state == GuildVoiceState.Connected ? _connection : null;
+            }
+        }
+    }
+
+    /// <summary>True while the guild should be in a voice channel (joined and not left or given up).</summary>
+    public bool WantsChannel
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _desiredChannel is not null;
             }
         }
     }
@@ -103,6 +116,48 @@ internal sealed partial class GuildVoiceSession : IAsyncDisposable
                 await GiveUpAsync(ex.Message).ConfigureAwait(false);
                 throw;
             }
+        }
+        finally
+        {
+            _opLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Joins the wanted channel again from scratch (op 4, new voice events, new voice connection), whatever the current
+    /// connection looks like: after a new gateway session, whose voice states Discord does not carry over.
+    /// </summary>
+    public async Task RenewAsync(string reason)
+    {
+        var operation = BeginOperation();
+        try
+        {
+            await _opLock.WaitAsync(operation).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        try
+        {
+            ulong channel;
+            lock (_gate)
+            {
+                if (_desiredChannel is not { } wanted)
+                {
+                    return;
+                }
+
+                channel = wanted;
+            }
+
+            await DropConnectionAsync(final: false, reason).ConfigureAwait(false);
+            await ReconnectAsync(() => ConnectAsync(channel, GuildVoiceState.Reconnecting, operation, operation), operation).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (operation.IsCancellationRequested)
+        {
+            // A join or leave took over.
         }
         finally
         {
@@ -211,6 +266,7 @@ internal sealed partial class GuildVoiceSession : IAsyncDisposable
             _channel = channelId;
             _connectedServerVersion = events.ServerVersion;
             _connectedAt = _manager.Time.GetUtcNow();
+            _connectedGatewaySession = shard.SessionId;
         }
 
         _manager.RaiseConnected(new GuildVoiceConnected(_guildId, channelId, connection));
@@ -288,6 +344,17 @@ internal sealed partial class GuildVoiceSession : IAsyncDisposable
             e => e.ServerVersion > serverVersion && e.Endpoint is not null && e.StateChannel is not null,
             _manager.Options.MoveTimeout,
             operation).ConfigureAwait(false);
+        if (moved is null && GatewaySessionDropped())
+        {
+            // The 4014 meant "the main gateway session was dropped": no move follows, but the shard identifies anew and
+            // the channel is joined again on the new session (see GuildVoiceManager), however long that takes.
+            LogAwaitingNewGatewaySession(_guildId);
+            SetState(GuildVoiceState.Reconnecting, _channel);
+            await _manager.Shards.ShardForGuild(_guildId).WaitUntilReadyAsync(operation).ConfigureAwait(false);
+            await RejoinAsync(operation).ConfigureAwait(false);
+            return;
+        }
+
         if (moved is null)
         {
             LogNotMoved(_guildId, _manager.Options.MoveTimeout.TotalSeconds);
@@ -311,6 +378,26 @@ internal sealed partial class GuildVoiceSession : IAsyncDisposable
     }
 
     private Task RejoinAsync(CancellationToken operation) => ReconnectAsync(null, operation);
+
+    /// <summary>True when the guild's shard no longer has the gateway session the voice connection was made on.</summary>
+    private bool GatewaySessionDropped()
+    {
+        string? connectedOn;
+        lock (_gate)
+        {
+            connectedOn = _connectedGatewaySession;
+        }
+
+        try
+        {
+            return connectedOn is not null && _manager.Shards.ShardForGuild(_guildId).SessionId != connectedOn;
+        }
+        catch (InvalidOperationException)
+        {
+            // The shard is not running here any more.
+            return false;
+        }
+    }
 
     /// <summary>Tries <paramref name="first"/> (if any), then new op 4 joins with a doubling delay, then gives up.</summary>
     private async Task ReconnectAsync(Func<Task>? first, CancellationToken operation)
@@ -481,6 +568,9 @@ internal sealed partial class GuildVoiceSession : IAsyncDisposable
 
     [LoggerMessage(EventId = 4167, Level = LogLevel.Warning, Message = "Guild {GuildId}: voice given up: {Reason}")]
     private partial void LogGaveUp(ulong guildId, string reason);
+
+    [LoggerMessage(EventId = 4170, Level = LogLevel.Information, Message = "Guild {GuildId}: closed with 4014 after the gateway session was dropped; joining again once the shard has a new session")]
+    private partial void LogAwaitingNewGatewaySession(ulong guildId);
 
     [LoggerMessage(EventId = 4168, Level = LogLevel.Information, Message = "Guild {GuildId}: new voice server (channel {ChannelId}) while connected; switching")]
     private partial void LogServerChanged(ulong guildId, ulong channelId);

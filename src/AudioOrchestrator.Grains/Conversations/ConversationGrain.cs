@@ -102,8 +102,11 @@ public sealed partial class ConversationGrain(
             asker.TryWrite(item);
         }
 
-        return Output.PublishAsync(item);
+        return PublishToRelayAsync(item);
     }
+
+    /// <summary>Publishes on audio-out; a relay on a silo that is stopping or died is published to again once it activated elsewhere.</summary>
+    private Task PublishToRelayAsync(SessionOutputEvent item) => SiloUnavailableRetry.RunAsync(() => Output.PublishAsync(item), services.Clock);
 
     public Task PrepareUtteranceAsync(Utterance utterance)
     {
@@ -156,9 +159,15 @@ public sealed partial class ConversationGrain(
         services.Metrics.Operator.SessionActivated();
         _counted = true;
         var state = session.State;
-        if (archivedHistory is null || state.CreatedAt != default || state.History.Count > 0)
+        if (archivedHistory is null)
         {
-            return; // nowhere to read from, or the session has its own state
+            return; // nowhere to read from
+        }
+
+        if (state.CreatedAt != default || state.History.Count > 0)
+        {
+            await ArchiveMissedTurnsAsync(archivedHistory, state, cancellationToken);
+            return; // the session has its own state
         }
 
         ArchivedHistory? archived;
@@ -193,6 +202,45 @@ public sealed partial class ConversationGrain(
         }
 
         LogRebuilt(logger, SessionId, archived.Turns.Count, archived.TurnCount);
+    }
+
+    /// <summary>
+    /// A turn is in the session's state before it is announced, but the archive is written behind, in the background: a
+    /// silo that died in between (kill -9, a lost host) took the archive's copy with it. When the session activates again
+    /// the turns of its state the archive lacks, newer than the archive's newest, are handed to the archive again
+    /// (appending is idempotent on the turn id), counted in <c>audioorchestrator.archive.recovered_turns</c>.
+    /// </summary>
+    private async Task ArchiveMissedTurnsAsync(ITurnHistorySource history, SessionState state, CancellationToken cancellationToken)
+    {
+        if (archive is null || state.History.Count == 0)
+        {
+            return;
+        }
+
+        ArchivedHistory? archived;
+        try
+        {
+            archived = await history.ReadRecentAsync(SessionId, services.Options.Value.MaxHistoryTurns, cancellationToken);
+        }
+#pragma warning disable CA1031 // The archive is a second copy: the session works without it; the next activation tries again.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogArchiveCatchUpFailed(logger, ex, SessionId);
+            return;
+        }
+
+        var missed = ArchiveCatchUp.MissedTurns(state.History, archived);
+        foreach (var turn in missed)
+        {
+            archive.Committed(SessionId, state.Profile?.GuildId, turn);
+        }
+
+        if (missed.Count > 0)
+        {
+            services.Metrics.ArchiveRecoveredTurns.Add(missed.Count);
+            LogArchiveCaughtUp(logger, SessionId, missed.Count);
+        }
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -300,7 +348,7 @@ public sealed partial class ConversationGrain(
         }
 
         await PublishAsync(new AnswerCompleted(turn.TurnId, turn.Timings!, turn.ResponseText, turn.Error) { CorrelationId = utterance.CorrelationId });
-        await Output.PublishAsync(new TurnRecorded(session.State.Profile?.GuildId, recorded) { CorrelationId = utterance.CorrelationId });
+        await PublishToRelayAsync(new TurnRecorded(session.State.Profile?.GuildId, recorded) { CorrelationId = utterance.CorrelationId });
         FoldIfDue();
     }
 
@@ -311,7 +359,7 @@ public sealed partial class ConversationGrain(
         if (outcome != PauseOutcome.Paused)
         {
             // Observers hear of every onset; a pause (below) says it itself, so its latency is unchanged.
-            await Output.PublishAsync(new SpeechStarted(onset.Speaker.SpeakerId, onset.SpeechStartedAt));
+            await PublishToRelayAsync(new SpeechStarted(onset.Speaker.SpeakerId, onset.SpeechStartedAt));
         }
 
         if (outcome == PauseOutcome.NotSpeaking)
@@ -327,7 +375,7 @@ public sealed partial class ConversationGrain(
                 LogGenerationStopped(logger, SessionId, generating.TurnId, onset.Speaker.SpeakerId);
             }
 
-            await Output.PublishAsync(new PlaybackPaused(onset.Speaker.SpeakerId, onset.SpeechStartedAt));
+            await PublishToRelayAsync(new PlaybackPaused(onset.Speaker.SpeakerId, onset.SpeechStartedAt));
         }
 
         return true;
@@ -346,7 +394,7 @@ public sealed partial class ConversationGrain(
             var running = _current?.TurnId == settled.TurnId ? _current : null;
             running?.Cancel();
             await GrainFactory.GetGrain<ISpeechSynthesisGrain>(SessionId).StopAsync(settled.TurnId);
-            await Output.PublishAsync(new AnswerInterrupted(settled.TurnId, decision.Speaker.SpeakerId));
+            await PublishToRelayAsync(new AnswerInterrupted(settled.TurnId, decision.Speaker.SpeakerId));
             if (running is null)
             {
                 // Already recorded (and archived) as fully answered: keep only what was heard, in both.
@@ -362,14 +410,14 @@ public sealed partial class ConversationGrain(
 
         if (settled.Resumed)
         {
-            await Output.PublishAsync(new PlaybackResumed(decision.Speaker.SpeakerId));
+            await PublishToRelayAsync(new PlaybackResumed(decision.Speaker.SpeakerId));
         }
     }
 
     public Task CompleteInputAsync(InputCompletion completion)
     {
         ArgumentNullException.ThrowIfNull(completion);
-        return Output.PublishAsync(new InputCompleted(completion.Speaker.SpeakerId, completion.UtteranceCount)
+        return PublishToRelayAsync(new InputCompleted(completion.Speaker.SpeakerId, completion.UtteranceCount)
         {
             CorrelationId = completion.CorrelationId,
         });
@@ -600,6 +648,12 @@ public sealed partial class ConversationGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: reading its recent history from the turn archive failed; it starts empty")]
     private static partial void LogRebuildFailed(ILogger logger, Exception exception, string sessionId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: {Turns} turns of its state were missing from the turn archive (a silo stopped before writing them) and were handed to it again")]
+    private static partial void LogArchiveCaughtUp(ILogger logger, string sessionId, int turns);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: checking the turn archive for turns a stopped silo did not write failed; checked again at the next activation")]
+    private static partial void LogArchiveCatchUpFailed(ILogger logger, Exception exception, string sessionId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} opened by {Transport} (guild {GuildId})")]
     private static partial void LogOpened(ILogger logger, string sessionId, string transport, string guildId);

@@ -7,7 +7,9 @@ namespace AudioOrchestrator.Grains.Output;
 /// A session's audio-out: pushes what the session's producers publish to the subscribed ingress observers, each
 /// through its own <see cref="SessionOutputSubscriber"/> (a queue and one call at a time, so order holds per observer
 /// and a slow observer delays only itself). No timer: expired subscriptions are dropped when the next event or
-/// subscription arrives. Placed on the silo of its first caller (the session's grains), to save a hop.
+/// subscription arrives. An activation that was published to before any observer subscribed (re-activated after its
+/// silo died, found again on the ingress' renewal) keeps those events and hands them to each observer that subscribes
+/// within <see cref="ReplayWindow"/>. Placed on the silo of its first caller (the session's grains), to save a hop.
 /// </summary>
 [Orleans.Placement.PreferLocalPlacement]
 public sealed partial class SessionOutputRelayGrain(TimeProvider clock, ILogger<SessionOutputRelayGrain> logger)
@@ -25,14 +27,34 @@ public sealed partial class SessionOutputRelayGrain(TimeProvider clock, ILogger<
     /// <summary>Events waiting for one observer beyond which it is dropped (it is stuck; it subscribes again when it recovers).</summary>
     public const int MaxPendingEvents = 4096;
 
+    /// <summary>
+    /// How long a new activation keeps what was published to it for observers that subscribe late: after its silo
+    /// died, the session's producers may publish to the new activation before the ingress processes renewed their
+    /// subscriptions (every <c>Ingress:OutputRenewalPeriod</c>), and those events would reach nobody.
+    /// </summary>
+    public static readonly TimeSpan ReplayWindow = TimeSpan.FromSeconds(30);
+
+    /// <summary>Events kept for late observers at most (the oldest are dropped beyond).</summary>
+    public const int MaxReplayEvents = 1024;
+
     private readonly Dictionary<ISessionOutputObserver, SessionOutputSubscriber> _subscribers = [];
+    private readonly Queue<SessionOutputEvent> _replay = new();
+    private DateTimeOffset _replayUntil;
+    private bool _subscribedOnce;
 
     private string SessionId => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _replayUntil = clock.GetUtcNow() + ReplayWindow;
+        return Task.CompletedTask;
+    }
 
     public Task PublishAsync(SessionOutputEvent item)
     {
         ArgumentNullException.ThrowIfNull(item);
         DropExpired();
+        KeepForReplay(item);
         List<SessionOutputSubscriber>? overflowing = null;
         foreach (var subscriber in _subscribers.Values)
         {
@@ -64,8 +86,11 @@ public sealed partial class SessionOutputRelayGrain(TimeProvider clock, ILogger<
         }
         else
         {
-            _subscribers[observer] = new SessionOutputSubscriber(SessionId, observer, expiresAt, MaxPendingEvents, DeliveryTimeout, clock, OnDeliveryFailed);
+            subscriber = new SessionOutputSubscriber(SessionId, observer, expiresAt, MaxPendingEvents, DeliveryTimeout, clock, OnDeliveryFailed);
+            _subscribers[observer] = subscriber;
             LogSubscribed(logger, SessionId, _subscribers.Count);
+            Replay(subscriber);
+            _subscribedOnce = true;
         }
 
         return Task.CompletedTask;
@@ -108,6 +133,51 @@ public sealed partial class SessionOutputRelayGrain(TimeProvider clock, ILogger<
         }
     }
 
+    /// <summary>
+    /// Until the first observer subscribed to this activation, and within its replay window, keeps the event for
+    /// observers that subscribe later. A relay activated by a subscription (the usual case) keeps nothing.
+    /// </summary>
+    private void KeepForReplay(SessionOutputEvent item)
+    {
+        if (_subscribedOnce)
+        {
+            return;
+        }
+
+        if (clock.GetUtcNow() >= _replayUntil)
+        {
+            _replay.Clear();
+            return;
+        }
+
+        if (_replay.Count >= MaxReplayEvents)
+        {
+            _replay.Dequeue();
+        }
+
+        _replay.Enqueue(item);
+    }
+
+    /// <summary>Hands a new observer what this activation received before it subscribed (within the replay window).</summary>
+    private void Replay(SessionOutputSubscriber subscriber)
+    {
+        if (clock.GetUtcNow() >= _replayUntil)
+        {
+            _replay.Clear();
+            return;
+        }
+
+        if (_replay.Count > 0)
+        {
+            LogReplayed(logger, SessionId, _replay.Count);
+        }
+
+        foreach (var item in _replay)
+        {
+            subscriber.TryEnqueue(item);
+        }
+    }
+
     private void DropExpired()
     {
         var now = clock.GetUtcNow();
@@ -126,6 +196,9 @@ public sealed partial class SessionOutputRelayGrain(TimeProvider clock, ILogger<
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Session {SessionId}: an output observer subscribed ({Count} now)")]
     private static partial void LogSubscribed(ILogger logger, string sessionId, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: {Count} output event(s) published before an observer subscribed handed to it")]
+    private static partial void LogReplayed(ILogger logger, string sessionId, int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: an output subscription expired without renewal")]
     private static partial void LogExpired(ILogger logger, string sessionId);

@@ -13,8 +13,9 @@ using Orleans.BroadcastChannel;
 namespace AudioOrchestrator.Grains.Speakers;
 
 /// <summary>
-/// Hears one speaker: implicitly subscribed to the speaker's audio-in channel, it pushes each batch into the input it
-/// belongs to (<see cref="SpeakerInputSet"/>: live audio and uploads, each a <see cref="SpeakerInput"/> with its own
+/// Hears one speaker: implicitly subscribed to the speaker's audio-in channel, it queues each item it is handed and
+/// returns at once (<see cref="HeardAudioQueue"/>: the publisher never waits for speech-to-text), then, in arrival
+/// order, pushes each batch into the input it belongs to (<see cref="SpeakerInputSet"/>: live audio and uploads, each a <see cref="SpeakerInput"/> with its own
 /// DSP chain), feeds live packet gaps as silence on a timer, sends the barge-in steps the input's
 /// <see cref="SpeechBurstWatcher"/> decided to the session, and hands each completed utterance that the
 /// <see cref="UtteranceRecognizer"/> accepts (wake gate, speech-to-text) to the session, or prepares it ahead
@@ -39,6 +40,8 @@ public sealed partial class SpeakerGrain(
 {
     private readonly WakeGate _wakeGate = new();
     private readonly ILogger _logger = loggers.CreateLogger<SpeakerGrain>();
+    private readonly UtteranceCutCounter _cuts = new(metrics, loggers.CreateLogger<UtteranceCutCounter>());
+    private readonly HeardAudioQueue _heard = new();
     private SpeakerRef? _speaker;
     private ListeningSettings? _settings;
     private SpeakerInputSet? _inputs;
@@ -88,7 +91,60 @@ public sealed partial class SpeakerGrain(
     public Task<SpeakerStatus> GetStatusAsync() =>
         Task.FromResult(new SpeakerStatus(Speaker, _framesReceived, _corruptFrames, _utterances, _inputs?.AnyInSpeech ?? false));
 
-    private async Task OnAudioAsync(SpeakerStreamEvent item)
+    /// <summary>
+    /// The channel's delivery: queued, and handled after the items before it (<see cref="HandleHeardAsync"/>). Returning
+    /// at once keeps the publisher (an upload, a live speaker's pump) from waiting for this speaker's speech-to-text.
+    /// </summary>
+    private Task OnAudioAsync(SpeakerStreamEvent item)
+    {
+        switch (_heard.Enqueue(item))
+        {
+            case Queued.StartHandler:
+                _heard.Handling = HandleHeardAsync();
+                break;
+            case Queued.Dropped:
+                metrics.RateLimitedFrames.Add(item is OpusFrameBatch batch ? batch.Frames.Length : 0);
+                LogBacklogFull(_logger, Speaker.StreamKey, HeardAudioQueue.MaxQueued);
+                break;
+            default:
+                break;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Handles the queued items one at a time, in order, on this activation (no locks). Channel deliveries arriving
+    /// while it awaits only queue; the packet-gap timer skips its turn while it runs, so nothing interleaves with an item.
+    /// A failing item is logged and the next one handled.
+    /// </summary>
+    private async Task HandleHeardAsync()
+    {
+        // Returns to the channel's delivery first: the publisher never waits for this speaker's work.
+        await Task.Yield();
+        try
+        {
+            while (_heard.TryDequeue(out var item))
+            {
+                try
+                {
+                    await HandleAsync(item);
+                }
+#pragma warning disable CA1031 // One item's failure (e.g. the session unreachable) must not stop the speaker's later audio.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    LogItemFailed(_logger, ex, item.GetType().Name, Speaker.StreamKey);
+                }
+            }
+        }
+        finally
+        {
+            _heard.HandlingStopped();
+        }
+    }
+
+    private async Task HandleAsync(SpeakerStreamEvent item)
     {
         switch (item)
         {
@@ -110,24 +166,41 @@ public sealed partial class SpeakerGrain(
         return Task.CompletedTask;
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        // The item being handled finishes (its input is still in use); what is still queued is dropped.
+        var dropped = _heard.Stop();
+        if (dropped > 0)
+        {
+            LogQueuedDropped(_logger, Speaker.StreamKey, dropped, reason.ReasonCode.ToString());
+        }
+
+        if (_heard.Handling is { IsCompleted: false } handling)
+        {
+            await handling.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+        }
+
         if (_counted)
         {
             metrics.Operator.SpeakerDeactivated(); // not when the activation failed before it was counted
             _counted = false;
         }
 
+        _cuts.OnDeactivating(Speaker.StreamKey, _inputs?.InSpeechCount ?? 0, reason.ReasonCode.ToString());
         StopGapTimer();
         _inputs?.Dispose();
         _inputs = null;
-        return Task.CompletedTask;
     }
 
     private async Task OnFramesAsync(OpusFrameBatch batch)
     {
         var now = clock.GetUtcNow();
-        var (input, released) = Inputs.GetOrOpen(new InputOrigin(batch.CorrelationId, batch.IsLive, batch.CapturedAt, batch.TraceParent), now);
+        var (input, released, opened) = Inputs.GetOrOpen(new InputOrigin(batch.CorrelationId, batch.IsLive, batch.CapturedAt, batch.TraceParent), now);
+        if (opened)
+        {
+            _cuts.OnInputOpened(Speaker.StreamKey, batch.IsLive, batch.FirstSequence, batch.CorrelationId);
+        }
+
         foreach (var abandoned in released)
         {
             LogAbandonedInput(_logger, Speaker.StreamKey, abandoned.CorrelationId);
@@ -200,6 +273,11 @@ public sealed partial class SpeakerGrain(
     /// </summary>
     private async Task OnPacketGapTimerAsync(CancellationToken cancellationToken)
     {
+        if (_heard.IsBusy)
+        {
+            return; // audio is being handled (so no gap yet, or a backlog): the next tick looks again
+        }
+
         if (_inputs?.Live is not { } input)
         {
             StopGapTimer();
@@ -404,6 +482,15 @@ public sealed partial class SpeakerGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Unknown event {EventType} on the audio stream of {Speaker}")]
     private static partial void LogUnknownEvent(ILogger logger, string eventType, string speaker);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Speaker {Speaker}: handling a queued {EventType} failed")]
+    private static partial void LogItemFailed(ILogger logger, Exception exception, string eventType, string speaker);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Speaker {Speaker} is {Max} live batches behind: dropped a new batch")]
+    private static partial void LogBacklogFull(ILogger logger, string speaker, int max);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Speaker {Speaker}: {Count} queued audio item(s) dropped on deactivation ({Reason})")]
+    private static partial void LogQueuedDropped(ILogger logger, string speaker, int count, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Audio stream error for {Speaker}")]
     private static partial void LogStreamError(ILogger logger, Exception exception, string speaker);

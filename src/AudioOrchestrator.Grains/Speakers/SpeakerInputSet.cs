@@ -3,7 +3,8 @@ namespace AudioOrchestrator.Grains.Speakers;
 /// <summary>What opening (or finding) an input for a batch of audio did.</summary>
 /// <param name="Input">The input; null when the speaker already has the most inputs open.</param>
 /// <param name="Released">Uploads released (and disposed) to make room: they had sent nothing for too long and never ended.</param>
-public readonly record struct InputLookup(SpeakerInput? Input, IReadOnlyList<SpeakerInput> Released);
+/// <param name="Opened">Whether this batch opened the input (its first batch in this activation).</param>
+public readonly record struct InputLookup(SpeakerInput? Input, IReadOnlyList<SpeakerInput> Released, bool Opened = false);
 
 /// <summary>
 /// The inputs one speaker has open: at most one live input and uploads by correlation id, bounded. An upload whose
@@ -37,6 +38,9 @@ public sealed class SpeakerInputSet : IDisposable
     /// <summary>True while any input is inside an utterance.</summary>
     public bool AnyInSpeech => _inputs.Values.Any(i => i.Pipeline.InSpeech);
 
+    /// <summary>How many inputs are inside an utterance.</summary>
+    public int InSpeechCount => _inputs.Values.Count(i => i.Pipeline.InSpeech);
+
     /// <summary>The input of <paramref name="origin"/>, opened if new (after releasing abandoned uploads if the set is full).</summary>
     public InputLookup GetOrOpen(InputOrigin origin, DateTimeOffset now)
     {
@@ -56,7 +60,7 @@ public sealed class SpeakerInputSet : IDisposable
         input = _open(origin);
         input.Touch(now);
         _inputs[key] = input;
-        return new InputLookup(input, released);
+        return new InputLookup(input, released, Opened: true);
     }
 
     /// <summary>Removes the input of an origin (its end marker came); null if none is open. The caller disposes it.</summary>

@@ -15,7 +15,7 @@ namespace AudioOrchestrator.Grains.Synthesis;
 /// </summary>
 [Orleans.Placement.PreferLocalPlacement]
 public sealed partial class SpeechSynthesisGrain(
-    ITextToSpeechClient textToSpeech, IOptions<SynthesisOptions> options, ILogger<SpeechSynthesisGrain> logger, IGuildSpeechEngines? guildSpeech = null)
+    ITextToSpeechClient textToSpeech, IOptions<SynthesisOptions> options, ILogger<SpeechSynthesisGrain> logger, TimeProvider clock, IGuildSpeechEngines? guildSpeech = null)
     : Grain, ISpeechSynthesisGrain
 {
     private readonly Dictionary<string, CancellationTokenSource> _speaking = new(StringComparer.Ordinal);
@@ -77,7 +77,8 @@ public sealed partial class SpeechSynthesisGrain(
                 var batch = frames.GetRange(0, take).ToArray();
                 frames.RemoveRange(0, take);
                 cancellationToken.ThrowIfCancellationRequested();
-                await output.PublishAsync(new AnswerAudio(request.TurnId, sequence, batch, EndsSentence: all && frames.Count == 0) { CorrelationId = request.CorrelationId });
+                var audio = new AnswerAudio(request.TurnId, sequence, batch, EndsSentence: all && frames.Count == 0) { CorrelationId = request.CorrelationId };
+                await SiloUnavailableRetry.RunAsync(() => output.PublishAsync(audio), clock);
                 sequence += batch.Length;
                 firstAudioMs ??= Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             }

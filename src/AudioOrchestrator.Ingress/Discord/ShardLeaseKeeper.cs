@@ -208,6 +208,13 @@ public sealed partial class ShardLeaseKeeper : IAsyncDisposable
                 return;
             }
 
+            // Lapsed or released, but nobody else took it: take it again rather than stop a healthy shard.
+            if (result.Holder is null && await TryAcquireAsync(shardId).ConfigureAwait(false))
+            {
+                LogReacquired(shardId);
+                return;
+            }
+
             LogLost(shardId, result.Holder ?? "nobody");
         }
 #pragma warning disable CA1031 // Unreachable cluster: keep the shard while our lease is surely still valid.
@@ -254,6 +261,9 @@ public sealed partial class ShardLeaseKeeper : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Shard {ShardId}: lease {LeaseKey} acquired, starting the shard (its previous holder stopped or lapsed)")]
     private partial void LogTakenOver(int shardId, string leaseKey);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {ShardId}: the lease had lapsed and nobody held it; taken again, the shard keeps running")]
+    private partial void LogReacquired(int shardId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Shard {ShardId}: lease lost (now held by {Holder}); stopping the shard")]
     private partial void LogLost(int shardId, string holder);

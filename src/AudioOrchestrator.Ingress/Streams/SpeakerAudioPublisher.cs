@@ -6,7 +6,9 @@ namespace AudioOrchestrator.Ingress.Streams;
 
 /// <summary>
 /// Pushes a speaker's Opus frames, batched, onto the speaker's audio-in channel: each publish is a direct call to the
-/// speaker grain and returns once the grain took the batch, so awaiting each publish keeps the frames in order.
+/// speaker grain and returns once the grain queued the batch (it handles it later, in order), so awaiting each publish
+/// keeps the frames in order without waiting for speech-to-text. A publish that met a departed silo is tried again
+/// (<see cref="SiloUnavailablePublishRetry"/>).
 /// </summary>
 public sealed class SpeakerAudioPublisher(IClusterClient client, IOptions<IngressOptions> options, TimeProvider clock) : ISpeakerAudioWriters
 {
@@ -37,13 +39,15 @@ public sealed class SpeakerAudioPublisher(IClusterClient client, IOptions<Ingres
                     frames[i] = packets[first + i];
                 }
 
-                await writer.Publish(new OpusFrameBatch(first, frames, capturedAt) { CorrelationId = correlationId, TraceParent = traceParent });
+                var batch = new OpusFrameBatch(first, frames, capturedAt) { CorrelationId = correlationId, TraceParent = traceParent };
+                await SiloUnavailablePublishRetry.RunAsync(() => writer.Publish(batch), clock, cancellationToken);
             }
         }
         finally
         {
             // Always close the input, even when the client went away half-way: the speaker releases its state.
-            await writer.Publish(new SpeakerInputEnded(clock.GetUtcNow()) { CorrelationId = correlationId, TraceParent = traceParent });
+            var ended = new SpeakerInputEnded(clock.GetUtcNow()) { CorrelationId = correlationId, TraceParent = traceParent };
+            await SiloUnavailablePublishRetry.RunAsync(() => writer.Publish(ended), clock, CancellationToken.None);
         }
     }
 }

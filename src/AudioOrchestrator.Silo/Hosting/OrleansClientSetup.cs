@@ -18,6 +18,7 @@ public static class OrleansClientSetup
 
         if (options.Clustering == ClusteringKind.AdoNet)
         {
+            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = options.GatewayListRefreshPeriod);
             // The silos' membership table lists their gateways.
             client.UseAdoNetClustering(o =>
             {

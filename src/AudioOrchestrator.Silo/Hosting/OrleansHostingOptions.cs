@@ -75,6 +75,30 @@ public sealed class OrleansHostingOptions : IValidatableObject
     public string? AdvertisedIPAddress { get; set; }
 
     /// <summary>
+    /// Failure detection: how long a silo waits for a probe's answer (and how often it probes). With
+    /// <see cref="NumMissedProbesLimit"/> it bounds how long a crashed silo's grains stay unreachable: about
+    /// <c>ProbeTimeout x NumMissedProbesLimit</c> before the silo is voted dead and its grains activate elsewhere.
+    /// Orleans' own default is 5 s; 2 s keeps a crash under 10 s while a GC pause or a busy host still answers in time.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.500", "00:01:00")]
+    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Failure detection: probes a silo may miss in a row before it is suspected (Orleans' default).</summary>
+    [Range(1, 10)]
+    public int NumMissedProbesLimit { get; set; } = 3;
+
+    /// <summary>Failure detection: suspicions needed to declare a silo dead (Orleans' default; capped by the silos alive).</summary>
+    [Range(1, 10)]
+    public int NumVotesForDeathDeclaration { get; set; } = 2;
+
+    /// <summary>
+    /// <c>Ingress</c> role with AdoNet clustering: how often the client re-reads the gateways from the membership table,
+    /// so a restarted or new silo is used soon (Orleans' default is one minute).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan GatewayListRefreshPeriod { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
     /// Run the silo with Orleans' Kubernetes hosting (<c>UseKubernetesHosting</c>): silo name, address and cluster ids
     /// from the pod (<c>POD_NAME</c>, <c>POD_NAMESPACE</c>, <c>POD_IP</c>, labels <c>orleans/serviceId</c> and
     /// <c>orleans/clusterId</c>), and silos whose pods are gone are declared dead. Off by default: local runs are unchanged.

@@ -20,6 +20,13 @@ public static class OrleansSiloSetup
             o.ServiceId = options.ServiceId;
         });
 
+        silo.Configure<ClusterMembershipOptions>(o =>
+        {
+            o.ProbeTimeout = options.ProbeTimeout;
+            o.NumMissedProbesLimit = options.NumMissedProbesLimit;
+            o.NumVotesForDeathDeclaration = options.NumVotesForDeathDeclaration;
+        });
+
         if (options.Clustering == ClusteringKind.AdoNet)
         {
             silo.UseAdoNetClustering(o =>

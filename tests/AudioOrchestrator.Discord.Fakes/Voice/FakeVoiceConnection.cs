@@ -29,6 +29,9 @@ public sealed class FakeVoiceConnection
 
     public bool Ended { get; internal set; }
 
+    /// <summary>Heartbeat ACKs (op 6) are sent this long after the heartbeat (zero: at once; see <see cref="FakeVoiceServerOptions.AckHeartbeats"/>).</summary>
+    public TimeSpan HeartbeatAckDelay { get; set; }
+
     /// <summary>Drops the TCP connection without a close frame.</summary>
     public void Abort()
     {

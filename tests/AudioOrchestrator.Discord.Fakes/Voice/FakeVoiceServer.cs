@@ -41,6 +41,7 @@ public sealed partial class FakeVoiceServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, FakeVoiceSession> _sessions = new();
     private readonly ConcurrentQueue<FakeVoiceConnection> _connections = new();
     private readonly List<FakeVoiceUser> _users = [];
+    private readonly ConcurrentDictionary<ulong, FakeVoiceUser> _speaking = new();
     private readonly SemaphoreSlim _dave = new(1, 1);
     private readonly byte[] _externalSenderKey;
     private readonly ExternalSender _externalSender;
@@ -68,6 +69,12 @@ public sealed partial class FakeVoiceServer : IAsyncDisposable
     /// <summary>The endpoint to hand out in VOICE_SERVER_UPDATE (a ws:// URL the client accepts as is).</summary>
     public string Endpoint { get; private set; } = string.Empty;
 
+    /// <summary>
+    /// Another endpoint of this server (a path under <see cref="Endpoint"/>): what a VOICE_SERVER_UPDATE of a moved call
+    /// points at, so the client connects anew while the simulated users stay where they are.
+    /// </summary>
+    public string EndpointVia(string node) => Endpoint + "/" + Uri.EscapeDataString(node);
+
     /// <summary>The UDP endpoint.</summary>
     public IPEndPoint UdpEndpoint => (IPEndPoint)_udp.LocalEndPoint!;
 
@@ -93,6 +100,7 @@ public sealed partial class FakeVoiceServer : IAsyncDisposable
         var server = new FakeVoiceServer(app, options ?? new FakeVoiceServerOptions());
         app.UseWebSockets();
         app.Map("/voice", server.HandleVoiceAsync);
+        app.Map("/voice/{node}", server.HandleVoiceAsync);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.Endpoint = address.Replace("http://", "ws://", StringComparison.Ordinal).TrimEnd('/') + "/voice";
@@ -144,16 +152,19 @@ public sealed partial class FakeVoiceServer : IAsyncDisposable
     public async Task AnnounceSpeakingAsync(FakeVoiceUser user)
     {
         ArgumentNullException.ThrowIfNull(user);
+        _speaking[user.UserId] = user;
         foreach (var session in _sessions.Values)
         {
-            await SendJsonAsync(session, 5, w =>
-            {
-                w.WriteString("user_id", user.UserId.ToString(CultureInfo.InvariantCulture));
-                w.WriteNumber("ssrc", user.Ssrc);
-                w.WriteNumber("speaking", 1);
-            }).ConfigureAwait(false);
+            await SendSpeakingAsync(session, user).ConfigureAwait(false);
         }
     }
+
+    private Task SendSpeakingAsync(FakeVoiceSession session, FakeVoiceUser user) => SendJsonAsync(session, 5, w =>
+    {
+        w.WriteString("user_id", user.UserId.ToString(CultureInfo.InvariantCulture));
+        w.WriteNumber("ssrc", user.Ssrc);
+        w.WriteNumber("speaking", 1);
+    });
 
     /// <summary>A user leaves: Client Disconnect (op 13) to every bot session.</summary>
     public async Task RemoveUserAsync(FakeVoiceUser user)
@@ -164,6 +175,7 @@ public sealed partial class FakeVoiceServer : IAsyncDisposable
             _users.Remove(user);
         }
 
+        _speaking.TryRemove(user.UserId, out _);
         foreach (var session in _sessions.Values)
         {
             await SendJsonAsync(session, 13, w => w.WriteString("user_id", user.UserId.ToString(CultureInfo.InvariantCulture))).ConfigureAwait(false);
@@ -368,7 +380,15 @@ public sealed partial class FakeVoiceServer : IAsyncDisposable
 
                 if (Options.AckHeartbeats)
                 {
-                    await connection.SendAsync(Json(6, null, w => w.WriteNumber("t", d.GetProperty("t").GetInt64())), false).ConfigureAwait(false);
+                    var heartbeatAck = Json(6, null, w => w.WriteNumber("t", d.GetProperty("t").GetInt64()));
+                    if (connection.HeartbeatAckDelay > TimeSpan.Zero)
+                    {
+                        _ = AcknowledgeLaterAsync(connection, heartbeatAck, connection.HeartbeatAckDelay);
+                    }
+                    else
+                    {
+                        await connection.SendAsync(heartbeatAck, false).ConfigureAwait(false);
+                    }
                 }
 
                 break;
@@ -391,6 +411,12 @@ public sealed partial class FakeVoiceServer : IAsyncDisposable
             default:
                 break;
         }
+    }
+
+    private static async Task AcknowledgeLaterAsync(FakeVoiceConnection connection, byte[] ack, TimeSpan delay)
+    {
+        await Task.Delay(delay).ConfigureAwait(false);
+        await connection.SendAsync(ack, false).ConfigureAwait(false);
     }
 
     private async Task OnIdentifyAsync(FakeVoiceConnection connection, JsonElement d)
@@ -450,6 +476,12 @@ public sealed partial class FakeVoiceServer : IAsyncDisposable
             foreach (var user in users.Where(u => u.Dave is not null))
             {
                 user.WithDave(d => d.OnClientsConnect([session.UserId]));
+            }
+
+            // A client that connects while others talk learns their SSRCs from Speaking, as on Discord.
+            foreach (var user in users.Where(u => _speaking.ContainsKey(u.UserId)))
+            {
+                await SendSpeakingAsync(session, user).ConfigureAwait(false);
             }
         }
     }

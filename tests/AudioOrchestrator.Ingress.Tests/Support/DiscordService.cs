@@ -55,9 +55,10 @@ public sealed class DiscordService : IAsyncDisposable
     /// <param name="discord">Connect the Discord transport.</param>
     /// <param name="cloudSpeech">The configured speech chains (e.g. cloud engines in <paramref name="settings"/>) stay the
     /// default engines; the shared espeak-ng client is the embedded text-to-speech behind them.</param>
-    public static async Task<DiscordService> StartAsync(IReadOnlyList<ulong> guilds, bool toneEngines, IDictionary<string, string?>? settings = null, bool discord = true, bool cloudSpeech = false)
+    /// <param name="gatewayHeartbeatMs">The fake gateway's heartbeat interval (Hello).</param>
+    public static async Task<DiscordService> StartAsync(IReadOnlyList<ulong> guilds, bool toneEngines, IDictionary<string, string?>? settings = null, bool discord = true, bool cloudSpeech = false, int gatewayHeartbeatMs = 5000)
     {
-        var fake = await FakeDiscord.StartAsync(guilds);
+        var fake = await FakeDiscord.StartAsync(guilds, gatewayHeartbeatMs);
         var logs = new CapturedLogs();
         var configuration = new Dictionary<string, string?>
         {

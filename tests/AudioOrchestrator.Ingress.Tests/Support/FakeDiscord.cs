@@ -27,14 +27,20 @@ public sealed class FakeDiscord : IAsyncDisposable
 
     public string Token => Gateway.Options.Token;
 
+    /// <summary>Heartbeat interval of the voice servers started from now on.</summary>
+    public int VoiceHeartbeatIntervalMs { get; set; } = 13_750;
+
+    /// <summary>The voice servers started so far.</summary>
+    public IReadOnlyCollection<FakeVoiceServer> VoiceServers => [.. _voiceServers.Values];
+
     /// <summary>Starts the gateway with <paramref name="guilds"/> (guild id, voice channel ids).</summary>
-    public static async Task<FakeDiscord> StartAsync(IEnumerable<ulong> guilds)
+    public static async Task<FakeDiscord> StartAsync(IEnumerable<ulong> guilds, int gatewayHeartbeatMs = 5000)
     {
         var options = new FakeDiscordOptions
         {
             Token = "fake-bot-token.SECRET-must-not-be-logged-" + Guid.NewGuid().ToString("N")[..8],
             BotUserId = BotId,
-            HeartbeatIntervalMs = 5000,
+            HeartbeatIntervalMs = gatewayHeartbeatMs,
             IdentifyWindow = TimeSpan.FromMilliseconds(100),
             VoiceEndpoint = null,
         };
@@ -58,7 +64,7 @@ public sealed class FakeDiscord : IAsyncDisposable
             return existing;
         }
 
-        var server = await FakeVoiceServer.StartAsync(new FakeVoiceServerOptions { ChannelId = channelId });
+        var server = await FakeVoiceServer.StartAsync(new FakeVoiceServerOptions { ChannelId = channelId, HeartbeatIntervalMs = VoiceHeartbeatIntervalMs });
         return _voiceServers.GetOrAdd(channelId, server);
     }
 

@@ -1,0 +1,52 @@
+using System.Globalization;
+
+namespace AudioOrchestrator.Load;
+
+/// <summary>One measured window at a fixed speaker count: the turns spoken in it, drops, and the service's resources at both ends.</summary>
+internal sealed record StepMeasurement(StepFigures Figures, IReadOnlyList<TurnSample> Turns, GaugeReading Start, GaugeReading End, TimeSpan Window, long HarnessLateTicks, int HarnessQueued)
+{
+    public double CpuMsPerSpeakerSecond => (End.CpuMs - Start.CpuMs) / (Window.TotalSeconds * Math.Max(1, Figures.Speakers));
+
+    /// <summary>The service's CPU per second of the window, in ms.</summary>
+    public double CpuMsPerSecond => (End.CpuMs - Start.CpuMs) / Window.TotalSeconds;
+
+    public double InSiloMsP99 => Percentiles.Of(Turns.Where(t => t.Steady).Select(t => t.InSiloMs), 99);
+
+    public double OverheadMsP50 => Percentiles.Of(Turns.Where(t => t.Steady).Select(t => t.OverheadMs), 50);
+
+    /// <summary>Measures <paramref name="window"/> at the run's current speakers; the turns spoken in it are read <paramref name="grace"/> later (still at this load).</summary>
+    public static async Task<StepMeasurement> TakeAsync(LoadRun run, TimeSpan window, TimeSpan grace, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var dropped = await run.DroppedFramesAsync(cancellationToken);
+        var late = run.Pacer.LateTicks;
+        var start = run.Target.Gauges();
+        var from = DateTimeOffset.UtcNow;
+        await Task.Delay(window, cancellationToken);
+        var end = run.Target.Gauges();
+        var to = DateTimeOffset.UtcNow;
+        await Task.Delay(grace, cancellationToken);
+        var turns = run.Turns.Between(from, to);
+        var waiting = run.Waiting(grace + TimeSpan.FromSeconds(3));
+        var middle = from + ((to - from) / 2);
+        var answered = turns.Where(t => t.Steady).ToList();
+        var figures = new StepFigures(
+            run.Speakers,
+            turns.Count(t => t.Answered),
+            turns.Count(t => !t.Answered) + waiting,
+            await run.DroppedFramesAsync(cancellationToken) is var after && after >= 0 && dropped >= 0 ? after - dropped : -1,
+            Percentiles.Of(answered.Select(t => t.OverheadMs), 99),
+            Percentiles.Of(answered.Where(t => t.SpokenAt < middle).Select(t => t.InputLagMs), 50),
+            Percentiles.Of(answered.Where(t => t.SpokenAt >= middle).Select(t => t.InputLagMs), 50));
+        return new StepMeasurement(figures, turns, start, end, to - from, run.Pacer.LateTicks - late, run.HarnessQueued);
+    }
+
+    /// <summary>Answered turns, overhead p50 and input lag p50 per transport.</summary>
+    public string ByTransport() => string.Join("; ", Turns.Where(t => t.Steady).GroupBy(t => t.Transport).Select(g => string.Create(
+        CultureInfo.InvariantCulture,
+        $"{g.Key}: {g.Count()} turns, overhead p50 {Percentiles.Of(g.Select(t => t.OverheadMs), 50):0.0} p99 {Percentiles.Of(g.Select(t => t.OverheadMs), 99):0.0} ms, in silo p50 {Percentiles.Of(g.Select(t => t.InSiloMs), 50):0.0} ms, input lag p50 {Percentiles.Of(g.Select(t => t.InputLagMs), 50):0} ms")));
+
+    public string Describe() => string.Create(
+        CultureInfo.InvariantCulture,
+        $"{Figures.Speakers} speakers: {Figures.TurnsAnswered} turns answered, {Figures.TurnsUnanswered} unanswered, {Figures.DroppedFrames} frames dropped; overhead p50 {OverheadMsP50:0.0} p99 {Figures.OverheadMsP99:0.0} ms (in silo p99 {InSiloMsP99:0.0}); input lag {Figures.InputLagEarlyMs:0} -> {Figures.InputLagLateMs:0} ms; service CPU {CpuMsPerSpeakerSecond:0.00} ms/speaker-s ({(End.CpuMs - Start.CpuMs) / Window.TotalMilliseconds * 100:0}% of a core), RSS {End.RssMb:0} MB, GC heap {End.GcHeapMb:0} MB, threads {End.Threads}, fds {End.Handles}; harness late ticks {HarnessLateTicks}, queued {HarnessQueued}");
+}

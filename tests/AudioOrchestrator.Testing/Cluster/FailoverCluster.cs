@@ -1,0 +1,138 @@
+using System.Globalization;
+using AudioOrchestrator.Testing.OpenAi;
+
+namespace AudioOrchestrator.Testing.Cluster;
+
+/// <summary>
+/// Silos and an ingress-only process (<c>Cluster:Role=Ingress</c>) as separate OS processes on loopback, each on its own
+/// ports, sharing one PostgreSQL database for membership, grain storage, reminders and the turn archive. Speech runs on
+/// the local OpenAI-compatible fake (instant, deterministic: every upload is heard as <see cref="Transcript"/>),
+/// configured from outside like any cloud engine. Failure detection is the product's default unless overridden.
+/// </summary>
+public sealed class FailoverCluster : IAsyncDisposable
+{
+    /// <summary>What the fake transcriber hears in every upload.</summary>
+    public const string Transcript = "echo hello world";
+
+    private readonly FakeOpenAiServer _speech;
+    private readonly List<ServiceProcess> _silos;
+
+    private FailoverCluster(FakeOpenAiServer speech, List<ServiceProcess> silos, ServiceProcess ingress, HttpClient http)
+    {
+        _speech = speech;
+        _silos = silos;
+        Ingress = ingress;
+        Http = http;
+    }
+
+    public IReadOnlyList<ServiceProcess> Silos => _silos;
+
+    public ServiceProcess Ingress { get; }
+
+    /// <summary>A client of the ingress process's REST API (no overall timeout: callers bound each request).</summary>
+    public HttpClient Http { get; }
+
+    /// <summary>How long a process may take to become ready (generous: a 2-core machine shared with builds was seen to need over 2 minutes).</summary>
+    public static TimeSpan StartTimeout { get; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>Every process's output, for a failure message.</summary>
+    public string RecentOutput => string.Join('\n', _silos.Append(Ingress).Select(p => p.RecentOutput));
+
+    /// <summary>
+    /// Starts <paramref name="siloCount"/> silos one at a time (the first migrates the schemas) and the ingress process, and
+    /// waits until all are ready. <paramref name="settings"/> (configuration keys with <c>:</c>) apply to every process.
+    /// </summary>
+    public static async Task<FailoverCluster> StartAsync(
+        string connectionString, int siloCount, IReadOnlyDictionary<string, string>? settings, CancellationToken cancellationToken)
+    {
+        var speech = await FakeOpenAiServer.StartAsync().ConfigureAwait(false);
+        speech.Transcribe = _ => FakeAudioReply.Transcribed(Transcript);
+        var id = Guid.NewGuid().ToString("N")[..8];
+        var common = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["Cluster:ClusterId"] = "failover-" + id,
+            ["Cluster:ServiceId"] = "failover-" + id,
+            ["Cluster:Clustering"] = "AdoNet",
+            ["Cluster:GrainStorage"] = "AdoNet",
+            ["Cluster:ConnectionString"] = connectionString,
+            ["Archive:Store"] = "Postgres",
+            ["Archive:ConnectionString"] = connectionString,
+            ["Speaker:VoiceActivityDetector"] = "Energy",
+            ["Speech:SpeechToText"] = "OpenAI",
+            ["Speech:TextToSpeech"] = "OpenAI",
+            ["Speech:OpenAI:Endpoint"] = speech.BaseUrl.ToString(),
+            ["Speech:OpenAI:ApiKey"] = "test-key",
+            ["Speech:OpenAI:StreamTranscription"] = "false",
+            ["WakeWord:AcousticSpotting"] = "false",
+            ["Ingress:TurnTimeout"] = "00:00:10",
+            ["RateLimiting:Enabled"] = "false",
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
+            ["Logging:Console:FormatterName"] = "simple",
+            ["DOTNET_gcServer"] = "0",
+            ["DOTNET_TieredPGO"] = "0",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            common[key] = value;
+        }
+
+        var silos = new List<ServiceProcess>();
+        for (var i = 1; i <= siloCount; i++)
+        {
+            silos.Add(NewProcess($"silo-{i}", common, new()
+            {
+                ["Cluster:Role"] = "Silo",
+                ["Cluster:SiloPort"] = Port(),
+                ["Cluster:GatewayPort"] = Port(),
+            }));
+        }
+
+        var ingress = NewProcess("ingress", common, new() { ["Cluster:Role"] = "Ingress" });
+        var http = new HttpClient { BaseAddress = ingress.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
+        var cluster = new FailoverCluster(speech, silos, ingress, http);
+        try
+        {
+            // One after the other: the first migrates the schemas, and on two busy cores parallel starts starve each other.
+            foreach (var silo in silos)
+            {
+                silo.Start();
+                await silo.WaitReadyAsync(http, StartTimeout, cancellationToken).ConfigureAwait(false);
+            }
+
+            ingress.Start();
+            await ingress.WaitReadyAsync(http, StartTimeout, cancellationToken).ConfigureAwait(false);
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var process in _silos.Append(Ingress))
+        {
+            await process.DisposeAsync().ConfigureAwait(false);
+        }
+
+        Http.Dispose();
+        await _speech.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static string Port() => LoopbackPorts.Free().ToString(CultureInfo.InvariantCulture);
+
+    private static ServiceProcess NewProcess(string name, Dictionary<string, string> common, Dictionary<string, string> own)
+    {
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in common.Concat(own))
+        {
+            // Configuration keys become environment variables the usual way: ':' is '__'.
+            environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+
+        return new ServiceProcess(name, LoopbackPorts.Free(), environment);
+    }
+}
