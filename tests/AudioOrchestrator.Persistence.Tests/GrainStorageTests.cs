@@ -1,9 +1,9 @@
-using AudioOrchestrator.Testing;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using AudioOrchestrator.Contracts;
 using AudioOrchestrator.Ingress.Uploads;
+using AudioOrchestrator.Testing;
 
 namespace AudioOrchestrator.Persistence.Tests;
 
