@@ -1,9 +1,9 @@
-using AudioOrchestrator.Testing;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using AudioOrchestrator.Contracts;
 using AudioOrchestrator.Ingress.Uploads;
+using AudioOrchestrator.Testing;
 
 namespace AudioOrchestrator.Persistence.Tests;
 
@@ -31,8 +31,9 @@ public sealed class GrainStorageTests
 
         // The stored row is the System.Text.Json document of the session, readable by SQL.
         var json = await db.ScalarAsync<string>(
-            "SELECT convert_from(payload, 'UTF8') FROM orleans_grain_state WHERE service_id = @service",
-            ("service", "service-" + id));
+            "SELECT convert_from(payload, 'UTF8') FROM orleans_grain_state WHERE service_id = @service AND grain_id_extension = @session",
+            ("service", "service-" + id),
+            ("session", session));
         Assert.NotNull(json);
         Assert.DoesNotContain("$type", json, StringComparison.Ordinal);
         using (var document = JsonDocument.Parse(json!))
@@ -43,9 +44,10 @@ public sealed class GrainStorageTests
         Assert.Equal("hello world", await db.ScalarAsync<string>(
             "SELECT t->>(SELECT k FROM jsonb_object_keys(t) k WHERE lower(k) = 'responsetext') "
             + "FROM orleans_grain_state, jsonb_path_query(convert_from(payload, 'UTF8')::jsonb, 'strict $.**') t "
-            + "WHERE service_id = @service AND jsonb_typeof(t) = 'object' "
+            + "WHERE service_id = @service AND grain_id_extension = @session AND jsonb_typeof(t) = 'object' "
             + "AND EXISTS (SELECT 1 FROM jsonb_object_keys(t) k WHERE lower(k) = 'responsetext') LIMIT 1",
-            ("service", "service-" + id)));
+            ("service", "service-" + id),
+            ("session", session)));
 
         // A new service on the same database sees the turn; DELETE removes the row.
         await using var second = await TestService.StartAsync(settings);
@@ -58,7 +60,10 @@ public sealed class GrainStorageTests
             Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
         }
 
-        Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM orleans_grain_state WHERE service_id = @service", ("service", "service-" + id)));
+        Assert.Equal(0L, await db.ScalarAsync<long>(
+            "SELECT count(*) FROM orleans_grain_state WHERE service_id = @service AND grain_id_extension = @session",
+            ("service", "service-" + id),
+            ("session", session)));
         using var gone = await second.Http.GetAsync($"/api/v1/sessions/{session}", Ct);
         Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
     }

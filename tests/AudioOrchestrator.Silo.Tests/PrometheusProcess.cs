@@ -52,9 +52,9 @@ public sealed class PrometheusProcess : IAsyncDisposable
         var config = Path.Combine(directory, "prometheus.yml");
         await File.WriteAllTextAsync(config, $"""
             global:
-              scrape_interval: 1s
-              scrape_timeout: 1s
-              evaluation_interval: 1s
+              scrape_interval: 3s
+              scrape_timeout: 3s
+              evaluation_interval: 3s
             scrape_configs:
               - job_name: audio-orchestrator
                 metrics_path: /metrics

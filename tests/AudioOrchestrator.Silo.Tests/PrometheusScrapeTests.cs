@@ -102,7 +102,12 @@ public sealed class PrometheusScrapeTests(ApiKeysFixture service) : IClassFixtur
         }
         catch (TimeoutException ex)
         {
-            throw new TimeoutException($"{ex.Message} Prometheus said: {prometheus.RecentOutput}", ex);
+            // A failed scrape (e.g. slower than scrape_timeout on a busy machine) marks every series stale: say so.
+            var up = await prometheus.QueryAsync("up", Ct);
+            var duration = await prometheus.QueryAsync("scrape_duration_seconds", Ct);
+            throw new TimeoutException(
+                $"{ex.Message} up={string.Join(',', up.Select(s => s.Value))}, last scrape took {string.Join(',', duration.Select(s => s.Value))} s. Prometheus said: {prometheus.RecentOutput}",
+                ex);
         }
     }
 }

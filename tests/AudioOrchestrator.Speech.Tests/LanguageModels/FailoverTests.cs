@@ -72,10 +72,15 @@ public sealed class FailoverTests : IAsyncLifetime
     [Fact]
     public async Task A_first_provider_that_never_starts_answering_is_abandoned_at_its_first_token_timeout()
     {
+        // The timeout runs on a fake clock: it passes once the first provider holds the request, and never for the fallback.
         _first.Respond = _ => new FakeChatReply { StallBeforeHeaders = true };
-        using var models = Models(configure: o => o.FirstTokenTimeout = TimeSpan.FromMilliseconds(300));
+        using var models = Models(_clock, configure: o => o.FirstTokenTimeout = TimeSpan.FromMilliseconds(300));
 
-        Assert.Equal("second", await AskAsync(models.GetChatClient("conversation")!));
+        var answer = AskAsync(models.GetChatClient("conversation")!);
+        await TestWait.UntilAsync(() => _first.Requests.Count > 0, "the first provider to be asked");
+        _clock.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.Equal("second", await answer.WaitAsync(TimeSpan.FromSeconds(30), Ct));
         await TestWait.UntilAsync(() => _first.Requests[0].Aborted, "the stalled request to be aborted");
     }
 

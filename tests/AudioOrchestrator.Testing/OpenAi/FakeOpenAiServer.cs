@@ -99,10 +99,10 @@ public sealed partial class FakeOpenAiServer : IAsyncDisposable
     }
 
     /// <summary>Waits for a request that matches <paramref name="match"/> (already received or still to come).</summary>
-    public async Task<FakeChatRequest> WaitForRequestAsync(Func<FakeChatRequest, bool> match, string what)
+    public async Task<FakeChatRequest> WaitForRequestAsync(Func<FakeChatRequest, bool> match, string what, TimeSpan? timeout = null)
     {
         FakeChatRequest? found = null;
-        await TestWait.UntilAsync(() => (found = Requests.FirstOrDefault(match)) is not null, what);
+        await TestWait.UntilAsync(() => (found = Requests.FirstOrDefault(match)) is not null, what, timeout);
         return found!;
     }
 
