@@ -1,7 +1,7 @@
+using System.Diagnostics.Metrics;
 using AudioOrchestrator.Audio;
 using AudioOrchestrator.Testing;
 using Microsoft.Extensions.AI;
-using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
