@@ -70,6 +70,7 @@ internal sealed class Pacer : IDisposable
                 continue;
             }
 
+            var late = TimeSpan.FromTicks(-wait * TimeSpan.TicksPerSecond / Stopwatch.Frequency);
             if (-wait > FrameTicks)
             {
                 Interlocked.Increment(ref _lateTicks);
@@ -90,7 +91,7 @@ internal sealed class Pacer : IDisposable
 
             foreach (var speaker in speakers)
             {
-                speaker.Tick();
+                speaker.Tick(late);
             }
 
             next += FrameTicks;

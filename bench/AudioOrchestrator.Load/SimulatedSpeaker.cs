@@ -26,6 +26,7 @@ internal abstract class SimulatedSpeaker : IAsyncDisposable
     private int _frame;
     private int _trailing;
     private DateTimeOffset _spokenAt;
+    private double _sendLagMs;
     private DateTimeOffset _awaitingSince;
     private DateTimeOffset? _firstAudio;
     private DateTimeOffset _lastAudio;
@@ -65,8 +66,8 @@ internal abstract class SimulatedSpeaker : IAsyncDisposable
         }
     }
 
-    /// <summary>Called by the pacer every 20 ms.</summary>
-    public void Tick()
+    /// <summary>Called by the pacer every 20 ms, <paramref name="late"/> after the tick was due.</summary>
+    public void Tick(TimeSpan late)
     {
         lock (_gate)
         {
@@ -76,6 +77,7 @@ internal abstract class SimulatedSpeaker : IAsyncDisposable
                 case Phase.Pause when --_ticksLeft <= 0:
                     _clip = _clips[_random.Next(_clips.Count)];
                     _frame = 0;
+                    _sendLagMs = 0;
                     _phase = Phase.Speaking;
                     goto case Phase.Speaking;
                 case Phase.Pause:
@@ -83,7 +85,7 @@ internal abstract class SimulatedSpeaker : IAsyncDisposable
                     break;
                 case Phase.Speaking:
                     var last = _frame == _clip!.Frames - 1;
-                    Enqueue(new OutgoingFrame(_clip, _frame++, last));
+                    Enqueue(new OutgoingFrame(_clip, _frame++, last, now - late));
                     if (last)
                     {
                         _phase = Phase.Awaiting;
@@ -98,12 +100,12 @@ internal abstract class SimulatedSpeaker : IAsyncDisposable
                     Quiet();
                     if (_firstAudio is { } first && _completed is { } done && now - _lastAudio > PlayedOut)
                     {
-                        _log.Add(new TurnSample(Transport, _turns++, _spokenAt, true, (first - done.EndOfUtteranceAt).TotalMilliseconds, done.InSiloMs, (done.EndOfUtteranceAt - _spokenAt).TotalMilliseconds));
+                        _log.Add(new TurnSample(Transport, _turns++, _spokenAt, true, (first - done.EndOfUtteranceAt).TotalMilliseconds, done.InSiloMs, (done.EndOfUtteranceAt - _spokenAt).TotalMilliseconds, _sendLagMs));
                         NextPause();
                     }
                     else if (now - _awaitingSince > AnswerTimeout)
                     {
-                        _log.Add(new TurnSample(Transport, _turns++, _spokenAt, false, double.NaN, double.NaN, double.NaN));
+                        _log.Add(new TurnSample(Transport, _turns++, _spokenAt, false, double.NaN, double.NaN, double.NaN, _sendLagMs));
                         NextPause();
                     }
 
@@ -158,7 +160,7 @@ internal abstract class SimulatedSpeaker : IAsyncDisposable
         if (SendsSilence || _trailing < 5)
         {
             _trailing++;
-            Enqueue(new OutgoingFrame(null, 0, false));
+            Enqueue(new OutgoingFrame(null, 0, false, default));
         }
     }
 
@@ -190,10 +192,11 @@ internal abstract class SimulatedSpeaker : IAsyncDisposable
                 }
 
                 await SendSpeechAsync(frame.Clip, frame.Index, _stop.Token);
-                if (frame.Last)
+                var sent = DateTimeOffset.UtcNow;
+                lock (_gate)
                 {
-                    var sent = DateTimeOffset.UtcNow;
-                    lock (_gate)
+                    _sendLagMs = Math.Max(_sendLagMs, (sent - frame.DueAt).TotalMilliseconds);
+                    if (frame.Last)
                     {
                         _spokenAt = sent;
                     }
@@ -209,5 +212,5 @@ internal abstract class SimulatedSpeaker : IAsyncDisposable
         }
     }
 
-    private sealed record OutgoingFrame(SpeechClip? Clip, int Index, bool Last);
+    private sealed record OutgoingFrame(SpeechClip? Clip, int Index, bool Last, DateTimeOffset DueAt);
 }

@@ -9,12 +9,20 @@ namespace AudioOrchestrator.Load;
 /// and the way back through the transport; the instant speech-to-text has finished by then, since transcription starts
 /// pre-emptively 200 ms into the silence). <paramref name="InSiloMs"/>: the service's own end-of-utterance to first
 /// audio published. <paramref name="InputLagMs"/>: the last speech frame sent to the end-of-utterance decision (the
-/// end-of-utterance silence plus whatever queue the input waited in).
+/// end-of-utterance silence plus whatever queue the input waited in). <paramref name="SendLagMs"/>: the most any frame of the
+/// question left the harness after its due time (the harness' own lag: a busy machine starves its pacer or send loop).
 /// </summary>
-internal sealed record TurnSample(string Transport, int Index, DateTimeOffset SpokenAt, bool Answered, double OverheadMs, double InSiloMs, double InputLagMs)
+internal sealed record TurnSample(string Transport, int Index, DateTimeOffset SpokenAt, bool Answered, double OverheadMs, double InSiloMs, double InputLagMs, double SendLagMs)
 {
-    /// <summary>Counts in latency figures: answered, and not the speaker's first turn (grain activation, a one-time cost).</summary>
-    public bool Steady => Answered && Index > 0;
+    /// <summary>
+    /// The answer is to a part of the question: the service ended the utterance before the question's last frame left
+    /// the harness. It happens when the harness' send loop stalls inside a phrase pause for longer than the service's
+    /// end-of-utterance silence minus the pause (a Discord user whose packets stop is silent to the service).
+    /// </summary>
+    public bool Split => Answered && InputLagMs <= 0;
+
+    /// <summary>Counts in latency figures: answered whole, and not the speaker's first turn (grain activation, a one-time cost).</summary>
+    public bool Steady => Answered && !Split && Index > 0;
 }
 
 /// <summary>Every turn of the run, in the order they ended.</summary>

@@ -21,20 +21,23 @@ public sealed class LoadScenarioTests
         await run.GrowToAsync(4, Ct);
         Assert.Equal(4, run.Speakers);
 
-        // Both transports answer at least two turns each (speakers start after a random pause of up to 3 s).
+        // Both transports answer at least two whole turns each (speakers start after a random pause of up to 3 s).
         var since = DateTimeOffset.UtcNow.AddMinutes(-1);
         await TestWait.UntilAsync(
             () => run.Turns.Between(since, DateTimeOffset.MaxValue) is var turns
-                && turns.Count(t => t.Answered && t.Transport == "discord") >= 2
-                && turns.Count(t => t.Answered && t.Transport == "live") >= 2,
+                && turns.Count(t => t.Answered && !t.Split && t.Transport == "discord") >= 2
+                && turns.Count(t => t.Answered && !t.Split && t.Transport == "live") >= 2,
             () => "two answered turns per transport; so far: " + string.Join(", ", run.Turns.Between(since, DateTimeOffset.MaxValue)),
             TimeSpan.FromMinutes(3));
 
         var answered = run.Turns.Between(since, DateTimeOffset.MaxValue).Where(t => t.Answered).ToList();
         Assert.All(answered, t =>
         {
-            Assert.True(double.IsFinite(t.OverheadMs) && double.IsFinite(t.InSiloMs) && double.IsFinite(t.InputLagMs), t.ToString());
-            Assert.True(t.InputLagMs > 0, t.ToString());
+            Assert.True(double.IsFinite(t.OverheadMs) && double.IsFinite(t.InSiloMs) && double.IsFinite(t.InputLagMs) && double.IsFinite(t.SendLagMs), t.ToString());
+
+            // The service ends an utterance only after the question's last frame, unless the harness itself stalled
+            // inside the question for longer than a frame (then a phrase pause grew past the end-of-utterance silence).
+            Assert.True(t.InputLagMs > 0 || t.SendLagMs > 20, t.ToString());
         });
         Assert.True(double.IsFinite(Percentiles.Of(answered.Select(t => t.OverheadMs), 99)));
         Assert.Equal(0, await run.DroppedFramesAsync(Ct));
