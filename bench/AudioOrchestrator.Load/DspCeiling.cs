@@ -6,13 +6,12 @@ namespace AudioOrchestrator.Load;
 /// <summary>
 /// The raw DSP ceiling, with the project's own classes, on the audio the simulated speakers send: each clip in a
 /// speaker's cycle (2 s of silence, the question, 1.5 s of silence while the answer comes), as 20 ms 48 kHz stereo
-/// Opus packets: libopus decode to mono, libsoxr 48k to 16k, Silero on every 512-sample window (its energy gate skips
-/// the digital silence, as in the service). One thread, best of three; the harness is otherwise idle.
+/// Opus packets: libopus decoding straight to 16 kHz mono (as the speaker grain's <see cref="UtteranceDecoder"/> does;
+/// until December 2026 it decoded at 48 kHz and resampled with libsoxr), Silero on every 512-sample window (its energy
+/// gate skips the digital silence, as in the service). One thread, best of three; the harness is otherwise idle.
 /// </summary>
 internal static class DspCeiling
 {
-    private const int Frame48k = 960;
-
     /// <summary>CPU ms per speaker-second of that audio.</summary>
     public static double CpuMsPerSpeakerSecond(IReadOnlyList<SpeechClip> clips)
     {
@@ -123,17 +122,14 @@ internal static class DspCeiling
 
     private static void Run(SileroVadModel model, SileroVadOptions options, IReadOnlyList<byte[]> packets)
     {
-        using var decoder = new OpusDecoder(AudioFormat.OpusSampleRate, 1);
-        using var resampler = new StreamingResampler(AudioFormat.OpusSampleRate, AudioFormat.SpeechSampleRate, 1);
+        using var decoder = new OpusDecoder(AudioFormat.SpeechSampleRate, 1);
         using var vad = new SileroVadStream(model, options);
-        var pcm48 = new short[decoder.MaxFrameSamples];
-        var pcm16 = new short[resampler.MaxOutputSamples(Frame48k)];
+        var pcm16 = new short[decoder.MaxFrameSamples];
         var window = new short[SileroVadModel.WindowSamples];
         var filled = 0;
         foreach (var packet in packets)
         {
-            var decoded = decoder.Decode(packet, pcm48);
-            var resampled = resampler.Process(pcm48.AsSpan(0, decoded), pcm16);
+            var resampled = decoder.Decode(packet, pcm16);
             for (var i = 0; i < resampled;)
             {
                 var take = Math.Min(resampled - i, window.Length - filled);

@@ -1,10 +1,11 @@
 namespace AudioOrchestrator.Audio;
 
 /// <summary>
-/// One speaker's whole DSP front-end on 48 kHz Opus packets numbered by RTP sequence: an <see cref="OpusJitterBuffer"/>
+/// One speaker's whole DSP front-end on Opus packets numbered by RTP sequence: an <see cref="OpusJitterBuffer"/>
 /// (reorder window, duplicates and late packets dropped, in-band FEC for a single loss, concealment for longer gaps,
 /// bounded), Discord's <c>F8 FF FE</c> silence frames as 20 ms of silence without decoding, corrupt packets counted
-/// and concealed (the decoder reset after a run of them), decoding straight to mono, libsoxr 48 kHz -> 16 kHz and the
+/// and concealed (the decoder reset after a run of them), decoding straight to 16 kHz mono (libopus decodes any Opus
+/// stream at any of its rates: SILK natively, CELT band-limited; no separate resampler) and the
 /// <see cref="UtteranceSegmenter"/> with its voice activity detector. Steady-state packet processing allocates
 /// nothing (utterances themselves are new arrays). Not thread-safe; one instance per input.
 /// </summary>
@@ -12,16 +13,14 @@ public sealed class UtteranceDecoder : IDisposable
 {
     private const int SilenceFrameSamples16k = 320;
     private const long MaxSilenceSamples = 10L * AudioFormat.SpeechSampleRate;
-    private readonly OpusDecoder _decoder = new(AudioFormat.OpusSampleRate, 1);
-    private readonly StreamingResampler _resampler = new(AudioFormat.OpusSampleRate, AudioFormat.SpeechSampleRate, 1);
+    private readonly OpusDecoder _decoder = new(AudioFormat.SpeechSampleRate, 1);
     private readonly OpusJitterBuffer _jitter;
     private readonly List<JitterInstruction> _instructions = new(capacity: 64);
     private readonly UtteranceSegmenter _segmenter;
     private readonly IVoiceActivityDetector? _detector;
     private readonly int _corruptBeforeReset;
-    private readonly int _frameSamples48k = AudioFormat.SamplesPerFrame(AudioFormat.OpusSampleRate);
+    private readonly int _frameSamples = AudioFormat.SamplesPerFrame(AudioFormat.SpeechSampleRate);
     private readonly short[] _decoded;
-    private readonly short[] _resampled;
     private readonly short[] _silence = new short[SilenceFrameSamples16k];
     private int _corruptStreak;
     private bool _lastWasSilence;
@@ -38,7 +37,6 @@ public sealed class UtteranceDecoder : IDisposable
         _detector = detector;
         _segmenter = new UtteranceSegmenter(segmenter, AudioFormat.SpeechSampleRate, detector);
         _decoded = new short[_decoder.MaxFrameSamples];
-        _resampled = new short[_resampler.MaxOutputSamples(_decoder.MaxFrameSamples)];
     }
 
     /// <summary>Packets pushed (including duplicates and late ones).</summary>
@@ -97,13 +95,11 @@ public sealed class UtteranceDecoder : IDisposable
         }
     }
 
-    /// <summary>End of input: plays what the jitter buffer holds, drains the resampler and closes an open utterance.</summary>
+    /// <summary>End of input: plays what the jitter buffer holds and closes an open utterance.</summary>
     public void Flush(ICollection<SegmentedUtterance> completed)
     {
         ArgumentNullException.ThrowIfNull(completed);
         DrainJitter(completed);
-        var written = _resampler.Flush(_resampled);
-        _segmenter.Push(_resampled.AsSpan(0, written), completed);
         if (_segmenter.Flush() is { } last)
         {
             completed.Add(last);
@@ -114,7 +110,6 @@ public sealed class UtteranceDecoder : IDisposable
     {
         (_detector as IDisposable)?.Dispose();
         _decoder.Dispose();
-        _resampler.Dispose();
     }
 
     private void DrainJitter(ICollection<SegmentedUtterance> completed)
@@ -131,7 +126,7 @@ public sealed class UtteranceDecoder : IDisposable
             var payload = step.Payload.Span;
             if (step.Action != JitterAction.Conceal && IsSilenceFrame(payload))
             {
-                // A silence frame (or the lost frame just before one): silence, no decoding, no resampling.
+                // A silence frame (or the lost frame just before one): silence, no decoding.
                 if (step.Action == JitterAction.Decode)
                 {
                     SilencePackets++;
@@ -152,7 +147,7 @@ public sealed class UtteranceDecoder : IDisposable
             {
                 JitterAction.Decode => _decoder.TryDecode(payload, _decoded),
                 JitterAction.RecoverWithFec => RecoverWithFec(payload),
-                _ => _decoder.Conceal(_decoded, _frameSamples48k),
+                _ => _decoder.Conceal(_decoded, _frameSamples),
             };
             if (samples < 0)
             {
@@ -164,8 +159,7 @@ public sealed class UtteranceDecoder : IDisposable
             }
 
             _lastWasSilence = false;
-            var written = _resampler.Process(_decoded.AsSpan(0, samples), _resampled);
-            _segmenter.Push(_resampled.AsSpan(0, written), completed);
+            _segmenter.Push(_decoded.AsSpan(0, samples), completed);
         }
 
         _instructions.Clear();
@@ -175,12 +169,12 @@ public sealed class UtteranceDecoder : IDisposable
     {
         try
         {
-            return _decoder.DecodeFec(nextPacket, _decoded, _frameSamples48k);
+            return _decoder.DecodeFec(nextPacket, _decoded, _frameSamples);
         }
         catch (OpusException)
         {
             // The packet carrying the FEC data is corrupt; it is counted when it is decoded itself.
-            return _decoder.Conceal(_decoded, _frameSamples48k);
+            return _decoder.Conceal(_decoded, _frameSamples);
         }
     }
 
@@ -194,7 +188,7 @@ public sealed class UtteranceDecoder : IDisposable
             _corruptStreak = 0;
         }
 
-        return _decoder.Conceal(_decoded, _frameSamples48k);
+        return _decoder.Conceal(_decoded, _frameSamples);
     }
 
     private void PlaySilence(ICollection<SegmentedUtterance> completed)

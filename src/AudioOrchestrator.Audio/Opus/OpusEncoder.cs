@@ -44,7 +44,6 @@ public sealed class OpusEncoder : IDisposable
         set => SetCtl(OpusNative.SetBitrateRequest, value);
     }
 
-    /// <summary>In-band forward error correction (OPUS_SET_INBAND_FEC); lets the receiver use <see cref="OpusDecoder.DecodeFec"/>.</summary>
     /// <summary>Encoder complexity, 0 (fastest) to 10 (libopus' default, best quality).</summary>
     public int Complexity
     {
@@ -57,6 +56,7 @@ public sealed class OpusEncoder : IDisposable
         }
     }
 
+    /// <summary>In-band forward error correction (OPUS_SET_INBAND_FEC); lets the receiver use <see cref="OpusDecoder.DecodeFec"/>.</summary>
     public bool InbandFec
     {
         get => GetCtl(OpusNative.GetInbandFecRequest) != 0;

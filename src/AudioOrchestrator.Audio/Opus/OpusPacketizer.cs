@@ -2,15 +2,28 @@ using System.Buffers;
 
 namespace AudioOrchestrator.Audio;
 
-/// <summary>Whole-clip conversion between <see cref="PcmAudio"/> and 48 kHz, 20 ms Opus packets.</summary>
+/// <summary>Whole-clip conversion between <see cref="PcmAudio"/> and 20 ms Opus packets (48 kHz, or speech at 16 kHz).</summary>
 public static class OpusPacketizer
 {
     /// <summary>Converts to 48 kHz with <paramref name="channels"/> channels and encodes 20 ms packets (VoIP mode); the last frame is zero-padded.</summary>
     public static IReadOnlyList<byte[]> Encode(PcmAudio audio, int channels = 1)
     {
         ArgumentNullException.ThrowIfNull(audio);
-        var pcm = ToChannels(audio, channels).ResampleTo(AudioFormat.OpusSampleRate);
         using var encoder = new OpusEncoder(AudioFormat.OpusSampleRate, channels);
+        return Encode(ToChannels(audio, channels).ResampleTo(AudioFormat.OpusSampleRate), encoder);
+    }
+
+    /// <summary>Encodes speech for a speaker stream as <see cref="SpeechOpus"/> says (16 kHz mono); the last frame is zero-padded.</summary>
+    public static IReadOnlyList<byte[]> EncodeSpeech(PcmAudio audio)
+    {
+        ArgumentNullException.ThrowIfNull(audio);
+        using var encoder = SpeechOpus.CreateEncoder();
+        return Encode(audio.ToMono().ResampleTo(SpeechOpus.SampleRate), encoder);
+    }
+
+    private static List<byte[]> Encode(PcmAudio pcm, OpusEncoder encoder)
+    {
+        var channels = encoder.Channels;
         var frameLength = encoder.FrameSamples * channels;
         var frameCount = (pcm.Samples.Length + frameLength - 1) / frameLength;
         var packets = new List<byte[]>(frameCount);

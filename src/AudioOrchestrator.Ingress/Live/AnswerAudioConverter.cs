@@ -5,41 +5,37 @@ namespace AudioOrchestrator.Ingress.Live;
 
 /// <summary>
 /// The audio-out side's format change: the session's answer audio (48 kHz stereo Opus, 20 ms packets) becomes one
-/// binary message in the socket's format: 16 kHz mono pcm16 (decoded to mono, libsoxr downsampling), or a 48 kHz mono
-/// 20 ms Opus packet (decoded to mono and re-encoded). Not thread-safe: one per socket, used by its playback loop.
+/// binary message in the socket's format: 16 kHz mono pcm16 (libopus decodes straight to 16 kHz mono), or a 48 kHz mono
+/// 20 ms Opus packet (decoded to mono and re-encoded at complexity <see cref="OpusComplexity"/>). Not thread-safe: one
+/// per socket, used by its playback loop.
 /// </summary>
 public sealed class AnswerAudioConverter : IDisposable
 {
-    private static readonly int FrameSamples = AudioFormat.SamplesPerFrame(AudioFormat.OpusSampleRate);
+    /// <summary>Complexity of the re-encoding for opus sockets (libopus' default 10 costs twice the CPU for speech a listener cannot tell apart).</summary>
+    public const int OpusComplexity = 5;
 
-    private readonly LiveAudioFormat _format;
-    private readonly OpusDecoder _decoder = new(AudioFormat.OpusSampleRate, 1);
+    private readonly OpusDecoder _decoder;
     private readonly OpusEncoder? _encoder;
-    private readonly StreamingResampler? _resampler;
     private readonly short[] _mono;
-    private readonly short[] _pcm16;
     private readonly byte[] _packet = new byte[OpusEncoder.MaxPacketSize];
 
     public AnswerAudioConverter(LiveAudioFormat format)
     {
-        _format = format ?? throw new ArgumentNullException(nameof(format));
+        ArgumentNullException.ThrowIfNull(format);
+        _decoder = new OpusDecoder(format.IsOpus ? AudioFormat.OpusSampleRate : format.SampleRate, 1);
         _mono = new short[_decoder.MaxFrameSamples];
         if (format.IsOpus)
         {
-            _encoder = new OpusEncoder(AudioFormat.OpusSampleRate, 1);
-            _pcm16 = [];
-        }
-        else
-        {
-            _resampler = new StreamingResampler(AudioFormat.OpusSampleRate, format.SampleRate, 1);
-            _pcm16 = new short[_resampler.MaxOutputSamples(_mono.Length)];
+            _encoder = new OpusEncoder(AudioFormat.OpusSampleRate, 1) { Complexity = OpusComplexity };
         }
     }
+
+    private int FrameSamples => AudioFormat.SamplesPerFrame(_decoder.SampleRate);
 
     /// <summary>The audio one output message of a 20 ms frame holds.</summary>
     public static TimeSpan FrameDuration { get; } = TimeSpan.FromMilliseconds(AudioFormat.FrameMilliseconds);
 
-    /// <summary>Converts one answer packet; an empty result when there is nothing to send yet (the resampler's delay) or the packet does not decode.</summary>
+    /// <summary>Converts one answer packet; an empty result when the packet does not decode.</summary>
     public byte[] Convert(ReadOnlySpan<byte> stereoOpus)
     {
         var samples = stereoOpus.IsEmpty ? _decoder.Conceal(_mono, FrameSamples) : _decoder.TryDecode(stereoOpus, _mono);
@@ -59,11 +55,10 @@ public sealed class AnswerAudioConverter : IDisposable
             return _packet.AsSpan(0, length).ToArray();
         }
 
-        var produced = _resampler!.Process(_mono.AsSpan(0, samples), _pcm16);
-        var bytes = new byte[produced * 2];
-        for (var i = 0; i < produced; i++)
+        var bytes = new byte[samples * 2];
+        for (var i = 0; i < samples; i++)
         {
-            BinaryPrimitives.WriteInt16LittleEndian(bytes.AsSpan(i * 2, 2), _pcm16[i]);
+            BinaryPrimitives.WriteInt16LittleEndian(bytes.AsSpan(i * 2, 2), _mono[i]);
         }
 
         return bytes;
@@ -73,6 +68,5 @@ public sealed class AnswerAudioConverter : IDisposable
     {
         _decoder.Dispose();
         _encoder?.Dispose();
-        _resampler?.Dispose();
     }
 }

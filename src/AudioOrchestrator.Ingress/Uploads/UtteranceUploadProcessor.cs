@@ -32,7 +32,7 @@ public sealed partial class UtteranceUploadProcessor(
         activity?.SetTag("correlation.id", correlationId);
         using var scope = logger.BeginScope("Session {SessionId} correlation {CorrelationId}", sessionId, correlationId);
 
-        var packets = OpusPacketizer.Encode(audio, channels: 1);
+        var packets = OpusPacketizer.EncodeSpeech(audio);
         var collector = new TurnCollector(correlationId);
         await using (await outputs.ListenAsync(sessionId, collector.OnEventAsync, cancellationToken))
         {
