@@ -6,26 +6,41 @@ using AudioOrchestrator.Testing.Cluster;
 // Cluster failover on loopback: three silos and an ingress-only process as separate OS processes on PostgreSQL
 // (AUDIOORCHESTRATOR_TEST_POSTGRES names a server; a database is created and dropped). Sessions post uploads and follow
 // their event streams while (1) one silo is killed with SIGKILL, then, on a fresh cluster, (2) every silo is stopped
-// with SIGTERM and restarted, one at a time. Usage: [sessions (default 9)]. One figure per line; the last line is JSON.
+// with SIGTERM and restarted, one at a time. Usage: [sessions (default 9)] [kill|rolling (default both)] [--logs (every
+// process' last lines after the kill, timestamped in UTC)]. One figure per line; the last line is JSON.
 var sessions = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 9;
+var only = args.Skip(1).FirstOrDefault(a => a is "kill" or "rolling");
+var logs = args.Contains("--logs");
 var figures = new Dictionary<string, double>(StringComparer.Ordinal);
 using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(15));
 
-await using (var db = await PostgresTestDatabase.CreateAsync(cancel.Token, pooling: true))
-await using (var cluster = await FailoverCluster.StartAsync(db.ConnectionString, siloCount: 3, settings: null, cancel.Token))
+if (only is null or "kill")
 {
+    // With --logs, Orleans' membership and messaging say what they saw (suspicions, the death, rejected messages).
+    Dictionary<string, string>? verbose = logs
+        ? new(StringComparer.Ordinal) { ["Logging:LogLevel:Orleans.Runtime.MembershipService"] = "Information", ["Logging:LogLevel:Orleans.Runtime.Messaging"] = "Information" }
+        : null;
+    await using var db = await PostgresTestDatabase.CreateAsync(cancel.Token, pooling: true);
+    await using var cluster = await FailoverCluster.StartAsync(db.ConnectionString, siloCount: 3, verbose, cancel.Token);
     var kill = await FailoverScenario.KillOneSiloAsync(cluster, sessions, victimIndex: 1, cancel.Token);
     Console.Error.WriteLine(kill);
+    Console.Error.WriteLine(kill.Breakdown);
     figures["failover_lost_turns"] = kill.LostTurns;
     figures["failover_recovery_s"] = Math.Round(kill.RecoverySeconds, 2);
     figures["failover_told_turns"] = kill.ToldTurns;
     figures["failover_failed_uploads"] = kill.FailedUploads;
     figures["failover_cut_answers"] = kill.CutAnswers;
+    figures["failover_declared_dead_s"] = Math.Round(kill.Breakdown?.DeclaredDeadS ?? double.NaN, 2);
+    if (logs)
+    {
+        Console.Error.WriteLine($"killed at {kill.KilledAtUtc:HH:mm:ss.fff} UTC\n{cluster.RecentOutput}");
+    }
 }
 
-await using (var db = await PostgresTestDatabase.CreateAsync(cancel.Token, pooling: true))
-await using (var cluster = await FailoverCluster.StartAsync(db.ConnectionString, siloCount: 3, settings: null, cancel.Token))
+if (only is null or "rolling")
 {
+    await using var db = await PostgresTestDatabase.CreateAsync(cancel.Token, pooling: true);
+    await using var cluster = await FailoverCluster.StartAsync(db.ConnectionString, siloCount: 3, settings: null, cancel.Token);
     var rolling = await FailoverScenario.RollingRestartAsync(cluster, sessions, cancel.Token);
     Console.Error.WriteLine(rolling);
     figures["rolling_lost_turns"] = rolling.LostTurns;

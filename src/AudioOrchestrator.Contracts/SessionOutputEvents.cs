@@ -63,10 +63,14 @@ public sealed record AgentActionRequested(
     [property: Id(1)] AgentAction Action) : SessionOutputEvent;
 
 /// <summary>A speaker's input was fully processed; <paramref name="TurnCount"/> turns were started for it.</summary>
+/// <param name="SpeakerId">Whose input.</param>
+/// <param name="TurnCount">Turns started for it.</param>
+/// <param name="Cut">The input was not heard to its end (<see cref="InputCompletion.Cut"/>): it has to be sent again.</param>
 [GenerateSerializer, Immutable]
 public sealed record InputCompleted(
     [property: Id(0)] string SpeakerId,
-    [property: Id(1)] int TurnCount) : SessionOutputEvent;
+    [property: Id(1)] int TurnCount,
+    [property: Id(2)] bool Cut = false) : SessionOutputEvent;
 
 /// <summary>Per-stage timings of one turn, in milliseconds, and when its speech was heard.</summary>
 /// <param name="SttMs">Speech-to-text time.</param>

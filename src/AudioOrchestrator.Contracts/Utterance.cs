@@ -55,8 +55,16 @@ public sealed record UtteranceTimings(
     [property: Id(8)] double? EndOfUtteranceDelayMs = null);
 
 /// <summary>A speaker's input ended; <paramref name="UtteranceCount"/> utterances were handed to the session for it.</summary>
+/// <param name="Speaker">Whose input.</param>
+/// <param name="CorrelationId">The input (an upload's correlation id; null for live audio).</param>
+/// <param name="UtteranceCount">Utterances handed to the session for it.</param>
+/// <param name="Cut">
+/// The speaker's activation went away (e.g. its grain directory entry was lost with a crashed silo) before it heard the
+/// rest of the input, which was dropped: the input has to be sent again.
+/// </param>
 [GenerateSerializer, Immutable]
 public sealed record InputCompletion(
     [property: Id(0)] SpeakerRef Speaker,
     [property: Id(1)] string? CorrelationId,
-    [property: Id(2)] int UtteranceCount);
+    [property: Id(2)] int UtteranceCount,
+    [property: Id(3)] bool Cut = false);

@@ -27,6 +27,15 @@ public sealed class IngressOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
     public TimeSpan OutputRenewalPeriod { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How long one short grain call of this process (an audio-in publish of an upload, an output subscription) may wait
+    /// for its answer before it is made again (<c>ClusterCallRetry</c>). Such a call is answered in milliseconds; one
+    /// without an answer was on its way to a silo that crashed, and would otherwise wait for Orleans' response timeout
+    /// (30 s), because a client is not told when a silo dies. Keep it above the slowest answer of a busy silo.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:00:30")]
+    public TimeSpan ClusterCallTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>How long an upload or a text message may wait for its answers.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:30:00")]
     public TimeSpan TurnTimeout { get; set; } = TimeSpan.FromSeconds(60);

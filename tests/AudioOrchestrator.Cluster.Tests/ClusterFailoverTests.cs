@@ -34,7 +34,7 @@ public sealed class ClusterFailoverTests
         (double IdentifiedS, double RejoinedS) takeover = default;
         var report = await FailoverScenario.KillOneSiloAsync(cluster, Sessions, victimIndex, Ct, async victim =>
             takeover = await discord.WaitTakenOverAsync(cluster, 0, victim, discord.Gateway.Now, TimeSpan.FromSeconds(90), Ct));
-        TestContext.Current.SendDiagnosticMessage($"{report}\n{report.Timeline}\nshard 0 identified again after {takeover.IdentifiedS:0.0} s, voice rejoined after {takeover.RejoinedS:0.0} s");
+        TestContext.Current.SendDiagnosticMessage($"{report}\n{report.Breakdown}\n{report.Timeline}\nshard 0 identified again after {takeover.IdentifiedS:0.0} s, voice rejoined after {takeover.RejoinedS:0.0} s");
 
         Assert.True(report.ToldTurns >= Sessions * 4, report.ToString());
         Assert.True(report.LostTurns == 0, $"{report}: lost {string.Join(", ", report.LostTurnIds)}\n{cluster.RecentOutput}");

@@ -2,7 +2,7 @@ using Orleans.Runtime;
 
 namespace AudioOrchestrator.Grains.Tests;
 
-/// <summary>A call whose target silo went away is made again (the target activates elsewhere); other errors are not retried.</summary>
+/// <summary>A call that did not reach its target because the target's silo went away is made again (the target activates elsewhere); other errors are not retried.</summary>
 public sealed class SiloUnavailableRetryTests
 {
     [Fact]
@@ -12,6 +12,16 @@ public sealed class SiloUnavailableRetryTests
         await SiloUnavailableRetry.RunAsync(
             () => ++calls < 3 ? throw new SiloUnavailableException("stopping") : Task.CompletedTask, TimeProvider.System, TimeSpan.Zero);
         Assert.Equal(3, calls);
+    }
+
+    [Fact]
+    public async Task A_call_refused_on_its_way_to_a_crashed_silo_is_made_again()
+    {
+        // Before the crashed silo is declared dead, a call to it is refused (the connection fails), not SiloUnavailable.
+        var calls = 0;
+        await SiloUnavailableRetry.RunAsync(
+            () => ++calls < 2 ? throw Failover.ClusterCallRetryTests.Rejection() : Task.CompletedTask, TimeProvider.System, TimeSpan.Zero);
+        Assert.Equal(2, calls);
     }
 
     [Fact]

@@ -417,7 +417,7 @@ public sealed partial class ConversationGrain(
     public Task CompleteInputAsync(InputCompletion completion)
     {
         ArgumentNullException.ThrowIfNull(completion);
-        return PublishToRelayAsync(new InputCompleted(completion.Speaker.SpeakerId, completion.UtteranceCount)
+        return PublishToRelayAsync(new InputCompleted(completion.Speaker.SpeakerId, completion.UtteranceCount, completion.Cut)
         {
             CorrelationId = completion.CorrelationId,
         });

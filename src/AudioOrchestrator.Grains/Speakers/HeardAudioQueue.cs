@@ -58,11 +58,11 @@ internal sealed class HeardAudioQueue
     /// <summary>The handler found the queue empty (or stopped) and returned.</summary>
     public void HandlingStopped() => _running = false;
 
-    /// <summary>No more items are queued or handled (the grain deactivates); returns how many were dropped.</summary>
-    public int Stop()
+    /// <summary>No more items are queued or handled (the grain deactivates); returns the items dropped, in order.</summary>
+    public IReadOnlyList<SpeakerStreamEvent> Stop()
     {
         _stopped = true;
-        var dropped = _items.Count;
+        var dropped = _items.ToArray();
         _items.Clear();
         return dropped;
     }

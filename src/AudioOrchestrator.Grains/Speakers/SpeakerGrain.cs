@@ -170,9 +170,9 @@ public sealed partial class SpeakerGrain(
     {
         // The item being handled finishes (its input is still in use); what is still queued is dropped.
         var dropped = _heard.Stop();
-        if (dropped > 0)
+        if (dropped.Count > 0)
         {
-            LogQueuedDropped(_logger, Speaker.StreamKey, dropped, reason.ReasonCode.ToString());
+            LogQueuedDropped(_logger, Speaker.StreamKey, dropped.Count, reason.ReasonCode.ToString());
         }
 
         if (_heard.Handling is { IsCompleted: false } handling)
@@ -187,9 +187,40 @@ public sealed partial class SpeakerGrain(
         }
 
         _cuts.OnDeactivating(Speaker.StreamKey, _inputs?.InSpeechCount ?? 0, reason.ReasonCode.ToString());
+        await ReportCutUploadsAsync(dropped, cancellationToken);
         StopGapTimer();
         _inputs?.Dispose();
         _inputs = null;
+    }
+
+    /// <summary>
+    /// The uploads whose end was among the dropped items would never be answered (their waiter would time out): the
+    /// session is told each was cut, with the utterances already handed over, so the client can send it again at once.
+    /// </summary>
+    private async Task ReportCutUploadsAsync(IReadOnlyList<SpeakerStreamEvent> dropped, CancellationToken cancellationToken)
+    {
+        foreach (var ended in dropped.OfType<SpeakerInputEnded>().Where(e => !e.IsLive))
+        {
+            var utterances = 0;
+            if (_inputs?.Remove(ended.CorrelationId, isLive: false) is { } input)
+            {
+                utterances = input.Utterances;
+                input.Dispose();
+            }
+
+            try
+            {
+                await SiloUnavailableRetry.RunAsync(
+                    () => GetConversation().CompleteInputAsync(new InputCompletion(Speaker, ended.CorrelationId, utterances, Cut: true)), clock)
+                    .WaitAsync(cancellationToken);
+            }
+#pragma warning disable CA1031 // Best effort while deactivating: the upload's waiter times out instead.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                LogCutNotReported(_logger, ex, Speaker.StreamKey, ended.CorrelationId);
+            }
+        }
     }
 
     private async Task OnFramesAsync(OpusFrameBatch batch)
@@ -249,7 +280,7 @@ public sealed partial class SpeakerGrain(
         if (input is null)
         {
             // Nothing was heard on this input (or it was already closed): still answer the waiter.
-            await GetConversation().CompleteInputAsync(new InputCompletion(Speaker, ended.CorrelationId, 0));
+            await CompleteInputAsync(new InputCompletion(Speaker, ended.CorrelationId, 0));
             return;
         }
 
@@ -260,8 +291,12 @@ public sealed partial class SpeakerGrain(
             await HandleCompletedAsync(input, push.Utterances);
         }
 
-        await GetConversation().CompleteInputAsync(new InputCompletion(Speaker, ended.CorrelationId, input.Utterances));
+        await CompleteInputAsync(new InputCompletion(Speaker, ended.CorrelationId, input.Utterances));
     }
+
+    /// <summary>Tells the session an input ended; a session whose silo went away gets it once it activated elsewhere.</summary>
+    private Task CompleteInputAsync(InputCompletion completion) =>
+        SiloUnavailableRetry.RunAsync(() => GetConversation().CompleteInputAsync(completion), clock);
 
     /// <summary>The packet-gap timer's period, and the longest stretch of silence fed in one push.</summary>
     private TimeSpan GapStep => TimeSpan.FromMilliseconds(Math.Max(20, Settings.Speaker.PacketGapMs / 2));
@@ -385,7 +420,8 @@ public sealed partial class SpeakerGrain(
             _logger, Speaker.StreamKey, input.CorrelationId, privacy.Value.RedactLogs ? PiiRedactor.Redact(heard.TextForAgents) : heard.TextForAgents, timings.SttMs,
             timings.EndOfUtteranceDelayMs ?? double.NaN, timings.WakePhrase ?? "-",
             timings.WakeDetectedAt is { } w ? (w - timings.SpeechStartedAt).TotalMilliseconds : double.NaN);
-        await GetConversation().SubmitUtteranceAsync(heard.Utterance);
+        // A session whose silo went away gets the utterance once it activated elsewhere (the turn is not lost).
+        await SiloUnavailableRetry.RunAsync(() => GetConversation().SubmitUtteranceAsync(heard.Utterance), clock);
     }
 
     /// <summary>
@@ -488,6 +524,9 @@ public sealed partial class SpeakerGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Speaker {Speaker} is {Max} live batches behind: dropped a new batch")]
     private static partial void LogBacklogFull(ILogger logger, string speaker, int max);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Speaker {Speaker}: upload {CorrelationId} was cut on deactivation and the session could not be told (its waiter times out)")]
+    private static partial void LogCutNotReported(ILogger logger, Exception exception, string speaker, string? correlationId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Speaker {Speaker}: {Count} queued audio item(s) dropped on deactivation ({Reason})")]
     private static partial void LogQueuedDropped(ILogger logger, string speaker, int count, string reason);

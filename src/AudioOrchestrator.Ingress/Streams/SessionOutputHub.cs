@@ -22,6 +22,8 @@ public sealed partial class SessionOutputHub(
 
     internal TimeSpan RenewalPeriod => options.Value.OutputRenewalPeriod;
 
+    internal TimeSpan CallTimeout => options.Value.ClusterCallTimeout;
+
     internal ILogger Logger => logger;
 
     /// <summary>Starts delivering the session's output events to <paramref name="listener"/> until the returned handle is disposed.</summary>

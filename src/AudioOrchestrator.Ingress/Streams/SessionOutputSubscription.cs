@@ -37,7 +37,8 @@ internal sealed class SessionOutputSubscription(string sessionId, SessionOutputH
         _reference = hub.Client.CreateObjectReference<ISessionOutputObserver>(this);
         try
         {
-            await Relay.SubscribeAsync(_reference, Lifetime).WaitAsync(cancellationToken);
+            var reference = _reference;
+            await ClusterCallRetry.RunAsync(() => Relay.SubscribeAsync(reference, Lifetime), hub.CallTimeout, hub.Clock, cancellationToken);
         }
         catch
         {
@@ -118,7 +119,9 @@ internal sealed class SessionOutputSubscription(string sessionId, SessionOutputH
 
         try
         {
-            await Relay.SubscribeAsync(reference, Lifetime);
+            // Bounded: a renewal sent to a relay whose silo crashed gets no answer, and an unbounded one would hold
+            // back every later renewal (the one that finds the relay's new activation) for Orleans' response timeout.
+            await Relay.SubscribeAsync(reference, Lifetime).WaitAsync(hub.CallTimeout, hub.Clock);
         }
 #pragma warning disable CA1031 // Tried again on the next tick; the silo may be restarting.
         catch (Exception ex)

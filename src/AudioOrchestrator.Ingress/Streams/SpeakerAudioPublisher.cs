@@ -7,8 +7,9 @@ namespace AudioOrchestrator.Ingress.Streams;
 /// <summary>
 /// Pushes a speaker's Opus frames, batched, onto the speaker's audio-in channel: each publish is a direct call to the
 /// speaker grain and returns once the grain queued the batch (it handles it later, in order), so awaiting each publish
-/// keeps the frames in order without waiting for speech-to-text. A publish that met a departed silo is tried again
-/// (<see cref="SiloUnavailablePublishRetry"/>).
+/// keeps the frames in order without waiting for speech-to-text. A publish that met a departed silo, or got no answer
+/// within <see cref="IngressOptions.ClusterCallTimeout"/>, is made again (<see cref="ClusterCallRetry"/>; a batch
+/// delivered twice is dropped by the speaker's jitter buffer by its sequence numbers).
 /// </summary>
 public sealed class SpeakerAudioPublisher(IClusterClient client, IOptions<IngressOptions> options, TimeProvider clock) : ISpeakerAudioWriters
 {
@@ -27,6 +28,7 @@ public sealed class SpeakerAudioPublisher(IClusterClient client, IOptions<Ingres
         var writer = GetWriter(speaker);
         var batchSize = options.Value.FramesPerEvent;
         var capturedAt = clock.GetUtcNow();
+        var attemptTimeout = options.Value.ClusterCallTimeout;
         try
         {
             for (var first = 0; first < packets.Count; first += batchSize)
@@ -40,14 +42,14 @@ public sealed class SpeakerAudioPublisher(IClusterClient client, IOptions<Ingres
                 }
 
                 var batch = new OpusFrameBatch(first, frames, capturedAt) { CorrelationId = correlationId, TraceParent = traceParent };
-                await SiloUnavailablePublishRetry.RunAsync(() => writer.Publish(batch), clock, cancellationToken);
+                await ClusterCallRetry.RunAsync(() => writer.Publish(batch), attemptTimeout, clock, cancellationToken);
             }
         }
         finally
         {
             // Always close the input, even when the client went away half-way: the speaker releases its state.
             var ended = new SpeakerInputEnded(clock.GetUtcNow()) { CorrelationId = correlationId, TraceParent = traceParent };
-            await SiloUnavailablePublishRetry.RunAsync(() => writer.Publish(ended), clock, CancellationToken.None);
+            await ClusterCallRetry.RunAsync(() => writer.Publish(ended), attemptTimeout, clock, CancellationToken.None);
         }
     }
 }

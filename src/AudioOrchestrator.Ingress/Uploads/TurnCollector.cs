@@ -16,6 +16,9 @@ public sealed class TurnCollector(string correlationId)
 
     public Task Completion => _done.Task;
 
+    /// <summary>The speaker said the input was cut (<see cref="InputCompleted.Cut"/>): it was not heard to its end.</summary>
+    public bool InputCut { get; private set; }
+
     public Task OnEventAsync(SessionOutputEvent item)
     {
         ArgumentNullException.ThrowIfNull(item);
@@ -42,7 +45,10 @@ public sealed class TurnCollector(string correlationId)
                     Turn(failed.TurnId).Failed = failed;
                     break;
                 case InputCompleted input:
-                    _expected = input.TurnCount;
+                    // The most said: an input end published again (its first publish got no answer in time, see
+                    // ClusterCallRetry) finds the input already closed and reports no turns.
+                    _expected = Math.Max(_expected ?? 0, input.TurnCount);
+                    InputCut |= input.Cut;
                     break;
                 default:
                     break;

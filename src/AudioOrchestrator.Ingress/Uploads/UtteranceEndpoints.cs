@@ -27,6 +27,7 @@ public static class UtteranceEndpoints
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .ProducesProblem(StatusCodes.Status504GatewayTimeout)
             .DisableAntiforgery();
         sessions.MapGet("/{sessionId}/turns/{turnId}/audio", GetAnswerAudio)
@@ -89,6 +90,10 @@ public static class UtteranceEndpoints
         catch (TimeoutException ex)
         {
             return Problem(StatusCodes.Status504GatewayTimeout, "The answer took too long", ex.Message);
+        }
+        catch (UploadCutException ex)
+        {
+            return Problem(StatusCodes.Status503ServiceUnavailable, "The recording was cut by a failover", ex.Message, "urn:audio-orchestrator:upload-cut");
         }
 
         if (result.NoSpeech)

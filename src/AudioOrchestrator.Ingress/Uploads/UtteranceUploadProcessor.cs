@@ -22,6 +22,7 @@ public sealed partial class UtteranceUploadProcessor(
 
     /// <summary>Sends the recording through the pipeline and waits for every turn it starts.</summary>
     /// <exception cref="TimeoutException">The answers did not arrive within <see cref="IngressOptions.TurnTimeout"/>.</exception>
+    /// <exception cref="UploadCutException">The speaker's activation went away before it heard the whole recording.</exception>
     public async Task<UploadResult> ProcessAsync(string sessionId, string speakerId, PcmAudio audio, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(audio);
@@ -50,11 +51,20 @@ public sealed partial class UtteranceUploadProcessor(
             }
         }
 
+        if (collector.InputCut)
+        {
+            LogCut(logger);
+            throw new UploadCutException();
+        }
+
         return new UploadResult(sessionId, correlationId, collector.BuildTurns(), Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Published {Frames} Opus frames ({DurationMs:F0} ms) for {Speaker}")]
     private static partial void LogPublished(ILogger logger, int frames, double durationMs, string speaker);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Upload cut: the speaker's activation went away before it heard all of it (the client is told to send it again)")]
+    private static partial void LogCut(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Upload timed out after {Seconds:F0} s waiting for answers")]
     private static partial void LogTimedOut(ILogger logger, double seconds);

@@ -54,7 +54,7 @@ public sealed class HeardAudioQueueTests
         queue.Enqueue(Upload(4));
         Assert.True(queue.TryDequeue(out _));
 
-        Assert.Equal(1, queue.Stop());
+        Assert.Single(queue.Stop());
         Assert.False(queue.TryDequeue(out _));
         Assert.Equal(Queued.Dropped, queue.Enqueue(Upload(8)));
     }

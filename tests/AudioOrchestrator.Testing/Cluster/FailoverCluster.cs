@@ -16,14 +16,26 @@ public sealed class FailoverCluster : IAsyncDisposable
 
     private readonly FakeOpenAiServer _speech;
     private readonly List<ServiceProcess> _silos;
+    private readonly Dictionary<ServiceProcess, int> _siloPorts;
 
-    private FailoverCluster(FakeOpenAiServer speech, List<ServiceProcess> silos, ServiceProcess ingress, HttpClient http)
+    private FailoverCluster(
+        FakeOpenAiServer speech, List<ServiceProcess> silos, Dictionary<ServiceProcess, int> siloPorts, ServiceProcess ingress, HttpClient http,
+        string connectionString, string clusterId)
     {
         _speech = speech;
         _silos = silos;
+        _siloPorts = siloPorts;
         Ingress = ingress;
         Http = http;
+        ConnectionString = connectionString;
+        ClusterId = clusterId;
     }
+
+    /// <summary>The database the processes share (membership included).</summary>
+    public string ConnectionString { get; }
+
+    /// <summary>The cluster's <c>Cluster:ClusterId</c> (its rows in the membership table).</summary>
+    public string ClusterId { get; }
 
     public IReadOnlyList<ServiceProcess> Silos => _silos;
 
@@ -48,9 +60,10 @@ public sealed class FailoverCluster : IAsyncDisposable
         var speech = await FakeOpenAiServer.StartAsync().ConfigureAwait(false);
         speech.Transcribe = _ => FakeAudioReply.Transcribed(Transcript);
         var id = Guid.NewGuid().ToString("N")[..8];
+        var clusterId = "failover-" + id;
         var common = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            ["Cluster:ClusterId"] = "failover-" + id,
+            ["Cluster:ClusterId"] = clusterId,
             ["Cluster:ServiceId"] = "failover-" + id,
             ["Cluster:Clustering"] = "AdoNet",
             ["Cluster:GrainStorage"] = "AdoNet",
@@ -69,6 +82,8 @@ public sealed class FailoverCluster : IAsyncDisposable
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
             ["Logging:Console:FormatterName"] = "simple",
+            ["Logging:Console:FormatterOptions:TimestampFormat"] = "HH:mm:ss.fff ",
+            ["Logging:Console:FormatterOptions:UseUtcTimestamp"] = "true",
             ["DOTNET_gcServer"] = "0",
             ["DOTNET_TieredPGO"] = "0",
         };
@@ -78,19 +93,23 @@ public sealed class FailoverCluster : IAsyncDisposable
         }
 
         var silos = new List<ServiceProcess>();
+        var siloPorts = new Dictionary<ServiceProcess, int>();
         for (var i = 1; i <= siloCount; i++)
         {
-            silos.Add(NewProcess($"silo-{i}", common, new()
+            var siloPort = LoopbackPorts.Free();
+            var silo = NewProcess($"silo-{i}", common, new()
             {
                 ["Cluster:Role"] = "Silo",
-                ["Cluster:SiloPort"] = Port(),
+                ["Cluster:SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture),
                 ["Cluster:GatewayPort"] = Port(),
-            }));
+            });
+            silos.Add(silo);
+            siloPorts[silo] = siloPort;
         }
 
         var ingress = NewProcess("ingress", common, new() { ["Cluster:Role"] = "Ingress" });
         var http = new HttpClient { BaseAddress = ingress.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
-        var cluster = new FailoverCluster(speech, silos, ingress, http);
+        var cluster = new FailoverCluster(speech, silos, siloPorts, ingress, http, connectionString, clusterId);
         try
         {
             // One after the other: the first migrates the schemas, and on two busy cores parallel starts starve each other.
@@ -110,6 +129,12 @@ public sealed class FailoverCluster : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>A silo's <c>Cluster:SiloPort</c> (its row in the membership table).</summary>
+    public int SiloPortOf(ServiceProcess silo) => _siloPorts[silo];
+
+    /// <summary>Starts watching <paramref name="silo"/>'s membership row (suspected, declared dead) on <paramref name="now"/>'s clock.</summary>
+    public MembershipWatcher WatchMembership(ServiceProcess silo, Func<double> now) => new(ConnectionString, ClusterId, SiloPortOf(silo), now);
 
     public async ValueTask DisposeAsync()
     {

@@ -27,7 +27,9 @@ public static class FailoverScenario
         await WaitAnsweredAsync(load, cluster, 0, 2, TimeSpan.FromSeconds(120), "every session answered twice before the kill").ConfigureAwait(false);
 
         var victim = cluster.Silos[victimIndex];
+        await using var membership = cluster.WatchMembership(victim, () => load.Now);
         var killedAt = load.Now;
+        var killedAtUtc = DateTimeOffset.UtcNow;
         await victim.KillAsync().ConfigureAwait(false);
         var watching = whileDown?.Invoke(victim) ?? Task.CompletedTask;
         await WaitAnsweredAsync(load, cluster, killedAt, 2, RecoveryTimeout, $"every session answered again after {victim.Name} was killed").ConfigureAwait(false);
@@ -35,7 +37,24 @@ public static class FailoverScenario
         var recovery = load.AnsweredAgainAfter(killedAt).Values.Max() ?? double.NaN;
         await load.StopAsync().ConfigureAwait(false);
         var report = await JudgeAsync("kill", cluster, load, recovery, victim.Name, cancellationToken).ConfigureAwait(false);
-        return report with { Timeline = Timeline(load, killedAt) };
+        return report with { Timeline = Timeline(load, killedAt), Breakdown = Breakdown(load, killedAt, membership), KilledAtUtc = killedAtUtc };
+    }
+
+    /// <summary>Failure detection (from the membership table) and each session's uploads around the kill at <paramref name="atS"/>.</summary>
+    private static FailoverBreakdown Breakdown(UploadLoad load, double atS, MembershipWatcher membership)
+    {
+        var sessions = load.SessionIds.Select(s =>
+        {
+            var outcomes = load.Outcomes.Where(o => o.SessionId == s).ToList();
+            var inFlight = outcomes.FirstOrDefault(o => o.StartedS < atS && o.EndedS >= atS);
+            var after = outcomes.Where(o => o.StartedS >= atS).ToList();
+            var first = after[0];
+            var answered = after.First(o => o.Answered);
+            return new SessionRecovery(
+                s, first.StartedS - atS, first.EndedS - atS, first.Status, after.TakeWhile(o => !o.Answered).Count(),
+                answered.StartedS - atS, answered.EndedS - atS, inFlight is null ? null : (inFlight.EndedS - atS, inFlight.Status));
+        }).ToList();
+        return new FailoverBreakdown(membership.SuspectedS - atS, membership.DeclaredDeadS - atS, sessions);
     }
 
     /// <summary>
