@@ -6,7 +6,7 @@ namespace AudioOrchestrator.Ingress.Live;
 /// <summary>
 /// The pcm16 side of audio in: 16-bit little-endian mono PCM at 16 kHz, in chunks of any even length, becomes 20 ms
 /// Opus packets encoded as <see cref="SpeechOpus"/> says (16 kHz mono, no resampling; as an upload's audio is
-/// encoded). A partial frame waits for the next chunk. Not thread-safe: one per socket, used by its receive loop.
+/// encoded); a quiet frame becomes the Opus silence frame without encoding. A partial frame waits for the next chunk. Not thread-safe: one per socket, used by its receive loop.
 /// </summary>
 public sealed class PcmOpusFramer : IDisposable
 {
@@ -39,8 +39,7 @@ public sealed class PcmOpusFramer : IDisposable
             pcm = pcm[(take * 2)..];
             if (_filled == FrameSamples)
             {
-                var length = _encoder.Encode(_frame, _packet);
-                (packets ??= []).Add(_packet.AsSpan(0, length).ToArray());
+                (packets ??= []).Add(SpeechOpus.IsQuiet(_frame) ? SpeechOpus.SilencePacket() : _packet.AsSpan(0, _encoder.Encode(_frame, _packet)).ToArray());
                 _filled = 0;
             }
         }

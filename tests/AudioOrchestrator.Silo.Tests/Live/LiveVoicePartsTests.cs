@@ -34,14 +34,34 @@ public sealed class LiveVoicePartsTests
             packets.AddRange(framer.Push(pcm.AsSpan(offset, Math.Min(666, pcm.Length - offset))));
         }
 
-        // 1 s is 50 frames; the resampler holds back a little of the end.
-        Assert.InRange(packets.Count, 48, 50);
+        // 1 s is 50 frames of 16 kHz (encoded as it is: no resampler to hold anything back).
+        Assert.Equal(50, packets.Count);
         Assert.All(packets, p => Assert.Null(OpusPacketCheck.Problem(p)));
         var decoded = OpusPacketizer.Decode(packets.Select(p => (ReadOnlyMemory<byte>)p));
         Assert.Equal(packets.Count * 960, decoded.Samples.Length);
         Assert.True(PcmMath.RmsDbfs(decoded.Samples.AsSpan(9600, 9600)) > -20, "the tone comes through");
         Assert.Empty(framer.Push([]));
         Assert.Throws<ArgumentException>(() => framer.Push(new byte[3]));
+    }
+
+    [Fact]
+    public void Quiet_frames_become_the_opus_silence_frame_and_speech_after_them_still_decodes()
+    {
+        using var framer = new PcmOpusFramer();
+        var quiet = new short[320 * 3];
+        quiet[5] = SpeechOpus.QuietPeak;
+        quiet[700] = -SpeechOpus.QuietPeak;
+        var packets = framer.Push(Bytes(quiet)).Concat(framer.Push(Bytes(Tone(3200, 16000)))).ToList();
+
+        Assert.Equal(13, packets.Count);
+        Assert.All(packets.Take(3), p => Assert.Equal([0xF8, 0xFF, 0xFE], p));
+        Assert.All(packets.Skip(3), p => Assert.True(p.Length > 3 && OpusPacketCheck.Problem(p) is null));
+        var tone = OpusPacketizer.Decode(packets.Skip(3).Select(p => (ReadOnlyMemory<byte>)p));
+        Assert.True(PcmMath.RmsDbfs(tone.Samples.AsSpan(4800)) > -20, "the tone after the quiet frames comes through");
+
+        var justAudible = new short[320];
+        justAudible[7] = SpeechOpus.QuietPeak + 1;
+        Assert.NotEqual([0xF8, 0xFF, 0xFE], Assert.Single(framer.Push(Bytes(justAudible))));
     }
 
     [Fact]
