@@ -99,6 +99,16 @@ public sealed class OrleansHostingOptions : IValidatableObject
     public TimeSpan GatewayListRefreshPeriod { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// Entries of the silo's grain-location cache (Orleans' <c>GrainDirectoryOptions.CacheSize</c>, 1,000,000 there).
+    /// Orleans sizes the cache's dictionary for all of them up front and counts its entries by walking every bucket
+    /// whenever metrics are collected: each second for the Dashboard, on every <c>/metrics</c> scrape. At 1,000,000 that
+    /// walk was 40 % of an idle silo's CPU (perf; docs/benchmarks.md). 100,000 locations are far more than a silo of this
+    /// service calls elsewhere (a session's grains and its speakers).
+    /// </summary>
+    [Range(1_000, 10_000_000)]
+    public int DirectoryCacheSize { get; set; } = 100_000;
+
+    /// <summary>
     /// Run the silo with Orleans' Kubernetes hosting (<c>UseKubernetesHosting</c>): silo name, address and cluster ids
     /// from the pod (<c>POD_NAME</c>, <c>POD_NAMESPACE</c>, <c>POD_IP</c>, labels <c>orleans/serviceId</c> and
     /// <c>orleans/clusterId</c>), and silos whose pods are gone are declared dead. Off by default: local runs are unchanged.

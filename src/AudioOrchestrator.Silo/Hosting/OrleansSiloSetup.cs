@@ -20,6 +20,7 @@ public static class OrleansSiloSetup
             o.ServiceId = options.ServiceId;
         });
 
+        silo.Configure<GrainDirectoryOptions>(o => o.CacheSize = options.DirectoryCacheSize);
         silo.Configure<ClusterMembershipOptions>(o =>
         {
             o.ProbeTimeout = options.ProbeTimeout;
