@@ -41,10 +41,10 @@ internal sealed record StepMeasurement(StepFigures Figures, IReadOnlyList<TurnSa
         return new StepMeasurement(figures, turns, start, end, to - from, run.Pacer.LateTicks - late, run.HarnessQueued);
     }
 
-    /// <summary>Answered turns, overhead p50 and input lag p50 per transport.</summary>
-    public string ByTransport() => string.Join("; ", Turns.Where(t => t.Steady).GroupBy(t => t.Transport).Select(g => string.Create(
+    /// <summary>Answered turns, unanswered turns (and which of the speakers' turns they were), overhead p50 and input lag p50 per transport.</summary>
+    public string ByTransport() => string.Join("; ", Turns.GroupBy(t => t.Transport).Select(all => (all.Key, Unanswered: all.Where(t => !t.Answered).ToList(), Steady: all.Where(t => t.Steady).ToList())).Select(g => string.Create(
         CultureInfo.InvariantCulture,
-        $"{g.Key}: {g.Count()} turns, overhead p50 {Percentiles.Of(g.Select(t => t.OverheadMs), 50):0.0} p99 {Percentiles.Of(g.Select(t => t.OverheadMs), 99):0.0} ms, in silo p50 {Percentiles.Of(g.Select(t => t.InSiloMs), 50):0.0} ms, input lag p50 {Percentiles.Of(g.Select(t => t.InputLagMs), 50):0} ms")));
+        $"{g.Key}: {g.Steady.Count} turns, {g.Unanswered.Count} unanswered (turn index {string.Join(',', g.Unanswered.Select(t => t.Index))}), overhead p50 {Percentiles.Of(g.Steady.Select(t => t.OverheadMs), 50):0.0} p99 {Percentiles.Of(g.Steady.Select(t => t.OverheadMs), 99):0.0} ms, in silo p50 {Percentiles.Of(g.Steady.Select(t => t.InSiloMs), 50):0.0} ms, input lag p50 {Percentiles.Of(g.Steady.Select(t => t.InputLagMs), 50):0} ms")));
 
     public string Describe() => string.Create(
         CultureInfo.InvariantCulture,
