@@ -172,17 +172,15 @@ internal static class CorpusFrontEndBench
 
     private static void Raw(LabelledCorpus corpus, SileroVadModel model)
     {
-        using var decoder = new OpusDecoder(AudioFormat.OpusSampleRate, 1);
-        using var resampler = new StreamingResampler(AudioFormat.OpusSampleRate, AudioFormat.SpeechSampleRate, 1);
+        // As the pipeline does since December 2026: libopus decodes straight to 16 kHz (no libsoxr).
+        using var decoder = new OpusDecoder(AudioFormat.SpeechSampleRate, 1);
         using var stream = new SileroVadStream(model, new SileroVadOptions { EnergyGateDbfs = PcmMath.SilenceDbfs });
-        var pcm = new short[decoder.MaxFrameSamples];
-        var resampled = new short[resampler.MaxOutputSamples(decoder.MaxFrameSamples)];
+        var resampled = new short[decoder.MaxFrameSamples];
         var window = new short[SileroVadModel.WindowSamples];
         var buffered = 0;
         foreach (var packet in corpus.Packets)
         {
-            var samples = packet is null ? decoder.Conceal(pcm, 960) : decoder.Decode(packet, pcm);
-            var written = resampler.Process(pcm.AsSpan(0, samples), resampled);
+            var written = packet is null ? decoder.Conceal(resampled, AudioFormat.SamplesPerFrame(AudioFormat.SpeechSampleRate)) : decoder.Decode(packet, resampled);
             for (var i = 0; i < written;)
             {
                 var take = Math.Min(written - i, window.Length - buffered);

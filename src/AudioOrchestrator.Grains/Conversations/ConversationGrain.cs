@@ -5,6 +5,7 @@ using AudioOrchestrator.Grains.BargeIn;
 using AudioOrchestrator.Grains.Listening;
 using AudioOrchestrator.Speech;
 using Microsoft.Extensions.Logging;
+using Orleans.Storage;
 
 namespace AudioOrchestrator.Grains.Conversations;
 
@@ -565,14 +566,31 @@ public sealed partial class ConversationGrain(
 
     /// <summary>
     /// Writes the state, one write at a time: the answering loop, barge-in and the summary fold interleave on this
-    /// activation, and two overlapping writes would race on the storage's etag.
+    /// activation, and two overlapping writes would race on the storage's etag. When the etag moved on anyway (another
+    /// activation of this session wrote, around a silo's death or restart), the stored state is read and joined with
+    /// this one (<see cref="SessionStateMerge"/>) and written again; without this every later write of this activation
+    /// failed the same way and the session answered nothing until it was deactivated.
     /// </summary>
     private async Task PersistAsync()
     {
         await _writing.WaitAsync();
         try
         {
-            await session.WriteStateAsync();
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await session.WriteStateAsync();
+                    return;
+                }
+                catch (InconsistentStateException ex) when (attempt < 3)
+                {
+                    LogStaleState(SessionId, attempt, ex.Message);
+                    var mine = session.State;
+                    await session.ReadStateAsync();
+                    session.State = SessionStateMerge.Merge(session.State, mine);
+                }
+            }
         }
         finally
         {
@@ -624,6 +642,9 @@ public sealed partial class ConversationGrain(
             _folding = null;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: another activation wrote the session meanwhile (attempt {Attempt}: {Reason}); its turns and this activation's are joined and written again")]
+    private partial void LogStaleState(string sessionId, int attempt, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Session {SessionId}: answering turn {TurnId} ahead (preemptively)")]
     private static partial void LogPrepared(ILogger logger, string sessionId, string turnId);
