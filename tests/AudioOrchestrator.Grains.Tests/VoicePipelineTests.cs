@@ -190,23 +190,44 @@ public sealed class VoicePipelineTests(PipelineCluster fixture) : IClassFixture<
         // and goes on for a second. Transcribing the first part takes 1.5 s, during which the grain is busy and the
         // rest of the speech waits in the stream. It must be heard whole: not dropped as "faster than real time" when
         // it arrives in a burst, and the busy time not taken for a pause that ends the utterance.
-        var session = NewSession();
-        var speaker = new SpeakerRef(session, "slowly-heard");
+        // A sender starved by a busy machine for longer than the packet-gap time (100 ms) inside the 400 ms pause makes
+        // a real 500 ms pause for the service, which rightly ends the utterance there: then the condition under test did
+        // not occur, and the scenario is spoken again (a new session), up to three times.
         var audio = TestAudio.Concat(
             TestAudio.Silence(200), TestAudio.Tone(PipelineCluster.SlowHz, 500), TestAudio.Silence(400), TestAudio.Tone(PipelineCluster.SlowHz, 1000));
-        var grain = fixture.Client.GetGrain<IConversationGrain>(session);
+        for (var attempt = 1; ; attempt++)
+        {
+            var session = NewSession();
+            var speaker = new SpeakerRef(session, "slowly-heard");
+            var grain = fixture.Client.GetGrain<IConversationGrain>(session);
+            var heardBefore = fixture.SpeechToText.Frequencies.Count(f => Math.Abs(f - PipelineCluster.SlowHz) < 200);
 
-        var sent = await LiveSpeaker.SendAsync(fixture.ClientServices, speaker, audio, 0, TestContext.Current.CancellationToken);
-        await TestWait.UntilAsync(async () => (await grain.GetSnapshotAsync())?.History.Count > 0, "the slowly heard speaker's answer", TimeSpan.FromSeconds(30));
+            var sent = await LiveSpeaker.SendTimedAsync(fixture.ClientServices, speaker, audio, 0, TestContext.Current.CancellationToken);
+            await TestWait.UntilAsync(async () => (await grain.GetSnapshotAsync())?.History.Count > 0, "the slowly heard speaker's answer", TimeSpan.FromSeconds(30));
+            if (sent.MaxLate >= TimeSpan.FromMilliseconds(100))
+            {
+                Assert.True(attempt < 3, $"the test's own sender was late by {sent.MaxLate.TotalMilliseconds:0} ms in each of three attempts: the machine is too starved to speak in real time");
+                continue;
+            }
 
-        var turn = Assert.Single((await grain.GetSnapshotAsync())!.History);
-        Assert.Equal(("echo slow to hear", "slow to hear"), (turn.Transcript, turn.ResponseText));
-        // Both parts and the pause between them, then the end silence (2.6 s on an idle machine; late timer ticks on a
-        // busy one add some silence); the 1.5 s the grain was busy taken for a pause would add 1.5 s.
-        Assert.InRange(turn.Timings!.AudioMs, 1900, 3300);
-        var status = await fixture.Client.GetGrain<ISpeakerGrain>(speaker.StreamKey).GetStatusAsync();
-        Assert.Equal(sent, status.FramesReceived);
-        Assert.Equal(2, fixture.SpeechToText.Frequencies.Count(f => Math.Abs(f - PipelineCluster.SlowHz) < 200)); // ahead, then whole
+            var turn = Assert.Single((await grain.GetSnapshotAsync())!.History);
+            Assert.Equal(("echo slow to hear", "slow to hear"), (turn.Transcript, turn.ResponseText));
+            // Both parts and the pause between them, then the end silence (2.6 s on an idle machine; late timer ticks on a
+            // busy one add some silence); the 1.5 s the grain was busy taken for a pause would add 1.5 s.
+            Assert.InRange(turn.Timings!.AudioMs, 1900, 3300);
+            var status = await fixture.Client.GetGrain<ISpeakerGrain>(speaker.StreamKey).GetStatusAsync();
+            Assert.Equal(sent.Packets, status.FramesReceived);
+            var heard = fixture.SpeechToText.Frequencies.Count(f => Math.Abs(f - PipelineCluster.SlowHz) < 200) - heardBefore;
+            if (attempt == 1)
+            {
+                Assert.Equal(2, heard); // ahead, then whole
+            }
+            else
+            {
+                Assert.True(heard >= 2, $"heard {heard} times"); // an earlier attempt's split-off part may be heard meanwhile
+            }
+            return;
+        }
     }
 
     [Fact]
