@@ -112,13 +112,18 @@ public interface ISpeechSynthesisGrain : IGrainWithStringKey
 /// <param name="Text">Speakable text (markdown already removed).</param>
 /// <param name="CorrelationId">The request the turn answers; null for live audio.</param>
 /// <param name="FirstSequence">The sequence number of its first frame (the frames of the turn's earlier sentences come first).</param>
+/// <param name="GuildId">
+/// The session's guild (its voice and engine in <c>Speech:Guilds</c>); null for sessions without one. Carried here so
+/// the synthesis grain never calls back into the conversation, which may be waiting on it.
+/// </param>
 [GenerateSerializer, Immutable]
 public sealed record SpeechRequest(
     [property: Id(0)] string SessionId,
     [property: Id(1)] string TurnId,
     [property: Id(2)] string Text,
     [property: Id(3)] string? CorrelationId,
-    [property: Id(4)] long FirstSequence = 0);
+    [property: Id(4)] long FirstSequence = 0,
+    [property: Id(5)] string? GuildId = null);
 
 /// <summary>Milliseconds to the first published frame and to the end of synthesis.</summary>
 [GenerateSerializer, Immutable]

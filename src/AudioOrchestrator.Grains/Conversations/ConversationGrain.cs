@@ -257,6 +257,7 @@ public sealed partial class ConversationGrain(
             Discard(prepared);
         }
 
+        LogDeactivating(logger, SessionId, reason.ReasonCode, reason.Description, _answering is not null, _pending.Count);
         foreach (var running in new[] { _answering, _folding })
         {
             if (running is not null)
@@ -642,6 +643,9 @@ public sealed partial class ConversationGrain(
             _folding = null;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: deactivating ({Reason}: {Description}); answering {Answering}, {Pending} utterance(s) queued")]
+    private static partial void LogDeactivating(ILogger logger, string sessionId, DeactivationReasonCode reason, string description, bool answering, int pending);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: another activation wrote the session meanwhile (attempt {Attempt}: {Reason}); its turns and this activation's are joined and written again")]
     private partial void LogStaleState(string sessionId, int attempt, string reason);

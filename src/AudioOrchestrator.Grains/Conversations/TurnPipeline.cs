@@ -488,7 +488,7 @@ public sealed partial class TurnPipeline : IDisposable
             SynthesisResult result;
             try
             {
-                result = await _sink.SpeakAsync(new SpeechRequest(_request.SessionId, TurnId, sentence, _request.Utterance.CorrelationId, totals.Frames));
+                result = await _sink.SpeakAsync(new SpeechRequest(_request.SessionId, TurnId, sentence, _request.Utterance.CorrelationId, totals.Frames, _request.GuildId));
             }
             catch (OperationCanceledException) when (_turn.IsCancellationRequested)
             {

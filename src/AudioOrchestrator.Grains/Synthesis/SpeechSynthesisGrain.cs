@@ -11,7 +11,10 @@ namespace AudioOrchestrator.Grains.Synthesis;
 /// Speaks one sentence of an answer: text-to-speech, Opus-encodes it and publishes the frames on the session's
 /// audio-out stream batch by batch, numbered on from <see cref="SpeechRequest.FirstSequence"/>. One activation per
 /// session (placed on the caller's silo); the session answers one turn at a time, so nothing waits on another
-/// session's synthesis.
+/// session's synthesis. The guild's voice or engine (<c>Speech:Guilds</c>) is chosen by the request's guild: the
+/// grain never calls the conversation, which waits on it while it answers (a new activation of this grain used to ask
+/// the conversation for the session's profile; when the conversation was being deactivated, after a silo holding its
+/// directory entry died, each waited on the other for 30 s, until Orleans' response and deactivation timeouts).
 /// </summary>
 [Orleans.Placement.PreferLocalPlacement]
 public sealed partial class SpeechSynthesisGrain(
@@ -19,20 +22,10 @@ public sealed partial class SpeechSynthesisGrain(
     : Grain, ISpeechSynthesisGrain
 {
     private readonly Dictionary<string, CancellationTokenSource> _speaking = new(StringComparer.Ordinal);
-    private ITextToSpeechClient _textToSpeech = textToSpeech;
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
-    {
-        // A guild with its own voice or engine (Speech:Guilds) gets its own chain; others the default client.
-        if (guildSpeech is not null)
-        {
-            var profile = await GrainFactory.GetGrain<IConversationGrain>(this.GetPrimaryKeyString()).GetProfileAsync().WaitAsync(cancellationToken);
-            if (guildSpeech.HasOverrides(profile.GuildId))
-            {
-                _textToSpeech = guildSpeech.TextToSpeech(profile.GuildId);
-            }
-        }
-    }
+    /// <summary>A guild with its own voice or engine (<c>Speech:Guilds</c>) gets its own chain; others the default client.</summary>
+    private ITextToSpeechClient TextToSpeechFor(string? guildId) =>
+        guildSpeech is not null && guildSpeech.HasOverrides(guildId) ? guildSpeech.TextToSpeech(guildId) : textToSpeech;
 
     public Task StopAsync(string turnId)
     {
@@ -91,7 +84,7 @@ public sealed partial class SpeechSynthesisGrain(
             {
                 // The engine's audio is read as it arrives (a cloud engine streams its body), a piece at a time, so
                 // the first frames leave before the sentence has been received or encoded.
-                await foreach (var update in _textToSpeech.GetStreamingAudioAsync(request.Text, cancellationToken: cancellationToken))
+                await foreach (var update in TextToSpeechFor(request.GuildId).GetStreamingAudioAsync(request.Text, cancellationToken: cancellationToken))
                 {
                     foreach (var content in update.Contents.OfType<DataContent>())
                     {
