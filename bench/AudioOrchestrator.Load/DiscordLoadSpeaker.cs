@@ -29,7 +29,8 @@ internal sealed class DiscordLoadSpeaker : SimulatedSpeaker
 
     protected override bool SendsSilence => false;
 
-    public static async Task<DiscordLoadSpeaker> JoinAsync(HttpClient http, FakeDiscordFarm discord, int index, IReadOnlyList<SpeechClip> clips, TurnLog log, CancellationToken cancellationToken)
+    /// <summary>Joins a simulated user to its guild's voice channel; <paramref name="eventsHttp"/> follows the session's event stream for the whole run (no client timeout).</summary>
+    public static async Task<DiscordLoadSpeaker> JoinAsync(HttpClient http, HttpClient eventsHttp, FakeDiscordFarm discord, int index, IReadOnlyList<SpeechClip> clips, TurnLog log, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(discord);
@@ -48,7 +49,7 @@ internal sealed class DiscordLoadSpeaker : SimulatedSpeaker
         var user = await server.AddUserAsync(FakeDiscordFarm.UserOf(index));
         await TestWait.UntilAsync(() => user.CanSend, $"DAVE keys for guild {index}", TimeSpan.FromSeconds(60));
         await server.AnnounceSpeakingAsync(user);
-        var speaker = new DiscordLoadSpeaker(user, http, "discord-" + FakeDiscordFarm.Id(guild), clips, log, 100_000 + index);
+        var speaker = new DiscordLoadSpeaker(user, eventsHttp, "discord-" + FakeDiscordFarm.Id(guild), clips, log, 100_000 + index);
         speaker.StartSending();
         return speaker;
     }
@@ -107,12 +108,14 @@ internal sealed class DiscordLoadSpeaker : SimulatedSpeaker
                     }
                 }
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
             {
                 return;
             }
-            catch (Exception ex) when (ex is HttpRequestException or IOException)
+            catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException)
             {
+                // Followed again: a stream cut by the client's timeout once ended here for good, and every later answer
+                // of this speaker was counted unanswered (the Discord speakers of the 100-speaker soak after ~2 min).
                 await Task.Delay(200, _stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
             }
         }

@@ -22,6 +22,7 @@ internal sealed class LoadRun : IAsyncDisposable
         Clips = clips;
         _archive = archive;
         Http = new HttpClient { BaseAddress = target.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        EventsHttp = new HttpClient { BaseAddress = target.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
     }
 
     public LoadOptions Options { get; }
@@ -33,6 +34,9 @@ internal sealed class LoadRun : IAsyncDisposable
     public IReadOnlyList<SpeechClip> Clips { get; }
 
     public HttpClient Http { get; }
+
+    /// <summary>For the sessions' event streams, which stay open for the whole run (no client timeout).</summary>
+    public HttpClient EventsHttp { get; }
 
     public TurnLog Turns { get; } = new();
 
@@ -134,6 +138,7 @@ internal sealed class LoadRun : IAsyncDisposable
         Pacer.Dispose();
         await Task.WhenAll(_speakers.Select(s => s.DisposeAsync().AsTask()));
         Http.Dispose();
+        EventsHttp.Dispose();
         await Target.DisposeAsync();
         await Discord.DisposeAsync();
         TestArchive.Delete(_archive);
@@ -147,7 +152,7 @@ internal sealed class LoadRun : IAsyncDisposable
         {
             try
             {
-                return await DiscordLoadSpeaker.JoinAsync(Http, Discord, index, Clips, Turns, cancellationToken);
+                return await DiscordLoadSpeaker.JoinAsync(Http, EventsHttp, Discord, index, Clips, Turns, cancellationToken);
             }
             catch (InvalidOperationException ex) when (attempt < 30 && ex.Message.StartsWith("join", StringComparison.Ordinal))
             {
