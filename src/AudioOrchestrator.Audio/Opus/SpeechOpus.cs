@@ -30,18 +30,7 @@ public static class SpeechOpus
     public static byte[] SilencePacket() => [0xF8, 0xFF, 0xFE];
 
     /// <summary>True when no sample of <paramref name="frame"/> exceeds <see cref="QuietPeak"/> in magnitude.</summary>
-    public static bool IsQuiet(ReadOnlySpan<short> frame)
-    {
-        foreach (var sample in frame)
-        {
-            if (sample is > QuietPeak or < -QuietPeak)
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    public static bool IsQuiet(ReadOnlySpan<short> frame) => !frame.ContainsAnyExceptInRange((short)-QuietPeak, (short)QuietPeak);
 
     /// <summary>A mono 16 kHz VoIP encoder at <see cref="Complexity"/> and <see cref="Bitrate"/>; the caller disposes it.</summary>
     public static OpusEncoder CreateEncoder()
