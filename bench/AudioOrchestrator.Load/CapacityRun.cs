@@ -29,6 +29,15 @@ internal static class CapacityRun
         var idle = run.Target.Gauges();
         var idleCpuMsPerSecond = (idle.CpuMs - idleFrom.CpuMs) / idleClock.Elapsed.TotalSeconds;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"service started: RSS {idle.RssMb:0} MB, threads {idle.Threads}, idle CPU {idleCpuMsPerSecond / 10:0.0} % of a core"));
+        if (options.WarmUpSeconds > 0)
+        {
+            // The first turns after start-up pay for JIT, tiered compilation and first activations; a step measured
+            // right away was lost on one such turn. The warm-up speaks at the first step's count and is not judged.
+            await run.GrowToAsync(options.Start, cancellationToken);
+            var warmUp = await StepMeasurement.TakeAsync(run, TimeSpan.FromSeconds(options.WarmUpSeconds), Grace, cancellationToken);
+            Console.WriteLine($"warm-up (not judged) {warmUp.Describe()}");
+        }
+
         var window = TimeSpan.FromSeconds(options.StepSeconds);
         StepMeasurement? held = null;
         List<StepMeasurement> steps = [];
@@ -38,11 +47,12 @@ internal static class CapacityRun
             var stepStarted = clock.Elapsed;
             await run.GrowToAsync(speakers, cancellationToken);
             await Task.Delay(Settle, cancellationToken);
-            var step = await StepMeasurement.TakeAsync(run, window, Grace, cancellationToken);
+            var step = await StepMeasurement.TakeAsync(run, window, Grace, cancellationToken, options.MinTurns);
             steps.Add(step);
             var verdict = CapacityRamp.Judge(step.Figures, options.MaxOverheadMs);
             Console.WriteLine($"step {step.Describe()}: {(verdict.Held ? "held" : "LOST: " + string.Join("; ", verdict.Reasons))}");
             Console.WriteLine($"  {step.ByTransport()}; dropped {await run.DroppedFramesDetailAsync(cancellationToken)}");
+            Console.WriteLine(step.SlowestTurns(run));
             if (verdict.Held)
             {
                 held = step;

@@ -107,6 +107,8 @@ internal sealed class DiscordLoadSpeaker : SimulatedSpeaker
                         AnswerEvents.Completed(json.RootElement, OnAnswerCompleted);
                     }
                 }
+
+                Console.WriteLine($"  events of {session} ended by the service at {DateTime.UtcNow:HH:mm:ss.fff}; followed again");
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
             {
@@ -114,6 +116,7 @@ internal sealed class DiscordLoadSpeaker : SimulatedSpeaker
             }
             catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException)
             {
+                Console.WriteLine($"  events of {session} cut at {DateTime.UtcNow:HH:mm:ss.fff} ({ex.GetType().Name}: {ex.Message}); followed again");
                 // Followed again: a stream cut by the client's timeout once ended here for good, and every later answer
                 // of this speaker was counted unanswered (the Discord speakers of the 100-speaker soak after ~2 min).
                 await Task.Delay(200, _stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);

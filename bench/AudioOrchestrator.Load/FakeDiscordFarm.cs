@@ -37,7 +37,10 @@ internal sealed class FakeDiscordFarm : IAsyncDisposable
         };
         for (var i = 0; i < guilds; i++)
         {
-            options.Guilds.Add(new FakeGuild(GuildOf(i), $"load guild {i}", []));
+            // The guild's user is in its voice channel from the start, as the gateway tells the bot (GUILD_CREATE's
+            // voice states): without it the bot is alone there and leaves after Discord:Transport:AloneTimeout (2 min),
+            // which cut every Discord speaker's answers two minutes into a run.
+            options.Guilds.Add(new FakeGuild(GuildOf(i), $"load guild {i}", [new FakeVoiceState(UserOf(i), ChannelOf(i), $"load-user-{i}")]));
         }
 
         FakeDiscordFarm? farm = null;

@@ -8,6 +8,8 @@ namespace AudioOrchestrator.Load;
 /// <param name="Start">Speakers of the first capacity step.</param>
 /// <param name="Step">Speakers added per capacity step.</param>
 /// <param name="StepSeconds">How long each capacity step is held (after its speakers joined).</param>
+/// <param name="MinTurns">A capacity step is held longer (up to four times <paramref name="StepSeconds"/>) until this many turns were answered in it, so its p99 is not just its slowest turn.</param>
+/// <param name="WarmUpSeconds">How long the first step's speakers talk before the first measured step (not judged; 0 skips it).</param>
 /// <param name="MaxSpeakers">The ramp stops here even if real time still holds.</param>
 /// <param name="Budget">The whole capacity run stops by itself after this.</param>
 /// <param name="SoakMinutes">Soak length.</param>
@@ -21,6 +23,8 @@ internal sealed record LoadOptions(
     int Start = 10,
     int Step = 10,
     int StepSeconds = 25,
+    int MinTurns = 200,
+    int WarmUpSeconds = 15,
     int MaxSpeakers = 400,
     TimeSpan? Budget = null,
     double SoakMinutes = 5,
@@ -44,6 +48,8 @@ internal sealed record LoadOptions(
                 "--start" => options with { Start = Positive(Next()) },
                 "--step" => options with { Step = Positive(Next()) },
                 "--step-seconds" => options with { StepSeconds = Positive(Next()) },
+                "--min-turns" => options with { MinTurns = Positive(Next()) },
+                "--warmup-seconds" => options with { WarmUpSeconds = int.Parse(Next(), CultureInfo.InvariantCulture) is >= 0 and var w ? w : throw new ArgumentException("--warmup-seconds is 0 or more") },
                 "--max-speakers" => options with { MaxSpeakers = Positive(Next()) },
                 "--budget-minutes" => options with { Budget = TimeSpan.FromMinutes(double.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--minutes" => options with { SoakMinutes = double.Parse(Next(), CultureInfo.InvariantCulture) },

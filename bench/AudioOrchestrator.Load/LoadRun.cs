@@ -42,6 +42,9 @@ internal sealed class LoadRun : IAsyncDisposable
 
     public Pacer Pacer { get; } = new();
 
+    /// <summary>The harness' own GC pauses (a pause here delays the turns' arrival times as much as one in the service).</summary>
+    public GcPauseWatch HarnessPauses { get; } = new();
+
     public int Speakers => _speakers.Count;
 
     public static async Task<LoadRun> StartAsync(LoadOptions options, IReadOnlyList<SpeechClip> clips, int maxSpeakers, CancellationToken cancellationToken)
@@ -139,6 +142,7 @@ internal sealed class LoadRun : IAsyncDisposable
         await Task.WhenAll(_speakers.Select(s => s.DisposeAsync().AsTask()));
         Http.Dispose();
         EventsHttp.Dispose();
+        HarnessPauses.Dispose();
         await Target.DisposeAsync();
         await Discord.DisposeAsync();
         TestArchive.Delete(_archive);

@@ -20,6 +20,9 @@ internal interface ILoadTarget : IAsyncDisposable
 
     /// <summary>The latest reading of the service process' resources.</summary>
     GaugeReading Gauges();
+
+    /// <summary>The service process' GC pauses overlapping the interval (none in-process: the harness' own watch sees them).</summary>
+    IEnumerable<GcPause> GcPauses(DateTime from, DateTime to);
 }
 
 /// <summary>The service's configuration for a load run (one silo, co-hosted ingress, on private loopback ports).</summary>
@@ -39,6 +42,8 @@ internal static class LoadServiceSettings
         ["Logging:LogLevel:Default"] = "Warning",
         ["Logging:LogLevel:Orleans"] = "Warning",
         ["Logging:LogLevel:Microsoft"] = "Warning",
+        ["Logging:LogLevel:AudioOrchestrator.Grains.Output"] = "Information",
+        ["Logging:LogLevel:AudioOrchestrator.Ingress.Streams"] = "Information",
     };
 
     /// <summary>Builds the service with the run's engines (instant doubles unless embedded).</summary>
@@ -47,7 +52,12 @@ internal static class LoadServiceSettings
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.UseUtcTimestamp = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+        });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         if (instantEngines)
         {
@@ -74,6 +84,8 @@ internal sealed class InProcessTarget(WebApplication app) : ILoadTarget
 
     public GaugeReading Gauges() => ProcessGauges.Current();
 
+    public IEnumerable<GcPause> GcPauses(DateTime from, DateTime to) => [];
+
     public async ValueTask DisposeAsync()
     {
         await app.StopAsync();
@@ -88,8 +100,10 @@ internal sealed class InProcessTarget(WebApplication app) : ILoadTarget
 /// </summary>
 internal sealed class ChildProcessTarget : ILoadTarget
 {
+    private const string PausePrefix = "gcpause ";
     private readonly Process _process;
     private readonly Task _reading;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<GcPause> _pauses = new();
     private GaugeReading? _latest;
 
     private ChildProcessTarget(Process process, Uri address)
@@ -150,6 +164,7 @@ internal sealed class ChildProcessTarget : ILoadTarget
         var app = LoadServiceSettings.Build(settings, args[0] == "instant");
         await app.StartAsync();
         Console.WriteLine("address " + LoadServiceSettings.AddressOf(app));
+        using var pauses = new GcPauseWatch(p => Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{PausePrefix}{p.At.Ticks} {p.Ms:0.000} {p.Generation}")));
         var stdinClosed = Task.Run(() => Console.In.ReadToEnd());
         while (!stdinClosed.IsCompleted)
         {
@@ -162,6 +177,8 @@ internal sealed class ChildProcessTarget : ILoadTarget
     }
 
     public GaugeReading Gauges() => Volatile.Read(ref _latest) ?? throw new InvalidOperationException("no gauge reading from the service yet");
+
+    public IEnumerable<GcPause> GcPauses(DateTime from, DateTime to) => _pauses.Where(p => p.At <= to && p.At.AddMilliseconds(p.Ms) >= from);
 
     public async ValueTask DisposeAsync()
     {
@@ -193,6 +210,13 @@ internal sealed class ChildProcessTarget : ILoadTarget
             if (GaugeReading.Parse(line) is { } reading)
             {
                 Volatile.Write(ref _latest, reading);
+            }
+            else if (line.StartsWith(PausePrefix, StringComparison.Ordinal) && line[PausePrefix.Length..].Split(' ') is [var ticks, var ms, var generation])
+            {
+                _pauses.Enqueue(new GcPause(
+                    new DateTime(long.Parse(ticks, CultureInfo.InvariantCulture), DateTimeKind.Utc),
+                    double.Parse(ms, CultureInfo.InvariantCulture),
+                    int.Parse(generation, CultureInfo.InvariantCulture)));
             }
             else
             {

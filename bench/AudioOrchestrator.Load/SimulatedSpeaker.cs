@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Threading.Channels;
 
 namespace AudioOrchestrator.Load;
@@ -32,12 +33,14 @@ internal abstract class SimulatedSpeaker : IAsyncDisposable
     private DateTimeOffset _lastAudio;
     private (DateTimeOffset EndOfUtteranceAt, double InSiloMs)? _completed;
     private int _turns;
+    private readonly int _seed;
 
     protected SimulatedSpeaker(IReadOnlyList<SpeechClip> clips, TurnLog log, int seed)
     {
         _clips = clips;
         _log = log;
         _random = new Random(seed);
+        _seed = seed;
         _ticksLeft = _random.Next(0, 150);
     }
 
@@ -100,12 +103,13 @@ internal abstract class SimulatedSpeaker : IAsyncDisposable
                     Quiet();
                     if (_firstAudio is { } first && _completed is { } done && now - _lastAudio > PlayedOut)
                     {
-                        _log.Add(new TurnSample(Transport, _turns++, _spokenAt, true, (first - done.EndOfUtteranceAt).TotalMilliseconds, done.InSiloMs, (done.EndOfUtteranceAt - _spokenAt).TotalMilliseconds, _sendLagMs));
+                        _log.Add(new TurnSample(Transport, _turns++, _spokenAt, true, (first - done.EndOfUtteranceAt).TotalMilliseconds, done.InSiloMs, (done.EndOfUtteranceAt - _spokenAt).TotalMilliseconds, _sendLagMs, _seed));
                         NextPause();
                     }
                     else if (now - _awaitingSince > AnswerTimeout)
                     {
-                        _log.Add(new TurnSample(Transport, _turns++, _spokenAt, false, double.NaN, double.NaN, double.NaN, _sendLagMs));
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  unanswered: {Transport} speaker {_seed} turn {_turns} spoken at {_spokenAt.UtcDateTime:HH:mm:ss.fff}: answer audio {(_firstAudio is { } heard ? $"heard at {heard.UtcDateTime:HH:mm:ss.fff}" : "never heard")}, completion {(_completed is { } seen ? $"seen (end of utterance {seen.EndOfUtteranceAt.UtcDateTime:HH:mm:ss.fff})" : "never seen")}"));
+                        _log.Add(new TurnSample(Transport, _turns++, _spokenAt, false, double.NaN, double.NaN, double.NaN, _sendLagMs, _seed));
                         NextPause();
                     }
 

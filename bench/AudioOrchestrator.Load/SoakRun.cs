@@ -23,6 +23,7 @@ internal static class SoakRun
         var last = step.End;
         Console.WriteLine("soak " + step.Describe());
         Console.WriteLine("  " + step.ByTransport());
+        Console.WriteLine(step.SlowestTurns(run, 5));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"start: RSS {first.RssMb:0.0} MB, GC heap {first.GcHeapMb:0.0} MB, threads {first.Threads}, fds {first.Handles}; end: RSS {last.RssMb:0.0} MB, GC heap {last.GcHeapMb:0.0} MB, threads {last.Threads}, fds {last.Handles}"));
         return new Dictionary<string, double>
         {

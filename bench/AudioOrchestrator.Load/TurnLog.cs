@@ -11,8 +11,9 @@ namespace AudioOrchestrator.Load;
 /// audio published. <paramref name="InputLagMs"/>: the last speech frame sent to the end-of-utterance decision (the
 /// end-of-utterance silence plus whatever queue the input waited in). <paramref name="SendLagMs"/>: the most any frame of the
 /// question left the harness after its due time (the harness' own lag: a busy machine starves its pacer or send loop).
+/// <paramref name="Speaker"/>: which speaker of its transport (its seed).
 /// </summary>
-internal sealed record TurnSample(string Transport, int Index, DateTimeOffset SpokenAt, bool Answered, double OverheadMs, double InSiloMs, double InputLagMs, double SendLagMs)
+internal sealed record TurnSample(string Transport, int Index, DateTimeOffset SpokenAt, bool Answered, double OverheadMs, double InSiloMs, double InputLagMs, double SendLagMs, int Speaker = 0)
 {
     /// <summary>
     /// The answer is to a part of the question: the service ended the utterance before the question's last frame left

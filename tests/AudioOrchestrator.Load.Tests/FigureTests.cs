@@ -54,5 +54,9 @@ public sealed class FigureTests
         Assert.Equal(("soak", 60.0, 100, "embedded"), (soak.Mode, soak.SoakMinutes, soak.SoakSpeakers, soak.Engines));
         Assert.Throws<ArgumentException>(() => LoadOptions.Parse(["--engines", "cloud"]));
         Assert.Throws<ArgumentException>(() => LoadOptions.Parse(["--step", "0"]));
+        var ramp = LoadOptions.Parse(["--min-turns", "300", "--warmup-seconds", "0"]);
+        Assert.Equal((300, 0), (ramp.MinTurns, ramp.WarmUpSeconds));
+        Assert.Equal((200, 15), (LoadOptions.Parse([]).MinTurns, LoadOptions.Parse([]).WarmUpSeconds));
+        Assert.Throws<ArgumentException>(() => LoadOptions.Parse(["--warmup-seconds", "-1"]));
     }
 }
