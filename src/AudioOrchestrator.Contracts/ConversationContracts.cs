@@ -66,6 +66,15 @@ public interface IConversationGrain : IGrainWithStringKey
     /// <summary>The session (context and recent window of turns), or null when it has recorded nothing.</summary>
     Task<SessionSnapshot?> GetSnapshotAsync();
 
+    /// <summary>
+    /// Whether this activation still works on an input (an upload, by <paramref name="correlationId"/>): an utterance
+    /// of it queued, answered ahead or being answered, until its <see cref="AnswerCompleted"/> or <see cref="TurnFailed"/>
+    /// was published. False from an activation that never had it: the turns died with the activation that had them
+    /// (its silo crashed), or the session was forgotten meanwhile.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<bool> IsAnsweringAsync(string correlationId);
+
     /// <summary>Forgets the session's context and history.</summary>
     Task DeleteAsync();
 }

@@ -36,6 +36,15 @@ public sealed class IngressOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:00:30")]
     public TimeSpan ClusterCallTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How often an upload heard to its end but not yet answered asks its session whether it still works on it (an
+    /// answer can take long, a model thinking). Two answers of "no" in a row with no event between them mean the
+    /// turns died with the activation that had them (its silo crashed): the upload then answers 503
+    /// <c>turn-lost</c> at once instead of waiting for <see cref="TurnTimeout"/>.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
+    public TimeSpan AnswerProbePeriod { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>How long an upload or a text message may wait for its answers.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:30:00")]
     public TimeSpan TurnTimeout { get; set; } = TimeSpan.FromSeconds(60);

@@ -20,6 +20,7 @@ public static class IngressServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<SpeakerAudioPublisher>();
         services.TryAddSingleton<SessionOutputHub>();
+        services.TryAddSingleton<UploadAnswerWaiter>();
         services.TryAddSingleton<UtteranceUploadProcessor>();
         services.TryAddSingleton<AnswerAudioKeeper>();
         services.TryAddSingleton<TextTurnSender>();

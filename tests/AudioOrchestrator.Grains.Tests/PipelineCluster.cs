@@ -36,7 +36,7 @@ public class PipelineCluster : IAsyncLifetime
 
     /// <summary>
     /// Tone phrases: the defaults, plus 1500 Hz for an answer long enough to be talked over (about 9 s), 1900 Hz for a
-    /// misheard wake phrase, 1700 Hz asking for a summary, 2100 Hz a free question and 2800 Hz one slow to hear.
+    /// misheard wake phrase, 1700 Hz asking for a summary, 2100 Hz a free question, 2800 Hz one slow to hear and 3200 Hz one for the held agent.
     /// </summary>
     public static IReadOnlyDictionary<int, string> Phrases { get; } = new Dictionary<int, string>(ToneSpeechToText.DefaultPhrases)
     {
@@ -45,7 +45,11 @@ public class PipelineCluster : IAsyncLifetime
         [1900] = "hey orchestra echo fuzzy wake",
         [2100] = "hey orchestrator what is the capital of france",
         [SlowHz] = "echo slow to hear",
+        [HeldHz] = "held hello",
     };
+
+    /// <summary>A phrase for the test assembly's held agent (answers when its silo's <c>AgentGate</c> opens, at once without one).</summary>
+    public const int HeldHz = 3200;
 
     /// <summary>Configuration of the silo on top of the defaults above.</summary>
     protected virtual IReadOnlyDictionary<string, string?> SiloSettings { get; } = new Dictionary<string, string?>();

@@ -39,6 +39,7 @@ public sealed partial class ConversationGrain(
     private readonly Dictionary<string, ChannelWriter<SessionOutputEvent>> _askers = new(StringComparer.Ordinal);
     private BargeInState? _bargeIn;
     private Task? _answering;
+    private Utterance? _inAnswer;
     private Task? _folding;
     private TurnPipeline? _current;
     private int _epoch;
@@ -277,11 +278,14 @@ public sealed partial class ConversationGrain(
         {
             while (_pending.TryDequeue(out var utterance))
             {
+                _inAnswer = utterance;
                 await AnswerAsync(utterance);
+                _inAnswer = null;
             }
         }
         finally
         {
+            _inAnswer = null;
             _answering = null;
         }
     }
@@ -453,6 +457,13 @@ public sealed partial class ConversationGrain(
             SessionId, state.CreatedAt, state.UpdatedAt,
             new Dictionary<string, string>(state.Context, StringComparer.Ordinal),
             state.History.ToArray()));
+    }
+
+    public Task<bool> IsAnsweringAsync(string correlationId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(correlationId);
+        bool Of(Utterance? utterance) => string.Equals(utterance?.CorrelationId, correlationId, StringComparison.Ordinal);
+        return Task.FromResult(Of(_inAnswer) || _pending.Any(Of) || _prepared.Values.Any(p => Of(p.Utterance)));
     }
 
     public async Task DeleteAsync()

@@ -95,6 +95,10 @@ public static class UtteranceEndpoints
         {
             return Problem(StatusCodes.Status503ServiceUnavailable, "The recording was cut by a failover", ex.Message, "urn:audio-orchestrator:upload-cut");
         }
+        catch (TurnLostException ex)
+        {
+            return Problem(StatusCodes.Status503ServiceUnavailable, "The answer was lost", ex.Message, "urn:audio-orchestrator:turn-lost");
+        }
 
         if (result.NoSpeech)
         {

@@ -14,6 +14,7 @@ namespace AudioOrchestrator.Ingress.Uploads;
 public sealed partial class UtteranceUploadProcessor(
     SpeakerAudioPublisher publisher,
     SessionOutputHub outputs,
+    UploadAnswerWaiter waiter,
     IOptions<IngressOptions> options,
     ILogger<UtteranceUploadProcessor> logger)
 {
@@ -23,6 +24,7 @@ public sealed partial class UtteranceUploadProcessor(
     /// <summary>Sends the recording through the pipeline and waits for every turn it starts.</summary>
     /// <exception cref="TimeoutException">The answers did not arrive within <see cref="IngressOptions.TurnTimeout"/>.</exception>
     /// <exception cref="UploadCutException">The speaker's activation went away before it heard the whole recording.</exception>
+    /// <exception cref="TurnLostException">The session's activation that had the recording's turns went away before answering them all.</exception>
     public async Task<UploadResult> ProcessAsync(string sessionId, string speakerId, PcmAudio audio, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(audio);
@@ -42,12 +44,12 @@ public sealed partial class UtteranceUploadProcessor(
             LogPublished(logger, packets.Count, audio.Duration.TotalMilliseconds, speaker.StreamKey);
             try
             {
-                await collector.Completion.WaitAsync(options.Value.TurnTimeout, cancellationToken);
+                await waiter.WaitAsync(sessionId, correlationId, collector, cancellationToken);
             }
             catch (TimeoutException)
             {
                 LogTimedOut(logger, options.Value.TurnTimeout.TotalSeconds);
-                throw new TimeoutException($"No complete answer within {options.Value.TurnTimeout.TotalSeconds:F0} s.");
+                throw;
             }
         }
 
