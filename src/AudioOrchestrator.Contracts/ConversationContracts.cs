@@ -67,13 +67,12 @@ public interface IConversationGrain : IGrainWithStringKey
     Task<SessionSnapshot?> GetSnapshotAsync();
 
     /// <summary>
-    /// Whether this activation still works on an input (an upload, by <paramref name="correlationId"/>): an utterance
-    /// of it queued, answered ahead or being answered, until its <see cref="AnswerCompleted"/> or <see cref="TurnFailed"/>
-    /// was published. False from an activation that never had it: the turns died with the activation that had them
-    /// (its silo crashed), or the session was forgotten meanwhile.
+    /// Whether this activation received an utterance of an upload (by <paramref name="correlationId"/>): queued,
+    /// answering or answered (the last few hundred are remembered). False from an activation that never had it: the
+    /// turns died with the activation that had them (its silo crashed), or the session was forgotten meanwhile.
     /// </summary>
     [AlwaysInterleave]
-    Task<bool> IsAnsweringAsync(string correlationId);
+    Task<bool> HasInputAsync(string correlationId);
 
     /// <summary>Forgets the session's context and history.</summary>
     Task DeleteAsync();
@@ -95,6 +94,13 @@ public sealed record BargeInDecision(
 public interface ISpeakerGrain : IGrainWithStringKey
 {
     Task<SpeakerStatus> GetStatusAsync();
+
+    /// <summary>
+    /// Whether this activation received audio of an upload (by <paramref name="correlationId"/>; the last few hundred
+    /// are remembered). False from an activation that never did: the one that heard it died with its silo.
+    /// </summary>
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task<bool> HasHeardAsync(string correlationId);
 }
 
 /// <summary>

@@ -28,5 +28,10 @@ public sealed record OpusFrameBatch(
     [property: Id(2)] DateTimeOffset CapturedAt) : SpeakerStreamEvent;
 
 /// <summary>The speaker's input ended (an upload is complete): close any open utterance now.</summary>
+/// <param name="EndedAt">When the input ended.</param>
+/// <param name="FrameCount">
+/// Frames the input published before its end (an upload), or -1 when not counted (live audio). A speaker activation
+/// that ends an input of which it heard fewer frames knows the others went to an activation that is gone.
+/// </param>
 [GenerateSerializer, Immutable]
-public sealed record SpeakerInputEnded([property: Id(0)] DateTimeOffset EndedAt) : SpeakerStreamEvent;
+public sealed record SpeakerInputEnded([property: Id(0)] DateTimeOffset EndedAt, [property: Id(1)] long FrameCount = -1) : SpeakerStreamEvent;

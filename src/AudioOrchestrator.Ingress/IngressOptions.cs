@@ -37,10 +37,10 @@ public sealed class IngressOptions
     public TimeSpan ClusterCallTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
-    /// How often an upload heard to its end but not yet answered asks its session whether it still works on it (an
-    /// answer can take long, a model thinking). Two answers of "no" in a row with no event between them mean the
-    /// turns died with the activation that had them (its silo crashed): the upload then answers 503
-    /// <c>turn-lost</c> at once instead of waiting for <see cref="TurnTimeout"/>.
+    /// How often an upload waiting for its answers asks the grain that has it whether it does: the speaker until the
+    /// recording was reported heard, then the session. An activation that never had it means the one that did died
+    /// with its silo: the upload then answers 503 at once (<c>upload-cut</c> from the speaker, <c>turn-lost</c> from the
+    /// session) instead of waiting for <see cref="TurnTimeout"/>. A long answer (a model thinking) is not cut.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
     public TimeSpan AnswerProbePeriod { get; set; } = TimeSpan.FromSeconds(2);

@@ -39,7 +39,7 @@ public sealed partial class ConversationGrain(
     private readonly Dictionary<string, ChannelWriter<SessionOutputEvent>> _askers = new(StringComparer.Ordinal);
     private BargeInState? _bargeIn;
     private Task? _answering;
-    private Utterance? _inAnswer;
+    private readonly RecentInputs _inputs = new();
     private Task? _folding;
     private TurnPipeline? _current;
     private int _epoch;
@@ -57,6 +57,7 @@ public sealed partial class ConversationGrain(
 
         // Acknowledge at once so the speaker keeps listening; the queue keeps each speaker's utterances in order.
         // The answering loop runs on this activation's scheduler, between the grain's other calls.
+        _inputs.Add(utterance.CorrelationId);
         _pending.Enqueue(utterance);
         _answering ??= AnswerPendingAsync();
         if (_answering.IsCompleted)
@@ -278,14 +279,11 @@ public sealed partial class ConversationGrain(
         {
             while (_pending.TryDequeue(out var utterance))
             {
-                _inAnswer = utterance;
                 await AnswerAsync(utterance);
-                _inAnswer = null;
             }
         }
         finally
         {
-            _inAnswer = null;
             _answering = null;
         }
     }
@@ -459,17 +457,17 @@ public sealed partial class ConversationGrain(
             state.History.ToArray()));
     }
 
-    public Task<bool> IsAnsweringAsync(string correlationId)
+    public Task<bool> HasInputAsync(string correlationId)
     {
         ArgumentException.ThrowIfNullOrEmpty(correlationId);
-        bool Of(Utterance? utterance) => string.Equals(utterance?.CorrelationId, correlationId, StringComparison.Ordinal);
-        return Task.FromResult(Of(_inAnswer) || _pending.Any(Of) || _prepared.Values.Any(p => Of(p.Utterance)));
+        return Task.FromResult(_inputs.Contains(correlationId));
     }
 
     public async Task DeleteAsync()
     {
         _epoch++;
         _pending.Clear();
+        _inputs.Clear(); // the uploads being answered are dropped with the session: their waiters are told so
         _current?.Cancel();
         foreach (var asker in _askers.Values)
         {

@@ -45,6 +45,8 @@ public sealed partial class SpeakerGrain(
     private SpeakerRef? _speaker;
     private ListeningSettings? _settings;
     private SpeakerInputSet? _inputs;
+    private readonly RecentInputs _heardUploads = new();
+    private readonly RecentInputs _heardFrames = new();
     private UtteranceRecognizer? _recognizer;
     private ISpeechToTextClient _speechToText = speechToText;
     private IGrainTimer? _gapTimer;
@@ -91,12 +93,27 @@ public sealed partial class SpeakerGrain(
     public Task<SpeakerStatus> GetStatusAsync() =>
         Task.FromResult(new SpeakerStatus(Speaker, _framesReceived, _corruptFrames, _utterances, _inputs?.AnyInSpeech ?? false));
 
+    public Task<bool> HasHeardAsync(string correlationId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(correlationId);
+        return Task.FromResult(_heardUploads.Contains(correlationId));
+    }
+
     /// <summary>
     /// The channel's delivery: queued, and handled after the items before it (<see cref="HandleHeardAsync"/>). Returning
     /// at once keeps the publisher (an upload, a live speaker's pump) from waiting for this speaker's speech-to-text.
     /// </summary>
     private Task OnAudioAsync(SpeakerStreamEvent item)
     {
+        if (!item.IsLive)
+        {
+            _heardUploads.Add(item.CorrelationId);
+            if (item is OpusFrameBatch)
+            {
+                _heardFrames.Add(item.CorrelationId);
+            }
+        }
+
         switch (_heard.Enqueue(item))
         {
             case Queued.StartHandler:
@@ -279,8 +296,10 @@ public sealed partial class SpeakerGrain(
         var input = _inputs?.Remove(ended.CorrelationId, ended.IsLive);
         if (input is null)
         {
-            // Nothing was heard on this input (or it was already closed): still answer the waiter.
-            await CompleteInputAsync(new InputCompletion(Speaker, ended.CorrelationId, 0));
+            // Nothing was heard on this input (or it was already closed): still answer the waiter. An upload that sent
+            // frames of which this activation heard none had them heard by one that is gone: it was cut, not silent.
+            var cut = ended.FrameCount > 0 && ended.CorrelationId is { } upload && !_heardFrames.Contains(upload);
+            await CompleteInputAsync(new InputCompletion(Speaker, ended.CorrelationId, 0, Cut: cut));
             return;
         }
 

@@ -29,6 +29,7 @@ public sealed class SpeakerAudioPublisher(IClusterClient client, IOptions<Ingres
         var batchSize = options.Value.FramesPerEvent;
         var capturedAt = clock.GetUtcNow();
         var attemptTimeout = options.Value.ClusterCallTimeout;
+        var published = 0L;
         try
         {
             for (var first = 0; first < packets.Count; first += batchSize)
@@ -43,12 +44,13 @@ public sealed class SpeakerAudioPublisher(IClusterClient client, IOptions<Ingres
 
                 var batch = new OpusFrameBatch(first, frames, capturedAt) { CorrelationId = correlationId, TraceParent = traceParent };
                 await ClusterCallRetry.RunAsync(() => writer.Publish(batch), attemptTimeout, clock, cancellationToken);
+                published += count;
             }
         }
         finally
         {
             // Always close the input, even when the client went away half-way: the speaker releases its state.
-            var ended = new SpeakerInputEnded(clock.GetUtcNow()) { CorrelationId = correlationId, TraceParent = traceParent };
+            var ended = new SpeakerInputEnded(clock.GetUtcNow(), published) { CorrelationId = correlationId, TraceParent = traceParent };
             await ClusterCallRetry.RunAsync(() => writer.Publish(ended), attemptTimeout, clock, CancellationToken.None);
         }
     }

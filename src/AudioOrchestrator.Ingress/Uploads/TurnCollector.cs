@@ -13,7 +13,6 @@ public sealed class TurnCollector(string correlationId)
     private readonly Dictionary<string, TurnParts> _turns = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int? _expected;
-    private int _events;
 
     public Task Completion => _done.Task;
 
@@ -29,9 +28,6 @@ public sealed class TurnCollector(string correlationId)
         }
     }
 
-    /// <summary>Events of this upload received so far (a change means the session is still answering).</summary>
-    public int EventCount => Volatile.Read(ref _events);
-
     /// <summary>The speaker said the input was cut (<see cref="InputCompleted.Cut"/>): it was not heard to its end.</summary>
     public bool InputCut { get; private set; }
 
@@ -43,7 +39,6 @@ public sealed class TurnCollector(string correlationId)
             return Task.CompletedTask;
         }
 
-        Interlocked.Increment(ref _events);
         lock (_lock)
         {
             switch (item)

@@ -5,27 +5,24 @@ using Microsoft.Extensions.Options;
 namespace AudioOrchestrator.Ingress.Uploads;
 
 /// <summary>
-/// Waits for an upload's answers. Once the speaker heard the whole recording, the session is asked every
-/// <see cref="IngressOptions.AnswerProbePeriod"/> whether it still works on it: a session activation that never had the
-/// upload's turns (the one that had them died with its silo) would leave the client waiting for
-/// <see cref="IngressOptions.TurnTimeout"/> for answers that never come.
+/// Waits for an upload's answers, and every <see cref="IngressOptions.AnswerProbePeriod"/> asks the grain that has the
+/// upload whether it does: the speaker until it reported the whole recording heard, then the session. An activation
+/// that never had it is a new one (the one that had it died with its silo), and the answers would never come: the
+/// client is told at once instead of after <see cref="IngressOptions.TurnTimeout"/>.
 /// </summary>
 public sealed partial class UploadAnswerWaiter(
     IClusterClient client, IOptions<IngressOptions> options, TimeProvider clock, ILogger<UploadAnswerWaiter> logger)
 {
-    /// <summary>"Not answering" replies in a row, with no event of the upload between them, that make its turns lost.</summary>
-    private const int IdleRepliesToGiveUp = 2;
-
-    /// <summary>Returns when every turn of the upload finished.</summary>
+    /// <summary>Returns when every turn of the upload finished (its audio all published before this is called).</summary>
     /// <exception cref="TimeoutException">The answers did not arrive within <see cref="IngressOptions.TurnTimeout"/>.</exception>
-    /// <exception cref="TurnLostException">The session no longer works on the upload and its answers did not all come.</exception>
-    public async Task WaitAsync(string sessionId, string correlationId, TurnCollector collector, CancellationToken cancellationToken)
+    /// <exception cref="UploadCutException">The speaker activation that heard the recording is gone before it reported it heard.</exception>
+    /// <exception cref="TurnLostException">The session activation that had the recording's turns is gone (or the session was deleted).</exception>
+    public async Task WaitAsync(SpeakerRef speaker, string correlationId, TurnCollector collector, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(speaker);
         ArgumentNullException.ThrowIfNull(collector);
         var settings = options.Value;
         var started = clock.GetTimestamp();
-        var idleReplies = 0;
-        var eventsSeen = -1;
         while (true)
         {
             var left = settings.TurnTimeout - clock.GetElapsedTime(started);
@@ -45,37 +42,28 @@ public sealed partial class UploadAnswerWaiter(
 
             if (!collector.InputHeard)
             {
-                continue; // the speaker still hears the recording; a cut one says so itself
+                if (await AskAsync(speaker.SessionId, () => client.GetGrain<ISpeakerGrain>(speaker.StreamKey).HasHeardAsync(correlationId), cancellationToken) is false
+                    && !collector.InputHeard)
+                {
+                    LogSpeakerGone(logger, speaker.StreamKey, correlationId, clock.GetElapsedTime(started).TotalSeconds);
+                    throw new UploadCutException();
+                }
             }
-
-            var events = collector.EventCount;
-            if (events != eventsSeen)
+            else if (await AskAsync(speaker.SessionId, () => client.GetGrain<IConversationGrain>(speaker.SessionId).HasInputAsync(correlationId), cancellationToken) is false
+                && !collector.Completion.IsCompleted)
             {
-                eventsSeen = events;
-                idleReplies = 0; // answers are still arriving
-            }
-
-            if (await IsAnsweringAsync(sessionId, correlationId, cancellationToken) is not false)
-            {
-                idleReplies = 0;
-                continue;
-            }
-
-            if (++idleReplies >= IdleRepliesToGiveUp && collector.EventCount == eventsSeen && !collector.Completion.IsCompleted)
-            {
-                LogLost(logger, sessionId, correlationId, clock.GetElapsedTime(started).TotalSeconds);
+                LogSessionGone(logger, speaker.SessionId, correlationId, clock.GetElapsedTime(started).TotalSeconds);
                 throw new TurnLostException();
             }
         }
     }
 
-    /// <summary>The session's reply, or null when it gave none in time (its silo may be dead and not yet declared so).</summary>
-    private async Task<bool?> IsAnsweringAsync(string sessionId, string correlationId, CancellationToken cancellationToken)
+    /// <summary>The grain's reply, or null when it gave none in time (its silo may be dead and not yet declared so).</summary>
+    private async Task<bool?> AskAsync(string sessionId, Func<Task<bool>> question, CancellationToken cancellationToken)
     {
         try
         {
-            return await client.GetGrain<IConversationGrain>(sessionId).IsAnsweringAsync(correlationId)
-                .WaitAsync(options.Value.ClusterCallTimeout, clock, cancellationToken);
+            return await question().WaitAsync(options.Value.ClusterCallTimeout, clock, cancellationToken);
         }
         catch (Exception ex) when (ex is TimeoutException or OrleansException)
         {
@@ -84,9 +72,12 @@ public sealed partial class UploadAnswerWaiter(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: the upload {CorrelationId} was heard but the session no longer answers it ({Seconds:F1} s in): its turns died with their activation (the client is told to send it again)")]
-    private static partial void LogLost(ILogger logger, string sessionId, string correlationId, double seconds);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Speaker {Speaker}: upload {CorrelationId} was published but the speaker's activation never heard it ({Seconds:F1} s in): the one that did is gone (the client is told to send it again)")]
+    private static partial void LogSpeakerGone(ILogger logger, string speaker, string correlationId, double seconds);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Session {SessionId}: no reply to whether it still answers an upload (asked again)")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: upload {CorrelationId} was heard but the session's activation never had its turns ({Seconds:F1} s in): the one that did is gone, or the session was deleted (the client is told to send it again)")]
+    private static partial void LogSessionGone(ILogger logger, string sessionId, string correlationId, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Session {SessionId}: no reply to whether an upload is still there (asked again)")]
     private static partial void LogProbeFailed(ILogger logger, Exception exception, string sessionId);
 }

@@ -44,7 +44,7 @@ public sealed partial class UtteranceUploadProcessor(
             LogPublished(logger, packets.Count, audio.Duration.TotalMilliseconds, speaker.StreamKey);
             try
             {
-                await waiter.WaitAsync(sessionId, correlationId, collector, cancellationToken);
+                await waiter.WaitAsync(speaker, correlationId, collector, cancellationToken);
             }
             catch (TimeoutException)
             {

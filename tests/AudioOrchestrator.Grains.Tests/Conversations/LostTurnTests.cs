@@ -7,14 +7,18 @@ using Microsoft.Extensions.DependencyInjection;
 namespace AudioOrchestrator.Grains.Tests.Conversations;
 
 /// <summary>
-/// An upload heard to its end whose turn the session then stops answering: the activation that had the turn died with
-/// its silo (a new activation knows nothing of it), or the session was deleted meanwhile. The upload must end at once
-/// with <see cref="TurnLostException"/> (503 <c>turn-lost</c>), not wait for <c>Ingress:TurnTimeout</c> (20 s here) for
-/// answers that never come.
+/// An upload whose speaker or session activation went away with it (its silo died: the new activation never had it),
+/// or whose session was deleted while answering it: the upload must end at once with 503 (<see cref="UploadCutException"/>
+/// or <see cref="TurnLostException"/>), not wait for <c>Ingress:TurnTimeout</c> (20 s here) for answers that never come.
 /// </summary>
 public sealed class LostTurnTests(DeactivationDuringTurnTests.HeldAgentCluster fixture) : IClassFixture<DeactivationDuringTurnTests.HeldAgentCluster>
 {
+    /// <summary>Well under the turn timeout (20 s), above one probe period (2 s) on a busy machine.</summary>
+    private static readonly TimeSpan Prompt = TimeSpan.FromSeconds(12);
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private UploadAnswerWaiter Waiter => fixture.ClientServices.GetRequiredService<UploadAnswerWaiter>();
 
     [Fact]
     public async Task An_upload_whose_turn_the_session_drops_ends_as_lost_well_before_the_turn_timeout()
@@ -40,24 +44,71 @@ public sealed class LostTurnTests(DeactivationDuringTurnTests.HeldAgentCluster f
         await gate.Entered.WaitAsync(Ct);
         var conversation = fixture.Client.GetGrain<IConversationGrain>(session);
         var correlationId = input.CorrelationId!;
-        Assert.True(await conversation.IsAnsweringAsync(correlationId));
+        Assert.True(await conversation.HasInputAsync(correlationId));
+        Assert.True(await fixture.Client.GetGrain<ISpeakerGrain>(new SpeakerRef(session, "ana").StreamKey).HasHeardAsync(correlationId));
 
-        // The session forgets the turn: it is never answered, and the session says so.
+        // The session forgets the turn: it is never answered, and the session says it has no such input.
         var dropped = DateTimeOffset.UtcNow;
         await conversation.DeleteAsync();
         var lost = await Assert.ThrowsAsync<TurnLostException>(() => upload);
-        Assert.False(await conversation.IsAnsweringAsync(correlationId));
-
-        // Two probes 2 s apart (Ingress:AnswerProbePeriod), not the 20 s turn timeout.
+        Assert.False(await conversation.HasInputAsync(correlationId));
         var waited = DateTimeOffset.UtcNow - dropped;
-        Assert.True(waited < TimeSpan.FromSeconds(15), $"the lost turn was reported after {waited.TotalSeconds:F1} s: {lost.Message}");
+        Assert.True(waited < Prompt, $"the lost turn was reported after {waited.TotalSeconds:F1} s: {lost.Message}");
     }
 
     [Fact]
-    public async Task A_new_activation_works_on_no_upload()
+    public async Task An_upload_heard_by_a_session_activation_that_never_had_its_turns_is_lost_at_once()
     {
-        var conversation = fixture.Client.GetGrain<IConversationGrain>("fresh-" + Guid.NewGuid().ToString("N")[..12]);
-        Assert.False(await conversation.IsAnsweringAsync(Guid.NewGuid().ToString("N")));
-        await Assert.ThrowsAsync<ArgumentException>(() => conversation.IsAnsweringAsync(""));
+        // What the ingress sees after a silo died with the session's activation: the input was reported heard, and the
+        // session's activation now (a new one) never had its turns.
+        var session = "gone-session-" + Guid.NewGuid().ToString("N")[..12];
+        var collector = new TurnCollector("c-gone");
+        await collector.OnEventAsync(new InputCompleted("ana", 1) { CorrelationId = "c-gone" });
+        var started = DateTimeOffset.UtcNow;
+        await Assert.ThrowsAsync<TurnLostException>(() => Waiter.WaitAsync(new SpeakerRef(session, "ana"), "c-gone", collector, Ct));
+        Assert.True(DateTimeOffset.UtcNow - started < Prompt);
+    }
+
+    [Fact]
+    public async Task An_upload_published_to_a_speaker_activation_that_never_heard_it_is_cut_at_once()
+    {
+        // What the ingress sees after a silo died with the speaker's activation once the whole recording was delivered:
+        // no input end comes, and the speaker's activation now (a new one) never heard it.
+        var speaker = new SpeakerRef("gone-speaker-" + Guid.NewGuid().ToString("N")[..12], "ana");
+        var started = DateTimeOffset.UtcNow;
+        await Assert.ThrowsAsync<UploadCutException>(() => Waiter.WaitAsync(speaker, "c-unheard", new TurnCollector("c-unheard"), Ct));
+        Assert.True(DateTimeOffset.UtcNow - started < Prompt);
+    }
+
+    [Fact]
+    public async Task An_input_end_whose_frames_went_to_another_activation_is_reported_cut_not_silent()
+    {
+        // The speaker activation that heard the frames died; the retried end reached a new one, which heard none of them.
+        var speaker = new SpeakerRef("moved-" + Guid.NewGuid().ToString("N")[..12], "ana");
+        var completed = new TaskCompletionSource<InputCompleted>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var listening = await fixture.ClientServices.GetRequiredService<SessionOutputHub>().ListenAsync(speaker.SessionId, item =>
+        {
+            if (item is InputCompleted input)
+            {
+                completed.TrySetResult(input);
+            }
+
+            return Task.CompletedTask;
+        }, Ct);
+        var writer = fixture.ClientServices.GetRequiredService<SpeakerAudioPublisher>().GetWriter(speaker);
+        await writer.Publish(new SpeakerInputEnded(DateTimeOffset.UtcNow, FrameCount: 40) { CorrelationId = "c-moved" }, Ct);
+
+        var input = await completed.Task.WaitAsync(Ct);
+        Assert.True(input.Cut, "an end of 40 frames none of which this activation heard is a cut");
+        Assert.Equal(0, input.TurnCount);
+    }
+
+    [Fact]
+    public async Task A_new_activation_has_no_upload()
+    {
+        var id = "fresh-" + Guid.NewGuid().ToString("N")[..12];
+        Assert.False(await fixture.Client.GetGrain<IConversationGrain>(id).HasInputAsync(Guid.NewGuid().ToString("N")));
+        Assert.False(await fixture.Client.GetGrain<ISpeakerGrain>(new SpeakerRef(id, "ana").StreamKey).HasHeardAsync(Guid.NewGuid().ToString("N")));
+        await Assert.ThrowsAsync<ArgumentException>(() => fixture.Client.GetGrain<IConversationGrain>(id).HasInputAsync(""));
     }
 }
