@@ -47,6 +47,7 @@ public sealed partial class SpeakerGrain(
     private SpeakerInputSet? _inputs;
     private readonly RecentInputs _heardUploads = new();
     private readonly RecentInputs _heardFrames = new();
+    private readonly RecentInputs _cutUploads = new();
     private UtteranceRecognizer? _recognizer;
     private ISpeechToTextClient _speechToText = speechToText;
     private IGrainTimer? _gapTimer;
@@ -244,9 +245,11 @@ public sealed partial class SpeakerGrain(
     {
         var now = clock.GetUtcNow();
         var (input, released, opened) = Inputs.GetOrOpen(new InputOrigin(batch.CorrelationId, batch.IsLive, batch.CapturedAt, batch.TraceParent), now);
-        if (opened)
+        if (opened && _cuts.OnInputOpened(Speaker.StreamKey, batch.IsLive, batch.FirstSequence, batch.CorrelationId))
         {
-            _cuts.OnInputOpened(Speaker.StreamKey, batch.IsLive, batch.FirstSequence, batch.CorrelationId);
+            // An upload whose beginning went to an activation that is gone: its rest is not answered as a question of
+            // its own (it is half of one); its end reports the upload cut, so the client sends it again whole.
+            _cutUploads.Add(batch.CorrelationId);
         }
 
         foreach (var abandoned in released)
@@ -257,6 +260,11 @@ public sealed partial class SpeakerGrain(
         if (input is null)
         {
             LogTooManyInputs(_logger, Speaker.StreamKey, Settings.Speaker.MaxConcurrentInputs);
+            return;
+        }
+
+        if (batch.CorrelationId is { } upload && _cutUploads.Contains(upload))
+        {
             return;
         }
 
@@ -298,7 +306,7 @@ public sealed partial class SpeakerGrain(
         {
             // Nothing was heard on this input (or it was already closed): still answer the waiter. An upload that sent
             // frames of which this activation heard none had them heard by one that is gone: it was cut, not silent.
-            var cut = ended.FrameCount > 0 && ended.CorrelationId is { } upload && !_heardFrames.Contains(upload);
+            var cut = ended.FrameCount > 0 && ended.CorrelationId is { } unheard && !_heardFrames.Contains(unheard);
             await CompleteInputAsync(new InputCompletion(Speaker, ended.CorrelationId, 0, Cut: cut));
             return;
         }
@@ -310,7 +318,7 @@ public sealed partial class SpeakerGrain(
             await HandleCompletedAsync(input, push.Utterances);
         }
 
-        await CompleteInputAsync(new InputCompletion(Speaker, ended.CorrelationId, input.Utterances));
+        await CompleteInputAsync(new InputCompletion(Speaker, ended.CorrelationId, input.Utterances, Cut: ended.CorrelationId is { } upload && _cutUploads.Contains(upload)));
     }
 
     /// <summary>Tells the session an input ended; a session whose silo went away gets it once it activated elsewhere.</summary>

@@ -1,3 +1,4 @@
+using AudioOrchestrator.Audio;
 using AudioOrchestrator.Contracts;
 using AudioOrchestrator.Ingress.Streams;
 using AudioOrchestrator.Ingress.Uploads;
@@ -101,6 +102,39 @@ public sealed class LostTurnTests(DeactivationDuringTurnTests.HeldAgentCluster f
         var input = await completed.Task.WaitAsync(Ct);
         Assert.True(input.Cut, "an end of 40 frames none of which this activation heard is a cut");
         Assert.Equal(0, input.TurnCount);
+    }
+
+    [Fact]
+    public async Task An_upload_whose_beginning_went_to_another_activation_is_reported_cut_and_not_answered_in_part()
+    {
+        // The speaker activation that heard the first 40 frames died; the rest reached a new one.
+        var speaker = new SpeakerRef("half-" + Guid.NewGuid().ToString("N")[..12], "ana");
+        var completed = new TaskCompletionSource<InputCompleted>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var answered = false;
+        await using var listening = await fixture.ClientServices.GetRequiredService<SessionOutputHub>().ListenAsync(speaker.SessionId, item =>
+        {
+            answered |= item is AnswerStarted;
+            if (item is InputCompleted input)
+            {
+                completed.TrySetResult(input);
+            }
+
+            return Task.CompletedTask;
+        }, Ct);
+        var packets = OpusPacketizer.EncodeSpeech(TestAudio.Question(440));
+        var writer = fixture.ClientServices.GetRequiredService<SpeakerAudioPublisher>().GetWriter(speaker);
+        for (var first = 40; first < packets.Count; first += 4)
+        {
+            var frames = packets.Skip(first).Take(4).ToArray();
+            await writer.Publish(new OpusFrameBatch(first, frames, DateTimeOffset.UtcNow) { CorrelationId = "c-half" }, Ct);
+        }
+
+        await writer.Publish(new SpeakerInputEnded(DateTimeOffset.UtcNow, FrameCount: packets.Count) { CorrelationId = "c-half" }, Ct);
+
+        var input = await completed.Task.WaitAsync(Ct);
+        Assert.True(input.Cut, "an upload heard from its 40th frame on is a cut");
+        Assert.Equal(0, input.TurnCount);
+        Assert.False(answered, "half a question was answered");
     }
 
     [Fact]
