@@ -209,13 +209,20 @@ public sealed partial class ShardLeaseKeeper : IAsyncDisposable
             }
 
             // Lapsed or released, but nobody else took it: take it again rather than stop a healthy shard.
-            if (result.Holder is null && await TryAcquireAsync(shardId).ConfigureAwait(false))
+            var holder = result.Holder;
+            if (holder is null)
             {
-                LogReacquired(shardId);
-                return;
+                if (await TryAcquireAsync(shardId).ConfigureAwait(false))
+                {
+                    LogReacquired(shardId);
+                    return;
+                }
+
+                // Someone took it between the renewal and the acquire: name them.
+                holder = (await Lease(shardId).GetAsync().ConfigureAwait(false)).Holder;
             }
 
-            LogLost(shardId, result.Holder ?? "nobody");
+            LogLost(shardId, holder ?? "nobody");
         }
 #pragma warning disable CA1031 // Unreachable cluster: keep the shard while our lease is surely still valid.
         catch (Exception ex)
