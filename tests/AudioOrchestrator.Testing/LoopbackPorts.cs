@@ -14,3 +14,25 @@ public static class LoopbackPorts
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
+
+/// <summary>
+/// Free loopback ports for one set of processes, never the same one twice: <see cref="LoopbackPorts.Free"/> alone can
+/// return a port it returned a moment ago (the kernel reuses it once the probe socket closed), and two services of one
+/// cluster then fail to bind the same port (seen: a silo's gateway and its HTTP endpoint).
+/// </summary>
+public sealed class DistinctLoopbackPorts
+{
+    private readonly HashSet<int> _given = [];
+
+    public int Next()
+    {
+        while (true)
+        {
+            var port = LoopbackPorts.Free();
+            if (_given.Add(port))
+            {
+                return port;
+            }
+        }
+    }
+}

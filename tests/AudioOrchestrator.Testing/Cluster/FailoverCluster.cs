@@ -94,20 +94,21 @@ public sealed class FailoverCluster : IAsyncDisposable
 
         var silos = new List<ServiceProcess>();
         var siloPorts = new Dictionary<ServiceProcess, int>();
+        var ports = new DistinctLoopbackPorts();
         for (var i = 1; i <= siloCount; i++)
         {
-            var siloPort = LoopbackPorts.Free();
-            var silo = NewProcess($"silo-{i}", common, new()
+            var siloPort = ports.Next();
+            var silo = NewProcess($"silo-{i}", ports, common, new()
             {
                 ["Cluster:Role"] = "Silo",
                 ["Cluster:SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture),
-                ["Cluster:GatewayPort"] = Port(),
+                ["Cluster:GatewayPort"] = ports.Next().ToString(CultureInfo.InvariantCulture),
             });
             silos.Add(silo);
             siloPorts[silo] = siloPort;
         }
 
-        var ingress = NewProcess("ingress", common, new() { ["Cluster:Role"] = "Ingress" });
+        var ingress = NewProcess("ingress", ports, common, new() { ["Cluster:Role"] = "Ingress" });
         var http = new HttpClient { BaseAddress = ingress.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
         var cluster = new FailoverCluster(speech, silos, siloPorts, ingress, http, connectionString, clusterId);
         try
@@ -147,9 +148,7 @@ public sealed class FailoverCluster : IAsyncDisposable
         await _speech.DisposeAsync().ConfigureAwait(false);
     }
 
-    private static string Port() => LoopbackPorts.Free().ToString(CultureInfo.InvariantCulture);
-
-    private static ServiceProcess NewProcess(string name, Dictionary<string, string> common, Dictionary<string, string> own)
+    private static ServiceProcess NewProcess(string name, DistinctLoopbackPorts ports, Dictionary<string, string> common, Dictionary<string, string> own)
     {
         var environment = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, value) in common.Concat(own))
@@ -158,6 +157,6 @@ public sealed class FailoverCluster : IAsyncDisposable
             environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
 
-        return new ServiceProcess(name, LoopbackPorts.Free(), environment);
+        return new ServiceProcess(name, ports.Next(), environment);
     }
 }
