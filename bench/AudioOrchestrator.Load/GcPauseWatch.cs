@@ -7,6 +7,9 @@ namespace AudioOrchestrator.Load;
 /// <summary>One stop of the process' threads by the garbage collector.</summary>
 internal sealed record GcPause(DateTime At, double Ms, int Generation)
 {
+    /// <summary>Whether the pause overlaps [<paramref name="from"/>, <paramref name="to"/>] (UTC).</summary>
+    public bool Overlaps(DateTime from, DateTime to) => At <= to && At.AddMilliseconds(Ms) >= from;
+
     public string Format(string who) => string.Create(CultureInfo.InvariantCulture, $"{who} gc pause {Ms:0.0} ms (gen {Generation}) at {At:HH:mm:ss.fff}");
 }
 
@@ -31,7 +34,7 @@ internal sealed class GcPauseWatch : EventListener
 
     /// <summary>Pauses that overlap [<paramref name="from"/>, <paramref name="to"/>] (UTC).</summary>
     public IEnumerable<GcPause> Between(DateTime from, DateTime to) =>
-        _pauses.Where(p => p.At <= to && p.At.AddMilliseconds(p.Ms) >= from);
+        _pauses.Where(p => p.Overlaps(from, to));
 
     protected override void OnEventSourceCreated(EventSource eventSource)
     {

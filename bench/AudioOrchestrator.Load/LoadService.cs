@@ -178,7 +178,7 @@ internal sealed class ChildProcessTarget : ILoadTarget
 
     public GaugeReading Gauges() => Volatile.Read(ref _latest) ?? throw new InvalidOperationException("no gauge reading from the service yet");
 
-    public IEnumerable<GcPause> GcPauses(DateTime from, DateTime to) => _pauses.Where(p => p.At <= to && p.At.AddMilliseconds(p.Ms) >= from);
+    public IEnumerable<GcPause> GcPauses(DateTime from, DateTime to) => _pauses.Where(p => p.Overlaps(from, to));
 
     public async ValueTask DisposeAsync()
     {
