@@ -1,5 +1,6 @@
 using AudioOrchestrator.Contracts;
 using Microsoft.Extensions.Logging;
+using Orleans.Serialization;
 
 namespace AudioOrchestrator.Grains.Output;
 
@@ -7,12 +8,19 @@ namespace AudioOrchestrator.Grains.Output;
 /// A session's audio-out: pushes what the session's producers publish to the subscribed ingress observers, each
 /// through its own <see cref="SessionOutputSubscriber"/> (a queue and one call at a time, so order holds per observer
 /// and a slow observer delays only itself). No timer: expired subscriptions are dropped when the next event or
-/// subscription arrives. An activation that was published to before any observer subscribed (re-activated after its
-/// silo died, found again on the ingress' renewal) keeps those events and hands them to each observer that subscribes
-/// within <see cref="ReplayWindow"/>. Placed on the silo of its first caller (the session's grains), to save a hop.
+/// subscription arrives. Every event is numbered and kept for <see cref="RetentionWindow"/> (<see cref="RetainedOutput"/>),
+/// so an observer that renews with where it is gets again what it missed: after its calls failed and it was dropped,
+/// when a call stalled on its way (a gateway that went away), or from a new activation (re-activated after its silo
+/// died or stopped, found again on the ingress' renewal). A graceful deactivation (a silo stopping) hands what it kept
+/// to the next activation through grain storage (<see cref="RelayHandoverState"/>): events it could not deliver any
+/// more are not lost with it. Placed on the silo of its first caller (the session's grains), to save a hop.
 /// </summary>
 [Orleans.Placement.PreferLocalPlacement]
-public sealed partial class SessionOutputRelayGrain(TimeProvider clock, ILogger<SessionOutputRelayGrain> logger)
+public sealed partial class SessionOutputRelayGrain(
+    [PersistentState("handover", StorageNames.Sessions)] IPersistentState<RelayHandoverState> handover,
+    Serializer serializer,
+    TimeProvider clock,
+    ILogger<SessionOutputRelayGrain> logger)
     : Grain, ISessionOutputRelayGrain
 {
     /// <summary>The shortest and longest subscription lifetimes accepted.</summary>
@@ -24,41 +32,78 @@ public sealed partial class SessionOutputRelayGrain(TimeProvider clock, ILogger<
     /// <summary>How long one delivery may take before its observer is considered dead and dropped.</summary>
     public static readonly TimeSpan DeliveryTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long a delivery may be on its way, with the observer renewing and saying it does not have it, before it is
+    /// sent again: the call was lost (a healthy observer takes milliseconds), and waiting for <see cref="DeliveryTimeout"/>
+    /// would hold the session's answers back.
+    /// </summary>
+    public static readonly TimeSpan StalledAfter = TimeSpan.FromSeconds(1);
+
     /// <summary>Events waiting for one observer beyond which it is dropped (it is stuck; it subscribes again when it recovers).</summary>
     public const int MaxPendingEvents = 4096;
 
     /// <summary>
-    /// How long a new activation keeps what was published to it for observers that subscribe late: after its silo
-    /// died, the session's producers may publish to the new activation before the ingress processes renewed their
-    /// subscriptions (every <c>Ingress:OutputRenewalPeriod</c>), and those events would reach nobody.
+    /// How long events are kept to be sent again. It outlasts the ingress' renewals (every <c>Ingress:OutputRenewalPeriod</c>)
+    /// and a silo's death being detected, after which the session's producers publish to a new activation that the
+    /// ingress processes find on their next renewal.
     /// </summary>
-    public static readonly TimeSpan ReplayWindow = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan RetentionWindow = TimeSpan.FromSeconds(30);
 
-    /// <summary>Events kept for late observers at most (the oldest are dropped beyond).</summary>
-    public const int MaxReplayEvents = 1024;
+    /// <summary>Events kept at most (the oldest are dropped beyond).</summary>
+    public const int MaxRetainedEvents = 1024;
+
+    /// <summary>Bytes of answer audio kept at most (the oldest events are dropped beyond): about 85 s at 24 kbit/s.</summary>
+    public const int MaxRetainedBytes = 256 * 1024;
+
+    /// <summary>How long a graceful deactivation tries to deliver what is queued before handing it over.</summary>
+    public static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(1);
 
     private readonly Dictionary<ISessionOutputObserver, SessionOutputSubscriber> _subscribers = [];
-    private readonly Queue<SessionOutputEvent> _replay = new();
-    private DateTimeOffset _replayUntil;
-    private bool _subscribedOnce;
+    private readonly RetainedOutput _retained = new(Guid.NewGuid(), RetentionWindow, MaxRetainedEvents, MaxRetainedBytes, clock);
 
     private string SessionId => this.GetPrimaryKeyString();
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _replayUntil = clock.GetUtcNow() + ReplayWindow;
-        return Task.CompletedTask;
+        if (handover.State.Events is not { Length: > 0 } events)
+        {
+            return;
+        }
+
+        try
+        {
+            var inherited = serializer.Deserialize<RetainedEvent[]>(events) ?? [];
+            _retained.Inherit(inherited);
+            LogInherited(logger, SessionId, inherited.Length, _retained.HandOver().Count);
+        }
+#pragma warning disable CA1031 // A handover this version cannot read (written by another one) is left, not fatal to the session's output.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogHandoverUnreadable(logger, ex, SessionId);
+        }
+
+        try
+        {
+            await handover.ClearStateAsync(cancellationToken);
+        }
+#pragma warning disable CA1031 // A row left behind is harmless: its events are too old to be taken again, or already had.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogHandoverNotCleared(logger, ex, SessionId);
+        }
     }
 
     public Task PublishAsync(SessionOutputEvent item)
     {
         ArgumentNullException.ThrowIfNull(item);
         DropExpired();
-        KeepForReplay(item);
+        var kept = _retained.Add(item);
         List<SessionOutputSubscriber>? overflowing = null;
         foreach (var subscriber in _subscribers.Values)
         {
-            if (!subscriber.TryEnqueue(item))
+            if (!subscriber.TryEnqueue(kept))
             {
                 (overflowing ??= []).Add(subscriber);
             }
@@ -73,7 +118,7 @@ public sealed partial class SessionOutputRelayGrain(TimeProvider clock, ILogger<
         return Task.CompletedTask;
     }
 
-    public Task SubscribeAsync(ISessionOutputObserver observer, TimeSpan lifetime)
+    public Task<OutputCursor> SubscribeAsync(ISessionOutputObserver observer, TimeSpan lifetime, OutputCursor? seen = null)
     {
         ArgumentNullException.ThrowIfNull(observer);
         ArgumentOutOfRangeException.ThrowIfLessThan(lifetime, MinLifetime);
@@ -83,17 +128,27 @@ public sealed partial class SessionOutputRelayGrain(TimeProvider clock, ILogger<
         if (_subscribers.TryGetValue(observer, out var subscriber))
         {
             subscriber.ExpiresAt = expiresAt;
+            if (seen is not null && subscriber.IsStalled(seen, StalledAfter))
+            {
+                LogStalled(logger, SessionId, seen.Activation, seen.Next);
+                subscriber.Resend(Missed(seen));
+            }
         }
         else
         {
             subscriber = new SessionOutputSubscriber(SessionId, observer, expiresAt, MaxPendingEvents, DeliveryTimeout, clock, OnDeliveryFailed);
             _subscribers[observer] = subscriber;
             LogSubscribed(logger, SessionId, _subscribers.Count);
-            Replay(subscriber);
-            _subscribedOnce = true;
+            var missed = Missed(seen);
+            if (missed.Count > 0)
+            {
+                LogResent(logger, SessionId, missed.Count);
+            }
+
+            subscriber.Resend(missed);
         }
 
-        return Task.CompletedTask;
+        return Task.FromResult(_retained.End);
     }
 
     public Task UnsubscribeAsync(ISessionOutputObserver observer)
@@ -113,14 +168,42 @@ public sealed partial class SessionOutputRelayGrain(TimeProvider clock, ILogger<
         return Task.FromResult(_subscribers.Values.Count(s => s.ExpiresAt > now));
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        // First what is queued, while the observers can still be reached; then what is kept, for the next activation
+        // (a stopping silo may no longer reach them, and observers that were dropped renew with where they are).
+        try
+        {
+            await Task.WhenAll(_subscribers.Values.Select(s => s.WhenIdleAsync())).WaitAsync(FlushTimeout, clock, cancellationToken);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+            LogFlushIncomplete(logger, SessionId, FlushTimeout);
+        }
+
         foreach (var subscriber in _subscribers.Values.ToList())
         {
             Drop(subscriber);
         }
 
-        return Task.CompletedTask;
+        var kept = _retained.HandOver();
+        if (kept.Count == 0 || cancellationToken.IsCancellationRequested)
+        {
+            return;
+        }
+
+        try
+        {
+            handover.State.Events = serializer.SerializeToArray(kept.ToArray());
+            await handover.WriteStateAsync(cancellationToken);
+            LogHandedOver(logger, SessionId, kept.Count, reason.ReasonCode);
+        }
+#pragma warning disable CA1031 // The storage may be unreachable while the silo stops: the events are then lost, as before the handover existed.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogHandoverFailed(logger, ex, SessionId, kept.Count);
+        }
     }
 
     private void OnDeliveryFailed(SessionOutputSubscriber subscriber, Exception exception)
@@ -133,49 +216,16 @@ public sealed partial class SessionOutputRelayGrain(TimeProvider clock, ILogger<
         }
     }
 
-    /// <summary>
-    /// Until the first observer subscribed to this activation, and within its replay window, keeps the event for
-    /// observers that subscribe later. A relay activated by a subscription (the usual case) keeps nothing.
-    /// </summary>
-    private void KeepForReplay(SessionOutputEvent item)
+    /// <summary>The kept events an observer at <paramref name="seen"/> does not have, and a log line when some are gone.</summary>
+    private IReadOnlyList<RetainedEvent> Missed(OutputCursor? seen)
     {
-        if (_subscribedOnce)
+        var missed = _retained.After(seen, out var gone);
+        if (gone > 0)
         {
-            return;
+            LogGap(logger, SessionId, gone);
         }
 
-        if (clock.GetUtcNow() >= _replayUntil)
-        {
-            _replay.Clear();
-            return;
-        }
-
-        if (_replay.Count >= MaxReplayEvents)
-        {
-            _replay.Dequeue();
-        }
-
-        _replay.Enqueue(item);
-    }
-
-    /// <summary>Hands a new observer what this activation received before it subscribed (within the replay window).</summary>
-    private void Replay(SessionOutputSubscriber subscriber)
-    {
-        if (clock.GetUtcNow() >= _replayUntil)
-        {
-            _replay.Clear();
-            return;
-        }
-
-        if (_replay.Count > 0)
-        {
-            LogReplayed(logger, SessionId, _replay.Count);
-        }
-
-        foreach (var item in _replay)
-        {
-            subscriber.TryEnqueue(item);
-        }
+        return missed;
     }
 
     private void DropExpired()
@@ -197,8 +247,32 @@ public sealed partial class SessionOutputRelayGrain(TimeProvider clock, ILogger<
     [LoggerMessage(Level = LogLevel.Debug, Message = "Session {SessionId}: an output observer subscribed ({Count} now)")]
     private static partial void LogSubscribed(ILogger logger, string sessionId, int count);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: {Count} output event(s) published before an observer subscribed handed to it")]
-    private static partial void LogReplayed(ILogger logger, string sessionId, int count);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: {Count} output event(s) the observer did not have sent to it")]
+    private static partial void LogResent(ILogger logger, string sessionId, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: a delivery to an observer was lost on its way; sent again after {Activation}/{Next}")]
+    private static partial void LogStalled(ILogger logger, string sessionId, Guid activation, long next);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: {Count} output event(s) an observer did not have were no longer kept")]
+    private static partial void LogGap(ILogger logger, string sessionId, long count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: took over {Count} output event(s) from the previous activation ({Kept} young enough to keep)")]
+    private static partial void LogInherited(ILogger logger, string sessionId, int count, int kept);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: the previous activation's output events could not be read; they are not sent again")]
+    private static partial void LogHandoverUnreadable(ILogger logger, Exception exception, string sessionId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: the previous activation's handover could not be cleared")]
+    private static partial void LogHandoverNotCleared(ILogger logger, Exception exception, string sessionId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: handed {Count} output event(s) over to the next activation ({Reason})")]
+    private static partial void LogHandedOver(ILogger logger, string sessionId, int count, DeactivationReasonCode reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: {Count} output event(s) could not be handed over to the next activation")]
+    private static partial void LogHandoverFailed(ILogger logger, Exception exception, string sessionId, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: deactivating before the observers had every queued event (waited {Timeout})")]
+    private static partial void LogFlushIncomplete(ILogger logger, string sessionId, TimeSpan timeout);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: an output subscription expired without renewal")]
     private static partial void LogExpired(ILogger logger, string sessionId);

@@ -71,6 +71,9 @@ public sealed partial class SessionOutputHub(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: the output subscription could not be renewed (tried again in {Period})")]
     internal static partial void LogRenewalFailed(ILogger logger, Exception exception, string sessionId, TimeSpan period);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: {Count} output event(s) of the relay never arrived (no longer kept by it)")]
+    internal static partial void LogOutputGap(ILogger logger, string sessionId, long count);
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "Session {SessionId}: the output subscription could not be cancelled (it expires by itself)")]
     internal static partial void LogUnsubscribeFailed(ILogger logger, Exception exception, string sessionId);
 }

@@ -4,13 +4,15 @@ namespace AudioOrchestrator.Ingress.Streams;
 
 /// <summary>
 /// This process' observer of one session's output: subscribed to the session's relay when opened, renewed on a timer
-/// (which also finds a relay that was re-activated, e.g. after its silo died), and handing each event, in order, to
-/// every local listener.
+/// with where it is in the relay's events (which also finds a relay that was re-activated, e.g. after its silo died,
+/// and has the relay send again what did not arrive), and handing each event once, in order, to every local listener.
 /// </summary>
 internal sealed class SessionOutputSubscription(string sessionId, SessionOutputHub hub) : ISessionOutputObserver
 {
     private readonly Lock _lock = new();
+    private readonly SemaphoreSlim _delivering = new(1, 1);
     private Func<SessionOutputEvent, Task>[] _listeners = [];
+    private OutputCursor? _seen;
     private ISessionOutputObserver? _reference;
     private ITimer? _renewal;
     private int _renewing;
@@ -38,7 +40,7 @@ internal sealed class SessionOutputSubscription(string sessionId, SessionOutputH
         try
         {
             var reference = _reference;
-            await ClusterCallRetry.RunAsync(() => Relay.SubscribeAsync(reference, Lifetime), hub.CallTimeout, hub.Clock, cancellationToken);
+            await ClusterCallRetry.RunAsync(async () => Advance(await Relay.SubscribeAsync(reference, Lifetime)), hub.CallTimeout, hub.Clock, cancellationToken);
         }
         catch
         {
@@ -83,16 +85,45 @@ internal sealed class SessionOutputSubscription(string sessionId, SessionOutputH
         return new Registration(this, listener);
     }
 
-    public async Task OnOutputAsync(string sessionId, SessionOutputEvent[] items)
+    public async Task OnOutputAsync(string sessionId, OutputBatch batch)
     {
-        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(batch.Items);
+        await _delivering.WaitAsync();
+        try
+        {
+            await DeliverAsync(batch);
+        }
+        finally
+        {
+            _delivering.Release();
+        }
+    }
+
+    /// <summary>Hands the events of <paramref name="batch"/> this process did not have yet to the listeners.</summary>
+    private async Task DeliverAsync(OutputBatch batch)
+    {
         Func<SessionOutputEvent, Task>[] listeners;
+        long skip;
         lock (_lock)
         {
             listeners = _listeners;
+            var seen = _seen;
+            skip = seen is not null && seen.Activation == batch.Activation ? Math.Max(0, seen.Next - batch.FirstSequence) : 0;
+            if (skip >= batch.Items.Length)
+            {
+                return; // sent again, and every event of it had arrived
+            }
+
+            if (seen is not null && seen.Activation == batch.Activation && batch.FirstSequence > seen.Next)
+            {
+                SessionOutputHub.LogOutputGap(hub.Logger, SessionId, batch.FirstSequence - seen.Next);
+            }
+
+            _seen = batch.End;
         }
 
-        foreach (var item in items)
+        foreach (var item in batch.Items.Skip((int)skip))
         {
             foreach (var listener in listeners)
             {
@@ -121,7 +152,13 @@ internal sealed class SessionOutputSubscription(string sessionId, SessionOutputH
         {
             // Bounded: a renewal sent to a relay whose silo crashed gets no answer, and an unbounded one would hold
             // back every later renewal (the one that finds the relay's new activation) for Orleans' response timeout.
-            await Relay.SubscribeAsync(reference, Lifetime).WaitAsync(hub.CallTimeout, hub.Clock);
+            OutputCursor? seen;
+            lock (_lock)
+            {
+                seen = _seen;
+            }
+
+            await Relay.SubscribeAsync(reference, Lifetime, seen).WaitAsync(hub.CallTimeout, hub.Clock);
         }
 #pragma warning disable CA1031 // Tried again on the next tick; the silo may be restarting.
         catch (Exception ex)
@@ -132,6 +169,18 @@ internal sealed class SessionOutputSubscription(string sessionId, SessionOutputH
         finally
         {
             Volatile.Write(ref _renewing, 0);
+        }
+    }
+
+    /// <summary>
+    /// Takes the relay's position from the answer to the first subscription: the events after it are the ones wanted
+    /// (a batch that arrived first already set it).
+    /// </summary>
+    private void Advance(OutputCursor position)
+    {
+        lock (_lock)
+        {
+            _seen ??= position;
         }
     }
 

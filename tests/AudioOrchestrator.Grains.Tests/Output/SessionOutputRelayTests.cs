@@ -114,6 +114,64 @@ public sealed class SessionOutputRelayTests(PipelineCluster fixture) : IClassFix
     }
 
     [Fact]
+    public async Task An_observer_dropped_for_a_failed_call_gets_what_it_missed_when_it_renews_with_its_cursor()
+    {
+        var session = NewSession();
+        var observer = new RecordingObserver { FailFirst = 1 };
+        var reference = fixture.Client.CreateObjectReference<ISessionOutputObserver>(observer);
+        var start = await Relay(session).SubscribeAsync(reference, TimeSpan.FromMinutes(5));
+        Assert.Equal(0, start.Next);
+
+        await Relay(session).PublishAsync(Frame(1));
+        await TestWait.UntilAsync(async () => await Relay(session).GetObserverCountAsync() == 0, "the observer dropped after its failed call");
+        await Relay(session).PublishAsync(Frame(2)); // published while nobody listens
+        Assert.Empty(observer.Sequences);
+
+        // The ingress renews with where it is: the relay sends both events again, numbered from where it was.
+        var now = await Relay(session).SubscribeAsync(reference, TimeSpan.FromMinutes(5), start);
+        Assert.Equal(new OutputCursor(start.Activation, 2), now);
+        await TestWait.UntilAsync(() => observer.Sequences.Count == 2, "the missed events");
+        await Relay(session).PublishAsync(Frame(3));
+        await TestWait.UntilAsync(() => observer.Sequences.Count == 3, "the next event");
+        Assert.Equal([1L, 2L, 3L], observer.Sequences);
+        Assert.Equal(0, observer.FirstSequences.First());
+
+        // Renewing with an up-to-date cursor sends nothing again.
+        await Relay(session).SubscribeAsync(reference, TimeSpan.FromMinutes(5), new OutputCursor(start.Activation, 3));
+        await Relay(session).PublishAsync(Frame(4));
+        await TestWait.UntilAsync(() => observer.Sequences.Count == 4, "the event after the renewal");
+        Assert.Equal([1L, 2L, 3L, 4L], observer.Sequences);
+        fixture.Client.DeleteObjectReference<ISessionOutputObserver>(reference);
+    }
+
+    [Fact]
+    public async Task A_relay_that_deactivates_hands_what_an_observer_missed_to_its_next_activation()
+    {
+        var session = NewSession();
+        var observer = new RecordingObserver { FailFirst = 1 };
+        var reference = fixture.Client.CreateObjectReference<ISessionOutputObserver>(observer);
+        var start = await Relay(session).SubscribeAsync(reference, TimeSpan.FromMinutes(5));
+        await Relay(session).PublishAsync(Frame(1));
+        await TestWait.UntilAsync(async () => await Relay(session).GetObserverCountAsync() == 0, "the observer dropped after its failed call");
+        await Relay(session).PublishAsync(Frame(2));
+
+        // The activation goes away gracefully (as when its silo stops) with both events undelivered.
+        await Relay(session).Cast<IGrainManagementExtension>().DeactivateOnIdle(Ct);
+        var probe = fixture.Client.CreateObjectReference<ISessionOutputObserver>(new RecordingObserver());
+        await TestWait.UntilAsync(async () => (await Relay(session).SubscribeAsync(probe, TimeSpan.FromMinutes(5))).Activation != start.Activation, "a new activation");
+
+        // The observer renews with where it is: the new activation sends the old one's events, then its own.
+        await Relay(session).SubscribeAsync(reference, TimeSpan.FromMinutes(5), start);
+        await TestWait.UntilAsync(() => observer.Sequences.Count == 2, "the handed-over events");
+        await Relay(session).PublishAsync(Frame(3));
+        await TestWait.UntilAsync(() => observer.Sequences.Count == 3, "the new activation's own event");
+        Assert.Equal([1L, 2L, 3L], observer.Sequences);
+        Assert.Equal([0L, 0L], observer.FirstSequences); // the old activation's batch from its first event, then the new one's
+        fixture.Client.DeleteObjectReference<ISessionOutputObserver>(reference);
+        fixture.Client.DeleteObjectReference<ISessionOutputObserver>(probe);
+    }
+
+    [Fact]
     public async Task A_subscription_that_is_not_renewed_expires()
     {
         var session = NewSession();
@@ -163,9 +221,21 @@ public sealed class SessionOutputRelayTests(PipelineCluster fixture) : IClassFix
     {
         public ConcurrentQueue<long> Sequences { get; } = new();
 
-        public Task OnOutputAsync(string sessionId, SessionOutputEvent[] items)
+        public ConcurrentQueue<long> FirstSequences { get; } = new();
+
+        /// <summary>Calls to fail before recording (an ingress whose calls fail for a while).</summary>
+        public int FailFirst { get; set; }
+
+        public Task OnOutputAsync(string sessionId, OutputBatch batch)
         {
-            foreach (var item in items)
+            if (FailFirst > 0)
+            {
+                FailFirst--;
+                throw new InvalidOperationException("The ingress is unreachable for now.");
+            }
+
+            FirstSequences.Enqueue(batch.FirstSequence);
+            foreach (var item in batch.Items)
             {
                 _ = Record(Sequences, item);
             }
@@ -181,7 +251,7 @@ public sealed class SessionOutputRelayTests(PipelineCluster fixture) : IClassFix
 
         public int Calls => Volatile.Read(ref _calls);
 
-        public Task OnOutputAsync(string sessionId, SessionOutputEvent[] items)
+        public Task OnOutputAsync(string sessionId, OutputBatch batch)
         {
             Interlocked.Increment(ref _calls);
             throw new InvalidOperationException("The ingress process is gone.");
