@@ -20,12 +20,22 @@ public abstract record SpeakerStreamEvent
 /// Consecutive 20 ms Opus packets (48 kHz) from one speaker. Frames are batched (3-5 per event)
 /// to cut the stream message rate. <see cref="CapturedAt"/> is when the ingress received the first of them: live
 /// audio is policed for sending faster than real time by these times, not by when the speaker grain gets to it.
+/// <see cref="EndsInput"/> marks an upload's last batch: it carries the input's end (<see cref="End"/>), so the end
+/// reaches the speaker activation that heard the frames (a separate end message could reach a new activation, after
+/// the one that heard them all went away with its silo, which would then take the upload for cut).
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record OpusFrameBatch(
     [property: Id(0)] long FirstSequence,
     [property: Id(1)] byte[][] Frames,
-    [property: Id(2)] DateTimeOffset CapturedAt) : SpeakerStreamEvent;
+    [property: Id(2)] DateTimeOffset CapturedAt,
+    [property: Id(3)] bool EndsInput = false) : SpeakerStreamEvent
+{
+    /// <summary>The input's end this batch carries (its frame count: this batch's last sequence number + 1); null when it does not end one.</summary>
+    public SpeakerInputEnded? End => EndsInput
+        ? new SpeakerInputEnded(CapturedAt, FirstSequence + Frames.Length) { CorrelationId = CorrelationId, TraceParent = TraceParent }
+        : null;
+}
 
 /// <summary>The speaker's input ended (an upload is complete): close any open utterance now.</summary>
 /// <param name="EndedAt">When the input ended.</param>

@@ -62,9 +62,23 @@ public sealed record UtteranceTimings(
 /// The speaker's activation went away (e.g. its grain directory entry was lost with a crashed silo) before it heard the
 /// rest of the input, which was dropped: the input has to be sent again.
 /// </param>
+/// <param name="Heard">Which of an upload's frames this activation heard (null: not counted, e.g. live audio).</param>
+/// <param name="Partial">
+/// Not the input's end: the activation is going away gracefully (its silo stops) with the input open, and reports its
+/// part; the next activation reports the rest, and the session puts the two together.
+/// </param>
 [GenerateSerializer, Immutable]
 public sealed record InputCompletion(
     [property: Id(0)] SpeakerRef Speaker,
     [property: Id(1)] string? CorrelationId,
     [property: Id(2)] int UtteranceCount,
-    [property: Id(3)] bool Cut = false);
+    [property: Id(3)] bool Cut = false,
+    [property: Id(4)] HeardFrames? Heard = null,
+    [property: Id(5)] bool Partial = false);
+
+/// <summary>The frames of an upload one speaker activation heard, and whether there was speech in them.</summary>
+/// <param name="First">The first frame's sequence number (0 unless the upload's beginning went to another activation).</param>
+/// <param name="Next">One past the last frame's sequence number.</param>
+/// <param name="Speech">Whether any speech was heard in them (for a part cut off at its start: whether anything was cut).</param>
+[GenerateSerializer, Immutable]
+public sealed record HeardFrames([property: Id(0)] long First, [property: Id(1)] long Next, [property: Id(2)] bool Speech);

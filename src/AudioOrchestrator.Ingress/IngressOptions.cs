@@ -45,6 +45,14 @@ public sealed class IngressOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
     public TimeSpan AnswerProbePeriod { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How many times an upload cut by a silo going away (its speaker's activation went away with part of it) is sent
+    /// again by this process before the client is answered 503 <c>upload-cut</c>. Only an upload none of whose turns was
+    /// heard of is sent again (no turn can be answered twice); 0 turns the resending off.
+    /// </summary>
+    [Range(0, 5)]
+    public int UploadCutResends { get; set; } = 2;
+
     /// <summary>How long an upload or a text message may wait for its answers.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:30:00")]
     public TimeSpan TurnTimeout { get; set; } = TimeSpan.FromSeconds(60);

@@ -40,6 +40,7 @@ public sealed partial class ConversationGrain(
     private BargeInState? _bargeIn;
     private Task? _answering;
     private readonly RecentInputs _inputs = new();
+    private readonly UploadParts _uploadParts = new();
     private Task? _folding;
     private TurnPipeline? _current;
     private int _epoch;
@@ -421,10 +422,7 @@ public sealed partial class ConversationGrain(
     public Task CompleteInputAsync(InputCompletion completion)
     {
         ArgumentNullException.ThrowIfNull(completion);
-        return PublishToRelayAsync(new InputCompleted(completion.Speaker.SpeakerId, completion.UtteranceCount, completion.Cut)
-        {
-            CorrelationId = completion.CorrelationId,
-        });
+        return _uploadParts.Take(completion) is { } completed ? PublishToRelayAsync(completed) : Task.CompletedTask;
     }
 
     public async Task OpenAsync(SessionProfile profile)

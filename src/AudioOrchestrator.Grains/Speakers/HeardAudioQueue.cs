@@ -10,6 +10,7 @@ internal sealed class HeardAudioQueue
 {
     private readonly Queue<SpeakerStreamEvent> _items = new();
     private bool _running;
+    private bool _closed;
     private bool _stopped;
 
     /// <summary>The running handler (to await on deactivation); null before the first item.</summary>
@@ -29,7 +30,7 @@ internal sealed class HeardAudioQueue
     public Queued Enqueue(SpeakerStreamEvent item)
     {
         ArgumentNullException.ThrowIfNull(item);
-        if (_stopped || (item is OpusFrameBatch { IsLive: true } && _items.Count >= MaxQueued))
+        if (_closed || _stopped || (item is OpusFrameBatch { IsLive: true } && _items.Count >= MaxQueued))
         {
             return Queued.Dropped;
         }
@@ -57,6 +58,9 @@ internal sealed class HeardAudioQueue
 
     /// <summary>The handler found the queue empty (or stopped) and returned.</summary>
     public void HandlingStopped() => _running = false;
+
+    /// <summary>No more items are queued; those queued are still handled (the grain deactivates gracefully).</summary>
+    public void Close() => _closed = true;
 
     /// <summary>No more items are queued or handled (the grain deactivates); returns the items dropped, in order.</summary>
     public IReadOnlyList<SpeakerStreamEvent> Stop()

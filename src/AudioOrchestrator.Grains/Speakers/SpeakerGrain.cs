@@ -48,6 +48,7 @@ public sealed partial class SpeakerGrain(
     private readonly RecentInputs _heardUploads = new();
     private readonly RecentInputs _heardFrames = new();
     private readonly RecentInputs _cutUploads = new();
+    private readonly RecentInputs _endedUploads = new();
     private UtteranceRecognizer? _recognizer;
     private ISpeechToTextClient _speechToText = speechToText;
     private IGrainTimer? _gapTimer;
@@ -166,8 +167,15 @@ public sealed partial class SpeakerGrain(
     {
         switch (item)
         {
+            case OpusFrameBatch { CorrelationId: { } upload } when _endedUploads.Contains(upload):
+                break; // published again after the upload ended (a retried publish): heard already
             case OpusFrameBatch batch:
                 await OnFramesAsync(batch);
+                if (batch.End is { } end)
+                {
+                    await OnInputEndedAsync(end);
+                }
+
                 break;
             case SpeakerInputEnded ended:
                 await OnInputEndedAsync(ended);
@@ -186,16 +194,18 @@ public sealed partial class SpeakerGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        // The item being handled finishes (its input is still in use); what is still queued is dropped.
+        // What this activation took is heard to the end first (a stopping silo does not drop audio it accepted); what
+        // is still queued when the deactivation's time is up is dropped, and its uploads reported cut.
+        _heard.Close();
+        if (_heard.Handling is { IsCompleted: false } handling)
+        {
+            await handling.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+        }
+
         var dropped = _heard.Stop();
         if (dropped.Count > 0)
         {
             LogQueuedDropped(_logger, Speaker.StreamKey, dropped.Count, reason.ReasonCode.ToString());
-        }
-
-        if (_heard.Handling is { IsCompleted: false } handling)
-        {
-            await handling.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
         }
 
         if (_counted)
@@ -206,6 +216,7 @@ public sealed partial class SpeakerGrain(
 
         _cuts.OnDeactivating(Speaker.StreamKey, _inputs?.InSpeechCount ?? 0, reason.ReasonCode.ToString());
         await ReportCutUploadsAsync(dropped, cancellationToken);
+        await ReportOpenUploadsAsync(cancellationToken);
         StopGapTimer();
         _inputs?.Dispose();
         _inputs = null;
@@ -217,7 +228,7 @@ public sealed partial class SpeakerGrain(
     /// </summary>
     private async Task ReportCutUploadsAsync(IReadOnlyList<SpeakerStreamEvent> dropped, CancellationToken cancellationToken)
     {
-        foreach (var ended in dropped.OfType<SpeakerInputEnded>().Where(e => !e.IsLive))
+        foreach (var ended in dropped.Select(i => i as SpeakerInputEnded ?? (i as OpusFrameBatch)?.End).OfType<SpeakerInputEnded>().Where(e => !e.IsLive))
         {
             var utterances = 0;
             if (_inputs?.Remove(ended.CorrelationId, isLive: false) is { } input)
@@ -237,6 +248,30 @@ public sealed partial class SpeakerGrain(
 #pragma warning restore CA1031
             {
                 LogCutNotReported(_logger, ex, Speaker.StreamKey, ended.CorrelationId);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The uploads still open (their rest will reach the next activation) are reported as parts: the frames heard, the
+    /// utterances handed over, and whether one was cut in the middle (speech in progress). The session puts a part and
+    /// the rest's report together, so an upload whose question was heard here whole is not taken for cut.
+    /// </summary>
+    private async Task ReportOpenUploadsAsync(CancellationToken cancellationToken)
+    {
+        foreach (var input in _inputs?.Uploads ?? [])
+        {
+            var cut = input.Pipeline.InSpeech || (input.CorrelationId is { } upload && _cutUploads.Contains(upload));
+            var part = new InputCompletion(Speaker, input.CorrelationId, input.Utterances, cut, input.Heard, Partial: true);
+            try
+            {
+                await SiloUnavailableRetry.RunAsync(() => GetConversation().CompleteInputAsync(part), clock).WaitAsync(cancellationToken);
+            }
+#pragma warning disable CA1031 // Best effort while deactivating: the rest is then reported cut, and the client sends it again.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                LogCutNotReported(_logger, ex, Speaker.StreamKey, input.CorrelationId);
             }
         }
     }
@@ -265,6 +300,9 @@ public sealed partial class SpeakerGrain(
 
         if (batch.CorrelationId is { } upload && _cutUploads.Contains(upload))
         {
+            // Only listened to (whether it has speech: nothing of the question is missing if it has none), never answered.
+            _framesReceived += batch.Frames.Length;
+            input.PushPackets(batch.FirstSequence, batch.Frames, batch.CapturedAt, now);
             return;
         }
 
@@ -301,24 +339,29 @@ public sealed partial class SpeakerGrain(
 
     private async Task OnInputEndedAsync(SpeakerInputEnded ended)
     {
+        _endedUploads.Add(ended.CorrelationId);
         var input = _inputs?.Remove(ended.CorrelationId, ended.IsLive);
         if (input is null)
         {
             // Nothing was heard on this input (or it was already closed): still answer the waiter. An upload that sent
             // frames of which this activation heard none had them heard by one that is gone: it was cut, not silent.
-            var cut = ended.FrameCount > 0 && ended.CorrelationId is { } unheard && !_heardFrames.Contains(unheard);
-            await CompleteInputAsync(new InputCompletion(Speaker, ended.CorrelationId, 0, Cut: cut));
+            var unheard = ended.FrameCount > 0 && ended.CorrelationId is { } none && !_heardFrames.Contains(none);
+            await CompleteInputAsync(new InputCompletion(Speaker, ended.CorrelationId, 0, Cut: unheard));
             return;
         }
 
+        var cut = ended.CorrelationId is { } upload && _cutUploads.Contains(upload);
         using (input)
         {
             var push = input.Flush(clock.GetUtcNow());
-            await ApplyBargeInAsync(input);
-            await HandleCompletedAsync(input, push.Utterances);
+            if (!cut)
+            {
+                await ApplyBargeInAsync(input);
+                await HandleCompletedAsync(input, push.Utterances);
+            }
         }
 
-        await CompleteInputAsync(new InputCompletion(Speaker, ended.CorrelationId, input.Utterances, Cut: ended.CorrelationId is { } upload && _cutUploads.Contains(upload)));
+        await CompleteInputAsync(new InputCompletion(Speaker, ended.CorrelationId, input.Utterances, cut, ended.IsLive ? null : input.Heard));
     }
 
     /// <summary>Tells the session an input ended; a session whose silo went away gets it once it activated elsewhere.</summary>

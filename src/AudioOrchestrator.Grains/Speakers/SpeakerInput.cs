@@ -1,4 +1,5 @@
 using AudioOrchestrator.Audio;
+using AudioOrchestrator.Contracts;
 
 namespace AudioOrchestrator.Grains.Speakers;
 
@@ -17,6 +18,9 @@ public readonly record struct InputPush(IReadOnlyList<SegmentedUtterance> Uttera
 public sealed class SpeakerInput : IDisposable
 {
     private readonly List<SegmentedUtterance> _completed = [];
+    private long? _firstFrame;
+    private long _nextFrame;
+    private bool _heardSpeech;
 
     /// <param name="correlationId">The upload's correlation id; null for live audio.</param>
     /// <param name="isLive">Live audio: paced in real time, packet gaps are silence, barge-in applies.</param>
@@ -95,8 +99,13 @@ public sealed class SpeakerInput : IDisposable
         }
 
         var outcome = Pipeline.PushBatch(firstSequence, frames, IsLive ? arrivedAt : null, _completed);
+        _firstFrame ??= firstSequence;
+        _nextFrame = Math.Max(_nextFrame, firstSequence + frames.Count);
         return new InputPush(TakeCompleted(), outcome.CorruptPackets, outcome.RateLimitedPackets);
     }
+
+    /// <summary>The frames pushed so far (first to next), and whether speech was heard in them; null before any.</summary>
+    public HeardFrames? Heard => _firstFrame is { } first ? new HeardFrames(first, _nextFrame, _heardSpeech || Pipeline.InSpeech) : null;
 
     /// <summary>
     /// The grain finished handling a push of packets at <paramref name="now"/> (recognition included): the packet gap
@@ -180,6 +189,7 @@ public sealed class SpeakerInput : IDisposable
 
         var completed = _completed.ToArray();
         _completed.Clear();
+        _heardSpeech = true;
         return completed;
     }
 }

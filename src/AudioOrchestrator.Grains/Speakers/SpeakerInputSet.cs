@@ -63,6 +63,9 @@ public sealed class SpeakerInputSet : IDisposable
         return new InputLookup(input, released, Opened: true);
     }
 
+    /// <summary>The open uploads (not live audio).</summary>
+    public IReadOnlyList<SpeakerInput> Uploads => [.. _inputs.Values.Where(i => !i.IsLive)];
+
     /// <summary>Removes the input of an origin (its end marker came); null if none is open. The caller disposes it.</summary>
     public SpeakerInput? Remove(string? correlationId, bool isLive) =>
         _inputs.Remove(Key(correlationId, isLive), out var input) ? input : null;

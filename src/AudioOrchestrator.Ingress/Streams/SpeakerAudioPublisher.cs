@@ -20,7 +20,11 @@ public sealed class SpeakerAudioPublisher(IClusterClient client, IOptions<Ingres
             .GetChannelWriter<SpeakerStreamEvent>(ChannelId.Create(StreamNames.AudioIn, speaker.StreamKey));
     }
 
-    /// <summary>Publishes all packets as fast as the speaker takes them, then marks the input as ended.</summary>
+    /// <summary>
+    /// Publishes all packets as fast as the speaker takes them; the last batch ends the input
+    /// (<see cref="OpusFrameBatch.EndsInput"/>). An input that stops before its last batch (the client went away, a
+    /// failure) is ended by a <see cref="SpeakerInputEnded"/> of its own.
+    /// </summary>
     public async Task PublishInputAsync(
         SpeakerRef speaker, IReadOnlyList<byte[]> packets, string correlationId, string? traceParent, CancellationToken cancellationToken)
     {
@@ -42,16 +46,20 @@ public sealed class SpeakerAudioPublisher(IClusterClient client, IOptions<Ingres
                     frames[i] = packets[first + i];
                 }
 
-                var batch = new OpusFrameBatch(first, frames, capturedAt) { CorrelationId = correlationId, TraceParent = traceParent };
+                var last = first + count == packets.Count;
+                var batch = new OpusFrameBatch(first, frames, capturedAt, EndsInput: last) { CorrelationId = correlationId, TraceParent = traceParent };
                 await ClusterCallRetry.RunAsync(() => writer.Publish(batch), attemptTimeout, clock, cancellationToken);
                 published += count;
             }
         }
         finally
         {
-            // Always close the input, even when the client went away half-way: the speaker releases its state.
-            var ended = new SpeakerInputEnded(clock.GetUtcNow(), published) { CorrelationId = correlationId, TraceParent = traceParent };
-            await ClusterCallRetry.RunAsync(() => writer.Publish(ended), attemptTimeout, clock, CancellationToken.None);
+            if (published < packets.Count || packets.Count == 0)
+            {
+                // Always close the input, even when the client went away half-way: the speaker releases its state.
+                var ended = new SpeakerInputEnded(clock.GetUtcNow(), published) { CorrelationId = correlationId, TraceParent = traceParent };
+                await ClusterCallRetry.RunAsync(() => writer.Publish(ended), attemptTimeout, clock, CancellationToken.None);
+            }
         }
     }
 }

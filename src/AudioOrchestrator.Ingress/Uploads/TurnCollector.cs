@@ -31,6 +31,27 @@ public sealed class TurnCollector(string correlationId)
     /// <summary>The speaker said the input was cut (<see cref="InputCompleted.Cut"/>): it was not heard to its end.</summary>
     public bool InputCut { get; private set; }
 
+    /// <summary>Records that the input was cut without the speaker saying so (the activation that had it is gone).</summary>
+    public void MarkCut()
+    {
+        lock (_lock)
+        {
+            InputCut = true;
+        }
+    }
+
+    /// <summary>Whether any turn of the input was heard of (started, answered or failed).</summary>
+    public bool AnyTurn
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _turns.Count > 0;
+            }
+        }
+    }
+
     public Task OnEventAsync(SessionOutputEvent item)
     {
         ArgumentNullException.ThrowIfNull(item);

@@ -1,0 +1,73 @@
+using AudioOrchestrator.Contracts;
+using AudioOrchestrator.Grains.Conversations;
+
+namespace AudioOrchestrator.Grains.Tests.Conversations;
+
+/// <summary>An upload heard by two speaker activations (the first went away gracefully with it open), put together by the session.</summary>
+public sealed class UploadPartsTests
+{
+    private static readonly SpeakerRef Ana = new("s", "ana");
+
+    private static InputCompletion Part(int utterances, bool inSpeech, long first, long next) =>
+        new(Ana, "u", utterances, inSpeech, new HeardFrames(first, next, Speech: true), Partial: true);
+
+    private static InputCompletion Rest(long first, bool speech) => new(Ana, "u", 0, Cut: true, new HeardFrames(first, 100, speech));
+
+    [Fact]
+    public void A_question_heard_whole_before_the_hand_over_is_not_cut_and_keeps_its_turns()
+    {
+        var parts = new UploadParts();
+        Assert.Null(parts.Take(Part(1, inSpeech: false, 0, 92))); // waits for the rest
+        var completed = parts.Take(Rest(92, speech: false));
+        Assert.Equal((1, false, "u"), (completed!.TurnCount, completed.Cut, completed.CorrelationId));
+    }
+
+    [Theory]
+    [InlineData(true, 0, 92, 92, false)] // cut in the middle of speech
+    [InlineData(false, 0, 80, 92, false)] // frames 80-91 heard by nobody
+    [InlineData(false, 0, 92, 92, true)] // the rest had speech: a question was split
+    [InlineData(false, 8, 92, 92, false)] // the first part itself began in the middle
+    public void Anything_missing_makes_the_upload_cut(bool inSpeech, long partFirst, long partNext, long restFirst, bool restSpeech)
+    {
+        var parts = new UploadParts();
+        parts.Take(Part(1, inSpeech, partFirst, partNext));
+        var completed = parts.Take(Rest(restFirst, restSpeech));
+        Assert.Equal((1, true), (completed!.TurnCount, completed.Cut));
+    }
+
+    [Fact]
+    public void A_part_cut_in_speech_is_told_at_once_and_inputs_without_parts_pass_through()
+    {
+        var parts = new UploadParts();
+        var atOnce = parts.Take(Part(0, inSpeech: true, 0, 40));
+        Assert.Equal((0, true), (atOnce!.TurnCount, atOnce.Cut));
+
+        var plain = parts.Take(new InputCompletion(Ana, "other", 2));
+        Assert.Equal((2, false, "other"), (plain!.TurnCount, plain.Cut, plain.CorrelationId));
+        var live = parts.Take(new InputCompletion(Ana, null, 1));
+        Assert.Equal((1, false), (live!.TurnCount, live.Cut));
+    }
+
+    [Fact]
+    public void Two_hand_overs_of_one_upload_count_both_parts_but_never_make_it_whole()
+    {
+        var parts = new UploadParts();
+        parts.Take(Part(1, inSpeech: false, 0, 50));
+        parts.Take(Part(1, inSpeech: false, 50, 92) with { Cut = false });
+        var completed = parts.Take(Rest(92, speech: false));
+        Assert.Equal((2, true), (completed!.TurnCount, completed.Cut));
+    }
+
+    [Fact]
+    public void Only_the_latest_parts_are_kept()
+    {
+        var parts = new UploadParts();
+        for (var i = 0; i <= UploadParts.Capacity; i++)
+        {
+            parts.Take(Part(1, inSpeech: false, 0, 92) with { CorrelationId = $"u{i}" });
+        }
+
+        Assert.True(parts.Take(Rest(92, speech: false) with { CorrelationId = "u0" })!.Cut); // forgotten: the rest alone is a cut
+        Assert.False(parts.Take(Rest(92, speech: false) with { CorrelationId = $"u{UploadParts.Capacity}" })!.Cut);
+    }
+}
