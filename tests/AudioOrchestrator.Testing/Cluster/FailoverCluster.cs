@@ -53,9 +53,10 @@ public sealed class FailoverCluster : IAsyncDisposable
     /// <summary>
     /// Starts <paramref name="siloCount"/> silos one at a time (the first migrates the schemas) and the ingress process, and
     /// waits until all are ready. <paramref name="settings"/> (configuration keys with <c>:</c>) apply to every process.
+    /// With <paramref name="logDirectory"/>, each process writes all its output to <c>{name}.log</c> there.
     /// </summary>
     public static async Task<FailoverCluster> StartAsync(
-        string connectionString, int siloCount, IReadOnlyDictionary<string, string>? settings, CancellationToken cancellationToken)
+        string connectionString, int siloCount, IReadOnlyDictionary<string, string>? settings, CancellationToken cancellationToken, string? logDirectory = null)
     {
         var speech = await FakeOpenAiServer.StartAsync().ConfigureAwait(false);
         speech.Transcribe = _ => FakeAudioReply.Transcribed(Transcript);
@@ -98,7 +99,7 @@ public sealed class FailoverCluster : IAsyncDisposable
         for (var i = 1; i <= siloCount; i++)
         {
             var siloPort = ports.Next();
-            var silo = NewProcess($"silo-{i}", ports, common, new()
+            var silo = NewProcess($"silo-{i}", ports, logDirectory, common, new()
             {
                 ["Cluster:Role"] = "Silo",
                 ["Cluster:SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture),
@@ -108,7 +109,7 @@ public sealed class FailoverCluster : IAsyncDisposable
             siloPorts[silo] = siloPort;
         }
 
-        var ingress = NewProcess("ingress", ports, common, new() { ["Cluster:Role"] = "Ingress" });
+        var ingress = NewProcess("ingress", ports, logDirectory, common, new() { ["Cluster:Role"] = "Ingress" });
         var http = new HttpClient { BaseAddress = ingress.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
         var cluster = new FailoverCluster(speech, silos, siloPorts, ingress, http, connectionString, clusterId);
         try
@@ -148,7 +149,8 @@ public sealed class FailoverCluster : IAsyncDisposable
         await _speech.DisposeAsync().ConfigureAwait(false);
     }
 
-    private static ServiceProcess NewProcess(string name, DistinctLoopbackPorts ports, Dictionary<string, string> common, Dictionary<string, string> own)
+    private static ServiceProcess NewProcess(
+        string name, DistinctLoopbackPorts ports, string? logDirectory, Dictionary<string, string> common, Dictionary<string, string> own)
     {
         var environment = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, value) in common.Concat(own))
@@ -157,6 +159,6 @@ public sealed class FailoverCluster : IAsyncDisposable
             environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
 
-        return new ServiceProcess(name, ports.Next(), environment);
+        return new ServiceProcess(name, ports.Next(), environment, logDirectory is null ? null : Path.Combine(logDirectory, name + ".log"));
     }
 }

@@ -7,7 +7,7 @@ namespace AudioOrchestrator.Testing.Cluster;
 /// <param name="FailedUploads">Uploads not answered with a 200 (refused, timed out, connection lost): the client was told nothing.</param>
 /// <param name="ToldTurns">Turns a client was told about (a 200's turns, <c>answerCompleted</c> events).</param>
 /// <param name="LostTurnIds">Of those, the turns missing from the persisted history (the turn archive) afterwards.</param>
-/// <param name="CutAnswers">Answers that started (<c>answerStarted</c>) but never completed.</param>
+/// <param name="CutAnswerDetails">Answers that started (<c>answerStarted</c>) but never completed: each turn, when it started and whether an upload's 200 told it.</param>
 /// <param name="RecoverySeconds">Kill: from the kill to the last session answering again (an upload sent after the kill); rolling: the longest such gap over the restarts.</param>
 /// <param name="DownSilo">The silo stopped (kill) or the silos in order (rolling).</param>
 public sealed record FailoverReport(
@@ -17,11 +17,11 @@ public sealed record FailoverReport(
     int FailedUploads,
     int ToldTurns,
     IReadOnlyList<string> LostTurnIds,
-    int CutAnswers,
+    IReadOnlyList<string> CutAnswerDetails,
     double RecoverySeconds,
     string DownSilo)
 {
-    /// <summary>Per session, the uploads around the failure: sent and answered (seconds from it) and the status (0 = no response).</summary>
+    /// <summary>Per session, the uploads around the failure (rolling: around each stop): sent and answered (seconds from it) and the status (0 = no response).</summary>
     public string Timeline { get; init; } = "";
 
     /// <summary>Kill only: failure detection and each session's first uploads after the kill (null for the rolling restart).</summary>
@@ -31,6 +31,8 @@ public sealed record FailoverReport(
     public DateTimeOffset? KilledAtUtc { get; init; }
 
     public int LostTurns => LostTurnIds.Count;
+
+    public int CutAnswers => CutAnswerDetails.Count;
 
     public override string ToString() =>
         $"{Scenario}: {Sessions} sessions, {Uploads} uploads ({FailedUploads} not answered), {ToldTurns} turns told, {LostTurns} lost, "

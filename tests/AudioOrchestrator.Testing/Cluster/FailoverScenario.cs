@@ -69,18 +69,22 @@ public static class FailoverScenario
         await WaitAnsweredAsync(load, cluster, 0, 2, TimeSpan.FromSeconds(120), "every session answered twice before the restarts").ConfigureAwait(false);
 
         var recovery = 0.0;
+        var timelines = new List<string>();
         foreach (var silo in cluster.Silos)
         {
             var stoppedAt = load.Now;
+            var stoppedAtUtc = DateTimeOffset.UtcNow;
             await silo.TerminateAsync(TimeSpan.FromSeconds(90)).ConfigureAwait(false);
             silo.Start();
             await silo.WaitReadyAsync(cluster.Http, FailoverCluster.StartTimeout, cancellationToken).ConfigureAwait(false);
             await WaitAnsweredAsync(load, cluster, stoppedAt, 1, RecoveryTimeout, $"every session answered after {silo.Name} was restarted").ConfigureAwait(false);
             recovery = Math.Max(recovery, load.AnsweredAgainAfter(stoppedAt).Values.Max() ?? double.NaN);
+            timelines.Add(string.Create(CultureInfo.InvariantCulture, $"{silo.Name} stopped at {stoppedAtUtc:HH:mm:ss.fff} UTC:\n{Timeline(load, stoppedAt)}"));
         }
 
         await load.StopAsync().ConfigureAwait(false);
-        return await JudgeAsync("rolling", cluster, load, recovery, string.Join(',', cluster.Silos.Select(s => s.Name)), cancellationToken).ConfigureAwait(false);
+        var report = await JudgeAsync("rolling", cluster, load, recovery, string.Join(',', cluster.Silos.Select(s => s.Name)), cancellationToken).ConfigureAwait(false);
+        return report with { Timeline = string.Join('\n', timelines) };
     }
 
     /// <summary>Each session's uploads from 5 s before <paramref name="atS"/> until its second answer after it.</summary>
@@ -136,10 +140,17 @@ public static class FailoverScenario
             await Task.Delay(500, cancellationToken).ConfigureAwait(false);
         }
 
-        var cut = load.Watchers.Sum(w => w.Started.Except(w.Completed).Count());
         var outcomes = load.Outcomes;
+        var cut = load.Watchers.SelectMany(w => w.Started.Except(w.Completed).Select(t => CutAnswer(w, t, outcomes))).ToList();
         return new FailoverReport(
             scenario, load.SessionIds.Count, outcomes.Count, outcomes.Count(o => !o.Answered), told.Values.Sum(t => t.Count), missing, cut, recovery, down);
+    }
+
+    /// <summary>A turn whose <c>answerStarted</c> came without its <c>answerCompleted</c>: when, and whether an upload's 200 told it.</summary>
+    private static string CutAnswer(SessionEventWatcher watcher, string turnId, IReadOnlyList<UploadOutcome> outcomes)
+    {
+        var toldBy200 = outcomes.Any(o => o.SessionId == watcher.SessionId && o.TurnIds.Contains(turnId));
+        return string.Create(CultureInfo.InvariantCulture, $"{watcher.SessionId}/{turnId} started {watcher.StartedAt(turnId):HH:mm:ss.fff} UTC, {(toldBy200 ? "answered by its upload's 200" : "not in any 200")}");
     }
 
     /// <summary>Every turn id of a session in the archive (all pages).</summary>

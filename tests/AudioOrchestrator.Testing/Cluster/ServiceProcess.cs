@@ -7,20 +7,23 @@ namespace AudioOrchestrator.Testing.Cluster;
 /// <summary>
 /// One service process (<c>dotnet AudioOrchestrator.Silo.dll</c> from the caller's bin) configured through environment
 /// variables, as an operator runs it: started, checked on <c>/health/ready</c>, stopped with SIGTERM (graceful) or
-/// SIGKILL (a crash). Its output is kept (the last lines) for failure messages. Disposing kills the process tree.
+/// SIGKILL (a crash). Its output is kept (the last lines) for failure messages, and all of it in <c>logFile</c> when one
+/// is given. Disposing kills the process tree.
 /// </summary>
 public sealed class ServiceProcess : IAsyncDisposable
 {
     private const int KeptLines = 400;
     private readonly ConcurrentQueue<string> _output = new();
     private readonly IReadOnlyDictionary<string, string> _environment;
+    private readonly StreamWriter? _log;
     private Process? _process;
 
-    public ServiceProcess(string name, int httpPort, IReadOnlyDictionary<string, string> environment)
+    public ServiceProcess(string name, int httpPort, IReadOnlyDictionary<string, string> environment, string? logFile = null)
     {
         Name = name;
         HttpPort = httpPort;
         _environment = environment;
+        _log = logFile is null ? null : new StreamWriter(logFile, append: true) { AutoFlush = true };
         BaseAddress = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{httpPort}/"));
     }
 
@@ -176,6 +179,11 @@ public sealed class ServiceProcess : IAsyncDisposable
 
             process.Dispose();
         }
+
+        if (_log is not null)
+        {
+            await _log.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     private void Keep(string? line)
@@ -186,6 +194,14 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
 
         _output.Enqueue($"[{Name}] {line}");
+        if (_log is not null)
+        {
+            lock (_log)
+            {
+                _log.WriteLine(line);
+            }
+        }
+
         while (_output.Count > KeptLines && _output.TryDequeue(out _))
         {
         }

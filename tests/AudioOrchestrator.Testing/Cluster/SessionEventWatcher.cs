@@ -14,8 +14,8 @@ public sealed class SessionEventWatcher : IAsyncDisposable
     private readonly HttpClient _http;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
-    private readonly ConcurrentDictionary<string, byte> _started = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, byte> _completed = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _started = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _completed = new(StringComparer.Ordinal);
     private string? _lastEventId;
     private int _connected;
 
@@ -36,6 +36,9 @@ public sealed class SessionEventWatcher : IAsyncDisposable
 
     /// <summary>Turns the client was told were answered (<c>answerCompleted</c>).</summary>
     public IReadOnlyCollection<string> Completed => [.. _completed.Keys];
+
+    /// <summary>When (UTC) the <c>answerStarted</c> of a turn arrived (null: it did not).</summary>
+    public DateTimeOffset? StartedAt(string turnId) => _started.TryGetValue(turnId, out var at) ? at : null;
 
     public async ValueTask DisposeAsync()
     {
@@ -124,7 +127,7 @@ public sealed class SessionEventWatcher : IAsyncDisposable
         using var json = JsonDocument.Parse(data);
         if (json.RootElement.TryGetProperty("turnId", out var turnId) && turnId.GetString() is { } turn)
         {
-            (name == "answerStarted" ? _started : _completed).TryAdd(turn, 0);
+            (name == "answerStarted" ? _started : _completed).TryAdd(turn, DateTimeOffset.UtcNow);
         }
     }
 }
