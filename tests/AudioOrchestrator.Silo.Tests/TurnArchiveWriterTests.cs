@@ -90,6 +90,23 @@ public sealed class TurnArchiveWriterTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_host_that_stops_waiting_for_a_stalled_archive_still_stops_cleanly()
+    {
+        var stalled = new StalledArchive(_archive);
+        var writer = new TurnArchiveWriter(stalled, NullLogger<TurnArchiveWriter>.Instance);
+        await writer.StartAsync(Ct);
+        writer.Committed("s3", null, Turn(1));
+        await stalled.Entered.Task.WaitAsync(Ct);
+
+        using var shutdown = new CancellationTokenSource();
+        await shutdown.CancelAsync(); // the host's shutdown timeout is up
+        await writer.StopAsync(shutdown.Token); // returns: a hosted service that throws here crashes the process
+
+        stalled.Release.SetResult();
+        await writer.FlushAsync(Ct); // the writer stopped: returns at once
+    }
+
+    [Fact]
     public async Task An_interruption_is_applied_after_its_turn_and_before_a_later_delete()
     {
         await _writer.StartAsync(Ct);
@@ -133,5 +150,42 @@ public sealed class TurnArchiveWriterTests : IAsyncDisposable
         {
             File.Delete(file);
         }
+    }
+
+    /// <summary>An archive whose writes wait until released (a database that stopped answering).</summary>
+    private sealed class StalledArchive(ITurnArchive inner) : ITurnArchive
+    {
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task InitializeAsync(CancellationToken cancellationToken) => inner.InitializeAsync(cancellationToken);
+
+        public async Task<bool> AppendAsync(ArchivedTurn turn, CancellationToken cancellationToken)
+        {
+            Entered.TrySetResult();
+            await Release.Task;
+            return await inner.AppendAsync(turn, cancellationToken);
+        }
+
+        public async Task<int> AppendAllAsync(IReadOnlyList<ArchivedTurn> turns, CancellationToken cancellationToken)
+        {
+            Entered.TrySetResult();
+            await Release.Task;
+            return await inner.AppendAllAsync(turns, cancellationToken);
+        }
+
+        public Task<ArchivePage<SessionSummary>> ListSessionsAsync(SessionQuery query, CancellationToken cancellationToken) => inner.ListSessionsAsync(query, cancellationToken);
+
+        public Task<ArchivePage<ArchivedTurn>> GetTurnsAsync(string sessionId, TurnQuery query, CancellationToken cancellationToken) => inner.GetTurnsAsync(sessionId, query, cancellationToken);
+
+        public Task<bool> MarkInterruptedAsync(string sessionId, string turnId, string heardText, CancellationToken cancellationToken) =>
+            inner.MarkInterruptedAsync(sessionId, turnId, heardText, cancellationToken);
+
+        public Task<SessionSummary?> GetSessionAsync(string sessionId, CancellationToken cancellationToken) => inner.GetSessionAsync(sessionId, cancellationToken);
+
+        public Task<int> DeleteSessionAsync(string sessionId, CancellationToken cancellationToken) => inner.DeleteSessionAsync(sessionId, cancellationToken);
+
+        public Task<int> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellationToken) => inner.DeleteOlderThanAsync(cutoff, cancellationToken);
     }
 }

@@ -36,17 +36,28 @@ internal sealed class RetainedOutput(Guid activation, TimeSpan window, int maxEv
         return kept;
     }
 
-    /// <summary>Takes the events a previous activation handed over (before any of this one's), those still young enough.</summary>
-    public void Inherit(IEnumerable<RetainedEvent> handedOver)
+    /// <summary>
+    /// Takes the events a previous activation handed over (before any of this one's), those still young enough and not
+    /// kept already; returns those taken, in order.
+    /// </summary>
+    public IReadOnlyList<RetainedEvent> Inherit(IEnumerable<RetainedEvent> handedOver)
     {
         ArgumentNullException.ThrowIfNull(handedOver);
-        var own = _events.ToList();
+        var now = clock.GetUtcNow();
+        var known = _events.Select(e => (e.Activation, e.Sequence)).ToHashSet();
+        var taken = handedOver
+            .Where(e => e.Activation != activation && now - e.PublishedAt <= window && !known.Contains((e.Activation, e.Sequence)))
+            .ToList();
+        var own = _events.Where(e => e.Activation == activation).ToList();
+        var others = _events.Where(e => e.Activation != activation).ToList();
         _events.Clear();
         _bytes = 0;
-        foreach (var item in handedOver.Where(e => e.Activation != activation).Concat(own))
+        foreach (var item in others.Concat(taken).Concat(own))
         {
             Keep(item);
         }
+
+        return taken;
     }
 
     /// <summary>

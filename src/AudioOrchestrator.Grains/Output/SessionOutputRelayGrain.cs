@@ -1,6 +1,7 @@
 using AudioOrchestrator.Contracts;
 using Microsoft.Extensions.Logging;
 using Orleans.Serialization;
+using Orleans.Storage;
 
 namespace AudioOrchestrator.Grains.Output;
 
@@ -29,8 +30,13 @@ public sealed partial class SessionOutputRelayGrain(
     /// <inheritdoc cref="MinLifetime"/>
     public static readonly TimeSpan MaxLifetime = TimeSpan.FromHours(1);
 
-    /// <summary>How long one delivery may take before its observer is considered dead and dropped.</summary>
-    public static readonly TimeSpan DeliveryTimeout = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How long one delivery may take before its observer is considered dead and dropped. A healthy ingress takes
+    /// milliseconds; a dropped observer loses nothing (it renews within <c>Ingress:OutputRenewalPeriod</c> with where it
+    /// is, and is sent what it missed), so this is short: a delivery lost on a connection that went away with a silo
+    /// holds the session's answers back no longer than this.
+    /// </summary>
+    public static readonly TimeSpan DeliveryTimeout = TimeSpan.FromSeconds(3);
 
     /// <summary>
     /// How long a delivery may be on its way, with the observer renewing and saying it does not have it, before it is
@@ -58,40 +64,30 @@ public sealed partial class SessionOutputRelayGrain(
     /// <summary>How long a graceful deactivation tries to deliver what is queued before handing it over.</summary>
     public static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(1);
 
+    /// <summary>How often, and how many times, a new activation that found no handover looks again.</summary>
+    public static readonly TimeSpan LateHandoverPeriod = TimeSpan.FromSeconds(2);
+
+    /// <inheritdoc cref="LateHandoverPeriod"/>
+    public const int LateHandoverLooks = 5;
+
     private readonly Dictionary<ISessionOutputObserver, SessionOutputSubscriber> _subscribers = [];
+    private IGrainTimer? _lateHandover;
+    private int _lateLooks;
     private readonly RetainedOutput _retained = new(Guid.NewGuid(), RetentionWindow, MaxRetainedEvents, MaxRetainedBytes, clock);
 
     private string SessionId => this.GetPrimaryKeyString();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (handover.State.Events is not { Length: > 0 } events)
+        if (!await TakeHandoverAsync(late: false, cancellationToken))
         {
-            return;
-        }
-
-        try
-        {
-            var inherited = serializer.Deserialize<RetainedEvent[]>(events) ?? [];
-            _retained.Inherit(inherited);
-            LogInherited(logger, SessionId, inherited.Length, _retained.HandOver().Count);
-        }
-#pragma warning disable CA1031 // A handover this version cannot read (written by another one) is left, not fatal to the session's output.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            LogHandoverUnreadable(logger, ex, SessionId);
-        }
-
-        try
-        {
-            await handover.ClearStateAsync(cancellationToken);
-        }
-#pragma warning disable CA1031 // A row left behind is harmless: its events are too old to be taken again, or already had.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            LogHandoverNotCleared(logger, ex, SessionId);
+            // An activation of this relay that overlapped this one (two can, while a silo stops) may hand over after
+            // this one started: looked for a few times.
+            _lateHandover = this.RegisterGrainTimer(LookForLateHandoverAsync, new GrainTimerCreationOptions
+            {
+                DueTime = LateHandoverPeriod,
+                Period = LateHandoverPeriod,
+            });
         }
     }
 
@@ -170,6 +166,10 @@ public sealed partial class SessionOutputRelayGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        // No more looking for a handover: this activation writes its own now (and must not take it back).
+        _lateHandover?.Dispose();
+        _lateHandover = null;
+
         // First what is queued, while the observers can still be reached; then what is kept, for the next activation
         // (a stopping silo may no longer reach them, and observers that were dropped renew with where they are).
         try
@@ -195,7 +195,20 @@ public sealed partial class SessionOutputRelayGrain(
         try
         {
             handover.State.Events = serializer.SerializeToArray(kept.ToArray());
-            await handover.WriteStateAsync(cancellationToken);
+            try
+            {
+                await handover.WriteStateAsync(cancellationToken);
+            }
+            catch (InconsistentStateException)
+            {
+                // Another activation of this relay (two can overlap while a silo stops) handed events over after this
+                // one started: both sets go to the next activation, in publishing order.
+                await handover.ReadStateAsync(cancellationToken);
+                var theirs = handover.State.Events is { Length: > 0 } row ? serializer.Deserialize<RetainedEvent[]>(row) ?? [] : [];
+                handover.State.Events = serializer.SerializeToArray(theirs.Concat(kept).OrderBy(e => e.PublishedAt).ToArray());
+                await handover.WriteStateAsync(cancellationToken);
+            }
+
             LogHandedOver(logger, SessionId, kept.Count, reason.ReasonCode);
         }
 #pragma warning disable CA1031 // The storage may be unreachable while the silo stops: the events are then lost, as before the handover existed.
@@ -204,6 +217,81 @@ public sealed partial class SessionOutputRelayGrain(
         {
             LogHandoverFailed(logger, ex, SessionId, kept.Count);
         }
+    }
+
+    private async Task LookForLateHandoverAsync(CancellationToken cancellationToken)
+    {
+        if (_lateHandover is null)
+        {
+            return; // deactivating
+        }
+
+        if (++_lateLooks >= LateHandoverLooks)
+        {
+            _lateHandover?.Dispose();
+        }
+
+        try
+        {
+            await handover.ReadStateAsync(cancellationToken);
+        }
+#pragma warning disable CA1031 // Looked for again on the next tick.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogHandoverUnreadable(logger, ex, SessionId);
+            return;
+        }
+
+        if (await TakeHandoverAsync(late: true, cancellationToken))
+        {
+            _lateHandover?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Takes over what a previous activation handed over, if anything (then clears it). Taken late, the events go to
+    /// the current observers at once (each takes only those it did not have, by their sequence numbers).
+    /// </summary>
+    private async Task<bool> TakeHandoverAsync(bool late, CancellationToken cancellationToken)
+    {
+        if (handover.State.Events is not { Length: > 0 } events)
+        {
+            return false;
+        }
+
+        try
+        {
+            var inherited = serializer.Deserialize<RetainedEvent[]>(events) ?? [];
+            var taken = _retained.Inherit(inherited);
+            LogInherited(logger, SessionId, inherited.Length, taken.Count);
+            foreach (var subscriber in late ? _subscribers.Values.ToList() : [])
+            {
+                foreach (var item in taken)
+                {
+                    subscriber.TryEnqueue(item);
+                }
+            }
+        }
+#pragma warning disable CA1031 // A handover this version cannot read (written by another one) is left, not fatal to the session's output.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogHandoverUnreadable(logger, ex, SessionId);
+        }
+
+        try
+        {
+            await handover.ClearStateAsync(cancellationToken);
+        }
+#pragma warning disable CA1031 // A row left behind is harmless: its events are too old to be taken again, or already had.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogHandoverNotCleared(logger, ex, SessionId);
+        }
+
+        return true;
     }
 
     private void OnDeliveryFailed(SessionOutputSubscriber subscriber, Exception exception)

@@ -12,7 +12,7 @@ internal sealed class SessionOutputSubscription(string sessionId, SessionOutputH
     private readonly Lock _lock = new();
     private readonly SemaphoreSlim _delivering = new(1, 1);
     private Func<SessionOutputEvent, Task>[] _listeners = [];
-    private OutputCursor? _seen;
+    private readonly OutputPositions _positions = new();
     private ISessionOutputObserver? _reference;
     private ITimer? _renewal;
     private int _renewing;
@@ -108,19 +108,16 @@ internal sealed class SessionOutputSubscription(string sessionId, SessionOutputH
         lock (_lock)
         {
             listeners = _listeners;
-            var seen = _seen;
-            skip = seen is not null && seen.Activation == batch.Activation ? Math.Max(0, seen.Next - batch.FirstSequence) : 0;
-            if (skip >= batch.Items.Length)
+            skip = _positions.Take(batch, out var gap);
+            if (gap > 0)
             {
-                return; // sent again, and every event of it had arrived
+                SessionOutputHub.LogOutputGap(hub.Logger, SessionId, gap);
             }
+        }
 
-            if (seen is not null && seen.Activation == batch.Activation && batch.FirstSequence > seen.Next)
-            {
-                SessionOutputHub.LogOutputGap(hub.Logger, SessionId, batch.FirstSequence - seen.Next);
-            }
-
-            _seen = batch.End;
+        if (skip >= batch.Items.Length)
+        {
+            return; // sent again, and every event of it had arrived
         }
 
         foreach (var item in batch.Items.Skip((int)skip))
@@ -155,7 +152,7 @@ internal sealed class SessionOutputSubscription(string sessionId, SessionOutputH
             OutputCursor? seen;
             lock (_lock)
             {
-                seen = _seen;
+                seen = _positions.Latest;
             }
 
             await Relay.SubscribeAsync(reference, Lifetime, seen).WaitAsync(hub.CallTimeout, hub.Clock);
@@ -180,7 +177,7 @@ internal sealed class SessionOutputSubscription(string sessionId, SessionOutputH
     {
         lock (_lock)
         {
-            _seen ??= position;
+            _positions.Start(position);
         }
     }
 

@@ -79,11 +79,22 @@ public sealed partial class TurnArchiveWriter(
         return Task.CompletedTask;
     }
 
-    /// <summary>Closes the queue and waits until what it holds is written (or the host stops waiting).</summary>
+    /// <summary>
+    /// Closes the queue and waits until what it holds is written, or the host stops waiting: what is left then is
+    /// written by the sessions' catch-up when they activate again (they hold the turns), and the process still stops
+    /// cleanly.
+    /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         _queue.Writer.TryComplete();
-        await _writing.WaitAsync(cancellationToken);
+        try
+        {
+            await _writing.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            LogStoppedEarly(logger, _queue.Reader.Count);
+        }
     }
 
     /// <summary>Queues <paramref name="work"/> and waits for it; false when the queue is closed (the writer stopped).</summary>
@@ -215,6 +226,9 @@ public sealed partial class TurnArchiveWriter(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Turn archive: session {SessionId} turn {TurnId} not archived: {Capacity} turns are already waiting")]
     private static partial void LogQueueFull(ILogger logger, string sessionId, string turnId, int capacity);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Turn archive: the host stopped waiting with {Count} item(s) not written; the sessions' catch-up archives their turns when they activate again")]
+    private static partial void LogStoppedEarly(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Turn archive: writing session {SessionId} ({Work}) failed")]
     private static partial void LogFailed(ILogger logger, Exception exception, string sessionId, string work);

@@ -63,7 +63,8 @@ public sealed class RelayRedeliveryTests
         var oldEnd = old.End;
         var next = new RetainedOutput(Activation, TimeSpan.FromSeconds(30), 100, 10_000, clock);
         next.Add(Audio(100)); // published to the new activation before it took the handover over: still after it
-        next.Inherit(old.HandOver());
+        Assert.Equal(3, next.Inherit(old.HandOver()).Count);
+        Assert.Empty(next.Inherit(old.HandOver())); // the same handover found again: nothing new
         next.Add(Audio(101));
 
         var missed = next.After(new OutputCursor(oldEnd.Activation, 1), out var gone); // had the old one's first event

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using AudioOrchestrator.Contracts;
+using AudioOrchestrator.Grains.Output;
 using AudioOrchestrator.Ingress;
 using AudioOrchestrator.Ingress.Streams;
 using AudioOrchestrator.Testing;
@@ -169,6 +170,56 @@ public sealed class SessionOutputRelayTests(PipelineCluster fixture) : IClassFix
         Assert.Equal([0L, 0L], observer.FirstSequences); // the old activation's batch from its first event, then the new one's
         fixture.Client.DeleteObjectReference<ISessionOutputObserver>(reference);
         fixture.Client.DeleteObjectReference<ISessionOutputObserver>(probe);
+    }
+
+    [Fact]
+    public async Task A_hand_over_meeting_one_written_by_an_overlapping_activation_keeps_both()
+    {
+        var session = NewSession();
+        var observer = new RecordingObserver { FailFirst = 1 };
+        var reference = fixture.Client.CreateObjectReference<ISessionOutputObserver>(observer);
+        var start = await Relay(session).SubscribeAsync(reference, TimeSpan.FromMinutes(5));
+        await Relay(session).PublishAsync(Frame(2));
+        await TestWait.UntilAsync(async () => await Relay(session).GetObserverCountAsync() == 0, "the observer dropped after its failed call");
+
+        // Another activation of this relay (they overlap while a silo stops) handed event 1 over after this one started.
+        var silo = fixture.Cluster.Silos[0].ServiceProvider;
+        var other = Guid.CreateVersion7();
+        var theirs = new RetainedEvent[] { new(other, 0, DateTimeOffset.UtcNow, Frame(1), 3) };
+        var row = new RelayHandoverState { Events = silo.GetRequiredService<Orleans.Serialization.Serializer>().SerializeToArray(theirs) };
+        await silo.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(StorageNames.Sessions)
+            .WriteStateAsync("handover", Relay(session).GetGrainId(), new GrainState<RelayHandoverState>(row));
+
+        await Relay(session).Cast<IGrainManagementExtension>().DeactivateOnIdle(Ct);
+        var probe = fixture.Client.CreateObjectReference<ISessionOutputObserver>(new RecordingObserver());
+        await TestWait.UntilAsync(async () => (await Relay(session).SubscribeAsync(probe, TimeSpan.FromMinutes(5))).Activation != start.Activation, "a new activation");
+        await Relay(session).SubscribeAsync(reference, TimeSpan.FromMinutes(5), start);
+
+        await TestWait.UntilAsync(() => observer.Sequences.Count == 2, "both activations' events");
+        Assert.Equal([2L, 1L], observer.Sequences); // in publishing order: the other activation's event came last
+        fixture.Client.DeleteObjectReference<ISessionOutputObserver>(reference);
+        fixture.Client.DeleteObjectReference<ISessionOutputObserver>(probe);
+    }
+
+    [Fact]
+    public async Task A_hand_over_written_after_the_new_activation_started_still_reaches_its_observers()
+    {
+        var session = NewSession();
+        var observer = new RecordingObserver();
+        var reference = fixture.Client.CreateObjectReference<ISessionOutputObserver>(observer);
+        await Relay(session).SubscribeAsync(reference, TimeSpan.FromMinutes(5)); // this activation found no handover
+
+        // The activation it overlapped (while a silo stopped) hands its undelivered event over only now.
+        var silo = fixture.Cluster.Silos[0].ServiceProvider;
+        var theirs = new RetainedEvent[] { new(Guid.CreateVersion7(), 4, DateTimeOffset.UtcNow, Frame(7), 3) };
+        var row = new RelayHandoverState { Events = silo.GetRequiredService<Orleans.Serialization.Serializer>().SerializeToArray(theirs) };
+        await silo.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(StorageNames.Sessions)
+            .WriteStateAsync("handover", Relay(session).GetGrainId(), new GrainState<RelayHandoverState>(row));
+
+        await TestWait.UntilAsync(() => observer.Sequences.Count == 1, "the late handover's event");
+        Assert.Equal([7L], observer.Sequences);
+        Assert.Equal([4L], observer.FirstSequences); // numbered by the activation that handed it over
+        fixture.Client.DeleteObjectReference<ISessionOutputObserver>(reference);
     }
 
     [Fact]

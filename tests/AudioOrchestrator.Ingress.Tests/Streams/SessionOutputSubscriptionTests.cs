@@ -34,9 +34,11 @@ public sealed class SessionOutputSubscriptionTests
         await subscription.OnOutputAsync("s", Batch(First, 0, 3)); // 0 and 1 again, then 2
         await subscription.OnOutputAsync("s", Batch(First, 1, 2)); // all had
         await subscription.OnOutputAsync("s", Batch(Second, 0, 2)); // the relay re-activated: its own numbering
+        await subscription.OnOutputAsync("s", Batch(First, 2, 3)); // the first activation's last events, handed on late: 3 and 4 are new
+        await subscription.OnOutputAsync("s", Batch(First, 3, 2)); // and once more: all had
 
-        Assert.Equal([0L, 1L, 2L, 0L, 1L], seen.Where(s => s.Listener == "one").Select(s => s.Sequence));
-        Assert.Equal([0L, 1L, 2L, 0L, 1L], seen.Where(s => s.Listener == "two").Select(s => s.Sequence));
+        Assert.Equal([0L, 1L, 2L, 0L, 1L, 3L, 4L], seen.Where(s => s.Listener == "one").Select(s => s.Sequence));
+        Assert.Equal([0L, 1L, 2L, 0L, 1L, 3L, 4L], seen.Where(s => s.Listener == "two").Select(s => s.Sequence));
     }
 
     [Fact]
