@@ -22,6 +22,12 @@ public interface ISessionOutputRelayGrain : IGrainWithStringKey
     /// </summary>
     Task<OutputCursor> SubscribeAsync(ISessionOutputObserver observer, TimeSpan lifetime, OutputCursor? seen = null);
 
+    /// <summary>
+    /// Forgets the events kept to be sent again, and a previous activation's handover of them (the session was deleted:
+    /// its answers must not outlive it). Observers stay subscribed.
+    /// </summary>
+    Task ForgetAsync();
+
     /// <summary>Removes the observer (nothing happens when it is not subscribed).</summary>
     Task UnsubscribeAsync(ISessionOutputObserver observer);
 

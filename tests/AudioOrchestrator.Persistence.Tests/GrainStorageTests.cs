@@ -31,7 +31,7 @@ public sealed class GrainStorageTests
 
         // The stored row is the System.Text.Json document of the session, readable by SQL.
         var json = await db.ScalarAsync<string>(
-            "SELECT convert_from(payload, 'UTF8') FROM orleans_grain_state WHERE service_id = @service AND grain_id_extension = @session",
+            "SELECT convert_from(payload, 'UTF8') FROM orleans_grain_state WHERE service_id = @service AND grain_id_extension = @session AND grain_type = 'session'",
             ("service", "service-" + id),
             ("session", session));
         Assert.NotNull(json);
@@ -44,12 +44,13 @@ public sealed class GrainStorageTests
         Assert.Equal("hello world", await db.ScalarAsync<string>(
             "SELECT t->>(SELECT k FROM jsonb_object_keys(t) k WHERE lower(k) = 'responsetext') "
             + "FROM orleans_grain_state, jsonb_path_query(convert_from(payload, 'UTF8')::jsonb, 'strict $.**') t "
-            + "WHERE service_id = @service AND grain_id_extension = @session AND jsonb_typeof(t) = 'object' "
+            + "WHERE service_id = @service AND grain_id_extension = @session AND grain_type = 'session' AND jsonb_typeof(t) = 'object' "
             + "AND EXISTS (SELECT 1 FROM jsonb_object_keys(t) k WHERE lower(k) = 'responsetext') LIMIT 1",
             ("service", "service-" + id),
             ("session", session)));
 
-        // A new service on the same database sees the turn; DELETE removes the row.
+        // A new service on the same database sees the turn; DELETE removes the row, and the output relay's handover of
+        // the session's last answers (written when the first service stopped) with it.
         await using var second = await TestService.StartAsync(settings);
         var snapshot = await second.Http.GetFromJsonAsync<SessionSnapshot>($"/api/v1/sessions/{session}", Ct);
         var turn = Assert.Single(snapshot!.History);

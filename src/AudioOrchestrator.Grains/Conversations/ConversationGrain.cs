@@ -489,6 +489,7 @@ public sealed partial class ConversationGrain(
             }
 
             await session.ClearStateAsync();
+            await GrainFactory.GetGrain<ISessionOutputRelayGrain>(SessionId).ForgetAsync(); // its kept answers go too
             session.State = new SessionState { Profile = profile };
             if (profile is not null)
             {

@@ -86,6 +86,13 @@ internal sealed class RetainedOutput(Guid activation, TimeSpan window, int maxEv
         return from < 0 ? [] : _events.GetRange(from, _events.Count - from);
     }
 
+    /// <summary>Forgets every kept event (numbering goes on).</summary>
+    public void Clear()
+    {
+        _events.Clear();
+        _bytes = 0;
+    }
+
     /// <summary>Everything kept (young enough), for the next activation.</summary>
     public IReadOnlyList<RetainedEvent> HandOver()
     {

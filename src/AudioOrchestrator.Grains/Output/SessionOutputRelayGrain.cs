@@ -147,6 +147,17 @@ public sealed partial class SessionOutputRelayGrain(
         return Task.FromResult(_retained.End);
     }
 
+    public async Task ForgetAsync()
+    {
+        _retained.Clear();
+        _lateHandover?.Dispose();
+        _lateHandover = null;
+        if (handover.RecordExists)
+        {
+            await handover.ClearStateAsync();
+        }
+    }
+
     public Task UnsubscribeAsync(ISessionOutputObserver observer)
     {
         ArgumentNullException.ThrowIfNull(observer);

@@ -223,6 +223,25 @@ public sealed class SessionOutputRelayTests(PipelineCluster fixture) : IClassFix
     }
 
     [Fact]
+    public async Task A_forgotten_session_has_nothing_sent_again()
+    {
+        var session = NewSession();
+        var observer = new RecordingObserver { FailFirst = 1 };
+        var reference = fixture.Client.CreateObjectReference<ISessionOutputObserver>(observer);
+        var start = await Relay(session).SubscribeAsync(reference, TimeSpan.FromMinutes(5));
+        await Relay(session).PublishAsync(Frame(1));
+        await TestWait.UntilAsync(async () => await Relay(session).GetObserverCountAsync() == 0, "the observer dropped after its failed call");
+
+        await Relay(session).ForgetAsync(); // the session was deleted
+        await Relay(session).SubscribeAsync(reference, TimeSpan.FromMinutes(5), start);
+        await Relay(session).PublishAsync(Frame(2));
+
+        await TestWait.UntilAsync(() => !observer.Sequences.IsEmpty, "the event after the renewal");
+        Assert.Equal([2L], observer.Sequences); // the forgotten answer is not sent again
+        fixture.Client.DeleteObjectReference<ISessionOutputObserver>(reference);
+    }
+
+    [Fact]
     public async Task A_subscription_that_is_not_renewed_expires()
     {
         var session = NewSession();
