@@ -7,7 +7,8 @@ namespace AudioOrchestrator.Contracts;
 /// whose calls fail (its process died) is dropped. Each event gets a sequence number in the activation
 /// (<see cref="OutputBatch"/>), and the last seconds of events are kept in memory: an observer that renews with where it
 /// is (<see cref="OutputCursor"/>) is sent again what it did not get (its calls failed or stalled, its subscription was
-/// dropped, or the relay re-activated). Nothing is persisted: events of an activation that is gone are not sent again.
+/// dropped, or the relay re-activated). An activation that deactivates gracefully hands its kept events to the next one
+/// through grain storage; those of an activation that died with its silo are gone.
 /// </summary>
 public interface ISessionOutputRelayGrain : IGrainWithStringKey
 {
@@ -17,8 +18,9 @@ public interface ISessionOutputRelayGrain : IGrainWithStringKey
     /// <summary>
     /// Adds the observer, or renews it, until <paramref name="lifetime"/> from now (100 ms to 1 h). <paramref name="seen"/>
     /// says where the observer is: null for a new observer (it gets the events published from now on); a cursor of this
-    /// activation (it gets again the kept events from there that it does not have); a cursor of another activation (it
-    /// gets every kept event of this one). Returns this activation's cursor of the next event to be published.
+    /// activation, or of one whose events this activation took over (it gets the kept events from there on); a cursor of
+    /// an activation whose events are not kept (it gets every kept event). Returns this activation's cursor of the next
+    /// event to be published.
     /// </summary>
     Task<OutputCursor> SubscribeAsync(ISessionOutputObserver observer, TimeSpan lifetime, OutputCursor? seen = null);
 

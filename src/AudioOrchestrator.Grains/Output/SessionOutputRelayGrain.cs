@@ -215,7 +215,7 @@ public sealed partial class SessionOutputRelayGrain(
                 // Another activation of this relay (two can overlap while a silo stops) handed events over after this
                 // one started: both sets go to the next activation, in publishing order.
                 await handover.ReadStateAsync(cancellationToken);
-                var theirs = handover.State.Events is { Length: > 0 } row ? serializer.Deserialize<RetainedEvent[]>(row) ?? [] : [];
+                var theirs = handover.State.Events is { Length: > 0 } row ? Read(row) : [];
                 handover.State.Events = serializer.SerializeToArray(theirs.Concat(kept).OrderBy(e => e.PublishedAt).ToArray());
                 await handover.WriteStateAsync(cancellationToken);
             }
@@ -273,7 +273,7 @@ public sealed partial class SessionOutputRelayGrain(
 
         try
         {
-            var inherited = serializer.Deserialize<RetainedEvent[]>(events) ?? [];
+            var inherited = Read(events);
             var taken = _retained.Inherit(inherited);
             LogInherited(logger, SessionId, inherited.Length, taken.Count);
             foreach (var subscriber in late ? _subscribers.Values.ToList() : [])
@@ -304,6 +304,9 @@ public sealed partial class SessionOutputRelayGrain(
 
         return true;
     }
+
+    /// <summary>A handover row's events.</summary>
+    private RetainedEvent[] Read(byte[] events) => serializer.Deserialize<RetainedEvent[]>(events) ?? [];
 
     private void OnDeliveryFailed(SessionOutputSubscriber subscriber, Exception exception)
     {

@@ -237,18 +237,7 @@ public sealed partial class SpeakerGrain(
                 input.Dispose();
             }
 
-            try
-            {
-                await SiloUnavailableRetry.RunAsync(
-                    () => GetConversation().CompleteInputAsync(new InputCompletion(Speaker, ended.CorrelationId, utterances, Cut: true)), clock)
-                    .WaitAsync(cancellationToken);
-            }
-#pragma warning disable CA1031 // Best effort while deactivating: the upload's waiter times out instead.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                LogCutNotReported(_logger, ex, Speaker.StreamKey, ended.CorrelationId);
-            }
+            await ReportWhileDeactivatingAsync(new InputCompletion(Speaker, ended.CorrelationId, utterances, Cut: true), cancellationToken);
         }
     }
 
@@ -262,17 +251,22 @@ public sealed partial class SpeakerGrain(
         foreach (var input in _inputs?.Uploads ?? [])
         {
             var cut = input.Pipeline.InSpeech || (input.CorrelationId is { } upload && _cutUploads.Contains(upload));
-            var part = new InputCompletion(Speaker, input.CorrelationId, input.Utterances, cut, input.Heard, Partial: true);
-            try
-            {
-                await SiloUnavailableRetry.RunAsync(() => GetConversation().CompleteInputAsync(part), clock).WaitAsync(cancellationToken);
-            }
-#pragma warning disable CA1031 // Best effort while deactivating: the rest is then reported cut, and the client sends it again.
-            catch (Exception ex)
+            await ReportWhileDeactivatingAsync(new InputCompletion(Speaker, input.CorrelationId, input.Utterances, cut, input.Heard, Partial: true), cancellationToken);
+        }
+    }
+
+    /// <summary>Tells the session about an upload while this activation deactivates; best effort, bounded by the deactivation.</summary>
+    private async Task ReportWhileDeactivatingAsync(InputCompletion completion, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await SiloUnavailableRetry.RunAsync(() => GetConversation().CompleteInputAsync(completion), clock).WaitAsync(cancellationToken);
+        }
+#pragma warning disable CA1031 // Best effort: the upload's waiter then learns it from the next activation, or times out.
+        catch (Exception ex)
 #pragma warning restore CA1031
-            {
-                LogCutNotReported(_logger, ex, Speaker.StreamKey, input.CorrelationId);
-            }
+        {
+            LogCutNotReported(_logger, ex, Speaker.StreamKey, completion.CorrelationId);
         }
     }
 

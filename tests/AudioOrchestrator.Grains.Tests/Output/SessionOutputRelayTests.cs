@@ -183,12 +183,7 @@ public sealed class SessionOutputRelayTests(PipelineCluster fixture) : IClassFix
         await TestWait.UntilAsync(async () => await Relay(session).GetObserverCountAsync() == 0, "the observer dropped after its failed call");
 
         // Another activation of this relay (they overlap while a silo stops) handed event 1 over after this one started.
-        var silo = fixture.Cluster.Silos[0].ServiceProvider;
-        var other = Guid.CreateVersion7();
-        var theirs = new RetainedEvent[] { new(other, 0, DateTimeOffset.UtcNow, Frame(1), 3) };
-        var row = new RelayHandoverState { Events = silo.GetRequiredService<Orleans.Serialization.Serializer>().SerializeToArray(theirs) };
-        await silo.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(StorageNames.Sessions)
-            .WriteStateAsync("handover", Relay(session).GetGrainId(), new GrainState<RelayHandoverState>(row));
+        await WriteHandoverAsync(session, new RetainedEvent(Guid.CreateVersion7(), 0, DateTimeOffset.UtcNow, Frame(1), 3));
 
         await Relay(session).Cast<IGrainManagementExtension>().DeactivateOnIdle(Ct);
         var probe = fixture.Client.CreateObjectReference<ISessionOutputObserver>(new RecordingObserver());
@@ -210,11 +205,7 @@ public sealed class SessionOutputRelayTests(PipelineCluster fixture) : IClassFix
         await Relay(session).SubscribeAsync(reference, TimeSpan.FromMinutes(5)); // this activation found no handover
 
         // The activation it overlapped (while a silo stopped) hands its undelivered event over only now.
-        var silo = fixture.Cluster.Silos[0].ServiceProvider;
-        var theirs = new RetainedEvent[] { new(Guid.CreateVersion7(), 4, DateTimeOffset.UtcNow, Frame(7), 3) };
-        var row = new RelayHandoverState { Events = silo.GetRequiredService<Orleans.Serialization.Serializer>().SerializeToArray(theirs) };
-        await silo.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(StorageNames.Sessions)
-            .WriteStateAsync("handover", Relay(session).GetGrainId(), new GrainState<RelayHandoverState>(row));
+        await WriteHandoverAsync(session, new RetainedEvent(Guid.CreateVersion7(), 4, DateTimeOffset.UtcNow, Frame(7), 3));
 
         await TestWait.UntilAsync(() => observer.Sequences.Count == 1, "the late handover's event");
         Assert.Equal([7L], observer.Sequences);
@@ -275,6 +266,15 @@ public sealed class SessionOutputRelayTests(PipelineCluster fixture) : IClassFix
         Assert.Equal(0, await Relay("unknown-" + session).GetObserverCountAsync());
         Assert.Equal(0, await Relay(session).GetObserverCountAsync());
         fixture.Client.DeleteObjectReference<ISessionOutputObserver>(reference);
+    }
+
+    /// <summary>Writes a relay handover row straight to the silo's grain storage, as another activation of the relay would.</summary>
+    private async Task WriteHandoverAsync(string session, params RetainedEvent[] events)
+    {
+        var silo = fixture.Cluster.Silos[0].ServiceProvider;
+        var row = new RelayHandoverState { Events = silo.GetRequiredService<Orleans.Serialization.Serializer>().SerializeToArray(events) };
+        await silo.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(StorageNames.Sessions)
+            .WriteStateAsync("handover", Relay(session).GetGrainId(), new GrainState<RelayHandoverState>(row));
     }
 
     private static Task Record(ConcurrentQueue<long> seen, SessionOutputEvent item)
