@@ -5,15 +5,18 @@ using AudioOrchestrator.Ingress.Text;
 using AudioOrchestrator.Ingress.Uploads;
 using AudioOrchestrator.Silo.Security;
 using AudioOrchestrator.Testing;
+using AudioOrchestrator.Testing.Cluster;
 
 namespace AudioOrchestrator.Silo.Tests;
 
 /// <summary>
-/// A real Prometheus scrapes the running service's <c>/metrics</c> (with an admin API key, every second) while it
-/// answers a spoken upload and text messages with spoken answers; PromQL then finds every operator metric name of the
-/// plan (docs/operations.md) and the capacity gauges.
+/// A real Prometheus scrapes the running service's <c>/metrics</c> (with an admin API key, every 3 s) while it answers
+/// a spoken upload and text messages with spoken answers; PromQL then finds every operator metric name of the plan
+/// (docs/operations.md) and the capacity gauges. The service runs as its own OS process, as operators run it: in this
+/// test process other hosts come and go, and OpenTelemetry's meter provider listens to every meter of a name in the
+/// process, so a disposed host's meters would take the same-named series out of this host's export.
 /// </summary>
-public sealed class PrometheusScrapeTests(ApiKeysFixture service) : IClassFixture<ApiKeysFixture>
+public sealed class PrometheusScrapeTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
 
@@ -25,10 +28,40 @@ public sealed class PrometheusScrapeTests(ApiKeysFixture service) : IClassFixtur
     [Fact]
     public async Task Prometheus_scraping_the_service_finds_the_operator_metric_names()
     {
-        var adminKey = ApiKeysFixture.ScopeKeys[ApiScopes.Admin];
-        using var http = new HttpClient { BaseAddress = service.Http.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", adminKey);
-        await using var prometheus = await PrometheusProcess.StartAsync(service.Http.BaseAddress!, adminKey, Ct);
+        const string adminKey = "prometheus-test-admin-key";
+        var archive = Path.Combine(Path.GetTempPath(), "ao-archive-" + Guid.NewGuid().ToString("N")[..12] + ".db");
+        await using var service = new ServiceProcess("service", LoopbackPorts.Free(), new Dictionary<string, string>
+        {
+            ["Cluster__SiloPort"] = LoopbackPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Cluster__GatewayPort"] = LoopbackPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Speech__PocketSphinx__AcousticModelPath"] = await EspeakVoiceEnrolment.GetModelAsync(Ct),
+            ["Archive__SqlitePath"] = archive,
+            ["Auth__ApiKeys__0__Name"] = "prometheus",
+            ["Auth__ApiKeys__0__KeySha256"] = ApiKeyHash.HexOf(adminKey),
+            ["Auth__ApiKeys__0__Scopes__0"] = ApiScopes.Admin,
+        });
+        using var http = new HttpClient { BaseAddress = service.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        service.Start();
+        try
+        {
+            await service.WaitReadyAsync(http, TimeSpan.FromSeconds(90), Ct);
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", adminKey);
+            await ScrapedAsync(http, service.BaseAddress, adminKey);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            throw new InvalidOperationException($"{ex.Message}\nThe service said:\n{service.RecentOutput}", ex);
+        }
+        finally
+        {
+            await service.TerminateAsync(TimeSpan.FromSeconds(30));
+            TestArchive.Delete(archive);
+        }
+    }
+
+    private static async Task ScrapedAsync(HttpClient http, Uri target, string adminKey)
+    {
+        await using var prometheus = await PrometheusProcess.StartAsync(target, adminKey, Ct);
 
         // The target is up: the scrape itself is authorised (admin scope) and parsed.
         await UntilAsync(prometheus, "up{job=\"audio-orchestrator\"} == 1", "Prometheus to scrape /metrics with the admin key");
