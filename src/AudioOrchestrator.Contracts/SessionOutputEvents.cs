@@ -29,12 +29,26 @@ public sealed record AnswerDelta(
 /// <param name="FirstSequence">The number of the first frame in the answer (frames are numbered across its sentences).</param>
 /// <param name="Frames">The packets.</param>
 /// <param name="EndsSentence">The last batch of a sentence: a gap after it is a pause; a gap before it means frames are late.</param>
+/// <remarks>
+/// A frame number may come twice: a sentence whose synthesis call was lost with its silo is spoken again from its
+/// first frame. Listeners keep the first of each number (<see cref="From"/>).
+/// </remarks>
 [GenerateSerializer, Immutable]
 public sealed record AnswerAudio(
     [property: Id(0)] string TurnId,
     [property: Id(1)] long FirstSequence,
     [property: Id(2)] byte[][] Frames,
-    [property: Id(3)] bool EndsSentence = false) : SessionOutputEvent;
+    [property: Id(3)] bool EndsSentence = false) : SessionOutputEvent
+{
+    /// <summary>The frame number after this batch's last.</summary>
+    public long NextSequence => FirstSequence + Frames.Length;
+
+    /// <summary>This batch's frames numbered <paramref name="sequence"/> or later: itself, its tail, or null when it has none.</summary>
+    public AnswerAudio? From(long sequence) =>
+        sequence <= FirstSequence ? this
+        : sequence >= NextSequence ? null
+        : this with { FirstSequence = sequence, Frames = Frames[(int)(sequence - FirstSequence)..] };
+}
 
 /// <summary>
 /// The answer has been fully published (its audio is on the stream before this event).

@@ -20,7 +20,23 @@ public static class SiloUnavailableRetry
 
     public static Task RunAsync(Func<Task> call, TimeProvider time) => RunAsync(call, time, FirstDelay);
 
-    public static async Task RunAsync(Func<Task> call, TimeProvider time, TimeSpan firstDelay)
+    public static Task RunAsync(Func<Task> call, TimeProvider time, TimeSpan firstDelay)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        return RunAsync(
+            async () =>
+            {
+                await call();
+                return true;
+            },
+            time,
+            firstDelay);
+    }
+
+    /// <summary>Runs <paramref name="call"/> until it reaches its target, and returns its result.</summary>
+    public static Task<T> RunAsync<T>(Func<Task<T>> call, TimeProvider time) => RunAsync(call, time, FirstDelay);
+
+    public static async Task<T> RunAsync<T>(Func<Task<T>> call, TimeProvider time, TimeSpan firstDelay)
     {
         ArgumentNullException.ThrowIfNull(call);
         ArgumentNullException.ThrowIfNull(time);
@@ -29,8 +45,7 @@ public static class SiloUnavailableRetry
         {
             try
             {
-                await call();
-                return;
+                return await call();
             }
             catch (OrleansMessageRejectionException) when (attempt < Attempts)
             {

@@ -272,7 +272,12 @@ public sealed partial class ConversationGrain(
 
     Task ITurnSink.PublishAsync(SessionOutputEvent item) => PublishAsync(item);
 
-    Task<SynthesisResult> ITurnSink.SpeakAsync(SpeechRequest request) => GrainFactory.GetGrain<ISpeechSynthesisGrain>(SessionId).SpeakAsync(request);
+    /// <summary>
+    /// Speaks a sentence; a synthesis grain whose silo stopped or died while it spoke is asked again (a new activation
+    /// says the sentence from its first frame: listeners keep the first of each frame number, see <see cref="AnswerAudio"/>).
+    /// </summary>
+    Task<SynthesisResult> ITurnSink.SpeakAsync(SpeechRequest request) =>
+        SiloUnavailableRetry.RunAsync(() => GrainFactory.GetGrain<ISpeechSynthesisGrain>(SessionId).SpeakAsync(request), services.Clock);
 
     private async Task AnswerPendingAsync()
     {

@@ -297,9 +297,15 @@ public sealed partial class SessionAudioPlayer : IAsyncDisposable
         return turn;
     }
 
-    private void Enqueue(AnswerAudio audio)
+    private void Enqueue(AnswerAudio batch)
     {
-        var turn = Turn(audio.TurnId);
+        var turn = Turn(batch.TurnId);
+        if (batch.From(turn.NextSequence) is not { } audio)
+        {
+            return; // frames it already had: a sentence spoken again after its synthesis call was lost
+        }
+
+        turn.NextSequence = audio.NextSequence;
         if (!turn.Dropped && !_outputAvailable)
         {
             // Audio without a start seen (or after the output went away): undeliverable, reported once on the start.
@@ -454,6 +460,9 @@ public sealed partial class SessionAudioPlayer : IAsyncDisposable
         public string? Text { get; set; }
 
         public int Queued { get; set; }
+
+        /// <summary>The number of the next answer frame not yet had (frames numbered lower are not played twice).</summary>
+        public long NextSequence { get; set; }
 
         public bool Completed { get; set; }
 

@@ -69,7 +69,7 @@ public sealed class TurnCollector(string correlationId)
                     parts.Started = started;
                     break;
                 case AnswerAudio audio:
-                    Turn(audio.TurnId).Audio.Add(audio);
+                    Turn(audio.TurnId).Add(audio);
                     break;
                 case AnswerCompleted completed:
                     Turn(completed.TurnId).Completed = completed;
@@ -122,20 +122,30 @@ public sealed class TurnCollector(string correlationId)
 
     private sealed class TurnParts(string turnId, int order)
     {
+        /// <summary>The answer's frames by number: the first of each kept (a sentence spoken again repeats numbers).</summary>
+        private readonly SortedDictionary<long, byte[]> _frames = [];
+
         public string TurnId { get; } = turnId;
         public int Order { get; } = order;
         public AnswerStarted? Started { get; set; }
-        public List<AnswerAudio> Audio { get; } = [];
         public AnswerCompleted? Completed { get; set; }
         public TurnFailed? Failed { get; set; }
         public bool IsFinished => Completed is not null || Failed is not null;
 
+        public void Add(AnswerAudio audio)
+        {
+            for (var i = 0; i < audio.Frames.Length; i++)
+            {
+                _frames.TryAdd(audio.FirstSequence + i, audio.Frames[i]);
+            }
+        }
+
         public UploadedTurn ToUploadedTurn()
         {
             byte[]? wav = null;
-            if (Completed is not null && Audio.Count > 0)
+            if (Completed is not null && _frames.Count > 0)
             {
-                var packets = Audio.OrderBy(a => a.FirstSequence).SelectMany(a => a.Frames).Select(f => (ReadOnlyMemory<byte>)f);
+                var packets = _frames.Values.Select(f => (ReadOnlyMemory<byte>)f);
                 wav = WavCodec.Encode(OpusPacketizer.Decode(packets, channels: 1));
             }
 

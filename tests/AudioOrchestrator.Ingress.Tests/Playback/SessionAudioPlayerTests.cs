@@ -62,6 +62,20 @@ public sealed class SessionAudioPlayerTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Frames_of_a_sentence_spoken_again_are_played_once()
+    {
+        // The sentence's synthesis call was lost after frames 0-5 were published: it is spoken again from frame 0.
+        await _player.SetOutputAvailable(true);
+        await StartTurnAsync("t1", 4);
+        await _player.OnEventAsync(Audio("t1", 4, 2));
+        await _player.OnEventAsync(Audio("t1", 0, 4));
+        await _player.OnEventAsync(Audio("t1", 4, 4));
+        await _player.OnEventAsync(Audio("t1", 8, 2));
+
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => Frame("t1", i)), ReadAvailable());
+    }
+
+    [Fact]
     public async Task The_player_is_mid_sentence_between_a_sentences_batches_and_not_after_its_end_a_pause_or_an_interruption()
     {
         await _player.SetOutputAvailable(true);
