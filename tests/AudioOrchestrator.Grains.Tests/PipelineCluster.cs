@@ -54,6 +54,9 @@ public class PipelineCluster : IAsyncLifetime
     /// <summary>Configuration of the silo on top of the defaults above.</summary>
     protected virtual IReadOnlyDictionary<string, string?> SiloSettings { get; } = new Dictionary<string, string?>();
 
+    /// <summary>Silos in the cluster.</summary>
+    protected virtual short SiloCount => 1;
+
     /// <summary>Work before the cluster starts (e.g. enrolling a voice).</summary>
     protected virtual Task PrepareAsync() => Task.CompletedTask;
 
@@ -65,7 +68,7 @@ public class PipelineCluster : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         await PrepareAsync();
-        var builder = new InProcessTestClusterBuilder(1);
+        var builder = new InProcessTestClusterBuilder(SiloCount);
         builder.ConfigureSiloHost((_, host) =>
         {
             var settings = new Dictionary<string, string?>

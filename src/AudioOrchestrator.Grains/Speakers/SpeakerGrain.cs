@@ -23,7 +23,10 @@ namespace AudioOrchestrator.Grains.Speakers;
 /// </summary>
 /// <remarks>
 /// Settings come from <see cref="ListeningSettingsResolver"/> for the session's profile (asked of the session when the
-/// grain activates; a Discord guild may override them).
+/// grain activates; a Discord guild may override them). A speaker that migrates off a stopping silo brings the profile
+/// with it (<see cref="IGrainMigrationParticipant"/>) instead of asking again: the session may be migrating too, and
+/// Orleans waits for a batch of migrated activations to activate before it moves the next, so asking from
+/// <see cref="OnActivateAsync"/> held a rolling restart's silo for its 30 s deactivation timeout.
 /// </remarks>
 [ImplicitChannelSubscription(StreamNames.AudioIn)]
 public sealed partial class SpeakerGrain(
@@ -36,13 +39,17 @@ public sealed partial class SpeakerGrain(
     ILoggerFactory loggers,
     IWakePhraseSpotter? wakeSpotter = null,
     IGuildSpeechEngines? guildSpeech = null)
-    : Grain, ISpeakerGrain, IOnBroadcastChannelSubscribed
+    : Grain, ISpeakerGrain, IOnBroadcastChannelSubscribed, IGrainMigrationParticipant
 {
+    /// <summary>The migration context's key of the session's profile.</summary>
+    private const string ProfileKey = "speaker.profile";
+
     private readonly WakeGate _wakeGate = new();
     private readonly ILogger _logger = loggers.CreateLogger<SpeakerGrain>();
     private readonly UtteranceCutCounter _cuts = new(metrics, loggers.CreateLogger<UtteranceCutCounter>());
     private readonly HeardAudioQueue _heard = new();
     private SpeakerRef? _speaker;
+    private SessionProfile? _profile;
     private ListeningSettings? _settings;
     private SpeakerInputSet? _inputs;
     private readonly RecentInputs _heardUploads = new();
@@ -71,7 +78,7 @@ public sealed partial class SpeakerGrain(
     {
         // What the session is (its transport and guild) decides wake mode and overrides: the ingress that opened the
         // session said so before sending audio.
-        var profile = await GetConversation().GetProfileAsync().WaitAsync(cancellationToken);
+        var profile = _profile ??= await GetConversation().GetProfileAsync().WaitAsync(cancellationToken);
         _settings = settingsResolver.Resolve(profile);
 
         // A guild with its own speech engine or language (Speech:Guilds) gets its own chain; others the default client.
@@ -82,6 +89,24 @@ public sealed partial class SpeakerGrain(
 
         metrics.Operator.SpeakerActivated();
         _counted = true;
+    }
+
+    void IGrainMigrationParticipant.OnDehydrate(IDehydrationContext dehydrationContext)
+    {
+        ArgumentNullException.ThrowIfNull(dehydrationContext);
+        if (_profile is not null)
+        {
+            dehydrationContext.TryAddValue(ProfileKey, _profile);
+        }
+    }
+
+    void IGrainMigrationParticipant.OnRehydrate(IRehydrationContext rehydrationContext)
+    {
+        ArgumentNullException.ThrowIfNull(rehydrationContext);
+        if (rehydrationContext.TryGetValue(ProfileKey, out SessionProfile? profile))
+        {
+            _profile = profile;
+        }
     }
 
     /// <summary>The speaker's audio-in channel found this grain (implicit subscription): its items come to <see cref="OnAudioAsync"/>.</summary>

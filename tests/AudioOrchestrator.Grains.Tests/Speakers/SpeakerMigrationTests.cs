@@ -1,0 +1,86 @@
+using System.Collections.Concurrent;
+using AudioOrchestrator.Contracts;
+using AudioOrchestrator.Grains.Speakers;
+using AudioOrchestrator.Ingress.Uploads;
+using AudioOrchestrator.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Core.Internal;
+using Orleans.Runtime.Placement;
+
+namespace AudioOrchestrator.Grains.Tests.Speakers;
+
+/// <summary>
+/// A speaker grain that migrates to another silo (as Orleans moves a stopping silo's activations) brings its session's
+/// profile and does not ask the session for it while it activates: the session may be migrating in a later batch, and
+/// Orleans waits for a batch's activations before it moves the next, which held rolling restarts for 30 s.
+/// </summary>
+public sealed class SpeakerMigrationTests(SpeakerMigrationTests.TwoSilos fixture) : IClassFixture<SpeakerMigrationTests.TwoSilos>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_migrated_speaker_brings_its_sessions_profile_and_goes_on_answering()
+    {
+        var session = "migrate-" + Guid.NewGuid().ToString("N")[..12];
+        var uploads = fixture.ClientServices.GetRequiredService<UtteranceUploadProcessor>();
+        Assert.Equal("hello world", Assert.Single((await uploads.ProcessAsync(session, "ana", TestAudio.Question(440), Ct)).Turns).ResponseText);
+        Assert.Equal(1, fixture.ProfileAsks(session));
+
+        var speaker = fixture.Client.GetGrain<ISpeakerGrain>(new SpeakerRef(session, "ana").StreamKey);
+        var from = await fixture.SiloOfAsync(speaker);
+        var to = fixture.Cluster.Silos.Select(s => s.SiloAddress).Single(s => !s.Equals(from));
+        RequestContext.Set(IPlacementDirector.PlacementHintKey, to);
+        try
+        {
+            await speaker.Cast<IGrainManagementExtension>().MigrateOnIdle(Ct);
+        }
+        finally
+        {
+            RequestContext.Clear();
+        }
+
+        await TestWait.UntilAsync(async () => (await fixture.SiloOfAsync(speaker)).Equals(to), "the speaker to run on the other silo");
+
+        Assert.Equal("hello world", Assert.Single((await uploads.ProcessAsync(session, "ana", TestAudio.Question(440), Ct)).Turns).ResponseText);
+        Assert.Equal(1, fixture.ProfileAsks(session)); // the migrated activation did not ask again
+    }
+
+    /// <summary>Two silos; a silo-side filter counts the sessions' profile asks and notes where each speaker call ran.</summary>
+    public sealed class TwoSilos : PipelineCluster
+    {
+        private readonly ConcurrentDictionary<string, int> _profileAsks = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, SiloAddress> _speakerSilos = new(StringComparer.Ordinal);
+
+        protected override short SiloCount => 2;
+
+        public int ProfileAsks(string session) => _profileAsks.GetValueOrDefault(session);
+
+        /// <summary>Where <paramref name="speaker"/> runs now (a status call, noted by the filter).</summary>
+        public async Task<SiloAddress> SiloOfAsync(ISpeakerGrain speaker)
+        {
+            await speaker.GetStatusAsync();
+            return _speakerSilos[speaker.GetPrimaryKeyString()];
+        }
+
+        protected override void ConfigureSiloServices(IServiceCollection services) =>
+            services.AddSingleton<IIncomingGrainCallFilter>(new Watch(this));
+
+        private sealed class Watch(TwoSilos owner) : IIncomingGrainCallFilter
+        {
+            public Task Invoke(IIncomingGrainCallContext context)
+            {
+                var key = context.TargetContext.GrainId.Key.ToString()!;
+                if (context.InterfaceMethod.Name == nameof(IConversationGrain.GetProfileAsync))
+                {
+                    owner._profileAsks.AddOrUpdate(key, 1, (_, n) => n + 1);
+                }
+                else if (context.TargetContext.GrainInstance is SpeakerGrain)
+                {
+                    owner._speakerSilos[key] = context.TargetContext.Address.SiloAddress!;
+                }
+
+                return context.Invoke();
+            }
+        }
+    }
+}
