@@ -31,8 +31,11 @@ public sealed partial class ConversationGrain(
     ILogger<ConversationGrain> logger,
     ITurnArchiveSink? archive = null,
     ITurnHistorySource? archivedHistory = null)
-    : Grain, IConversationGrain, ITurnSink
+    : Grain, IConversationGrain, ITurnSink, IGrainMigrationParticipant
 {
+    /// <summary>The migration context's key of the upload parts and rests waiting for each other.</summary>
+    private const string UploadPartsKey = "conversation.uploadParts";
+
     private readonly Queue<Utterance> _pending = new();
     private readonly SemaphoreSlim _writing = new(1, 1);
     private readonly Dictionary<string, PreparedTurn> _prepared = new(StringComparer.Ordinal);
@@ -41,6 +44,7 @@ public sealed partial class ConversationGrain(
     private Task? _answering;
     private readonly RecentInputs _inputs = new();
     private readonly UploadParts _uploadParts = new();
+    private IGrainTimer? _restWatch;
     private Task? _folding;
     private TurnPipeline? _current;
     private int _epoch;
@@ -162,6 +166,7 @@ public sealed partial class ConversationGrain(
     {
         services.Metrics.Operator.SessionActivated();
         _counted = true;
+        WatchWaitingRests(); // a rest brought from a migrated activation
         var state = session.State;
         if (archivedHistory is null)
         {
@@ -427,7 +432,59 @@ public sealed partial class ConversationGrain(
     public Task CompleteInputAsync(InputCompletion completion)
     {
         ArgumentNullException.ThrowIfNull(completion);
-        return _uploadParts.Take(completion) is { } completed ? PublishToRelayAsync(completed) : Task.CompletedTask;
+        if (_uploadParts.Take(completion, services.Clock.GetUtcNow()) is { } completed)
+        {
+            return PublishToRelayAsync(completed);
+        }
+
+        WatchWaitingRests();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>While an upload's rest waits for its part, checks every second whether it waited long enough (then it is cut).</summary>
+    private void WatchWaitingRests()
+    {
+        if (_uploadParts.AnyRestWaiting && _restWatch is null)
+        {
+            _restWatch = this.RegisterGrainTimer(PublishExpiredRestsAsync, new GrainTimerCreationOptions
+            {
+                DueTime = TimeSpan.FromSeconds(1),
+                Period = TimeSpan.FromSeconds(1),
+            });
+        }
+    }
+
+    private async Task PublishExpiredRestsAsync(CancellationToken cancellationToken)
+    {
+        foreach (var expired in _uploadParts.Expire(services.Clock.GetUtcNow()))
+        {
+            await PublishToRelayAsync(expired);
+        }
+
+        if (!_uploadParts.AnyRestWaiting)
+        {
+            _restWatch?.Dispose();
+            _restWatch = null;
+        }
+    }
+
+    void IGrainMigrationParticipant.OnDehydrate(IDehydrationContext dehydrationContext)
+    {
+        ArgumentNullException.ThrowIfNull(dehydrationContext);
+        var waiting = _uploadParts.Snapshot();
+        if (waiting.Count > 0)
+        {
+            dehydrationContext.TryAddValue(UploadPartsKey, waiting.ToArray());
+        }
+    }
+
+    void IGrainMigrationParticipant.OnRehydrate(IRehydrationContext rehydrationContext)
+    {
+        ArgumentNullException.ThrowIfNull(rehydrationContext);
+        if (rehydrationContext.TryGetValue(UploadPartsKey, out WaitingInput[]? waiting) && waiting is not null)
+        {
+            _uploadParts.Restore(waiting);
+        }
     }
 
     public async Task OpenAsync(SessionProfile profile)

@@ -4,20 +4,28 @@ namespace AudioOrchestrator.Grains.Conversations;
 
 /// <summary>
 /// Puts together an upload heard by two speaker activations: the part reported by the one that went away gracefully
-/// with the upload open (<see cref="InputCompletion.Partial"/>) and the end reported by the next one. The upload is
-/// whole when the first part was heard from the start, was not cut in the middle of speech, reaches the frame the rest
-/// began at, and the rest (heard only to check) had no speech: nothing of the question is missing. The last
-/// <see cref="Capacity"/> parts are kept (an activation's memory; a part whose session went away is lost, and the
-/// upload is then reported cut).
+/// with the upload open (<see cref="InputCompletion.Partial"/>) and the end reported by the next one (the rest: heard
+/// from a frame after 0). The upload is whole when the first part was heard from the start, was not cut in the middle
+/// of speech, reaches the frame the rest began at, and the rest (heard only to check) had no speech: nothing of the
+/// question is missing. Either may come first: a rest waits up to <see cref="PartWait"/> for its part (a stopping
+/// silo's speaker reports its part while the session may be migrating too), then counts as cut. The last
+/// <see cref="Capacity"/> parts and rests are kept; they move with the session when it migrates (<see cref="Snapshot"/>).
 /// </summary>
 internal sealed class UploadParts
 {
     public const int Capacity = 64;
-    private readonly Dictionary<string, InputCompletion> _parts = new(StringComparer.Ordinal);
+
+    /// <summary>How long a rest waits for the part heard before it.</summary>
+    public static readonly TimeSpan PartWait = TimeSpan.FromSeconds(3);
+
+    private readonly Dictionary<string, WaitingInput> _waiting = new(StringComparer.Ordinal);
     private readonly Queue<string> _order = new();
 
-    /// <summary>The event to publish for <paramref name="completion"/>: null for a part that waits for its rest.</summary>
-    public InputCompleted? Take(InputCompletion completion)
+    /// <summary>Whether a rest waits for its part (<see cref="Expire"/> then has something to say in time).</summary>
+    public bool AnyRestWaiting => _waiting.Values.Any(w => !w.Completion.Partial);
+
+    /// <summary>The event to publish for <paramref name="completion"/>: null while a part waits for its rest, or a rest for its part.</summary>
+    public InputCompleted? Take(InputCompletion completion, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(completion);
         if (completion.CorrelationId is not { } upload)
@@ -25,24 +33,71 @@ internal sealed class UploadParts
             return Completed(completion, completion.UtteranceCount, completion.Cut);
         }
 
+        _waiting.TryGetValue(upload, out var earlier);
         if (completion.Partial)
         {
-            var part = _parts.TryGetValue(upload, out var earlier) ? Merge(earlier, completion) : completion;
-            Keep(upload, part);
+            if (earlier is { Completion.Partial: false } rest)
+            {
+                _waiting.Remove(upload);
+                return Combine(completion, rest.Completion);
+            }
+
+            var part = earlier is null ? completion : Merge(earlier.Completion, completion);
+            Keep(upload, new WaitingInput(part, now));
             // A part cut in the middle of speech: the upload has to be sent again whatever the rest is; said at once.
             return part.Cut ? Completed(part, part.UtteranceCount, cut: true) : null;
         }
 
-        if (!_parts.Remove(upload, out var first))
+        if (earlier is { Completion.Partial: true } first)
         {
-            return Completed(completion, completion.UtteranceCount, completion.Cut);
+            _waiting.Remove(upload);
+            return Combine(first.Completion, completion);
         }
 
+        if (completion.Heard is { First: > 0 })
+        {
+            Keep(upload, new WaitingInput(completion, now));
+            return null;
+        }
+
+        return Completed(completion, completion.UtteranceCount, completion.Cut);
+    }
+
+    /// <summary>The rests that waited <see cref="PartWait"/> for a part that did not come: published as they are (cut).</summary>
+    public IReadOnlyList<InputCompleted> Expire(DateTimeOffset now)
+    {
+        var expired = _waiting.Where(w => !w.Value.Completion.Partial && now - w.Value.Since >= PartWait).ToArray();
+        foreach (var (upload, _) in expired)
+        {
+            _waiting.Remove(upload);
+        }
+
+        return [.. expired.Select(w => Completed(w.Value.Completion, w.Value.Completion.UtteranceCount, w.Value.Completion.Cut))];
+    }
+
+    /// <summary>What waits, oldest first (carried to the next activation when the session migrates).</summary>
+    public IReadOnlyList<WaitingInput> Snapshot() => [.. _order.Distinct(StringComparer.Ordinal).Where(_waiting.ContainsKey).Select(u => _waiting[u])];
+
+    /// <summary>Takes back what an earlier activation had waiting (<see cref="Snapshot"/>).</summary>
+    public void Restore(IEnumerable<WaitingInput> waiting)
+    {
+        ArgumentNullException.ThrowIfNull(waiting);
+        foreach (var input in waiting)
+        {
+            if (input.Completion.CorrelationId is { } upload)
+            {
+                Keep(upload, input);
+            }
+        }
+    }
+
+    private static InputCompleted Combine(InputCompletion first, InputCompletion rest)
+    {
         var whole = !first.Cut
             && first.Heard is { First: 0 } before
-            && completion.Heard is { Speech: false } rest
-            && before.Next >= rest.First;
-        return Completed(completion, first.UtteranceCount + completion.UtteranceCount, cut: !whole && (completion.Cut || first.Cut));
+            && rest.Heard is { Speech: false } after
+            && before.Next >= after.First;
+        return Completed(rest, first.UtteranceCount + rest.UtteranceCount, cut: !whole && (rest.Cut || first.Cut));
     }
 
     /// <summary>Two parts of one upload (its speaker's activation went away twice): counted, but never whole.</summary>
@@ -52,20 +107,21 @@ internal sealed class UploadParts
     private static InputCompleted Completed(InputCompletion completion, int utterances, bool cut) =>
         new(completion.Speaker.SpeakerId, utterances, cut) { CorrelationId = completion.CorrelationId };
 
-    private void Keep(string upload, InputCompletion part)
+    private void Keep(string upload, WaitingInput input)
     {
-        if (_parts.TryAdd(upload, part))
+        if (!_waiting.ContainsKey(upload))
         {
             _order.Enqueue(upload);
         }
-        else
-        {
-            _parts[upload] = part;
-        }
 
+        _waiting[upload] = input;
         while (_order.Count > Capacity && _order.TryDequeue(out var oldest))
         {
-            _parts.Remove(oldest);
+            _waiting.Remove(oldest);
         }
     }
 }
+
+/// <summary>A part or a rest of an upload waiting for the other, since <paramref name="Since"/>.</summary>
+[GenerateSerializer, Immutable]
+internal sealed record WaitingInput([property: Id(0)] InputCompletion Completion, [property: Id(1)] DateTimeOffset Since);

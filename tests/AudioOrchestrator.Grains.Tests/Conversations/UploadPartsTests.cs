@@ -8,6 +8,8 @@ public sealed class UploadPartsTests
 {
     private static readonly SpeakerRef Ana = new("s", "ana");
 
+    private static readonly DateTimeOffset Now = new(2026, 12, 6, 12, 0, 0, TimeSpan.Zero);
+
     private static InputCompletion Part(int utterances, bool inSpeech, long first, long next) =>
         new(Ana, "u", utterances, inSpeech, new HeardFrames(first, next, Speech: true), Partial: true);
 
@@ -17,8 +19,8 @@ public sealed class UploadPartsTests
     public void A_question_heard_whole_before_the_hand_over_is_not_cut_and_keeps_its_turns()
     {
         var parts = new UploadParts();
-        Assert.Null(parts.Take(Part(1, inSpeech: false, 0, 92))); // waits for the rest
-        var completed = parts.Take(Rest(92, speech: false));
+        Assert.Null(parts.Take(Part(1, inSpeech: false, 0, 92), Now)); // waits for the rest
+        var completed = parts.Take(Rest(92, speech: false), Now);
         Assert.Equal((1, false, "u"), (completed!.TurnCount, completed.Cut, completed.CorrelationId));
     }
 
@@ -30,8 +32,8 @@ public sealed class UploadPartsTests
     public void Anything_missing_makes_the_upload_cut(bool inSpeech, long partFirst, long partNext, long restFirst, bool restSpeech)
     {
         var parts = new UploadParts();
-        parts.Take(Part(1, inSpeech, partFirst, partNext));
-        var completed = parts.Take(Rest(restFirst, restSpeech));
+        parts.Take(Part(1, inSpeech, partFirst, partNext), Now);
+        var completed = parts.Take(Rest(restFirst, restSpeech), Now);
         Assert.Equal((1, true), (completed!.TurnCount, completed.Cut));
     }
 
@@ -39,12 +41,12 @@ public sealed class UploadPartsTests
     public void A_part_cut_in_speech_is_told_at_once_and_inputs_without_parts_pass_through()
     {
         var parts = new UploadParts();
-        var atOnce = parts.Take(Part(0, inSpeech: true, 0, 40));
+        var atOnce = parts.Take(Part(0, inSpeech: true, 0, 40), Now);
         Assert.Equal((0, true), (atOnce!.TurnCount, atOnce.Cut));
 
-        var plain = parts.Take(new InputCompletion(Ana, "other", 2));
+        var plain = parts.Take(new InputCompletion(Ana, "other", 2), Now);
         Assert.Equal((2, false, "other"), (plain!.TurnCount, plain.Cut, plain.CorrelationId));
-        var live = parts.Take(new InputCompletion(Ana, null, 1));
+        var live = parts.Take(new InputCompletion(Ana, null, 1), Now);
         Assert.Equal((1, false), (live!.TurnCount, live.Cut));
     }
 
@@ -52,9 +54,9 @@ public sealed class UploadPartsTests
     public void Two_hand_overs_of_one_upload_count_both_parts_but_never_make_it_whole()
     {
         var parts = new UploadParts();
-        parts.Take(Part(1, inSpeech: false, 0, 50));
-        parts.Take(Part(1, inSpeech: false, 50, 92) with { Cut = false });
-        var completed = parts.Take(Rest(92, speech: false));
+        parts.Take(Part(1, inSpeech: false, 0, 50), Now);
+        parts.Take(Part(1, inSpeech: false, 50, 92) with { Cut = false }, Now);
+        var completed = parts.Take(Rest(92, speech: false), Now);
         Assert.Equal((2, true), (completed!.TurnCount, completed.Cut));
     }
 
@@ -64,10 +66,54 @@ public sealed class UploadPartsTests
         var parts = new UploadParts();
         for (var i = 0; i <= UploadParts.Capacity; i++)
         {
-            parts.Take(Part(1, inSpeech: false, 0, 92) with { CorrelationId = $"u{i}" });
+            parts.Take(Part(1, inSpeech: false, 0, 92) with { CorrelationId = $"u{i}" }, Now);
         }
 
-        Assert.True(parts.Take(Rest(92, speech: false) with { CorrelationId = "u0" })!.Cut); // forgotten: the rest alone is a cut
-        Assert.False(parts.Take(Rest(92, speech: false) with { CorrelationId = $"u{UploadParts.Capacity}" })!.Cut);
+        Assert.Null(parts.Take(Rest(92, speech: false) with { CorrelationId = "u0" }, Now)); // forgotten: the rest waits for it ...
+        Assert.False(parts.Take(Rest(92, speech: false) with { CorrelationId = $"u{UploadParts.Capacity}" }, Now)!.Cut);
+        Assert.True(Assert.Single(parts.Expire(Now + UploadParts.PartWait)).Cut); // ... and is a cut once it waited long enough
+    }
+
+    [Fact]
+    public void A_rest_that_comes_before_its_part_waits_for_it()
+    {
+        // The stopping silo's speaker reported its part while the session was migrating: the rest got there first.
+        var parts = new UploadParts();
+        Assert.Null(parts.Take(Rest(92, speech: false), Now));
+        Assert.True(parts.AnyRestWaiting);
+        Assert.Empty(parts.Expire(Now + UploadParts.PartWait - TimeSpan.FromMilliseconds(1)));
+
+        var completed = parts.Take(Part(1, inSpeech: false, 0, 92), Now + TimeSpan.FromSeconds(1));
+
+        Assert.Equal((1, false, "u"), (completed!.TurnCount, completed.Cut, completed.CorrelationId));
+        Assert.False(parts.AnyRestWaiting);
+        Assert.Empty(parts.Expire(Now + TimeSpan.FromMinutes(1)));
+    }
+
+    [Fact]
+    public void A_rest_whose_part_never_comes_is_cut_after_the_wait()
+    {
+        var parts = new UploadParts();
+        Assert.Null(parts.Take(Rest(92, speech: false), Now));
+
+        var expired = Assert.Single(parts.Expire(Now + UploadParts.PartWait));
+
+        Assert.Equal((0, true, "u"), (expired.TurnCount, expired.Cut, expired.CorrelationId));
+        Assert.False(parts.AnyRestWaiting);
+    }
+
+    [Fact]
+    public void What_waits_moves_to_the_next_activation()
+    {
+        var before = new UploadParts();
+        before.Take(Part(1, inSpeech: false, 0, 92), Now);
+        before.Take(Rest(92, speech: false) with { CorrelationId = "v" }, Now);
+
+        var after = new UploadParts();
+        after.Restore(before.Snapshot());
+
+        Assert.False(after.Take(Rest(92, speech: false), Now)!.Cut); // the part came along
+        Assert.False(after.Take(Part(1, inSpeech: false, 0, 92) with { CorrelationId = "v" }, Now)!.Cut); // and the rest
+        Assert.Empty(after.Snapshot());
     }
 }

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using AudioOrchestrator.Contracts;
-using AudioOrchestrator.Grains.Speakers;
 using AudioOrchestrator.Ingress.Uploads;
 using AudioOrchestrator.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -27,39 +26,47 @@ public sealed class SpeakerMigrationTests(SpeakerMigrationTests.TwoSilos fixture
         Assert.Equal(1, fixture.ProfileAsks(session));
 
         var speaker = fixture.Client.GetGrain<ISpeakerGrain>(new SpeakerRef(session, "ana").StreamKey);
-        var from = await fixture.SiloOfAsync(speaker);
-        var to = fixture.Cluster.Silos.Select(s => s.SiloAddress).Single(s => !s.Equals(from));
-        RequestContext.Set(IPlacementDirector.PlacementHintKey, to);
-        try
-        {
-            await speaker.Cast<IGrainManagementExtension>().MigrateOnIdle(Ct);
-        }
-        finally
-        {
-            RequestContext.Clear();
-        }
-
-        await TestWait.UntilAsync(async () => (await fixture.SiloOfAsync(speaker)).Equals(to), "the speaker to run on the other silo");
+        await fixture.MigrateAsync(speaker, () => speaker.GetStatusAsync(), Ct);
 
         Assert.Equal("hello world", Assert.Single((await uploads.ProcessAsync(session, "ana", TestAudio.Question(440), Ct)).Turns).ResponseText);
         Assert.Equal(1, fixture.ProfileAsks(session)); // the migrated activation did not ask again
     }
 
-    /// <summary>Two silos; a silo-side filter counts the sessions' profile asks and notes where each speaker call ran.</summary>
+    /// <summary>Two silos; a silo-side filter counts the sessions' profile asks and notes where each grain call ran.</summary>
     public sealed class TwoSilos : PipelineCluster
     {
         private readonly ConcurrentDictionary<string, int> _profileAsks = new(StringComparer.Ordinal);
-        private readonly ConcurrentDictionary<string, SiloAddress> _speakerSilos = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<GrainId, SiloAddress> _silos = new();
 
         protected override short SiloCount => 2;
 
         public int ProfileAsks(string session) => _profileAsks.GetValueOrDefault(session);
 
-        /// <summary>Where <paramref name="speaker"/> runs now (a status call, noted by the filter).</summary>
-        public async Task<SiloAddress> SiloOfAsync(ISpeakerGrain speaker)
+        /// <summary>Moves <paramref name="grain"/> to the other silo (as Orleans does with a stopping silo's activations); <paramref name="touch"/> is a call to it.</summary>
+        public async Task MigrateAsync(IAddressable grain, Func<Task> touch, CancellationToken cancellationToken)
         {
-            await speaker.GetStatusAsync();
-            return _speakerSilos[speaker.GetPrimaryKeyString()];
+            ArgumentNullException.ThrowIfNull(grain);
+            ArgumentNullException.ThrowIfNull(touch);
+            await touch();
+            var from = _silos[grain.GetGrainId()];
+            var to = Cluster.Silos.Select(s => s.SiloAddress).Single(s => !s.Equals(from));
+            RequestContext.Set(IPlacementDirector.PlacementHintKey, to);
+            try
+            {
+                await grain.Cast<IGrainManagementExtension>().MigrateOnIdle(cancellationToken);
+            }
+            finally
+            {
+                RequestContext.Clear();
+            }
+
+            await TestWait.UntilAsync(
+                async () =>
+                {
+                    await touch();
+                    return _silos[grain.GetGrainId()].Equals(to);
+                },
+                "the grain to run on the other silo");
         }
 
         protected override void ConfigureSiloServices(IServiceCollection services) =>
@@ -69,14 +76,14 @@ public sealed class SpeakerMigrationTests(SpeakerMigrationTests.TwoSilos fixture
         {
             public Task Invoke(IIncomingGrainCallContext context)
             {
-                var key = context.TargetContext.GrainId.Key.ToString()!;
                 if (context.InterfaceMethod.Name == nameof(IConversationGrain.GetProfileAsync))
                 {
-                    owner._profileAsks.AddOrUpdate(key, 1, (_, n) => n + 1);
+                    owner._profileAsks.AddOrUpdate(context.TargetContext.GrainId.Key.ToString()!, 1, (_, n) => n + 1);
                 }
-                else if (context.TargetContext.GrainInstance is SpeakerGrain)
+
+                if (context.TargetContext.Address.SiloAddress is { } silo)
                 {
-                    owner._speakerSilos[key] = context.TargetContext.Address.SiloAddress!;
+                    owner._silos[context.TargetContext.GrainId] = silo;
                 }
 
                 return context.Invoke();
