@@ -237,11 +237,8 @@ public sealed partial class SessionOutputRelayGrain(
             return; // deactivating
         }
 
-        if (++_lateLooks >= LateHandoverLooks)
-        {
-            _lateHandover?.Dispose();
-        }
-
+        // The last look stops the timer once it has looked (disposing it first would cancel this very read).
+        var last = ++_lateLooks >= LateHandoverLooks;
         try
         {
             await handover.ReadStateAsync(cancellationToken);
@@ -251,12 +248,19 @@ public sealed partial class SessionOutputRelayGrain(
 #pragma warning restore CA1031
         {
             LogHandoverUnreadable(logger, ex, SessionId);
+            StopLookingIf(last);
             return;
         }
 
-        if (await TakeHandoverAsync(late: true, cancellationToken))
+        StopLookingIf(await TakeHandoverAsync(late: true, cancellationToken) || last);
+    }
+
+    private void StopLookingIf(bool stop)
+    {
+        if (stop)
         {
             _lateHandover?.Dispose();
+            _lateHandover = null;
         }
     }
 
