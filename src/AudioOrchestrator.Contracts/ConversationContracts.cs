@@ -74,6 +74,13 @@ public interface IConversationGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<bool> HasInputAsync(string correlationId);
 
+    /// <summary>
+    /// Publishes an <see cref="OutputProbe"/> with <paramref name="token"/> on the session's output, as it publishes its
+    /// answers: an ingress that does not receive it is subscribed to a relay activation the session does not publish to.
+    /// </summary>
+    [AlwaysInterleave]
+    Task ProbeOutputAsync(string token);
+
     /// <summary>Forgets the session's context and history.</summary>
     Task DeleteAsync();
 }

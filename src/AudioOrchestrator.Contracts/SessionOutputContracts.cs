@@ -30,6 +30,13 @@ public interface ISessionOutputRelayGrain : IGrainWithStringKey
     /// </summary>
     Task ForgetAsync();
 
+    /// <summary>
+    /// An observer did not receive what the session published (<see cref="OutputProbe"/>): this activation is not the
+    /// one the session publishes to (Orleans ran two for a while). It deactivates, handing over what it kept, so the
+    /// observer's next renewal finds the session's.
+    /// </summary>
+    Task StepDownAsync();
+
     /// <summary>Removes the observer (nothing happens when it is not subscribed).</summary>
     Task UnsubscribeAsync(ISessionOutputObserver observer);
 

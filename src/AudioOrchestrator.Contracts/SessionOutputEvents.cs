@@ -76,6 +76,14 @@ public sealed record AgentActionRequested(
     [property: Id(0)] string TurnId,
     [property: Id(1)] AgentAction Action) : SessionOutputEvent;
 
+/// <summary>
+/// A check of the way out, published by the session when asked (<see cref="IConversationGrain.ProbeOutputAsync"/>);
+/// the ingress takes it and never hands it to listeners.
+/// </summary>
+/// <param name="Token">Who asked.</param>
+[GenerateSerializer, Immutable]
+public sealed record OutputProbe([property: Id(0)] string Token) : SessionOutputEvent;
+
 /// <summary>A speaker's input was fully processed; <paramref name="TurnCount"/> turns were started for it.</summary>
 /// <param name="SpeakerId">Whose input.</param>
 /// <param name="TurnCount">Turns started for it.</param>

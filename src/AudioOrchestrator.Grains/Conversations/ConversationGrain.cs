@@ -523,6 +523,12 @@ public sealed partial class ConversationGrain(
         return Task.FromResult(_inputs.Contains(correlationId));
     }
 
+    public Task ProbeOutputAsync(string token)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(token);
+        return PublishToRelayAsync(new OutputProbe(token));
+    }
+
     public async Task DeleteAsync()
     {
         _epoch++;

@@ -147,6 +147,13 @@ public sealed partial class SessionOutputRelayGrain(
         return Task.FromResult(_retained.End);
     }
 
+    public Task StepDownAsync()
+    {
+        LogSteppingDown(logger, SessionId, _subscribers.Count);
+        this.DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
+
     public async Task ForgetAsync()
     {
         _retained.Clear();
@@ -382,6 +389,9 @@ public sealed partial class SessionOutputRelayGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: an output subscription expired without renewal")]
     private static partial void LogExpired(ILogger logger, string sessionId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: an observer did not receive what the session published; this relay activation ({Observers} observer(s)) is not the session's and steps down")]
+    private static partial void LogSteppingDown(ILogger logger, string sessionId, int observers);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: an output observer failed and was dropped")]
     private static partial void LogObserverDropped(ILogger logger, Exception exception, string sessionId);

@@ -14,6 +14,7 @@ public sealed partial class SessionOutputHub(
     IClusterClient client, IOptions<IngressOptions> options, TimeProvider clock, ILogger<SessionOutputHub> logger)
 {
     private readonly ConcurrentDictionary<string, SessionOutputSubscription> _sessions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _probes = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     internal IClusterClient Client => client;
@@ -49,6 +50,76 @@ public sealed partial class SessionOutputHub(
         }
     }
 
+    /// <summary>
+    /// Checks that what the session publishes reaches this process: the session publishes an <see cref="OutputProbe"/>
+    /// (<see cref="IConversationGrain.ProbeOutputAsync"/>), and when it has not arrived within
+    /// <see cref="IngressOptions.ClusterCallTimeout"/> the relay activation this process is subscribed to is told to step
+    /// down (<see cref="ISessionOutputRelayGrain.StepDownAsync"/>): Orleans ran two activations of the relay, and the
+    /// session publishes to the other. Returns whether the probe arrived; false too when the session could not be asked
+    /// or there is no subscription to check.
+    /// </summary>
+    public async Task<bool> CheckRouteAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sessionId);
+        if (!_sessions.ContainsKey(sessionId))
+        {
+            return false;
+        }
+
+        var token = Guid.CreateVersion7().ToString("N");
+        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _probes[token] = arrived;
+        var wait = options.Value.ClusterCallTimeout;
+        try
+        {
+            try
+            {
+                await client.GetGrain<IConversationGrain>(sessionId).ProbeOutputAsync(token).WaitAsync(wait, clock, cancellationToken);
+            }
+            catch (Exception ex) when (ex is TimeoutException or OrleansException)
+            {
+                LogRouteUnchecked(logger, ex, sessionId); // the session did not answer: nothing is known of the way out
+                return false;
+            }
+
+            try
+            {
+                await arrived.Task.WaitAsync(wait, clock, cancellationToken);
+                return true;
+            }
+            catch (TimeoutException)
+            {
+                LogRouteBroken(logger, sessionId, wait.TotalSeconds);
+                await StepDownAsync(sessionId);
+                return false;
+            }
+        }
+        finally
+        {
+            _probes.TryRemove(token, out _);
+        }
+    }
+
+    internal void ProbeArrived(string token)
+    {
+        if (_probes.TryGetValue(token, out var arrived))
+        {
+            arrived.TrySetResult();
+        }
+    }
+
+    private async Task StepDownAsync(string sessionId)
+    {
+        try
+        {
+            await client.GetGrain<ISessionOutputRelayGrain>(sessionId).StepDownAsync().WaitAsync(options.Value.ClusterCallTimeout, clock);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OrleansException)
+        {
+            LogRouteUnchecked(logger, ex, sessionId);
+        }
+    }
+
     internal async Task ReleaseAsync(SessionOutputSubscription subscription)
     {
         await _gate.WaitAsync();
@@ -64,6 +135,12 @@ public sealed partial class SessionOutputHub(
             _gate.Release();
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: what the session publishes did not reach this process within {Seconds:0.#} s; the relay activation it is subscribed to is told to step down")]
+    private static partial void LogRouteBroken(ILogger logger, string sessionId, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Session {SessionId}: the way out could not be checked")]
+    private static partial void LogRouteUnchecked(ILogger logger, Exception exception, string sessionId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A listener of session {SessionId} failed on {EventType}")]
     internal static partial void LogListenerFailed(ILogger logger, Exception exception, string sessionId, string eventType);

@@ -122,6 +122,12 @@ internal sealed class SessionOutputSubscription(string sessionId, SessionOutputH
 
         foreach (var item in batch.Items.Skip((int)skip))
         {
+            if (item is OutputProbe probe)
+            {
+                hub.ProbeArrived(probe.Token);
+                continue; // the hub's, not the listeners'
+            }
+
             foreach (var listener in listeners)
             {
                 try

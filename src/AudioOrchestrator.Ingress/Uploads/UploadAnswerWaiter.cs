@@ -1,4 +1,5 @@
 using AudioOrchestrator.Contracts;
+using AudioOrchestrator.Ingress.Streams;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -8,10 +9,13 @@ namespace AudioOrchestrator.Ingress.Uploads;
 /// Waits for an upload's answers, and every <see cref="IngressOptions.AnswerProbePeriod"/> asks the grain that has the
 /// upload whether it does: the speaker until it reported the whole recording heard, then the session. An activation
 /// that never had it is a new one (the one that had it died with its silo), and the answers would never come: the
-/// client is told at once instead of after <see cref="IngressOptions.TurnTimeout"/>.
+/// client is told at once instead of after <see cref="IngressOptions.TurnTimeout"/>. When the speaker has the upload
+/// but nothing of it has arrived after two periods, the way out is checked once
+/// (<see cref="SessionOutputHub.CheckRouteAsync"/>): a relay activation that does not get the session's events steps
+/// down, and the next renewal of the subscription finds the one that kept them.
 /// </summary>
 public sealed partial class UploadAnswerWaiter(
-    IClusterClient client, IOptions<IngressOptions> options, TimeProvider clock, ILogger<UploadAnswerWaiter> logger)
+    IClusterClient client, SessionOutputHub outputs, IOptions<IngressOptions> options, TimeProvider clock, ILogger<UploadAnswerWaiter> logger)
 {
     /// <summary>Returns when every turn of the upload finished (its audio all published before this is called).</summary>
     /// <exception cref="TimeoutException">The answers did not arrive within <see cref="IngressOptions.TurnTimeout"/>.</exception>
@@ -23,6 +27,7 @@ public sealed partial class UploadAnswerWaiter(
         ArgumentNullException.ThrowIfNull(collector);
         var settings = options.Value;
         var started = clock.GetTimestamp();
+        var routeChecked = false;
         while (true)
         {
             var left = settings.TurnTimeout - clock.GetElapsedTime(started);
@@ -42,11 +47,17 @@ public sealed partial class UploadAnswerWaiter(
 
             if (!collector.InputHeard)
             {
-                if (await AskAsync(speaker.SessionId, () => client.GetGrain<ISpeakerGrain>(speaker.StreamKey).HasHeardAsync(correlationId), cancellationToken) is false
-                    && !collector.InputHeard)
+                var heard = await AskAsync(speaker.SessionId, () => client.GetGrain<ISpeakerGrain>(speaker.StreamKey).HasHeardAsync(correlationId), cancellationToken);
+                if (heard is false && !collector.InputHeard)
                 {
                     LogSpeakerGone(logger, speaker.StreamKey, correlationId, clock.GetElapsedTime(started).TotalSeconds);
                     throw new UploadCutException();
+                }
+
+                if (heard is true && !routeChecked && !collector.AnyTurn && clock.GetElapsedTime(started) >= settings.AnswerProbePeriod * 2)
+                {
+                    routeChecked = true;
+                    await outputs.CheckRouteAsync(speaker.SessionId, cancellationToken);
                 }
             }
             else if (await AskAsync(speaker.SessionId, () => client.GetGrain<IConversationGrain>(speaker.SessionId).HasInputAsync(correlationId), cancellationToken) is false
