@@ -54,6 +54,9 @@ public class PipelineCluster : IAsyncLifetime
     /// <summary>Configuration of the silo on top of the defaults above.</summary>
     protected virtual IReadOnlyDictionary<string, string?> SiloSettings { get; } = new Dictionary<string, string?>();
 
+    /// <summary>Configuration of the client's ingress on top of its 20 s turn timeout.</summary>
+    protected virtual IReadOnlyDictionary<string, string?> ClientSettings { get; } = new Dictionary<string, string?>();
+
     /// <summary>Silos in the cluster.</summary>
     protected virtual short SiloCount => 1;
 
@@ -98,7 +101,7 @@ public class PipelineCluster : IAsyncLifetime
         });
         builder.ConfigureClientHost(host =>
         {
-            host.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Ingress:TurnTimeout"] = "00:00:20" });
+            host.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(ClientSettings) { ["Ingress:TurnTimeout"] = "00:00:20" });
             host.Services.AddAudioIngress(host.Configuration);
         });
         builder.ConfigureClient(client => client.AddAudioStreams());

@@ -58,6 +58,9 @@ public sealed class StrayRelayTests(StrayRelayTests.SplitRelayCluster fixture) :
 
         public ConcurrentQueue<string> SteppedDown { get; } = new();
 
+        /// <summary>The probe may take 5 s (a busy machine) before a relay is told to step down.</summary>
+        protected override IReadOnlyDictionary<string, string?> ClientSettings { get; } = new Dictionary<string, string?> { ["Ingress:ClusterCallTimeout"] = "00:00:05" };
+
         protected override void ConfigureSiloServices(IServiceCollection services) =>
             services.AddSingleton<IIncomingGrainCallFilter>(new SplitRelay(this));
 
