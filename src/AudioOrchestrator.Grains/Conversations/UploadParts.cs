@@ -18,8 +18,8 @@ internal sealed class UploadParts
     /// <summary>How long a rest waits for the part heard before it.</summary>
     public static readonly TimeSpan PartWait = TimeSpan.FromSeconds(3);
 
-    private readonly Dictionary<string, WaitingInput> _waiting = new(StringComparer.Ordinal);
-    private readonly Queue<string> _order = new();
+    /// <summary>What waits, oldest first.</summary>
+    private readonly OrderedDictionary<string, WaitingInput> _waiting = new(StringComparer.Ordinal);
 
     /// <summary>Whether a rest waits for its part (<see cref="Expire"/> then has something to say in time).</summary>
     public bool AnyRestWaiting => _waiting.Values.Any(w => !w.Completion.Partial);
@@ -76,7 +76,7 @@ internal sealed class UploadParts
     }
 
     /// <summary>What waits, oldest first (carried to the next activation when the session migrates).</summary>
-    public IReadOnlyList<WaitingInput> Snapshot() => [.. _order.Distinct(StringComparer.Ordinal).Where(_waiting.ContainsKey).Select(u => _waiting[u])];
+    public IReadOnlyList<WaitingInput> Snapshot() => [.. _waiting.Values];
 
     /// <summary>Takes back what an earlier activation had waiting (<see cref="Snapshot"/>).</summary>
     public void Restore(IEnumerable<WaitingInput> waiting)
@@ -109,15 +109,10 @@ internal sealed class UploadParts
 
     private void Keep(string upload, WaitingInput input)
     {
-        if (!_waiting.ContainsKey(upload))
+        _waiting[upload] = input; // a new one goes last; one already waiting keeps its place
+        while (_waiting.Count > Capacity)
         {
-            _order.Enqueue(upload);
-        }
-
-        _waiting[upload] = input;
-        while (_order.Count > Capacity && _order.TryDequeue(out var oldest))
-        {
-            _waiting.Remove(oldest);
+            _waiting.RemoveAt(0);
         }
     }
 }

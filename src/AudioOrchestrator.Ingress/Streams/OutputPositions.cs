@@ -10,8 +10,8 @@ namespace AudioOrchestrator.Ingress.Streams;
 internal sealed class OutputPositions
 {
     public const int Capacity = 8;
-    private readonly Dictionary<Guid, long> _next = [];
-    private readonly Queue<Guid> _order = new();
+    /// <summary>The next sequence number wanted per activation, oldest activation first.</summary>
+    private readonly OrderedDictionary<Guid, long> _next = [];
 
     /// <summary>
     /// The position after the latest batch of the newest activation (or the relay's answer to the first subscription);
@@ -55,15 +55,10 @@ internal sealed class OutputPositions
 
     private void Remember(Guid activation, long next)
     {
-        if (!_next.ContainsKey(activation))
-        {
-            _order.Enqueue(activation);
-            while (_order.Count > Capacity && _order.TryDequeue(out var oldest))
-            {
-                _next.Remove(oldest);
-            }
-        }
-
         _next[activation] = Math.Max(next, _next.GetValueOrDefault(activation));
+        while (_next.Count > Capacity)
+        {
+            _next.RemoveAt(0);
+        }
     }
 }
