@@ -21,6 +21,14 @@ public sealed class SileroAllocationTests(SileroFixture fixture)
         return GC.GetAllocatedBytesForCurrentThread() - before;
     }
 
+    /// <summary>
+    /// The least of three <see cref="AllocatedBy"/> measurements: a one-time cost that falls in one of them (the runtime
+    /// tiering a method up, a lazy initialisation) is not a per-call allocation, which shows in all three (a clean-clone
+    /// run once measured 3,256 bytes for the detector adapter in one window of 200 frames).
+    /// </summary>
+    private static long LeastAllocatedBy(Action action, int repetitions) =>
+        Enumerable.Range(0, 3).Min(_ => AllocatedBy(action, repetitions));
+
     [Fact]
     public void A_stream_window_does_not_allocate()
     {
@@ -69,7 +77,7 @@ public sealed class SileroAllocationTests(SileroFixture fixture)
         var frame = WhiteNoise(320, -25, seed: 9);
         using var detector = new SileroVoiceActivityDetector(fixture.Model, Options());
 
-        Assert.Equal(0, AllocatedBy(() => detector.IsSpeech(frame), repetitions: 200));
+        Assert.Equal(0, LeastAllocatedBy(() => detector.IsSpeech(frame), repetitions: 200));
         Assert.True(detector.Stream.Inferences >= 130);
     }
 }
