@@ -24,6 +24,32 @@ public sealed class WavCodecTests
     }
 
     [Fact]
+    public void Encode_into_a_larger_pooled_buffer_writes_the_same_bytes_and_says_how_many()
+    {
+        var audio = new PcmAudio(Signals.Sine(440, 16000, 1600), 16000, 1);
+        var buffer = new byte[WavCodec.EncodedSize(audio) + 100];
+        buffer.AsSpan().Fill(0xAB);
+
+        var written = WavCodec.Encode(audio, buffer);
+
+        Assert.Equal(44 + 3200, written);
+        Assert.Equal(WavCodec.Encode(audio), buffer[..written]);
+        Assert.All(buffer[written..], b => Assert.Equal(0xAB, b));
+    }
+
+    [Fact]
+    public void Encode_into_a_buffer_too_small_is_refused_before_writing()
+    {
+        var audio = new PcmAudio(new short[10], 16000, 1);
+        var buffer = new byte[WavCodec.EncodedSize(audio) - 1];
+
+        var error = Assert.Throws<ArgumentException>(() => WavCodec.Encode(audio, buffer));
+
+        Assert.Contains("needs 64 bytes", error.Message, StringComparison.Ordinal);
+        Assert.All(buffer, b => Assert.Equal(0, b));
+    }
+
+    [Fact]
     public void Encode_writes_canonical_44_byte_header()
     {
         var bytes = WavCodec.Encode(new PcmAudio([1, -2, 3, -4], 16000, 2));

@@ -1,13 +1,19 @@
 namespace AudioOrchestrator.Audio;
 
-/// <summary>Fixed-capacity ring holding the most recent samples, used as utterance pre-roll.</summary>
-internal sealed class PreRollBuffer(int capacity)
+/// <summary>
+/// Fixed-capacity ring holding the most recent samples (an utterance's or a wake spotting's pre-roll): writing copies
+/// into the ring, so keeping the last moments of a stream allocates nothing per frame.
+/// </summary>
+/// <param name="capacity">The most samples kept.</param>
+public sealed class PreRollBuffer(int capacity)
 {
     private readonly short[] _ring = new short[capacity];
     private int _start;
 
+    /// <summary>Samples held (at most the capacity).</summary>
     public int Count { get; private set; }
 
+    /// <summary>Appends <paramref name="samples"/>; the oldest samples beyond the capacity are dropped.</summary>
     public void Write(ReadOnlySpan<short> samples)
     {
         if (_ring.Length == 0)
@@ -40,6 +46,7 @@ internal sealed class PreRollBuffer(int capacity)
         _ring.AsSpan(0, Count - firstPart).CopyTo(destination[firstPart..]);
     }
 
+    /// <summary>Forgets every sample held.</summary>
     public void Clear()
     {
         _start = 0;

@@ -46,11 +46,33 @@ public static class WavCodec
     /// <summary>Encodes as canonical 44-byte-header PCM16 WAV.</summary>
     public static byte[] Encode(PcmAudio audio)
     {
-        ArgumentNullException.ThrowIfNull(audio);
-        var bytes = new byte[CanonicalHeaderSize + DataSize(audio)];
-        WriteHeader(audio, bytes);
-        WriteSamples(audio.Samples, bytes.AsSpan(CanonicalHeaderSize));
+        var bytes = new byte[EncodedSize(audio)];
+        Encode(audio, bytes);
         return bytes;
+    }
+
+    /// <summary>The size of <paramref name="audio"/> as canonical 44-byte-header PCM16 WAV.</summary>
+    public static int EncodedSize(PcmAudio audio)
+    {
+        ArgumentNullException.ThrowIfNull(audio);
+        return CanonicalHeaderSize + DataSize(audio);
+    }
+
+    /// <summary>
+    /// Writes canonical 44-byte-header PCM16 WAV into <paramref name="destination"/> (at least
+    /// <see cref="EncodedSize"/> bytes, e.g. a pooled buffer) and returns the bytes written.
+    /// </summary>
+    public static int Encode(PcmAudio audio, Span<byte> destination)
+    {
+        var size = EncodedSize(audio);
+        if (destination.Length < size)
+        {
+            throw new ArgumentException($"The WAV needs {size} bytes; the destination holds {destination.Length}.", nameof(destination));
+        }
+
+        WriteHeader(audio, destination);
+        WriteSamples(audio.Samples, destination[CanonicalHeaderSize..size]);
+        return size;
     }
 
     /// <summary>Writes canonical 44-byte-header PCM16 WAV to <paramref name="destination"/>.</summary>

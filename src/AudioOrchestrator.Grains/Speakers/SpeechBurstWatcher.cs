@@ -1,3 +1,4 @@
+using System.Buffers;
 using AudioOrchestrator.Audio;
 using AudioOrchestrator.Grains.BargeIn;
 using AudioOrchestrator.Grains.Listening;
@@ -30,14 +31,14 @@ public sealed record WakeAttempt(TimeSpan OnsetPosition, DateTimeOffset OnsetAt)
 public sealed class SpeechBurstWatcher : IFrameObserver, IDisposable
 {
     private const int FrameMs = 20;
+    private const int SamplesPerMs = 16; // the spotter hears 16 kHz mono
     private const int MaxAttempts = 16;
     private readonly ListeningSettings _settings;
     private readonly WakeGate _gate;
     private readonly IWakePhraseSpotter? _spotter;
     private readonly BargeInTracker? _bargeIn;
     private readonly int _burstEndSilenceMs;
-    private readonly Queue<short[]> _preRoll = new();
-    private readonly int _preRollFrames;
+    private readonly PreRollBuffer? _preRoll;
     private readonly List<WakeAttempt> _attempts = [];
     private readonly List<BargeInStep> _steps = [];
     private readonly List<DateTimeOffset> _onsets = [];
@@ -62,7 +63,9 @@ public sealed class SpeechBurstWatcher : IFrameObserver, IDisposable
         _spotter = settings.Wake.AcousticSpotting ? spotter : null;
         _bargeIn = live && settings.BargeIn.Enabled ? new BargeInTracker(settings.BargeIn) : null;
         _burstEndSilenceMs = settings.Speaker.Segmenter.EndOfUtteranceSilenceMs;
-        _preRollFrames = settings.Wake.SpottingPreRollMs / FrameMs;
+
+        // Only a watcher that may spot keeps the audio before an onset (copied into a ring: nothing allocated per frame).
+        _preRoll = _spotter is not null && settings.Wake.SpottingPreRollMs > 0 ? new PreRollBuffer(settings.Wake.SpottingPreRollMs / FrameMs * FrameMs * SamplesPerMs) : null;
         IsLive = live;
     }
 
@@ -130,14 +133,7 @@ public sealed class SpeechBurstWatcher : IFrameObserver, IDisposable
             }
         }
 
-        if (_preRollFrames > 0)
-        {
-            _preRoll.Enqueue(frame.ToArray());
-            while (_preRoll.Count > _preRollFrames)
-            {
-                _preRoll.Dequeue();
-            }
-        }
+        _preRoll?.Write(frame);
     }
 
     /// <summary>End of input: an open burst ends (its spotting, if still running, found nothing).</summary>
@@ -169,12 +165,9 @@ public sealed class SpeechBurstWatcher : IFrameObserver, IDisposable
         if (_spotter is not null && _gate.RequiresWake(_settings.WakeMode, onsetAt))
         {
             _spotting = _spotter.Start(_settings.Wake.Phrases);
-            if (_spotting is not null)
+            if (_spotting is not null && _preRoll is { Count: > 0 })
             {
-                foreach (var earlier in _preRoll)
-                {
-                    _spotting.Process(earlier);
-                }
+                FeedPreRoll(_spotting, _preRoll);
             }
         }
 
@@ -183,6 +176,25 @@ public sealed class SpeechBurstWatcher : IFrameObserver, IDisposable
         if (signal != BargeInSignal.Pause && _onsets.Count < MaxAttempts)
         {
             _onsets.Add(onsetAt);
+        }
+    }
+
+    /// <summary>Feeds the audio before the onset to a new spotting, a frame at a time as it was heard.</summary>
+    private static void FeedPreRoll(IWakePhraseSpotting spotting, PreRollBuffer preRoll)
+    {
+        var samples = ArrayPool<short>.Shared.Rent(preRoll.Count);
+        try
+        {
+            preRoll.CopyTo(samples);
+            const int frameSamples = FrameMs * SamplesPerMs;
+            for (var offset = 0; offset < preRoll.Count; offset += frameSamples)
+            {
+                spotting.Process(samples.AsSpan(offset, Math.Min(frameSamples, preRoll.Count - offset)));
+            }
+        }
+        finally
+        {
+            ArrayPool<short>.Shared.Return(samples);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using AudioOrchestrator.Audio;
 using AudioOrchestrator.Contracts;
@@ -60,9 +61,17 @@ public sealed partial class UtteranceRecognizer(
         var started = Stopwatch.GetTimestamp();
         var audio = new PcmAudio(segment.Samples, segment.SampleRate, 1);
         SpeechToTextResponse response;
-        using (var wav = new MemoryStream(WavCodec.Encode(audio), writable: false))
+
+        // The WAV lives only for the call: a pooled buffer, not a new large-object-heap array per utterance.
+        var buffer = ArrayPool<byte>.Shared.Rent(WavCodec.EncodedSize(audio));
+        try
         {
+            using var wav = new MemoryStream(buffer, 0, WavCodec.Encode(audio, buffer), writable: false);
             response = await speechToText.GetTextAsync(wav, new SpeechToTextOptions { SpeechSampleRate = segment.SampleRate }, cancellationToken);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
 
         var sttMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;

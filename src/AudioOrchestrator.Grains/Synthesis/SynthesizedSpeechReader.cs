@@ -25,6 +25,8 @@ public sealed class SynthesizedSpeechReader : IDisposable
     private int _preSkipLeft = -1;
     private StreamingResampler? _resampler;
     private short[] _resampled = [];
+    private short[] _mono = [];
+    private short[] _pcm = [];
 
     /// <param name="mediaType">The content's media type.</param>
     /// <exception cref="InvalidDataException">A format the stage cannot play.</exception>
@@ -140,7 +142,7 @@ public sealed class SynthesizedSpeechReader : IDisposable
         }
     }
 
-    private void WritePcm(short[] interleaved, int rate, int channels, OpusFrameWriter writer, List<byte[]> packets)
+    private void WritePcm(ReadOnlySpan<short> interleaved, int rate, int channels, OpusFrameWriter writer, List<byte[]> packets)
     {
         if (interleaved.Length == 0)
         {
@@ -160,10 +162,11 @@ public sealed class SynthesizedSpeechReader : IDisposable
         writer.Write(_resampled.AsSpan(0, produced), packets);
     }
 
-    private short[] PcmSamples(ReadOnlySpan<byte> chunk)
+    private ReadOnlySpan<short> PcmSamples(ReadOnlySpan<byte> chunk)
     {
         var total = chunk.Length + (_pcmOddByte is null ? 0 : 1);
-        var samples = new short[total / 2];
+        EnsureCapacity(ref _pcm, total / 2);
+        var samples = _pcm.AsSpan(0, total / 2);
         var source = 0;
         var index = 0;
         if (_pcmOddByte is { } odd && chunk.Length > 0)
@@ -186,14 +189,16 @@ public sealed class SynthesizedSpeechReader : IDisposable
         return samples;
     }
 
-    private static short[] Downmix(ReadOnlySpan<short> interleaved, int channels)
+    /// <summary>Mono samples: mono input as it is, other input mixed down into a buffer reused for each chunk.</summary>
+    private ReadOnlySpan<short> Downmix(ReadOnlySpan<short> interleaved, int channels)
     {
         if (channels == 1)
         {
-            return interleaved.ToArray();
+            return interleaved;
         }
 
-        var mono = new short[interleaved.Length / channels];
+        EnsureCapacity(ref _mono, interleaved.Length / channels);
+        var mono = _mono.AsSpan(0, interleaved.Length / channels);
         PcmMath.Downmix(interleaved, channels, mono);
         return mono;
     }

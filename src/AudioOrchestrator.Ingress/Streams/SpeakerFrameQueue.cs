@@ -24,6 +24,7 @@ internal sealed partial class SpeakerFrameQueue : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _pump;
+    private CancellationTokenSource? _wait; // the pump's batch wait (only the pump touches it)
 
     public SpeakerFrameQueue(
         SpeakerRef speaker,
@@ -65,6 +66,7 @@ internal sealed partial class SpeakerFrameQueue : IAsyncDisposable
         _frames.Writer.TryComplete();
         await _stop.CancelAsync().ConfigureAwait(false);
         await _pump.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _wait?.Dispose();
         _stop.Dispose();
     }
 
@@ -123,13 +125,22 @@ internal sealed partial class SpeakerFrameQueue : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Waits up to <paramref name="timeout"/> for the next frame. One timeout source serves every wait while none
+    /// expires (reset, not made anew: a batch waits up to three times, 50 times a second per speaker).
+    /// </summary>
     private async Task<bool> WaitAsync(ChannelReader<ReceivedFrame> reader, TimeSpan timeout, CancellationToken token)
     {
-        using var timeoutCts = CancellationTokenSource.CreateLinkedTokenSource(token);
-        timeoutCts.CancelAfter(timeout);
+        if (_wait is null || !_wait.TryReset())
+        {
+            _wait?.Dispose();
+            _wait = CancellationTokenSource.CreateLinkedTokenSource(token);
+        }
+
+        _wait.CancelAfter(timeout);
         try
         {
-            return await reader.WaitToReadAsync(timeoutCts.Token).ConfigureAwait(false);
+            return await reader.WaitToReadAsync(_wait.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!token.IsCancellationRequested)
         {
