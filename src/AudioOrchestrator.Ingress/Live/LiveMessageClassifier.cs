@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 
 namespace AudioOrchestrator.Ingress.Live;
@@ -33,6 +34,9 @@ public static class LiveMessageClassifier
 {
     public const string HelloType = "hello";
     public const string EndOfSpeechType = "endOfSpeech";
+
+    /// <summary>Control bytes JSON allows neither between tokens nor unescaped in strings (RFC 8259: only tab, LF, CR).</summary>
+    private static readonly SearchValues<byte> NeverInJson = SearchValues.Create([.. Enumerable.Range(0, 0x20).Where(b => b is not ('\t' or '\n' or '\r')).Select(b => (byte)b)]);
 
     /// <summary>Classifies a binary message of <paramref name="format"/>.</summary>
     public static LiveMessage ClassifyBinary(ReadOnlySpan<byte> data, LiveAudioFormat format)
@@ -128,8 +132,10 @@ public static class LiveMessageClassifier
     private static bool LooksLikeJson(ReadOnlySpan<byte> data)
     {
         var trimmed = data.TrimStart(" \t\r\n"u8);
-        if (trimmed.IsEmpty || (trimmed[0] != (byte)'{' && trimmed[0] != (byte)'['))
+        if (trimmed.IsEmpty || (trimmed[0] != (byte)'{' && trimmed[0] != (byte)'[') || trimmed.ContainsAny(NeverInJson))
         {
+            // JSON text never holds a raw control byte; audio nearly always does. Audio is told apart here, not by
+            // the parser's exception (about one pcm16 frame in a hundred starts with '{' or '[').
             return false;
         }
 

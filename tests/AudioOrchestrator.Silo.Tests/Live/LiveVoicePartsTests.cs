@@ -121,6 +121,40 @@ public sealed class LiveVoicePartsTests
     }
 
     [Fact]
+    public void Audio_that_starts_like_json_is_told_apart_without_an_exception()
+    {
+        // A soak of 50 live sockets threw ten JsonExceptions a second here: pcm16 frames whose first byte is '{' or '['.
+        var frame = Bytes(Tone(320, 16000));
+        frame[0] = (byte)'{';
+        frame[1] = 0x00;
+        var thrown = 0;
+        var thread = Environment.CurrentManagedThreadId;
+        void Count(object? sender, System.Runtime.ExceptionServices.FirstChanceExceptionEventArgs e)
+        {
+            if (Environment.CurrentManagedThreadId == thread)
+            {
+                thrown++;
+            }
+        }
+
+        AppDomain.CurrentDomain.FirstChanceException += Count;
+        try
+        {
+            Assert.Equal(LiveMessageKind.Audio, LiveMessageClassifier.ClassifyBinary(frame, LiveAudioFormat.Pcm16).Kind);
+            Assert.Equal(LiveMessageKind.Audio, LiveMessageClassifier.ClassifyBinary("[\u0000\u0007\u0000"u8, LiveAudioFormat.Pcm16).Kind);
+        }
+        finally
+        {
+            AppDomain.CurrentDomain.FirstChanceException -= Count;
+        }
+
+        Assert.Equal(0, thrown);
+
+        // JSON sent as binary, whitespace and all, is still refused.
+        Assert.Equal(WebSocketCloseStatus.InvalidMessageType, LiveMessageClassifier.ClassifyBinary("{\r\n\t\"type\": \"hello\"\r\n}"u8, LiveAudioFormat.Pcm16).Close!.Status);
+    }
+
+    [Fact]
     public void Close_reasons_fit_a_close_frame()
     {
         var close = LiveClose.Policy(new string('x', 300));
