@@ -37,6 +37,16 @@ public sealed class IngressOptions
     public TimeSpan ClusterCallTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
+    /// How long a session listened to here (a live socket, a Discord call, an events stream, an upload) may send this
+    /// process nothing before its way out is checked (<c>SessionOutputHub.CheckRouteAsync</c>: the session publishes a
+    /// probe; a relay activation that does not get it steps down). Orleans can run two activations of a session's relay
+    /// for a while, the session publishing to one and this process subscribed to the other; a quiet session costs one
+    /// probe per period. An upload's late answer checks sooner (<see cref="AnswerProbePeriod"/>).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan OutputRouteCheckAfter { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// How often an upload waiting for its answers asks the grain that has it whether it does: the speaker until the
     /// recording was reported heard, then the session. An activation that never had it means the one that did died
     /// with its silo: the upload then answers 503 at once (<c>upload-cut</c> from the speaker, <c>turn-lost</c> from the

@@ -25,6 +25,8 @@ public sealed partial class SessionOutputHub(
 
     internal TimeSpan CallTimeout => options.Value.ClusterCallTimeout;
 
+    internal TimeSpan RouteCheckAfter => options.Value.OutputRouteCheckAfter;
+
     internal ILogger Logger => logger;
 
     /// <summary>Starts delivering the session's output events to <paramref name="listener"/> until the returned handle is disposed.</summary>

@@ -6,6 +6,8 @@ namespace AudioOrchestrator.Ingress.Streams;
 /// This process' observer of one session's output: subscribed to the session's relay when opened, renewed on a timer
 /// with where it is in the relay's events (which also finds a relay that was re-activated, e.g. after its silo died,
 /// and has the relay send again what did not arrive), and handing each event once, in order, to every local listener.
+/// When nothing has arrived for <see cref="IngressOptions.OutputRouteCheckAfter"/>, a renewal also has the way out
+/// checked (<see cref="SessionOutputHub.CheckRouteAsync"/>), in the background.
 /// </summary>
 internal sealed class SessionOutputSubscription(string sessionId, SessionOutputHub hub) : ISessionOutputObserver
 {
@@ -16,6 +18,8 @@ internal sealed class SessionOutputSubscription(string sessionId, SessionOutputH
     private ISessionOutputObserver? _reference;
     private ITimer? _renewal;
     private int _renewing;
+    private int _checking;
+    private long _lastArrival;
 
     public string SessionId { get; } = sessionId;
 
@@ -48,6 +52,7 @@ internal sealed class SessionOutputSubscription(string sessionId, SessionOutputH
             throw;
         }
 
+        Volatile.Write(ref _lastArrival, hub.Clock.GetTimestamp());
         _renewal = hub.Clock.CreateTimer(_ => _ = RenewAsync(), null, hub.RenewalPeriod, hub.RenewalPeriod);
     }
 
@@ -89,6 +94,7 @@ internal sealed class SessionOutputSubscription(string sessionId, SessionOutputH
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(batch.Items);
+        Volatile.Write(ref _lastArrival, hub.Clock.GetTimestamp());
         await _delivering.WaitAsync();
         try
         {
@@ -151,6 +157,11 @@ internal sealed class SessionOutputSubscription(string sessionId, SessionOutputH
             return;
         }
 
+        if (hub.Clock.GetElapsedTime(Volatile.Read(ref _lastArrival)) >= hub.RouteCheckAfter && Interlocked.Exchange(ref _checking, 1) == 0)
+        {
+            _ = CheckRouteAsync();
+        }
+
         try
         {
             // Bounded: a renewal sent to a relay whose silo crashed gets no answer, and an unbounded one would hold
@@ -172,6 +183,26 @@ internal sealed class SessionOutputSubscription(string sessionId, SessionOutputH
         finally
         {
             Volatile.Write(ref _renewing, 0);
+        }
+    }
+
+    /// <summary>Checks the way out of a session that sent nothing for a while; the next check is a period later whatever it found.</summary>
+    private async Task CheckRouteAsync()
+    {
+        try
+        {
+            await hub.CheckRouteAsync(SessionId, CancellationToken.None);
+        }
+#pragma warning disable CA1031 // A check that failed is made again a period later.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            SessionOutputHub.LogRenewalFailed(hub.Logger, ex, SessionId, hub.RouteCheckAfter);
+        }
+        finally
+        {
+            Volatile.Write(ref _lastArrival, hub.Clock.GetTimestamp());
+            Volatile.Write(ref _checking, 0);
         }
     }
 

@@ -12,8 +12,9 @@ namespace AudioOrchestrator.Grains.Tests.Output;
 /// Orleans may run two activations of a session's output relay for a while (its grain directory gave both their
 /// registration while a partition moved): the ingress subscribed to one, the session publishes to the other, and
 /// uploads waited for their answers until they timed out although the session answered them. The ingress checks the
-/// way out when an upload's answer is late, and the activation it reaches steps down, so its next renewal finds the
-/// one that kept the session's events.
+/// way out when an upload's answer is late, or when a session listened to has sent nothing for a while (a live socket,
+/// a Discord call), and the activation it reaches steps down, so its next renewal finds the one that kept the session's
+/// events.
 /// </summary>
 public sealed class StrayRelayTests(StrayRelayTests.SplitRelayCluster fixture) : IClassFixture<StrayRelayTests.SplitRelayCluster>
 {
@@ -29,6 +30,19 @@ public sealed class StrayRelayTests(StrayRelayTests.SplitRelayCluster fixture) :
 
         Assert.Equal("hello world", Assert.Single(result.Turns).ResponseText);
         Assert.Contains(session, fixture.SteppedDown);
+    }
+
+    [Fact]
+    public async Task A_quiet_session_listened_to_whose_relay_activation_gets_none_of_its_events_is_found_without_an_upload()
+    {
+        var session = SplitRelayCluster.Prefix + Guid.NewGuid().ToString("N")[..12];
+        var hub = fixture.ClientServices.GetRequiredService<SessionOutputHub>();
+
+        // A live listener and nothing else: no upload waits for an answer to notice.
+        await using var listening = await hub.ListenAsync(session, _ => Task.CompletedTask, Ct);
+
+        await TestWait.UntilAsync(() => Task.FromResult(fixture.SteppedDown.Contains(session)), "the quiet session's way out to be checked", TimeSpan.FromSeconds(60));
+        await TestWait.UntilAsync(() => hub.CheckRouteAsync(session, Ct), "what the session publishes to reach this process again", TimeSpan.FromSeconds(60));
     }
 
     [Fact]
@@ -59,7 +73,12 @@ public sealed class StrayRelayTests(StrayRelayTests.SplitRelayCluster fixture) :
         public ConcurrentQueue<string> SteppedDown { get; } = new();
 
         /// <summary>The probe may take 5 s (a busy machine) before a relay is told to step down.</summary>
-        protected override IReadOnlyDictionary<string, string?> ClientSettings { get; } = new Dictionary<string, string?> { ["Ingress:ClusterCallTimeout"] = "00:00:05" };
+        /// <summary>A session quiet for 3 s has its way out checked.</summary>
+        protected override IReadOnlyDictionary<string, string?> ClientSettings { get; } = new Dictionary<string, string?>
+        {
+            ["Ingress:ClusterCallTimeout"] = "00:00:05",
+            ["Ingress:OutputRouteCheckAfter"] = "00:00:03",
+        };
 
         protected override void ConfigureSiloServices(IServiceCollection services) =>
             services.AddSingleton<IIncomingGrainCallFilter>(new SplitRelay(this));
