@@ -46,6 +46,9 @@ public sealed partial class ConversationGrain(
     private readonly UploadParts _uploadParts = new();
     private IGrainTimer? _restWatch;
     private Task? _folding;
+
+    /// <summary>A fold changed the running summary since the last write (it goes out with the next one).</summary>
+    private bool _summaryUnwritten;
     private TurnPipeline? _current;
     private int _epoch;
     private bool _counted;
@@ -271,6 +274,20 @@ public sealed partial class ConversationGrain(
             if (running is not null)
             {
                 await running.WaitAsync(cancellationToken);
+            }
+        }
+
+        if (_summaryUnwritten)
+        {
+            try
+            {
+                await PersistAsync();
+            }
+#pragma warning disable CA1031 // The fold is made again by the next activation: its turns are still in the history.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                LogSummaryUnwritten(logger, ex, SessionId);
             }
         }
     }
@@ -532,6 +549,7 @@ public sealed partial class ConversationGrain(
     public async Task DeleteAsync()
     {
         _epoch++;
+        _summaryUnwritten = false;
         _pending.Clear();
         _inputs.Clear(); // the uploads being answered are dropped with the session: their waiters are told so
         _current?.Cancel();
@@ -653,6 +671,7 @@ public sealed partial class ConversationGrain(
         await _writing.WaitAsync();
         try
         {
+            _summaryUnwritten = false; // this write has the summary as it is now
             for (var attempt = 1; ; attempt++)
             {
                 try
@@ -668,6 +687,11 @@ public sealed partial class ConversationGrain(
                     session.State = SessionStateMerge.Merge(session.State, mine);
                 }
             }
+        }
+        catch
+        {
+            _summaryUnwritten = true; // not written: the next write (or the deactivation) tries again
+            throw;
         }
         finally
         {
@@ -690,7 +714,9 @@ public sealed partial class ConversationGrain(
             return;
         }
 
-        _folding = FoldAsync(due, _epoch);
+        // A fold without a model completes at once (its finally ran before this assignment): nothing is left running.
+        var folding = FoldAsync(due, _epoch);
+        _folding = folding.IsCompleted ? null : folding;
     }
 
     private async Task FoldAsync(IReadOnlyList<ConversationTurn> due, int epoch)
@@ -704,9 +730,12 @@ public sealed partial class ConversationGrain(
                 return;
             }
 
+            // Written with the next turn (or when the activation goes away), not on its own: one write per turn instead
+            // of two once the window is full. Lost with a crashed silo, the fold is made again: the turns it covered
+            // are still in the history, which only a written turn moves on.
             session.State.Context[SessionContextKeys.Summary] = summary;
             session.State.Context[SessionContextKeys.SummarizedThrough] = due[^1].TurnId;
-            await PersistAsync();
+            _summaryUnwritten = true;
         }
 #pragma warning disable CA1031 // A failed fold is retried after the next turn; the session keeps working.
         catch (Exception ex)
@@ -743,6 +772,9 @@ public sealed partial class ConversationGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: folding old turns into the running summary failed; retried after the next turn")]
     private static partial void LogFoldFailed(ILogger logger, Exception exception, string sessionId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: the running summary could not be written as the activation went away; the next activation folds again")]
+    private static partial void LogSummaryUnwritten(ILogger logger, Exception exception, string sessionId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: rebuilt its recent history from the turn archive ({Turns} of {Archived} archived turns)")]
     private static partial void LogRebuilt(ILogger logger, string sessionId, int turns, long archived);
