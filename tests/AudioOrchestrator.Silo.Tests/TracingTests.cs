@@ -34,6 +34,7 @@ public sealed class TracingTests
         {
             ["Cluster:SiloPort"] = LoopbackPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Cluster:GatewayPort"] = LoopbackPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "", // unset, whatever the environment of the test run says
         }));
 
         Assert.NotNull(app.Services.GetService<MeterProvider>());
@@ -45,12 +46,13 @@ public sealed class TracingTests
     {
         await using var collector = await OtlpCollector.StartAsync();
         var model = await EspeakVoiceEnrolment.GetModelAsync(Ct);
+        var archive = Path.Combine(Path.GetTempPath(), "ao-archive-" + Guid.NewGuid().ToString("N")[..12] + ".db");
         await using var service = new ServiceProcess("service", LoopbackPorts.Free(), new Dictionary<string, string>
         {
             ["Cluster__SiloPort"] = LoopbackPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Cluster__GatewayPort"] = LoopbackPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Speech__PocketSphinx__AcousticModelPath"] = model,
-            ["Archive__SqlitePath"] = Path.Combine(Path.GetTempPath(), "ao-archive-" + Guid.NewGuid().ToString("N")[..12] + ".db"),
+            ["Archive__SqlitePath"] = archive,
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector.Endpoint.ToString().TrimEnd('/'),
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
             ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
@@ -76,6 +78,7 @@ public sealed class TracingTests
         finally
         {
             await service.TerminateAsync(TimeSpan.FromSeconds(30));
+            TestArchive.Delete(archive);
         }
     }
 

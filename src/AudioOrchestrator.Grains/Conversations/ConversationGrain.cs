@@ -269,12 +269,10 @@ public sealed partial class ConversationGrain(
         }
 
         LogDeactivating(logger, SessionId, reason.ReasonCode, reason.Description, _answering is not null, _pending.Count);
-        foreach (var running in new[] { _answering, _folding })
+        // The last turn may start a fold as it ends: wait until neither runs.
+        while ((_answering ?? _folding) is { } running)
         {
-            if (running is not null)
-            {
-                await running.WaitAsync(cancellationToken);
-            }
+            await running.WaitAsync(cancellationToken);
         }
 
         if (_summaryUnwritten)
@@ -549,7 +547,6 @@ public sealed partial class ConversationGrain(
     public async Task DeleteAsync()
     {
         _epoch++;
-        _summaryUnwritten = false;
         _pending.Clear();
         _inputs.Clear(); // the uploads being answered are dropped with the session: their waiters are told so
         _current?.Cancel();
@@ -567,6 +564,8 @@ public sealed partial class ConversationGrain(
         await _writing.WaitAsync();
         try
         {
+            _summaryUnwritten = false; // after any write in flight: its failure must not bring the forgotten state back
+
             // The conversation is forgotten; what the session is stays (the guild's bot may still be in its channel).
             var profile = session.State.Profile;
             if (archive is not null)

@@ -66,12 +66,13 @@ public sealed partial class UtteranceRecognizer(
         var buffer = ArrayPool<byte>.Shared.Rent(WavCodec.EncodedSize(audio));
         try
         {
-            using var wav = new MemoryStream(buffer, 0, WavCodec.Encode(audio, buffer), writable: false);
+            // Visible, so a client that copies the stream (the fallback chain) takes the bytes without a second copy.
+            using var wav = new MemoryStream(buffer, 0, WavCodec.Encode(audio, buffer), writable: false, publiclyVisible: true);
             response = await speechToText.GetTextAsync(wav, new SpeechToTextOptions { SpeechSampleRate = segment.SampleRate }, cancellationToken);
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            ArrayPool<byte>.Shared.Return(buffer, clearArray: true); // a speaker's voice does not stay in the shared pool
         }
 
         var sttMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;

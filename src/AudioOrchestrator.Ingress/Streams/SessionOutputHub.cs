@@ -89,10 +89,15 @@ public sealed partial class SessionOutputHub(
                 await arrived.Task.WaitAsync(wait, clock, cancellationToken);
                 return true;
             }
-            catch (TimeoutException)
+            catch (TimeoutException) when (_sessions.ContainsKey(sessionId))
             {
+                // (Not when the last listener left meanwhile: the probe could not arrive, the relay may be whole.)
                 LogRouteBroken(logger, sessionId, wait.TotalSeconds);
                 await StepDownAsync(sessionId);
+                return false;
+            }
+            catch (TimeoutException)
+            {
                 return false;
             }
         }

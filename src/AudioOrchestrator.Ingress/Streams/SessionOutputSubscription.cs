@@ -19,6 +19,7 @@ internal sealed class SessionOutputSubscription(string sessionId, SessionOutputH
     private ITimer? _renewal;
     private int _renewing;
     private int _checking;
+    private readonly CancellationTokenSource _closing = new();
     private long _lastArrival;
 
     public string SessionId { get; } = sessionId;
@@ -58,6 +59,7 @@ internal sealed class SessionOutputSubscription(string sessionId, SessionOutputH
 
     public async Task CloseAsync()
     {
+        await _closing.CancelAsync(); // a way-out check still running ends here, without stepping a relay down
         if (_renewal is not null)
         {
             await _renewal.DisposeAsync();
@@ -191,7 +193,11 @@ internal sealed class SessionOutputSubscription(string sessionId, SessionOutputH
     {
         try
         {
-            await hub.CheckRouteAsync(SessionId, CancellationToken.None);
+            await hub.CheckRouteAsync(SessionId, _closing.Token);
+        }
+        catch (OperationCanceledException) when (_closing.IsCancellationRequested)
+        {
+            // Closed meanwhile: nothing to check.
         }
 #pragma warning disable CA1031 // A check that failed is made again a period later.
         catch (Exception ex)

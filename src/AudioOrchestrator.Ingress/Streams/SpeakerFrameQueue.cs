@@ -140,7 +140,9 @@ internal sealed partial class SpeakerFrameQueue : IAsyncDisposable
         _wait.CancelAfter(timeout);
         try
         {
-            return await reader.WaitToReadAsync(_wait.Token).ConfigureAwait(false);
+            var more = await reader.WaitToReadAsync(_wait.Token).ConfigureAwait(false);
+            _wait.CancelAfter(Timeout.InfiniteTimeSpan); // disarmed: the next wait resets it instead of making a new one
+            return more;
         }
         catch (OperationCanceledException) when (!token.IsCancellationRequested)
         {

@@ -86,20 +86,21 @@ public sealed class SpeechBurstWatcherTests
     [Fact]
     public void The_audio_before_the_onset_reaches_the_spotting_in_order()
     {
-        // The wake marker sits in the last frame before the onset (heard as silence): spotting needs it and the two
-        // marked frames of the burst.
-        var spotter = new ScriptedSpotter(framesToSpot: 3);
+        // Five quiet frames numbered 1..5 before the onset: the 40 ms pre-roll holds the last two (the ring has wrapped
+        // around), which go in first, oldest first, then the onset frame (6).
+        var spotter = new RecordingSpotter();
         using var frontEnd = new SpeechBurstWatcher(Settings(WakeMode.WakeRequired), new WakeGate(), spotter, live: true);
-        var marked = new short[320];
-        marked[0] = WakeMarker;
         frontEnd.BeginPush(T0, T0);
-        frontEnd.OnFrame(new short[320], isSpeech: false);
-        frontEnd.OnFrame(marked, isSpeech: false);
-        frontEnd.OnFrame(marked, isSpeech: true);
-        Assert.Equal(3, spotter.FramesFed); // both pre-roll frames, then the onset frame
-        frontEnd.OnFrame(marked, isSpeech: true);
+        for (short n = 1; n <= 6; n++)
+        {
+            var frame = new short[320];
+            frame.AsSpan().Fill(n);
+            frontEnd.OnFrame(frame, isSpeech: n == 6);
+        }
 
-        Assert.Equal(AcousticWake.Spotted, frontEnd.AttemptFor(Utterance(40, 80))!.Result);
+        Assert.Equal([4, 5, 6], spotter.Fed.Select(f => (int)f[0]));
+        Assert.All(spotter.Fed, f => Assert.Equal(320, f.Length));
+        Assert.All(spotter.Fed, f => Assert.All(f, sample => Assert.Equal(f[0], sample)));
     }
 
     [Fact]
@@ -202,6 +203,31 @@ public sealed class SpeechBurstWatcherTests
     }
 
     /// <summary>Spots "hey orchestrator" after a number of frames carrying the marker sample.</summary>
+    /// <summary>Keeps a copy of every frame fed to its spottings; never spots.</summary>
+    private sealed class RecordingSpotter : IWakePhraseSpotter
+    {
+        public List<short[]> Fed { get; } = [];
+
+        public IWakePhraseSpotting? Start(IReadOnlyList<string> phrases) => new Pass(this);
+
+        private sealed class Pass(RecordingSpotter owner) : IWakePhraseSpotting
+        {
+            public TimeSpan Position => TimeSpan.FromSeconds(owner.Fed.Sum(f => f.Length) / 16000.0);
+
+            public WakePhraseSpot? Spot => null;
+
+            public WakePhraseSpot? Process(ReadOnlySpan<short> pcm16kMono)
+            {
+                owner.Fed.Add(pcm16kMono.ToArray());
+                return null;
+            }
+
+            public void Dispose()
+            {
+            }
+        }
+    }
+
     private sealed class ScriptedSpotter(int framesToSpot) : IWakePhraseSpotter
     {
         public int Open { get; private set; }
