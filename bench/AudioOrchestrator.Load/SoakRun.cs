@@ -4,7 +4,8 @@ namespace AudioOrchestrator.Load;
 
 /// <summary>
 /// The soak: a fixed number of speakers for <see cref="LoadOptions.SoakMinutes"/>; the service's resident set, GC heap,
-/// threads and open file descriptors after a warm-up and at the end; growth ratios.
+/// threads and open file descriptors after a warm-up and at the end; growth ratios, and the resident set's growth
+/// over the second half alone (the heap settling in after start-up is not a leak; a leak grows in both halves).
 /// </summary>
 internal static class SoakRun
 {
@@ -18,7 +19,9 @@ internal static class SoakRun
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"soak: {run.Speakers} speakers, warm-up {warmUp.TotalSeconds:0} s, then {duration.TotalMinutes:0.#} min"));
         await Task.Delay(warmUp, cancellationToken);
         GaugeReading? first = null;
+        var halfway = HalfwayAsync(run, duration / 2, cancellationToken);
         var step = await StepMeasurement.TakeAsync(run, duration, TimeSpan.FromSeconds(4), cancellationToken);
+        var half = await halfway;
         first = step.Start;
         var last = step.End;
         Console.WriteLine("soak " + step.Describe());
@@ -32,6 +35,8 @@ internal static class SoakRun
             ["soak_rss_mb_start"] = Math.Round(first.RssMb, 1),
             ["soak_rss_mb_end"] = Math.Round(last.RssMb, 1),
             ["soak_rss_growth_ratio"] = Math.Round(GrowthRatio.Of(first.RssMb, last.RssMb), 4),
+            ["soak_rss_mb_half"] = half is null ? double.NaN : Math.Round(half.RssMb, 1),
+            ["soak_rss_growth_ratio_second_half"] = half is null ? double.NaN : Math.Round(GrowthRatio.Of(half.RssMb, last.RssMb), 4),
             ["soak_gc_heap_mb_start"] = Math.Round(first.GcHeapMb, 1),
             ["soak_gc_heap_mb_end"] = Math.Round(last.GcHeapMb, 1),
             ["soak_threads_start"] = first.Threads,
@@ -44,5 +49,18 @@ internal static class SoakRun
             ["soak_turn_overhead_ms_p99"] = Math.Round(step.Figures.OverheadMsP99, 2),
             ["soak_cpu_ms_per_speaker_second"] = Math.Round(step.CpuMsPerSpeakerSecond, 3),
         };
+    }
+
+    /// <summary>The service's gauges halfway through the measured window (null when it gave none).</summary>
+    private static async Task<GaugeReading?> HalfwayAsync(LoadRun run, TimeSpan after, CancellationToken cancellationToken)
+    {
+        await Task.Delay(after, cancellationToken);
+        var half = LoadRun.Gauges(run.Target);
+        if (half is not null)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"halfway: RSS {half.RssMb:0.0} MB, GC heap {half.GcHeapMb:0.0} MB, threads {half.Threads}, fds {half.Handles}"));
+        }
+
+        return half;
     }
 }
