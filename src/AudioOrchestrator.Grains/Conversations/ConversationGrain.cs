@@ -473,6 +473,7 @@ public sealed partial class ConversationGrain(
     {
         foreach (var expired in _uploadParts.Expire(services.Clock.GetUtcNow()))
         {
+            LogRestExpired(logger, SessionId, expired.CorrelationId ?? "-", expired.SpeakerId, UploadParts.PartWait.TotalSeconds);
             await PublishToRelayAsync(expired);
         }
 
@@ -771,6 +772,9 @@ public sealed partial class ConversationGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: folding old turns into the running summary failed; retried after the next turn")]
     private static partial void LogFoldFailed(ILogger logger, Exception exception, string sessionId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: upload {CorrelationId} of {SpeakerId}: the end heard by a new speaker activation waited {Seconds:0.#} s for the part heard before it (gone with its silo, or still on its way); answered as cut")]
+    private static partial void LogRestExpired(ILogger logger, string sessionId, string correlationId, string speakerId, double seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: the running summary could not be written as the activation went away; the next activation folds again")]
     private static partial void LogSummaryUnwritten(ILogger logger, Exception exception, string sessionId);
