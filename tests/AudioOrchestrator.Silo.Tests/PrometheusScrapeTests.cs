@@ -31,7 +31,17 @@ public sealed class PrometheusScrapeTests
         const string adminKey = "prometheus-test-admin-key";
         var archive = Path.Combine(Path.GetTempPath(), "ao-archive-" + Guid.NewGuid().ToString("N")[..12] + ".db");
         var model = await EspeakVoiceEnrolment.GetModelAsync(Ct);
-        await using var service = await StartServiceAsync(archive, model, adminKey);
+        await using var service = await ServiceProcess.StartOnFreePortsAsync(
+            new Dictionary<string, string>
+            {
+                ["Speech__PocketSphinx__AcousticModelPath"] = model,
+                ["Archive__SqlitePath"] = archive,
+                ["Auth__ApiKeys__0__Name"] = "prometheus",
+                ["Auth__ApiKeys__0__KeySha256"] = ApiKeyHash.HexOf(adminKey),
+                ["Auth__ApiKeys__0__Scopes__0"] = ApiScopes.Admin,
+            },
+            TimeSpan.FromSeconds(90),
+            Ct);
         using var http = new HttpClient { BaseAddress = service.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", adminKey);
         try
@@ -46,44 +56,6 @@ public sealed class PrometheusScrapeTests
         {
             await service.TerminateAsync(TimeSpan.FromSeconds(30));
             TestArchive.Delete(archive);
-        }
-    }
-
-    /// <summary>
-    /// Starts the service on free loopback ports and waits until it is ready. A port found free can be taken by another
-    /// process before the service binds it (the test projects run side by side): the service then exits with "address
-    /// already in use", and it is started again on other ports.
-    /// </summary>
-    private static async Task<ServiceProcess> StartServiceAsync(string archive, string model, string adminKey)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            var service = new ServiceProcess("service", LoopbackPorts.Free(), new Dictionary<string, string>
-            {
-                ["Cluster__SiloPort"] = LoopbackPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["Cluster__GatewayPort"] = LoopbackPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["Speech__PocketSphinx__AcousticModelPath"] = model,
-                ["Archive__SqlitePath"] = archive,
-                ["Auth__ApiKeys__0__Name"] = "prometheus",
-                ["Auth__ApiKeys__0__KeySha256"] = ApiKeyHash.HexOf(adminKey),
-                ["Auth__ApiKeys__0__Scopes__0"] = ApiScopes.Admin,
-            });
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
-            try
-            {
-                service.Start();
-                await service.WaitReadyAsync(http, TimeSpan.FromSeconds(90), Ct);
-                return service;
-            }
-            catch (InvalidOperationException) when (attempt < 3 && !service.IsRunning && service.RecentOutput.Contains("already in use", StringComparison.OrdinalIgnoreCase))
-            {
-                await service.DisposeAsync();
-            }
-            catch
-            {
-                await service.DisposeAsync();
-                throw;
-            }
         }
     }
 

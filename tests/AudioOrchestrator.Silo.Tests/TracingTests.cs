@@ -47,21 +47,20 @@ public sealed class TracingTests
         await using var collector = await OtlpCollector.StartAsync();
         var model = await EspeakVoiceEnrolment.GetModelAsync(Ct);
         var archive = Path.Combine(Path.GetTempPath(), "ao-archive-" + Guid.NewGuid().ToString("N")[..12] + ".db");
-        await using var service = new ServiceProcess("service", LoopbackPorts.Free(), new Dictionary<string, string>
-        {
-            ["Cluster__SiloPort"] = LoopbackPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Cluster__GatewayPort"] = LoopbackPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Speech__PocketSphinx__AcousticModelPath"] = model,
-            ["Archive__SqlitePath"] = archive,
-            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector.Endpoint.ToString().TrimEnd('/'),
-            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
-            ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
-        });
+        await using var service = await ServiceProcess.StartOnFreePortsAsync(
+            new Dictionary<string, string>
+            {
+                ["Speech__PocketSphinx__AcousticModelPath"] = model,
+                ["Archive__SqlitePath"] = archive,
+                ["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector.Endpoint.ToString().TrimEnd('/'),
+                ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+                ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
+            },
+            TimeSpan.FromSeconds(90),
+            Ct);
         using var http = new HttpClient { BaseAddress = service.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
-        service.Start();
         try
         {
-            await service.WaitReadyAsync(http, TimeSpan.FromSeconds(90), Ct);
             using var response = await http.PostAsJsonAsync("/api/v1/sessions/traced/messages", new { text = "echo traced" }, Ct);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 

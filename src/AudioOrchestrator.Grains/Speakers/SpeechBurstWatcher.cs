@@ -31,8 +31,8 @@ public sealed record WakeAttempt(TimeSpan OnsetPosition, DateTimeOffset OnsetAt)
 public sealed class SpeechBurstWatcher : IFrameObserver, IDisposable
 {
     private const int FrameMs = 20;
-    private const int SamplesPerMs = 16; // the spotter hears 16 kHz mono
     private const int MaxAttempts = 16;
+    private static readonly int SpottedFrameSamples = AudioFormat.SamplesPerFrame(AudioFormat.SpeechSampleRate); // the spotter hears 16 kHz mono
     private readonly ListeningSettings _settings;
     private readonly WakeGate _gate;
     private readonly IWakePhraseSpotter? _spotter;
@@ -65,7 +65,7 @@ public sealed class SpeechBurstWatcher : IFrameObserver, IDisposable
         _burstEndSilenceMs = settings.Speaker.Segmenter.EndOfUtteranceSilenceMs;
 
         // Only a watcher that may spot keeps the audio before an onset (copied into a ring: nothing allocated per frame).
-        _preRoll = _spotter is not null && settings.Wake.SpottingPreRollMs > 0 ? new PreRollBuffer(settings.Wake.SpottingPreRollMs / FrameMs * FrameMs * SamplesPerMs) : null;
+        _preRoll = _spotter is not null && settings.Wake.SpottingPreRollMs > 0 ? new PreRollBuffer(settings.Wake.SpottingPreRollMs / FrameMs * SpottedFrameSamples) : null;
         IsLive = live;
     }
 
@@ -186,10 +186,9 @@ public sealed class SpeechBurstWatcher : IFrameObserver, IDisposable
         try
         {
             preRoll.CopyTo(samples);
-            const int frameSamples = FrameMs * SamplesPerMs;
-            for (var offset = 0; offset < preRoll.Count; offset += frameSamples)
+            for (var offset = 0; offset < preRoll.Count; offset += SpottedFrameSamples)
             {
-                spotting.Process(samples.AsSpan(offset, Math.Min(frameSamples, preRoll.Count - offset)));
+                spotting.Process(samples.AsSpan(offset, Math.Min(SpottedFrameSamples, preRoll.Count - offset)));
             }
         }
         finally

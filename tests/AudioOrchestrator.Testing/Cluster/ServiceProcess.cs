@@ -78,6 +78,41 @@ public sealed class ServiceProcess : IAsyncDisposable
         Keep($"--- {Name} started (pid {process.Id})");
     }
 
+    /// <summary>
+    /// Starts a service on free loopback ports (HTTP, silo, gateway) with <paramref name="environment"/> and waits until
+    /// it is ready. A port found free can be taken by another process before the service binds it (test projects run
+    /// side by side): the service then exits with "address already in use", and it is started again on other ports.
+    /// </summary>
+    public static async Task<ServiceProcess> StartOnFreePortsAsync(IReadOnlyDictionary<string, string> environment, TimeSpan readyTimeout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        for (var attempt = 1; ; attempt++)
+        {
+            var settings = new Dictionary<string, string>(environment, StringComparer.Ordinal)
+            {
+                ["Cluster__SiloPort"] = LoopbackPorts.Free().ToString(CultureInfo.InvariantCulture),
+                ["Cluster__GatewayPort"] = LoopbackPorts.Free().ToString(CultureInfo.InvariantCulture),
+            };
+            var service = new ServiceProcess("service", LoopbackPorts.Free(), settings);
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+            try
+            {
+                service.Start();
+                await service.WaitReadyAsync(http, readyTimeout, cancellationToken).ConfigureAwait(false);
+                return service;
+            }
+            catch (InvalidOperationException) when (attempt < 3 && !service.IsRunning && service.RecentOutput.Contains("already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                await service.DisposeAsync().ConfigureAwait(false);
+            }
+            catch
+            {
+                await service.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+    }
+
     /// <summary>Waits until <c>/health/ready</c> answers 200 (failing with the process's output when it exits or times out).</summary>
     public async Task WaitReadyAsync(HttpClient http, TimeSpan timeout, CancellationToken cancellationToken)
     {
