@@ -23,13 +23,16 @@ public abstract record SpeakerStreamEvent
 /// <see cref="EndsInput"/> marks an upload's last batch: it carries the input's end (<see cref="End"/>), so the end
 /// reaches the speaker activation that heard the frames (a separate end message could reach a new activation, after
 /// the one that heard them all went away with its silo, which would then take the upload for cut).
+/// <see cref="SentAgain"/> marks a batch the ingress published again after an attempt that met a departed silo or got
+/// no answer: the activation that heard the frames before it was most likely lost with a crashed silo.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record OpusFrameBatch(
     [property: Id(0)] long FirstSequence,
     [property: Id(1)] byte[][] Frames,
     [property: Id(2)] DateTimeOffset CapturedAt,
-    [property: Id(3)] bool EndsInput = false) : SpeakerStreamEvent
+    [property: Id(3)] bool EndsInput = false,
+    [property: Id(4)] bool SentAgain = false) : SpeakerStreamEvent
 {
     /// <summary>The input's end this batch carries (its frame count: this batch's last sequence number + 1); null when it does not end one.</summary>
     public SpeakerInputEnded? End => EndsInput

@@ -67,6 +67,10 @@ public sealed record UtteranceTimings(
 /// Not the input's end: the activation is going away gracefully (its silo stops) with the input open, and reports its
 /// part; the next activation reports the rest, and the session puts the two together.
 /// </param>
+/// <param name="PartLost">
+/// A rest whose first batch the ingress sent again after a failed attempt (<see cref="OpusFrameBatch.SentAgain"/>): the
+/// part before it is most likely lost with a crashed silo, so the session does not wait for it.
+/// </param>
 [GenerateSerializer, Immutable]
 public sealed record InputCompletion(
     [property: Id(0)] SpeakerRef Speaker,
@@ -74,7 +78,8 @@ public sealed record InputCompletion(
     [property: Id(2)] int UtteranceCount,
     [property: Id(3)] bool Cut = false,
     [property: Id(4)] HeardFrames? Heard = null,
-    [property: Id(5)] bool Partial = false);
+    [property: Id(5)] bool Partial = false,
+    [property: Id(6)] bool PartLost = false);
 
 /// <summary>The frames of an upload one speaker activation heard, and whether there was speech in them.</summary>
 /// <param name="First">The first frame's sequence number (0 unless the upload's beginning went to another activation).</param>

@@ -8,7 +8,8 @@ namespace AudioOrchestrator.Grains.Conversations;
 /// from a frame after 0). The upload is whole when the first part was heard from the start, was not cut in the middle
 /// of speech, reaches the frame the rest began at, and the rest (heard only to check) had no speech: nothing of the
 /// question is missing. Either may come first: a rest waits up to <see cref="PartWait"/> for its part (a stopping
-/// silo's speaker reports its part while the session may be migrating too), then counts as cut. The last
+/// silo's speaker reports its part while the session may be migrating too), then counts as cut; a rest whose part was
+/// lost with a crashed silo (<see cref="InputCompletion.PartLost"/>) counts as cut at once. The last
 /// <see cref="Capacity"/> parts and rests are kept; they move with the session when it migrates (<see cref="Snapshot"/>).
 /// </summary>
 internal sealed class UploadParts
@@ -54,7 +55,7 @@ internal sealed class UploadParts
             return Combine(first.Completion, completion);
         }
 
-        if (completion.Heard is { First: > 0 })
+        if (completion.Heard is { First: > 0 } && !completion.PartLost)
         {
             Keep(upload, new WaitingInput(completion, now));
             return null;

@@ -56,6 +56,9 @@ public sealed partial class SpeakerGrain(
     private readonly RecentInputs _heardFrames = new();
     private readonly RecentInputs _cutUploads = new();
     private readonly RecentInputs _endedUploads = new();
+
+    /// <summary>Rests of uploads whose first batch here was sent again by the ingress: their part was most likely lost.</summary>
+    private readonly RecentInputs _partsLost = new();
     private UtteranceRecognizer? _recognizer;
     private ISpeechToTextClient _speechToText = speechToText;
     private IGrainTimer? _gapTimer;
@@ -304,6 +307,10 @@ public sealed partial class SpeakerGrain(
             // An upload whose beginning went to an activation that is gone: its rest is not answered as a question of
             // its own (it is half of one); its end reports the upload cut, so the client sends it again whole.
             _cutUploads.Add(batch.CorrelationId);
+            if (batch.SentAgain)
+            {
+                _partsLost.Add(batch.CorrelationId);
+            }
         }
 
         foreach (var abandoned in released)
@@ -380,7 +387,8 @@ public sealed partial class SpeakerGrain(
             }
         }
 
-        await CompleteInputAsync(new InputCompletion(Speaker, ended.CorrelationId, input.Utterances, cut, ended.IsLive ? null : input.Heard));
+        var partLost = ended.CorrelationId is { } rest && _partsLost.Contains(rest);
+        await CompleteInputAsync(new InputCompletion(Speaker, ended.CorrelationId, input.Utterances, cut, ended.IsLive ? null : input.Heard, PartLost: partLost));
     }
 
     /// <summary>Tells the session an input ended; a session whose silo went away gets it once it activated elsewhere.</summary>

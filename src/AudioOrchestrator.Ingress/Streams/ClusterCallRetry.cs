@@ -26,7 +26,18 @@ public static class ClusterCallRetry
     /// <param name="attemptTimeout">How long one attempt may wait for its answer (<see cref="IngressOptions.ClusterCallTimeout"/>).</param>
     /// <param name="time">The clock of the timeouts and the waits.</param>
     /// <param name="cancellationToken">Ends the waiting (the call itself is not cancelled).</param>
-    public static async Task RunAsync(Func<Task> call, TimeSpan attemptTimeout, TimeProvider time, CancellationToken cancellationToken)
+    public static Task RunAsync(Func<Task> call, TimeSpan attemptTimeout, TimeProvider time, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        return RunAsync(_ => call(), attemptTimeout, time, cancellationToken);
+    }
+
+    /// <summary>As <see cref="RunAsync(Func{Task}, TimeSpan, TimeProvider, CancellationToken)"/>, telling the call which attempt it is.</summary>
+    /// <param name="call">The grain call, given its attempt's number (1 for the first); made again on a refusal or a timeout.</param>
+    /// <param name="attemptTimeout">How long one attempt may wait for its answer (<see cref="IngressOptions.ClusterCallTimeout"/>).</param>
+    /// <param name="time">The clock of the timeouts and the waits.</param>
+    /// <param name="cancellationToken">Ends the waiting (the call itself is not cancelled).</param>
+    public static async Task RunAsync(Func<int, Task> call, TimeSpan attemptTimeout, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(call);
         ArgumentNullException.ThrowIfNull(time);
@@ -35,7 +46,7 @@ public static class ClusterCallRetry
         {
             try
             {
-                await call().WaitAsync(attemptTimeout, time, cancellationToken).ConfigureAwait(false);
+                await call(attempt).WaitAsync(attemptTimeout, time, cancellationToken).ConfigureAwait(false);
                 return;
             }
             catch (Exception ex) when (attempt < Attempts && IsRetriable(ex))

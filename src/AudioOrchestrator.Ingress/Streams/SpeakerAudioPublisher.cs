@@ -9,7 +9,8 @@ namespace AudioOrchestrator.Ingress.Streams;
 /// speaker grain and returns once the grain queued the batch (it handles it later, in order), so awaiting each publish
 /// keeps the frames in order without waiting for speech-to-text. A publish that met a departed silo, or got no answer
 /// within <see cref="IngressOptions.ClusterCallTimeout"/>, is made again (<see cref="ClusterCallRetry"/>; a batch
-/// delivered twice is dropped by the speaker's jitter buffer by its sequence numbers).
+/// delivered twice is dropped by the speaker's jitter buffer by its sequence numbers), marked
+/// <see cref="OpusFrameBatch.SentAgain"/> so a new activation that gets an upload's rest knows its part was likely lost.
 /// </summary>
 public sealed class SpeakerAudioPublisher(IClusterClient client, IOptions<IngressOptions> options, TimeProvider clock) : ISpeakerAudioWriters
 {
@@ -48,7 +49,7 @@ public sealed class SpeakerAudioPublisher(IClusterClient client, IOptions<Ingres
 
                 var last = first + count == packets.Count;
                 var batch = new OpusFrameBatch(first, frames, capturedAt, EndsInput: last) { CorrelationId = correlationId, TraceParent = traceParent };
-                await ClusterCallRetry.RunAsync(() => writer.Publish(batch), attemptTimeout, clock, cancellationToken);
+                await ClusterCallRetry.RunAsync(attempt => writer.Publish(attempt == 1 ? batch : batch with { SentAgain = true }), attemptTimeout, clock, cancellationToken);
                 published += count;
             }
         }

@@ -103,6 +103,21 @@ public sealed class UploadPartsTests
     }
 
     [Fact]
+    public void A_rest_whose_part_was_lost_with_its_silo_is_cut_at_once_but_a_part_already_there_is_used()
+    {
+        // The ingress had to send the rest's first batch again: the activation that heard the part was lost.
+        var parts = new UploadParts();
+        var atOnce = parts.Take(Rest(92, speech: false) with { PartLost = true }, Now);
+
+        Assert.Equal((0, true, "u"), (atOnce!.TurnCount, atOnce.Cut, atOnce.CorrelationId));
+        Assert.False(parts.AnyRestWaiting);
+
+        parts.Take(Part(1, inSpeech: false, 0, 92) with { CorrelationId = "v" }, Now);
+        var whole = parts.Take(Rest(92, speech: false) with { CorrelationId = "v", PartLost = true }, Now);
+        Assert.Equal((1, false), (whole!.TurnCount, whole.Cut));
+    }
+
+    [Fact]
     public void What_waits_moves_to_the_next_activation()
     {
         var before = new UploadParts();

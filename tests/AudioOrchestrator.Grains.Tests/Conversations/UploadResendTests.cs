@@ -82,6 +82,37 @@ public sealed class UploadResendTests(UploadResendTests.CutOnceCluster fixture) 
     }
 
     [Fact]
+    public async Task A_rest_whose_first_batch_was_sent_again_tells_the_session_its_part_was_lost()
+    {
+        // The rests of two uploads reach a new activation from frame 12 (their parts were heard by one that is gone); the
+        // ingress had to send the first batch of one of them again (its attempt met a crashed silo).
+        var speaker = new SpeakerRef("rest-" + Guid.NewGuid().ToString("N")[..12], "ana");
+        var completed = new ConcurrentQueue<InputCompleted>();
+        await using var listening = await fixture.ClientServices.GetRequiredService<SessionOutputHub>().ListenAsync(speaker.SessionId, item =>
+        {
+            if (item is InputCompleted input)
+            {
+                completed.Enqueue(input);
+            }
+
+            return Task.CompletedTask;
+        }, Ct);
+        var writer = fixture.ClientServices.GetRequiredService<SpeakerAudioPublisher>().GetWriter(speaker);
+        var packets = OpusPacketizer.EncodeSpeech(TestAudio.Silence(600));
+        foreach (var (upload, sentAgain) in new[] { ("c-waits", false), ("c-lost", true) })
+        {
+            await writer.Publish(new OpusFrameBatch(12, [.. packets.Skip(12).Take(4)], DateTimeOffset.UtcNow, SentAgain: sentAgain) { CorrelationId = upload }, Ct);
+            await writer.Publish(new OpusFrameBatch(16, [.. packets.Skip(16)], DateTimeOffset.UtcNow, EndsInput: true) { CorrelationId = upload }, Ct);
+        }
+
+        await TestWait.UntilAsync(() => completed.Count == 2, "both rests' ends");
+
+        var told = fixture.Completions.Where(c => c.Speaker == speaker).ToDictionary(c => c.CorrelationId!, c => c.PartLost);
+        Assert.Equal(new Dictionary<string, bool> { ["c-waits"] = false, ["c-lost"] = true }, told);
+        Assert.All(completed, c => Assert.Equal((0, true), (c.TurnCount, c.Cut))); // half an upload is never answered
+    }
+
+    [Fact]
     public async Task An_upload_whose_question_was_heard_whole_before_its_speaker_activation_went_away_is_answered_without_resending()
     {
         // The activation goes away after frame 91 of 100: the question (frames 15-55) and the silence that ends it were
@@ -111,6 +142,9 @@ public sealed class UploadResendTests(UploadResendTests.CutOnceCluster fixture) 
 
         public ConcurrentQueue<string> CutCorrelations { get; } = new();
 
+        /// <summary>Every input end a speaker activation told its session.</summary>
+        public ConcurrentQueue<InputCompletion> Completions { get; } = new();
+
         protected override void ConfigureSiloServices(IServiceCollection services) =>
             services.AddSingleton<IIncomingGrainCallFilter>(new DeactivateAfterFirstFrames(this));
 
@@ -118,6 +152,11 @@ public sealed class UploadResendTests(UploadResendTests.CutOnceCluster fixture) 
         {
             public async Task Invoke(IIncomingGrainCallContext context)
             {
+                if (context.Request.GetArgumentCount() > 0 && context.Request.GetArgument(0) is InputCompletion completion)
+                {
+                    owner.Completions.Enqueue(completion);
+                }
+
                 await context.Invoke();
                 if (context.TargetContext.GrainInstance is not SpeakerGrain
                     || context.TargetContext.GrainId.Key.ToString() is not { } key

@@ -74,6 +74,26 @@ public sealed class ClusterCallRetryTests
     }
 
     [Fact]
+    public async Task Each_attempt_is_told_its_number_so_a_call_made_again_can_say_so()
+    {
+        var time = new FakeTimeProvider();
+        var attempts = new List<int>();
+        var run = ClusterCallRetry.RunAsync(
+            attempt =>
+            {
+                attempts.Add(attempt);
+                return attempt < 3 ? Task.FromException(Rejection()) : Task.CompletedTask;
+            },
+            AttemptTimeout,
+            time,
+            Ct);
+
+        await TestWait.UntilAsync(() => Step(time) && run.IsCompleted, "the third attempt");
+        await run;
+        Assert.Equal([1, 2, 3], attempts);
+    }
+
+    [Fact]
     public async Task After_the_last_attempt_the_error_is_thrown()
     {
         var time = new FakeTimeProvider();
