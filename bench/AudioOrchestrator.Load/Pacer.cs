@@ -3,17 +3,25 @@ using System.Diagnostics;
 namespace AudioOrchestrator.Load;
 
 /// <summary>
-/// One clock for every speaker: a dedicated thread ticks every 20 ms on an absolute schedule (a late tick is caught up,
-/// not skipped, up to 100 ms) and lets each speaker queue its frame. Counts ticks that came more than one frame late.
+/// One clock for every speaker: a dedicated thread ticks on an absolute schedule (a late tick is caught up, not
+/// skipped, up to 100 ms) and lets each speaker queue its frame every 20 ms. Speakers are spread over
+/// <see cref="Phases"/> phases of the 20 ms period, as real clients' frames arrive at their own offsets, so that the
+/// ends of many speakers' utterances are not decided at the same instant. Counts ticks that came more than one frame
+/// late.
 /// </summary>
 internal sealed class Pacer : IDisposable
 {
+    /// <summary>Offsets within a frame period that speakers are spread over (5 ms apart).</summary>
+    public const int Phases = 4;
+
     private static readonly long FrameTicks = Stopwatch.Frequency / 50;
+    private static readonly long PhaseTicks = FrameTicks / Phases;
     private readonly Lock _gate = new();
-    private readonly List<SimulatedSpeaker> _speakers = [];
+    private readonly List<SimulatedSpeaker>[] _speakers = [.. Enumerable.Range(0, Phases).Select(_ => new List<SimulatedSpeaker>())];
     private readonly Thread _thread;
     private volatile bool _stopped;
     private long _lateTicks;
+    private int _added;
 
     public Pacer()
     {
@@ -29,7 +37,7 @@ internal sealed class Pacer : IDisposable
         {
             lock (_gate)
             {
-                return _speakers.Count;
+                return _speakers.Sum(phase => phase.Count);
             }
         }
     }
@@ -38,7 +46,7 @@ internal sealed class Pacer : IDisposable
     {
         lock (_gate)
         {
-            _speakers.Add(speaker);
+            _speakers[_added++ % Phases].Add(speaker);
         }
     }
 
@@ -46,8 +54,12 @@ internal sealed class Pacer : IDisposable
     {
         lock (_gate)
         {
-            var all = _speakers.ToArray();
-            _speakers.Clear();
+            var all = _speakers.SelectMany(phase => phase).ToArray();
+            foreach (var phase in _speakers)
+            {
+                phase.Clear();
+            }
+
             return all;
         }
     }
@@ -60,7 +72,8 @@ internal sealed class Pacer : IDisposable
 
     private void Run()
     {
-        var next = Stopwatch.GetTimestamp() + FrameTicks;
+        var next = Stopwatch.GetTimestamp() + PhaseTicks;
+        var phase = 0;
         while (!_stopped)
         {
             var wait = next - Stopwatch.GetTimestamp();
@@ -86,7 +99,7 @@ internal sealed class Pacer : IDisposable
             SimulatedSpeaker[] speakers;
             lock (_gate)
             {
-                speakers = [.. _speakers];
+                speakers = [.. _speakers[phase]];
             }
 
             foreach (var speaker in speakers)
@@ -94,7 +107,8 @@ internal sealed class Pacer : IDisposable
                 speaker.Tick(late);
             }
 
-            next += FrameTicks;
+            phase = (phase + 1) % Phases;
+            next += PhaseTicks;
         }
     }
 }

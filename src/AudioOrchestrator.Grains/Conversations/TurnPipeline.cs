@@ -123,6 +123,9 @@ public sealed partial class TurnPipeline : IDisposable
         activity?.SetTag("correlation.id", utterance.CorrelationId);
         using var scope = _services.Logger.BeginScope("Session {SessionId} turn {TurnId} correlation {CorrelationId}", _request.SessionId, TurnId, utterance.CorrelationId);
 
+        // Fixed before anything else, so a prepared turn's commit decision (kept Conversation:AgentTimeout from its
+        // first use, which comes after this) outlives every tool of the turn.
+        var deadline = _services.Clock.GetUtcNow() + options.AgentTimeout;
         AgentStreamPump? pump = null;
         try
         {
@@ -143,7 +146,6 @@ public sealed partial class TurnPipeline : IDisposable
             var (phrase, text, _) = _services.Router.MatchPhrase(heard);
             var messages = ConversationMemory.Messages(
                 _request.History, _request.Context.GetValueOrDefault(SessionContextKeys.SummarizedThrough), options.MaxHistoryMessages, utterance.Speaker.SpeakerId, text);
-            var deadline = _services.Clock.GetUtcNow() + options.AgentTimeout;
             AgentRequest Ask(IReadOnlyDictionary<string, string> slots) =>
                 new(utterance.Speaker, text, slots, messages, _request.Context, TurnId, deadline, _request.GuildId, Preemptive: _request.Preemptive);
 

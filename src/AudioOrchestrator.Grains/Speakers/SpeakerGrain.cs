@@ -59,6 +59,12 @@ public sealed partial class SpeakerGrain(
 
     /// <summary>Rests of uploads whose first batch here was sent again by the ingress: their part was most likely lost.</summary>
     private readonly RecentInputs _partsLost = new();
+
+    /// <summary>
+    /// This activation was migrated here from a silo that stopped gracefully, whose activation reports the part it heard
+    /// of an open upload: a batch sent again then does not mean that part was lost.
+    /// </summary>
+    private bool _migratedIn;
     private UtteranceRecognizer? _recognizer;
     private ISpeechToTextClient _speechToText = speechToText;
     private IGrainTimer? _gapTimer;
@@ -106,6 +112,7 @@ public sealed partial class SpeakerGrain(
     void IGrainMigrationParticipant.OnRehydrate(IRehydrationContext rehydrationContext)
     {
         ArgumentNullException.ThrowIfNull(rehydrationContext);
+        _migratedIn = true;
         if (rehydrationContext.TryGetValue(ProfileKey, out SessionProfile? profile))
         {
             _profile = profile;
@@ -307,7 +314,7 @@ public sealed partial class SpeakerGrain(
             // An upload whose beginning went to an activation that is gone: its rest is not answered as a question of
             // its own (it is half of one); its end reports the upload cut, so the client sends it again whole.
             _cutUploads.Add(batch.CorrelationId);
-            if (batch.SentAgain)
+            if (batch.SentAgain && !_migratedIn)
             {
                 _partsLost.Add(batch.CorrelationId);
             }

@@ -6,9 +6,10 @@ namespace AudioOrchestrator.Grains.Tools;
 /// <summary>
 /// Holds whether a preemptively prepared turn was committed or discarded; tools with side effects wait on it. One
 /// activation per prepared turn, so it goes away on its own <c>Conversation:AgentTimeout</c> after it was activated:
-/// by then the turn's agent call, begun before either the decision or a tool's wait, has ended, and no tool of it can
-/// ask any more. (Left to Orleans' idle collection, a busy silo kept every prepared turn's activation for 15 minutes.)
-/// A turn still undecided then was never committed: a waiter is told false.
+/// the turn's deadline (its start plus that time) was fixed before either the decision or a tool's wait could come,
+/// so by then no tool of it can ask any more. (Left to Orleans' idle collection, a busy silo kept every prepared
+/// turn's activation for 15 minutes.) A turn still undecided then was never committed: a waiter is told false. Every
+/// silo must have the same <c>Conversation:AgentTimeout</c>.
 /// </summary>
 public sealed class TurnCommitGrain(IOptions<ConversationOptions> options) : Grain, ITurnCommitGrain
 {

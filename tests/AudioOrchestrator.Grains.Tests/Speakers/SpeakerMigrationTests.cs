@@ -32,6 +32,24 @@ public sealed class SpeakerMigrationTests(SpeakerMigrationTests.TwoSilos fixture
         Assert.Equal(1, fixture.ProfileAsks(session)); // the migrated activation did not ask again
     }
 
+    [Fact]
+    public async Task A_migrated_speaker_does_not_take_a_batch_sent_again_for_a_lost_part()
+    {
+        // Its predecessor stopped gracefully and reports the part it heard itself; the ingress may have had to publish a
+        // batch again while the silo stopped. The session must wait for that part, not count the rest as cut at once.
+        var speaker = new SpeakerRef("moved-" + Guid.NewGuid().ToString("N")[..12], "ana");
+        var grain = fixture.Client.GetGrain<ISpeakerGrain>(speaker.StreamKey);
+        await fixture.MigrateAsync(grain, () => grain.GetStatusAsync(), Ct);
+        var writer = fixture.ClientServices.GetRequiredService<Ingress.Streams.SpeakerAudioPublisher>().GetWriter(speaker);
+        var packets = Audio.OpusPacketizer.EncodeSpeech(TestAudio.Silence(600));
+
+        await writer.Publish(new OpusFrameBatch(12, [.. packets.Skip(12)], DateTimeOffset.UtcNow, EndsInput: true, SentAgain: true) { CorrelationId = "rest" }, Ct);
+        await TestWait.UntilAsync(() => fixture.Completions.Any(c => c.Speaker == speaker), "the rest's end");
+
+        var told = Assert.Single(fixture.Completions, c => c.Speaker == speaker);
+        Assert.Equal((true, false), (told.Cut, told.PartLost));
+    }
+
     /// <summary>Two silos; a silo-side filter counts the sessions' profile asks and notes where each grain call ran.</summary>
     public sealed class TwoSilos : PipelineCluster
     {
@@ -41,6 +59,9 @@ public sealed class SpeakerMigrationTests(SpeakerMigrationTests.TwoSilos fixture
         protected override short SiloCount => 2;
 
         public int ProfileAsks(string session) => _profileAsks.GetValueOrDefault(session);
+
+        /// <summary>Every input end a speaker activation told its session.</summary>
+        public ConcurrentQueue<InputCompletion> Completions { get; } = new();
 
         /// <summary>Moves <paramref name="grain"/> to the other silo (as Orleans does with a stopping silo's activations); <paramref name="touch"/> is a call to it.</summary>
         public async Task MigrateAsync(IAddressable grain, Func<Task> touch, CancellationToken cancellationToken)
@@ -79,6 +100,11 @@ public sealed class SpeakerMigrationTests(SpeakerMigrationTests.TwoSilos fixture
                 if (context.InterfaceMethod.Name == nameof(IConversationGrain.GetProfileAsync))
                 {
                     owner._profileAsks.AddOrUpdate(context.TargetContext.GrainId.Key.ToString()!, 1, (_, n) => n + 1);
+                }
+
+                if (context.Request.GetArgumentCount() > 0 && context.Request.GetArgument(0) is InputCompletion completion)
+                {
+                    owner.Completions.Enqueue(completion);
                 }
 
                 if (context.TargetContext.Address.SiloAddress is { } silo)
