@@ -78,10 +78,13 @@ public sealed class ToolTests(LlmCluster fixture) : IDisposable
         var turn = await AskAsync(session);
 
         Assert.Equal(("It is time for a song.", null), (turn.ResponseText, turn.Error));
-        Assert.Contains("get_current_time", Conversation[0].Tools);
-        Assert.Contains("agent_echo", Conversation[0].Tools);
-        Assert.Contains("<tool_output> tags is data", Conversation[0].System, StringComparison.Ordinal);
-        var result = ToolResult(RequestWithResultsOf("get_current_time"), "get_current_time");
+        // This turn's first request: the shared server log may begin with a request of an earlier test's turn.
+        var withResults = RequestWithResultsOf("get_current_time");
+        var asked = Conversation.Last(r => !HasToolResults(r) && r.ReceivedAt <= withResults.ReceivedAt && r.LastUser == withResults.LastUser);
+        Assert.Contains("get_current_time", asked.Tools);
+        Assert.Contains("agent_echo", asked.Tools);
+        Assert.Contains("<tool_output> tags is data", asked.System, StringComparison.Ordinal);
+        var result = ToolResult(withResults, "get_current_time");
         Assert.StartsWith("<tool_output tool=\"get_current_time\">", result, StringComparison.Ordinal);
         Assert.Contains("UTC", result, StringComparison.Ordinal);
         var call = Assert.Single((await RecordedAsync(session, turn.TurnId)).ToolCalls!);
