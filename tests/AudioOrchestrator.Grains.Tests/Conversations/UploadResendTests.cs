@@ -21,6 +21,18 @@ public sealed class UploadResendTests(UploadResendTests.CutOnceCluster fixture) 
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    /// <summary>Follows a session's output, keeping the ends of its inputs.</summary>
+    private Task<IAsyncDisposable> ListenForInputEndsAsync(string session, ConcurrentQueue<InputCompleted> ends) =>
+        fixture.ClientServices.GetRequiredService<SessionOutputHub>().ListenAsync(session, item =>
+        {
+            if (item is InputCompleted input)
+            {
+                ends.Enqueue(input);
+            }
+
+            return Task.CompletedTask;
+        }, Ct);
+
     [Fact]
     public async Task An_upload_cut_by_its_speaker_activation_going_away_is_sent_again_and_answered()
     {
@@ -56,15 +68,7 @@ public sealed class UploadResendTests(UploadResendTests.CutOnceCluster fixture) 
     {
         var speaker = new SpeakerRef("ended-" + Guid.NewGuid().ToString("N")[..12], "ana");
         var completions = new ConcurrentQueue<InputCompleted>();
-        await using var listening = await fixture.ClientServices.GetRequiredService<SessionOutputHub>().ListenAsync(speaker.SessionId, item =>
-        {
-            if (item is InputCompleted input)
-            {
-                completions.Enqueue(input);
-            }
-
-            return Task.CompletedTask;
-        }, Ct);
+        await using var listening = await ListenForInputEndsAsync(speaker.SessionId, completions);
         var publisher = fixture.ClientServices.GetRequiredService<SpeakerAudioPublisher>();
         var packets = OpusPacketizer.EncodeSpeech(TestAudio.Question(440));
         await publisher.PublishInputAsync(speaker, packets, "c-first", null, Ct);
@@ -88,15 +92,7 @@ public sealed class UploadResendTests(UploadResendTests.CutOnceCluster fixture) 
         // ingress had to send the first batch of one of them again (its attempt met a crashed silo).
         var speaker = new SpeakerRef("rest-" + Guid.NewGuid().ToString("N")[..12], "ana");
         var completed = new ConcurrentQueue<InputCompleted>();
-        await using var listening = await fixture.ClientServices.GetRequiredService<SessionOutputHub>().ListenAsync(speaker.SessionId, item =>
-        {
-            if (item is InputCompleted input)
-            {
-                completed.Enqueue(input);
-            }
-
-            return Task.CompletedTask;
-        }, Ct);
+        await using var listening = await ListenForInputEndsAsync(speaker.SessionId, completed);
         var writer = fixture.ClientServices.GetRequiredService<SpeakerAudioPublisher>().GetWriter(speaker);
         var packets = OpusPacketizer.EncodeSpeech(TestAudio.Silence(600));
         foreach (var (upload, sentAgain) in new[] { ("c-waits", false), ("c-lost", true) })
